@@ -1,0 +1,198 @@
+# tornado-cpp: one plain Makefile (DESIGN.md §7).
+#
+#   make                 build/libtornado.a and the demos
+#   make test            the doctest suite; last line "N passed, N failed"
+#   make check           test + the suite under ASan/UBSan + man lint + layering check (CI)
+#   make bench           Google Benchmark micro-benchmarks
+#   make bench-peers     the same workloads on libev, libevent and libuv, side by side
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make format          clang-format the tree
+#   make CROSS=aarch64-linux-gnu-   cross build;  CXX=clang++  another compiler;  V=1  full commands
+
+CROSS    ?=
+CXX      := $(CROSS)$(if $(filter default,$(origin CXX)),g++,$(CXX))
+AR       := $(CROSS)ar
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+OPT      ?= -O2 -g
+CXXFLAGS ?=
+LDFLAGS  ?=
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wold-style-cast -Woverloaded-virtual \
+            -Wnon-virtual-dtor
+ifneq ($(findstring clang,$(shell $(CXX) --version 2>/dev/null)),)
+WARNINGS += -Wthread-safety
+endif
+ALL_CXXFLAGS := -std=c++20 $(OPT) $(WARNINGS) -I. -MMD -MP $(SANITIZE) $(CXXFLAGS)
+ALL_LDFLAGS  := $(SANITIZE) $(LDFLAGS) -pthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# The target system decides the backend files (never an #ifdef inside them).
+TARGET_OS := $(if $(CROSS),Linux,$(shell uname -s))
+ifeq ($(TARGET_OS),Linux)
+BACKEND_SRCS := reactor/epoll.cc
+else
+BACKEND_SRCS := reactor/kqueue.cc
+endif
+
+# --- sources, layer by layer (reactor < gen < stream < http < web) -------------------------------
+REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKEND_SRCS) \
+                reactor/poll.cc reactor/select.cc reactor/waker.cc reactor/ioloop.cc \
+                reactor/ioloop_signal.cc reactor/ioloop_periodic.cc
+GEN_SRCS     :=
+STREAM_SRCS  :=
+HTTP_SRCS    :=
+WEB_SRCS     :=
+LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(WEB_SRCS)
+LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
+LIB          := $(BUILD)/libtornado.a
+
+TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback_test.cc \
+                tests/reactor/timeout_heap_test.cc tests/reactor/poller_test.cc \
+                tests/reactor/ioloop_test.cc tests/reactor/ioloop_thread_test.cc \
+                tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
+                tests/reactor/waker_test.cc tests/reactor/log_test.cc
+# kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
+# only in tests/ (DESIGN §5).
+ifeq ($(TARGET_OS),Linux)
+SHIM_SRCS    :=
+endif
+TEST_OBJS    := $(TEST_SRCS:%.cc=$(BUILD)/%.o) $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
+TEST_BIN     := $(BUILD)/tests/tornado_tests
+
+DEMOS        :=
+DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
+
+BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc
+BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
+
+MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
+
+.PHONY: all lib test check check-asan check-man check-layers bench bench-peers demo install \
+        clean format ensure-doctest ensure-mandoc ensure-benchmark
+.DEFAULT_GOAL := all
+
+all: $(LIB) $(DEMO_BINS)
+lib: $(LIB)
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
+# The kqueue backend under test: the same reactor/kqueue.cc, built against the shim's headers.
+$(BUILD)/tests/support/kqueue_shim/kqueue_backend.o: reactor/kqueue.cc
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $< (kqueue shim)")
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -Itests/support/kqueue_shim -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/demos/%: $(BUILD)/demos/%.o $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $< $(LIB) $(ALL_LDFLAGS) -o $@
+
+# --- tests ------------------------------------------------------------------------------------------
+ensure-doctest:
+	@if [ ! -f /usr/include/doctest/doctest.h ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "doctest is missing: installing Debian's doctest-dev"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq doctest-dev) >/dev/null \
+	      || { echo "could not install doctest-dev"; exit 1; }; \
+	  else \
+	    echo "doctest is missing; run: sudo apt-get install doctest-dev"; exit 1; \
+	  fi; \
+	fi
+
+$(TEST_OBJS): | ensure-doctest
+
+$(TEST_BIN): $(TEST_OBJS) $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(TEST_OBJS) $(LIB) $(ALL_LDFLAGS) -o $@
+
+# The runner prints "N passed, N failed" last, and records the counts for `make check`.
+test: $(TEST_BIN) $(DEMO_BINS)
+	$(Q)TORNADO_TEST_COUNTS=$(BUILD)/test-counts $(TEST_BIN) $(TEST_ARGS)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+check-asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" SANITIZE="$(SAN_FLAGS)" \
+	  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 test
+
+ensure-mandoc:
+	@command -v mandoc >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "mandoc is missing: installing it"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mandoc) >/dev/null \
+	      || { echo "could not install mandoc"; exit 1; }; \
+	  else echo "mandoc is missing; run: sudo apt-get install mandoc"; exit 1; fi; }
+
+check-man: ensure-mandoc
+	$(Q)mandoc -Tlint -Wwarning $(MAN_PAGES)
+	@echo "man pages: $(words $(MAN_PAGES)) lint clean"
+
+check-layers:
+	$(Q)sh tests/check_layers.sh
+
+# Runs in order even under -j: the summary line must come last.
+check:
+	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory check-asan
+	$(Q)$(MAKE) --no-print-directory check-man
+	$(Q)$(MAKE) --no-print-directory check-layers
+	$(Q)sh tests/summarize_counts.sh build/test-counts build/asan/test-counts
+
+# --- benchmarks ---------------------------------------------------------------------------------
+ensure-benchmark:
+	@if [ ! -f /usr/include/benchmark/benchmark.h ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Google Benchmark is missing: installing Debian's libbenchmark-dev"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libbenchmark-dev) >/dev/null \
+	      || { echo "could not install libbenchmark-dev"; exit 1; }; \
+	  else echo "Google Benchmark is missing; run: sudo apt-get install libbenchmark-dev"; exit 1; fi; \
+	fi
+
+$(BUILD)/bench/%: bench/%.cc $(LIB) | ensure-benchmark
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BENCH   $@")
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -lbenchmark -o $@
+
+bench: $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do $$b $(BENCH_ARGS) || exit 1; done
+
+bench-peers: $(LIB)
+	$(Q)$(MAKE) --no-print-directory -C bench/peers BUILD=$(abspath $(BUILD))/bench/peers \
+	  LIB=$(abspath $(LIB)) TOP=$(abspath .)
+
+# --- demos, install, format, clean --------------------------------------------------------------
+demo: all
+	@echo "the httpbin demo arrives with the web layer; until then see tests/ and bench/"
+
+PUBLIC_HEADERS := $(filter-out reactor/poller.h reactor/waker.h, \
+                    $(wildcard reactor/*.h gen/*.h stream/*.h http/*.h web/*.h))
+install: $(LIB)
+	$(Q)install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
+	$(Q)install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	$(Q)for h in $(PUBLIC_HEADERS); do \
+	  install -d $(DESTDIR)$(PREFIX)/include/tornado/$$(dirname $$h); \
+	  install -m 644 $$h $(DESTDIR)$(PREFIX)/include/tornado/$$h; done
+	$(Q)for m in $(MAN_PAGES); do \
+	  install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/$$(basename $$(dirname $$m))/; done
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' tornado.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tornado.pc
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.h' '*.cc')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,117 @@
+// reactor/log.h: the three Tornado loggers and the one-line log format.
+//
+// Mirrors:  tornado/log.py (access_log, app_log, gen_log, LogFormatter) over Python's logging.
+// Role:     everything in the library that reports goes through one of these loggers; the loop
+//           logs escaping callback exceptions to app_log and slow callbacks to gen_log.
+//
+//   tornado::log::app_log.error("Exception in callback %s: %s", where, e.what());
+//   tornado::log::set_sink([](const tornado::log::Record& r) { my_syslog(r); });
+//
+// Format:   [L yymmdd hh:mm:ss module:line] message, L one of D I W E, as Tornado's
+//           LogFormatter, in colour when stderr is a terminal.
+// Rules:    arguments are printf-style; only scalars and C strings are accepted (a std::string
+//           passed by mistake is a compile error, not undefined behaviour). Each line is written
+//           with one write(2) while a lock is held, so lines from threads never interleave.
+// Thread:   any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <source_location>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace tornado::log {
+
+enum class Level : int { kDebug = 10, kInfo = 20, kWarning = 30, kError = 40, kNone = 100 };
+
+class Logger;
+
+// One log event, handed to the sink.
+struct Record {
+  const Logger* logger;
+  Level level;
+  std::source_location where;
+  std::string_view message;
+};
+
+// The format string of a log call, carrying the caller's location (for module:line).
+struct Format {
+  const char* text;
+  std::source_location where;
+  Format(const char* t, std::source_location w = std::source_location::current())  // NOLINT
+      : text(t), where(w) {}
+};
+
+class Logger {
+ public:
+  constexpr explicit Logger(const char* name) : name_(name) {}
+  const char* name() const { return name_; }
+  Level level() const { return static_cast<Level>(level_.load(std::memory_order_relaxed)); }
+  void set_level(Level l) { level_.store(static_cast<int>(l), std::memory_order_relaxed); }
+  bool enabled(Level l) const { return static_cast<int>(l) >= level_.load(std::memory_order_relaxed); }
+
+  template <class... A>
+  void debug(Format f, const A&... a) const { emit(Level::kDebug, f, a...); }
+  template <class... A>
+  void info(Format f, const A&... a) const { emit(Level::kInfo, f, a...); }
+  template <class... A>
+  void warning(Format f, const A&... a) const { emit(Level::kWarning, f, a...); }
+  template <class... A>
+  void error(Format f, const A&... a) const { emit(Level::kError, f, a...); }
+  template <class... A>
+  void log(Level l, Format f, const A&... a) const { emit(l, f, a...); }
+
+  // Logs an already formatted message.
+  void write(Level l, std::source_location where, std::string_view message) const;
+
+ private:
+  template <class... A>
+  void emit(Level l, const Format& f, const A&... a) const {
+    static_assert(((std::is_arithmetic_v<A> || std::is_pointer_v<A> || std::is_enum_v<A> ||
+                    std::is_array_v<A>) && ...),
+                  "log arguments are printf-style: pass .c_str() for strings");
+    if (!enabled(l)) return;
+    if constexpr (sizeof...(A) == 0) {
+      write(l, f.where, f.text);
+    } else {
+      char buf[512];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#pragma GCC diagnostic ignored "-Wformat-security"
+      const int n = std::snprintf(buf, sizeof buf, f.text, a...);
+      if (n < 0) return;
+      if (static_cast<std::size_t>(n) < sizeof buf) {
+        write(l, f.where, std::string_view(buf, static_cast<std::size_t>(n)));
+      } else {
+        std::string big(static_cast<std::size_t>(n) + 1, '\0');
+        std::snprintf(big.data(), big.size(), f.text, a...);
+        big.pop_back();
+        write(l, f.where, big);
+      }
+#pragma GCC diagnostic pop
+    }
+  }
+
+  const char* name_;
+  std::atomic<int> level_{static_cast<int>(Level::kInfo)};
+};
+
+// Tornado's loggers: per-request lines, application errors, and the library's own notices.
+inline Logger access_log{"tornado.access"};
+inline Logger app_log{"tornado.application"};
+inline Logger gen_log{"tornado.general"};
+
+using Sink = std::function<void(const Record&)>;
+// Replaces where records go; an empty Sink restores the default stderr formatter. Returns the
+// previous sink (the test suite's expect_log swaps one in and back).
+Sink set_sink(Sink sink);
+
+// Formats a record as Tornado's LogFormatter does: "[I 261122 10:00:00 ioloop:123] message".
+std::string format_record(const Record& r, bool color);
+// "reactor/ioloop.cc" -> "ioloop": the module name in a log line.
+std::string_view module_name(const char* file);
+
+}  // namespace tornado::log

@@ -1,0 +1,109 @@
+// tests/reactor/periodic_callback_test.cc: PeriodicCallback timing, overrun, stop, jitter.
+// Mirrors:  tornado/test/ioloop_test.py TestPeriodicCallbackMath and TestPeriodicCallback.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+#include "reactor/ioloop.h"
+#include "tests/support/async_test.h"
+
+using tornado::IOLoop;
+using tornado::PeriodicCallback;
+using namespace tornado::testing;
+
+TEST_CASE("periodic_callback: runs every period on the deadline grid, not drifting") {
+  LoopCase c;
+  std::vector<double> times;
+  PeriodicCallback pc([&] { times.push_back(c.loop().time()); }, 10.0, 0.0, &c.loop());
+  const double t0 = c.loop().time();
+  pc.start();
+  CHECK(pc.is_running());
+  CHECK(run_until(c.loop(), [&] { return times.size() >= 10; }));
+  pc.stop();
+  CHECK_FALSE(pc.is_running());
+  REQUIRE(times.size() >= 10);
+  // Run k is never before t0 + k*period, and the grid does not drift: the 10th run happens
+  // near t0 + 100 ms, not 10 x (period + scheduling delay).
+  for (std::size_t k = 0; k < times.size(); ++k)
+    CHECK(times[k] >= t0 + 0.010 * static_cast<double>(k + 1) - 1e-9);
+  CHECK(times[9] - t0 < 0.100 + 0.050);
+}
+
+// Tornado: test_overrun (missed runs are skipped, never bunched).
+TEST_CASE("periodic_callback: periodic_overrun skips missed runs") {
+  LoopCase c;
+  std::vector<double> times;
+  bool slow_done = false;
+  PeriodicCallback pc([&] {
+    times.push_back(c.loop().time());
+    if (!slow_done) {
+      slow_done = true;
+      ::usleep(55000);  // the overrun under test: 5.5 periods of work
+    }
+  }, 10.0, 0.0, &c.loop());
+  pc.start();
+  CHECK(run_until(c.loop(), [&] { return times.size() >= 3; }));
+  pc.stop();
+  REQUIRE(times.size() >= 3);
+  // After a 55 ms run, the next run waits for the next grid point (at most one period after
+  // the overrun ended), and the one after is a full period later: no burst of catch-up runs.
+  CHECK(times[1] - times[0] >= 0.055);
+  CHECK(times[1] - times[0] < 0.055 + 0.010 + 0.030);
+  CHECK(times[2] - times[1] >= 0.010 - 1e-3);
+}
+
+TEST_CASE("periodic_callback: stop from inside the callback, and destroy from inside it") {
+  LoopCase c;
+  int n = 0;
+  PeriodicCallback pc([&] { if (++n == 3) pc.stop(); }, 1.0, 0.0, &c.loop());
+  pc.start();
+  CHECK(run_until(c.loop(), [&] { return !pc.is_running(); }));
+  CHECK(n == 3);
+
+  int m = 0;
+  std::unique_ptr<PeriodicCallback> owned;
+  owned = std::make_unique<PeriodicCallback>([&] { if (++m == 2) owned.reset(); }, 1.0,
+                                                  0.0, &c.loop());
+  owned->start();
+  CHECK(run_until(c.loop(), [&] { return owned == nullptr; }));
+  c.loop().run_once(0.01);
+  CHECK(m == 2);
+}
+
+TEST_CASE("periodic_callback: jitter keeps the average period and varies each one") {
+  LoopCase c;
+  std::vector<double> times;
+  PeriodicCallback pc([&] { times.push_back(c.loop().time()); }, 5.0, 0.5, &c.loop());
+  pc.start();
+  CHECK(run_until(c.loop(), [&] { return times.size() >= 20; }));
+  pc.stop();
+  const double mean = (times.back() - times.front()) / static_cast<double>(times.size() - 1);
+  CHECK(mean > 0.0035);
+  CHECK(mean < 0.0120);
+}
+
+TEST_CASE("periodic_callback: bad arguments are rejected") {
+  LoopCase c;
+  CHECK_THROWS_AS(PeriodicCallback([] {}, 0.0, 0.0, &c.loop()), std::invalid_argument);
+  CHECK_THROWS_AS(PeriodicCallback([] {}, 10.0, 2.0, &c.loop()), std::invalid_argument);
+}
+
+TEST_CASE("periodic_callback: an exception is logged and the schedule goes on") {
+  LoopCase c;
+  ExpectLog log("Exception in PeriodicCallback");
+  int n = 0;
+  PeriodicCallback pc([&] { if (++n == 1) throw std::runtime_error("tick failed"); }, 1.0, 0.0,
+                      &c.loop());
+  pc.start();
+  CHECK(run_until(c.loop(), [&] { return n >= 3; }));
+  pc.stop();
+  CHECK(log.count() == 1);
+}
+
+TEST_CASE("periodic_callback: accepts std::chrono durations") {
+  LoopCase c;
+  PeriodicCallback pc([] {}, std::chrono::milliseconds(250), 0.0, &c.loop());
+  CHECK(pc.callback_time() == 250.0);
+}

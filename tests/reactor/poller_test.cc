@@ -1,0 +1,94 @@
+// tests/reactor/poller_test.cc: the Poller contract, checked directly on every backend.
+// Internal interface (reactor/poller.h); the loop-level cases are in ioloop_test.cc.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "reactor/ioloop.h"
+#include "reactor/poller.h"
+#include "tests/support/async_test.h"
+
+using tornado::IOLoop;
+using namespace tornado::detail;
+using namespace tornado::testing;
+
+TEST_CASE("poller: register, poll, modify, unregister on every backend") {
+  for (const auto& backend : backends()) {
+    INFO("backend: " << backend);
+    const int before = count_open_fds();
+    {
+      int err = 0;
+      auto p = make_poller(backend, &err);
+      REQUIRE(p != nullptr);
+      CHECK(std::string(p->name()) == backend);
+      FdPair s = make_socketpair();
+      REQUIRE(p->register_fd(s.a, IOLoop::READ) == 0);
+      std::vector<PollEvent> out;
+      CHECK(p->poll(0, out) == 0);
+      CHECK(out.empty());
+      REQUIRE(::write(s.b, "x", 1) == 1);
+      CHECK(p->poll(1000, out) == 1);
+      REQUIRE(out.size() == 1);
+      CHECK(out[0].fd == s.a);
+      CHECK((out[0].events & IOLoop::READ) != 0);
+      out.clear();
+      CHECK(p->modify(s.a, IOLoop::WRITE) == 0);
+      CHECK(p->poll(1000, out) == 1);
+      REQUIRE(out.size() == 1);
+      CHECK((out[0].events & IOLoop::WRITE) != 0);
+      out.clear();
+      CHECK(p->modify(s.a, 0) == 0);
+      CHECK(p->poll(0, out) == 0);  // no interest, nothing ready
+      CHECK(p->unregister(s.a) == 0);
+      CHECK(p->unregister(s.a) < 0);
+      CHECK(p->poll(0, out) == 0);
+    }
+    CHECK(count_open_fds() == before);
+  }
+}
+
+TEST_CASE("poller: one fd readable and writable is reported once with both bits") {
+  for (const auto& backend : backends()) {
+    INFO("backend: " << backend);
+    int err = 0;
+    auto p = make_poller(backend, &err);
+    REQUIRE(p != nullptr);
+    FdPair s = make_socketpair();
+    REQUIRE(::write(s.b, "x", 1) == 1);
+    REQUIRE(p->register_fd(s.a, IOLoop::READ | IOLoop::WRITE) == 0);
+    std::vector<PollEvent> out;
+    CHECK(p->poll(1000, out) == 1);
+    REQUIRE(out.size() == 1);
+    CHECK((out[0].events & (IOLoop::READ | IOLoop::WRITE)) == (IOLoop::READ | IOLoop::WRITE));
+    CHECK(p->unregister(s.a) == 0);
+  }
+}
+
+TEST_CASE("poller: the timeout is honoured when nothing is ready") {
+  for (const auto& backend : backends()) {
+    INFO("backend: " << backend);
+    int err = 0;
+    auto p = make_poller(backend, &err);
+    REQUIRE(p != nullptr);
+    FdPair s = make_socketpair();
+    REQUIRE(p->register_fd(s.a, IOLoop::READ) == 0);
+    IOLoop* none = nullptr;
+    (void)none;
+    timespec t0{}, t1{};
+    ::clock_gettime(CLOCK_MONOTONIC, &t0);
+    std::vector<PollEvent> out;
+    CHECK(p->poll(30, out) == 0);
+    ::clock_gettime(CLOCK_MONOTONIC, &t1);
+    const double took = static_cast<double>(t1.tv_sec - t0.tv_sec) +
+                        static_cast<double>(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    CHECK(took >= 0.029);
+    CHECK(p->unregister(s.a) == 0);
+  }
+}
+
+TEST_CASE("poller: unknown backend names give -ENOENT") {
+  int err = 0;
+  CHECK(make_poller("nonesuch", &err) == nullptr);
+  CHECK(err == -ENOENT);
+}

@@ -1,0 +1,82 @@
+// tests/support/async_test.h: what every loop test needs.
+//
+// Mirrors:  tornado/testing.py (AsyncTestCase, bind_unused_port, ExpectLog).
+// Role:     LoopCase gives a test a fresh IOLoop and, when the test ends, checks that nothing
+//           leaked: no user handler, no pending callback, no live timeout, and no fd left open
+//           that the case created (libuv's "make valgrind happy", plus an fd count).
+//           run_until() waits on the loop with a deadline, never with a sleep.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "reactor/ioloop.h"
+#include "reactor/log.h"
+
+namespace tornado::testing {
+
+// The poller backends this test binary has (epoll/kqueue, poll, select; kqueue through the
+// shim on Linux).
+std::vector<std::string> backends();
+
+int count_open_fds();
+
+// A fresh loop on one backend, with an end-of-case leak check.
+class LoopCase {
+ public:
+  explicit LoopCase(const std::string& backend = {});
+  ~LoopCase();
+  IOLoop& loop() { return *loop_; }
+
+ private:
+  int fds_before_;
+  std::unique_ptr<IOLoop> loop_;
+};
+
+// Runs loop iterations until done() is true or `timeout` seconds pass; returns done().
+bool run_until(IOLoop& loop, const std::function<bool()>& done, double timeout = 5.0);
+
+// Runs start() with a safety timeout that stops the loop; returns false if the timeout fired.
+bool start_with_timeout(IOLoop& loop, double timeout = 5.0);
+
+// Captures log records while alive (Tornado's ExpectLog); matches by substring.
+class ExpectLog {
+ public:
+  explicit ExpectLog(std::string substring);
+  ~ExpectLog();
+  int count() const { return count_; }
+  const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  std::string substring_;
+  int count_ = 0;
+  std::vector<std::string> lines_;
+  log::Sink previous_;
+};
+
+// Two connected non-blocking, close-on-exec fds: a socketpair or a pipe.
+struct FdPair {
+  int a = -1;
+  int b = -1;
+  FdPair() = default;
+  FdPair(FdPair&& o) noexcept : a(o.a), b(o.b) { o.a = o.b = -1; }
+  FdPair& operator=(FdPair&& o) noexcept {
+    if (this != &o) {
+      close_a();
+      close_b();
+      a = o.a;
+      b = o.b;
+      o.a = o.b = -1;
+    }
+    return *this;
+  }
+  ~FdPair();
+  void close_a();
+  void close_b();
+};
+FdPair make_socketpair();
+FdPair make_pipe();  // a = read end, b = write end
+
+}  // namespace tornado::testing
