@@ -78,17 +78,16 @@ class RunScope {
 }  // namespace
 
 // Every user callable runs through here (Tornado's _run_callback + handle_callback_exception).
-void IOLoop::run_guarded(Callback& call, const std::source_location& origin, const char* what) {
+void IOLoop::run_guarded(Callback& call, const SourceLocation& origin, const char* what) {
   const double started = blocking_threshold_ > 0 ? time() : 0.0;
   try {
     call();
   } catch (const std::exception& e) {
-    log::app_log.error("Exception in %s (scheduled at %s:%u in %s): %s", what, origin.file_name(),
-                       static_cast<unsigned>(origin.line()), origin.function_name(), e.what());
+    log::app_log.error("Exception in %s (scheduled at %s:%u): %s", what, origin.file, origin.line,
+                       e.what());
   } catch (...) {
-    log::app_log.error("Exception in %s (scheduled at %s:%u in %s): non-standard exception", what,
-                       origin.file_name(), static_cast<unsigned>(origin.line()),
-                       origin.function_name());
+    log::app_log.error("Exception in %s (scheduled at %s:%u): non-standard exception", what,
+                       origin.file, origin.line);
   }
   if (blocking_threshold_ > 0) report_slow(started, origin, what);
 }
@@ -177,7 +176,7 @@ IOLoop::HandlerSlot& IOLoop::slot_for_add(int fd) {
 }
 
 int IOLoop::add_handler(int fd, FdHandler handler, std::uint32_t events,
-                        std::source_location origin) {
+                        SourceLocation origin) {
   if (closed_) return -EBADF;
   if (fd < 0) return -EBADF;
   if (has_handler(fd)) return -EEXIST;
@@ -257,14 +256,14 @@ std::size_t IOLoop::handler_count() const { return user_handlers_; }
 
 // ---------------------------------------------------------------- callbacks and timeouts
 
-void IOLoop::add_callback(Callback cb, std::source_location origin) {
-  if (tl_running == this) {  // the loop's own thread, inside start(): no lock needed
-    if (!closing_) pending_.push_back(Queued{std::move(cb), origin});
+void IOLoop::add_callback(Callback cb, SourceLocation origin) {
+  if (tl_running == this) {  // the loop's own thread, inside start(): no lock, and a running
+    pending_.push_back(Queued{std::move(cb), origin});  // loop cannot be closing
     return;
   }
   bool was_empty;
   {
-    std::lock_guard lock(remote_mutex_);
+    detail::MutexLock lock(remote_mutex_);
     if (closing_) return;  // Tornado drops callbacks added while closing
     was_empty = remote_.empty();
     remote_.push_back(Queued{std::move(cb), origin});
@@ -276,17 +275,17 @@ void IOLoop::add_callback(Callback cb, std::source_location origin) {
 }
 
 std::size_t IOLoop::pending_callbacks() const {
-  std::lock_guard lock(const_cast<std::mutex&>(remote_mutex_));
+  detail::MutexLock lock(remote_mutex_);
   return pending_.size() + remote_.size();
 }
 
 double IOLoop::time() const { return monotonic_now(); }
 
-Timeout IOLoop::call_at(double when, Callback cb, std::source_location origin) {
+Timeout IOLoop::call_at(double when, Callback cb, SourceLocation origin) {
   return timeouts_.push(when, std::move(cb), origin);
 }
 
-Timeout IOLoop::call_later(double delay, Callback cb, std::source_location origin) {
+Timeout IOLoop::call_later(double delay, Callback cb, SourceLocation origin) {
   return timeouts_.push(time() + delay, std::move(cb), origin);
 }
 
@@ -332,7 +331,7 @@ void IOLoop::iterate(double max_wait) {
 
 void IOLoop::take_remote_callbacks() {
   if (!remote_nonempty_.load(std::memory_order_acquire)) return;
-  std::lock_guard lock(remote_mutex_);
+  detail::MutexLock lock(remote_mutex_);
   for (Queued& q : remote_) pending_.push_back(std::move(q));
   remote_.clear();
   remote_nonempty_.store(false, std::memory_order_relaxed);
@@ -345,7 +344,7 @@ void IOLoop::run_callbacks() {
 
 void IOLoop::run_due_timeouts() {
   Callback cb;
-  std::source_location origin;
+  SourceLocation origin;
   for (const Timeout t : due_) {
     if (timeouts_.take(t, cb, origin)) {
       run_guarded(cb, origin, "timeout");
@@ -408,12 +407,11 @@ void IOLoop::poll_and_dispatch(int timeout_ms) {
   dispatching_ = false;
 }
 
-void IOLoop::report_slow(double started, const std::source_location& origin, const char* what) {
+void IOLoop::report_slow(double started, const SourceLocation& origin, const char* what) {
   const double took = time() - started;
   if (took <= blocking_threshold_) return;
-  log::gen_log.warning("IOLoop blocked for %.3f seconds in %s (scheduled at %s:%u in %s)", took,
-                       what, origin.file_name(), static_cast<unsigned>(origin.line()),
-                       origin.function_name());
+  log::gen_log.warning("IOLoop blocked for %.3f seconds in %s (scheduled at %s:%u)", took, what,
+                       origin.file, origin.line);
 }
 
 // ---------------------------------------------------------------- close
@@ -423,7 +421,7 @@ void IOLoop::close(bool all_fds) {
   if (running_.load() || tl_running == this)
     throw std::logic_error("IOLoop::close: the loop is running; stop() it first");
   {
-    std::lock_guard lock(remote_mutex_);
+    detail::MutexLock lock(remote_mutex_);
     closing_ = true;
     remote_.clear();
   }

@@ -26,12 +26,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <source_location>
+#include "reactor/source_location.h"
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "reactor/callback.h"
+#include "reactor/mutex.h"
 #include "reactor/timeout_heap.h"
 
 namespace tornado {
@@ -85,7 +86,7 @@ class IOLoop {
   // Returns 0, -EEXIST if fd already has a handler, -EINVAL for an fd the backend cannot
   // watch (select: fd >= FD_SETSIZE), or the kernel's -errno (logged).
   [[nodiscard]] int add_handler(int fd, FdHandler handler, std::uint32_t events,
-                                std::source_location origin = std::source_location::current());
+                                SourceLocation origin = SourceLocation::current());
   // Changes the events watched; 0 or -ENOENT.
   int update_handler(int fd, std::uint32_t events);
   // Stops watching fd: the handler is not called again, not even for events already collected
@@ -96,9 +97,9 @@ class IOLoop {
   // --- callbacks ---
   // Runs cb on the next iteration. Safe from any thread (wakes the loop); dropped silently
   // once the loop is closed.
-  void add_callback(Callback cb, std::source_location origin = std::source_location::current());
+  void add_callback(Callback cb, SourceLocation origin = SourceLocation::current());
   // Tornado's spawn_callback: the same as add_callback at this layer (coroutines: gen/).
-  void spawn_callback(Callback cb, std::source_location origin = std::source_location::current()) {
+  void spawn_callback(Callback cb, SourceLocation origin = SourceLocation::current()) {
     add_callback(std::move(cb), origin);
   }
 
@@ -106,22 +107,22 @@ class IOLoop {
   // Seconds on the loop's clock (CLOCK_MONOTONIC); wall-clock changes do not move it.
   double time() const;
   Timeout call_at(double when, Callback cb,
-                  std::source_location origin = std::source_location::current());
+                  SourceLocation origin = SourceLocation::current());
   Timeout call_later(double delay, Callback cb,
-                     std::source_location origin = std::source_location::current());
+                     SourceLocation origin = SourceLocation::current());
   template <class Rep, class Period>
   Timeout call_later(std::chrono::duration<Rep, Period> delay, Callback cb,
-                     std::source_location origin = std::source_location::current()) {
+                     SourceLocation origin = SourceLocation::current()) {
     return call_later(std::chrono::duration<double>(delay).count(), std::move(cb), origin);
   }
   // Tornado's add_timeout: an absolute deadline on time()'s clock, or a relative duration.
   Timeout add_timeout(double deadline, Callback cb,
-                      std::source_location origin = std::source_location::current()) {
+                      SourceLocation origin = SourceLocation::current()) {
     return call_at(deadline, std::move(cb), origin);
   }
   template <class Rep, class Period>
   Timeout add_timeout(std::chrono::duration<Rep, Period> delay, Callback cb,
-                      std::source_location origin = std::source_location::current()) {
+                      SourceLocation origin = SourceLocation::current()) {
     return call_later(delay, std::move(cb), origin);
   }
   // Cancels a timeout. Harmless after it fired or when called twice; returns whether it
@@ -171,7 +172,7 @@ class IOLoop {
  private:
   struct HandlerSlot {
     FdHandler handler;
-    std::source_location origin;
+    SourceLocation origin;
     std::uint32_t events = 0;
     std::uint32_t generation = 0;  // bumped by each add_handler for this fd
     std::uint64_t since = 0;       // polls started before this handler was added
@@ -180,7 +181,7 @@ class IOLoop {
   };
   struct Queued {
     Callback callback;
-    std::source_location origin;
+    SourceLocation origin;
   };
   static constexpr std::size_t kChunk = 64;  // fd table grows in chunks so slots never move
   using Chunk = std::array<HandlerSlot, kChunk>;
@@ -194,8 +195,8 @@ class IOLoop {
   void run_due_timeouts();
   int poll_timeout_ms(double max_wait) const;
   void poll_and_dispatch(int timeout_ms);
-  void run_guarded(Callback& call, const std::source_location& origin, const char* what);
-  void report_slow(double started, const std::source_location& origin, const char* what);
+  void run_guarded(Callback& call, const SourceLocation& origin, const char* what);
+  void report_slow(double started, const SourceLocation& origin, const char* what);
   void handle_signals();
   void restore_signals();
 
@@ -209,8 +210,8 @@ class IOLoop {
 
   std::vector<Queued> pending_;  // loop thread's queue
   std::vector<Queued> running_batch_;
-  std::mutex remote_mutex_;
-  std::vector<Queued> remote_;  // guarded by remote_mutex_: from other threads
+  mutable detail::Mutex remote_mutex_;
+  std::vector<Queued> remote_ TORNADO_GUARDED_BY(remote_mutex_);  // from other threads
   std::atomic<bool> remote_nonempty_{false};
 
   detail::TimeoutHeap timeouts_;
@@ -219,7 +220,7 @@ class IOLoop {
   std::atomic<bool> running_{false};
   std::atomic<bool> stopped_{false};
   bool closed_ = false;
-  bool closing_ = false;
+  bool closing_ TORNADO_GUARDED_BY(remote_mutex_) = false;
   bool dispatching_ = false;
   double blocking_threshold_ = 0.0;
   std::uint64_t iterations_ = 0;

@@ -110,7 +110,8 @@ void IOLoop::handle_signals() {
     if (g_signals[signo].pending.exchange(false, std::memory_order_acq_rel)) fired.push_back(signo);
   for (const int signo : fired) {
     auto it = signal_handlers_.find(signo);
-    if (it != signal_handlers_.end()) run_guarded(it->second, std::source_location::current(), "signal handler");
+    if (it != signal_handlers_.end())
+      run_guarded(it->second, SourceLocation::current(), "signal handler");
   }
 }
 

@@ -77,7 +77,7 @@ std::string format_record(const Record& r, bool color) {
   ::localtime_r(&ts.tv_sec, &local);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%y%m%d %H:%M:%S", &local);
-  const std::string_view module = module_name(r.where.file_name());
+  const std::string_view module = module_name(r.where.file);
 
   std::string line;
   line.reserve(48 + r.message.size());
@@ -89,7 +89,7 @@ std::string format_record(const Record& r, bool color) {
   line += ' ';
   line += module;
   line += ':';
-  line += std::to_string(r.where.line());
+  line += std::to_string(r.where.line);
   line += ']';
   if (color) line += "\033[0m";
   line += ' ';
@@ -105,7 +105,7 @@ Sink set_sink(Sink sink) {
   return previous;
 }
 
-void Logger::write(Level l, std::source_location where, std::string_view message) const {
+void Logger::write(Level l, SourceLocation where, std::string_view message) const {
   const Record r{this, l, where, message};
   std::lock_guard lock(sink_mutex());
   if (current_sink()) {

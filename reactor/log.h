@@ -18,7 +18,7 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
-#include <source_location>
+#include "reactor/source_location.h"
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -33,15 +33,15 @@ class Logger;
 struct Record {
   const Logger* logger;
   Level level;
-  std::source_location where;
+  SourceLocation where;
   std::string_view message;
 };
 
 // The format string of a log call, carrying the caller's location (for module:line).
 struct Format {
   const char* text;
-  std::source_location where;
-  Format(const char* t, std::source_location w = std::source_location::current())  // NOLINT
+  SourceLocation where;
+  Format(const char* t, SourceLocation w = SourceLocation::current())  // NOLINT
       : text(t), where(w) {}
 };
 
@@ -65,7 +65,7 @@ class Logger {
   void log(Level l, Format f, const A&... a) const { emit(l, f, a...); }
 
   // Logs an already formatted message.
-  void write(Level l, std::source_location where, std::string_view message) const;
+  void write(Level l, SourceLocation where, std::string_view message) const;
 
  private:
   template <class... A>

@@ -20,7 +20,7 @@ namespace {
 constexpr std::size_t kArity = 4;
 }
 
-Timeout TimeoutHeap::push(double deadline, Callback cb, std::source_location origin) {
+Timeout TimeoutHeap::push(double deadline, Callback cb, SourceLocation origin) {
   std::uint32_t slot;
   if (free_head_ != UINT32_MAX) {
     slot = free_head_;
@@ -56,7 +56,7 @@ bool TimeoutHeap::cancel(Timeout t) {
   return true;
 }
 
-bool TimeoutHeap::take(Timeout t, Callback& cb, std::source_location& origin) {
+bool TimeoutHeap::take(Timeout t, Callback& cb, SourceLocation& origin) {
   if (!live(t)) return false;
   Slot& s = slots_[t.slot];
   cb = std::move(s.callback);

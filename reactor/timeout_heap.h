@@ -15,7 +15,7 @@
 #pragma once
 
 #include <cstdint>
-#include <source_location>
+#include "reactor/source_location.h"
 #include <vector>
 
 #include "reactor/callback.h"
@@ -34,7 +34,7 @@ namespace detail {
 
 class TimeoutHeap {
  public:
-  Timeout push(double deadline, Callback cb, std::source_location origin);
+  Timeout push(double deadline, Callback cb, SourceLocation origin);
   // Returns true if it was live and is now cancelled.
   bool cancel(Timeout t);
   // Pops every live timeout with deadline <= now and appends its handle to `out`, in firing
@@ -43,7 +43,7 @@ class TimeoutHeap {
   void collect_due(double now, std::vector<Timeout>& out);
   // Moves a collected timeout's callback and origin out and frees its slot. Returns false if
   // it was cancelled after being collected.
-  bool take(Timeout t, Callback& cb, std::source_location& origin);
+  bool take(Timeout t, Callback& cb, SourceLocation& origin);
   // The earliest deadline among heap entries (possibly a cancelled one: that only costs an
   // early wake-up, as in Tornado), or a negative number when the heap is empty.
   double next_deadline() const { return heap_.empty() ? -1.0 : heap_.front().deadline; }
@@ -64,7 +64,7 @@ class TimeoutHeap {
   };
   struct Slot {
     Callback callback;
-    std::source_location origin;
+    SourceLocation origin;
     std::uint32_t generation = 0;  // odd while live; bumped on fire or cancel
     std::uint32_t next_free = 0;
     bool in_heap = false;  // false once collected: cancelling it then leaves no stale entry

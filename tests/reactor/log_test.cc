@@ -11,7 +11,7 @@
 using namespace tornado;
 
 TEST_CASE("log: format_record has Tornado's shape") {
-  const log::Record r{&log::app_log, log::Level::kInfo, std::source_location::current(), "hello"};
+  const log::Record r{&log::app_log, log::Level::kInfo, SourceLocation::current(), "hello"};
   const std::string line = log::format_record(r, false);
   CHECK(std::regex_match(line, std::regex(R"(\[I \d{6} \d\d:\d\d:\d\d log_test:\d+\] hello\n)")));
   const std::string colored = log::format_record(r, true);

@@ -9,6 +9,7 @@
 #include "reactor/timeout_heap.h"
 
 using tornado::Callback;
+using tornado::SourceLocation;
 using tornado::Timeout;
 using tornado::detail::TimeoutHeap;
 
@@ -20,7 +21,7 @@ std::vector<int> fire(TimeoutHeap& h, double now, std::vector<int>& log) {
   h.collect_due(now, due);
   for (Timeout t : due) {
     Callback cb;
-    std::source_location where;
+    SourceLocation where;
     if (h.take(t, cb, where)) cb();
   }
   return log;
@@ -33,7 +34,7 @@ TEST_CASE("timeout_heap: fires in deadline order, ties in insertion order") {
   std::vector<int> log;
   const double deadlines[] = {3, 1, 2, 1, 5, 1};
   for (int i = 0; i < 6; ++i)
-    h.push(deadlines[i], [&log, i] { log.push_back(i); }, std::source_location::current());
+    h.push(deadlines[i], [&log, i] { log.push_back(i); }, SourceLocation::current());
   fire(h, 2.5, log);
   CHECK(log == std::vector<int>{1, 3, 5, 2});
   fire(h, 10, log);
@@ -45,8 +46,8 @@ TEST_CASE("timeout_heap: fires in deadline order, ties in insertion order") {
 TEST_CASE("timeout_heap: cancel is idempotent and harmless after firing") {
   TimeoutHeap h;
   int ran = 0;
-  Timeout a = h.push(1, [&] { ++ran; }, std::source_location::current());
-  Timeout b = h.push(2, [&] { ++ran; }, std::source_location::current());
+  Timeout a = h.push(1, [&] { ++ran; }, SourceLocation::current());
+  Timeout b = h.push(2, [&] { ++ran; }, SourceLocation::current());
   CHECK(h.cancel(a));
   CHECK_FALSE(h.cancel(a));
   std::vector<int> log;
@@ -59,9 +60,9 @@ TEST_CASE("timeout_heap: cancel is idempotent and harmless after firing") {
 
 TEST_CASE("timeout_heap: a handle to a reused slot does not cancel the new timeout") {
   TimeoutHeap h;
-  Timeout old = h.push(1, [] {}, std::source_location::current());
+  Timeout old = h.push(1, [] {}, SourceLocation::current());
   CHECK(h.cancel(old));
-  Timeout fresh = h.push(1, [] {}, std::source_location::current());
+  Timeout fresh = h.push(1, [] {}, SourceLocation::current());
   CHECK(fresh.slot == old.slot);
   CHECK_FALSE(h.cancel(old));
   CHECK(h.live() == 1);
@@ -71,13 +72,13 @@ TEST_CASE("timeout_heap: a handle to a reused slot does not cancel the new timeo
 TEST_CASE("timeout_heap: a collected timeout can still be cancelled before it runs") {
   TimeoutHeap h;
   int ran = 0;
-  Timeout a = h.push(1, [&] { ++ran; }, std::source_location::current());
+  Timeout a = h.push(1, [&] { ++ran; }, SourceLocation::current());
   std::vector<Timeout> due;
   h.collect_due(2, due);
   REQUIRE(due.size() == 1);
   CHECK(h.cancel(a));
   Callback cb;
-  std::source_location where;
+  SourceLocation where;
   CHECK_FALSE(h.take(due[0], cb, where));
   CHECK(ran == 0);
   CHECK(h.cancellations() == 0);  // its entry had left the heap already
@@ -86,7 +87,7 @@ TEST_CASE("timeout_heap: a collected timeout can still be cancelled before it ru
 TEST_CASE("timeout_heap: compaction when over 512 cancelled and over half the heap") {
   TimeoutHeap h;
   std::vector<Timeout> ts;
-  for (int i = 0; i < 1200; ++i) ts.push_back(h.push(100 + i, [] {}, std::source_location::current()));
+  for (int i = 0; i < 1200; ++i) ts.push_back(h.push(100 + i, [] {}, SourceLocation::current()));
   // Cancel the 600 latest, so no stale entry reaches the top and only compaction removes them.
   for (std::size_t i = 600; i < 1200; ++i) h.cancel(ts[i]);
   std::vector<Timeout> due;
@@ -111,7 +112,7 @@ TEST_CASE("timeout_heap: random deadlines with random cancellations come out sor
   std::vector<std::pair<Timeout, double>> all;
   for (int i = 0; i < 20000; ++i) {
     const double d = dist(rng);
-    all.emplace_back(h.push(d, [&fired, d] { fired.push_back(d); }, std::source_location::current()), d);
+    all.emplace_back(h.push(d, [&fired, d] { fired.push_back(d); }, SourceLocation::current()), d);
   }
   std::vector<double> expected;
   for (std::size_t i = 0; i < all.size(); ++i) {
