@@ -282,11 +282,12 @@ std::size_t IOLoop::pending_callbacks() const {
 double IOLoop::time() const { return monotonic_now(); }
 
 Timeout IOLoop::call_at(double when, Callback cb, SourceLocation origin) {
+  if (closed_) return Timeout{};  // cb is destroyed unrun, as add_callback drops it
   return timeouts_.push(when, std::move(cb), origin);
 }
 
 Timeout IOLoop::call_later(double delay, Callback cb, SourceLocation origin) {
-  return timeouts_.push(time() + delay, std::move(cb), origin);
+  return call_at(time() + delay, std::move(cb), origin);
 }
 
 bool IOLoop::remove_timeout(Timeout t) { return timeouts_.cancel(t); }
@@ -420,12 +421,23 @@ void IOLoop::close(bool all_fds) {
   if (closed_) return;
   if (running_.load() || tl_running == this)
     throw std::logic_error("IOLoop::close: the loop is running; stop() it first");
+  closed_ = true;  // from here on add_handler, call_at and add_callback refuse new work
+  std::vector<Queued> doomed_remote;
   {
     detail::MutexLock lock(remote_mutex_);
     closing_ = true;
-    remote_.clear();
+    doomed_remote.swap(remote_);
   }
   restore_signals();
+  // Destroying a callable can run any destructor: a timer's Future producer going away
+  // destroys the coroutines waiting on it, which may call remove_timeout or remove_handler on
+  // this loop. So everything is taken out of the loop first and destroyed afterwards, when
+  // those calls find an empty loop (ioloop_test: "close destroys pending work re-entrantly").
+  std::vector<Queued> doomed_pending = std::move(pending_);
+  std::vector<Queued> doomed_batch = std::move(running_batch_);
+  detail::TimeoutHeap doomed_timeouts = std::move(timeouts_);
+  timeouts_.clear();
+  std::vector<FdHandler> doomed_handlers = std::move(retired_);
   for (std::size_t c = 0; c < handlers_.size(); ++c) {
     if (!handlers_[c]) continue;
     for (std::size_t i = 0; i < kChunk; ++i) {
@@ -433,19 +445,20 @@ void IOLoop::close(bool all_fds) {
       if (!s.registered) continue;
       const int fd = static_cast<int>(c * kChunk + i);
       const bool user = !s.internal;
+      doomed_handlers.push_back(std::move(s.handler));
       (void)remove_handler(fd);
       if (all_fds && user) ::close(fd);
     }
   }
+  doomed_handlers.clear();
+  doomed_timeouts.clear();
+  doomed_batch.clear();
+  doomed_pending.clear();
+  doomed_remote.clear();
   handlers_.clear();
-  pending_.clear();
-  running_batch_.clear();
-  timeouts_.clear();
-  retired_.clear();
   signal_pipe_.reset();
   waker_.reset();
   poller_.reset();
-  closed_ = true;
   if (tl_current == this) tl_current = nullptr;
 }
 

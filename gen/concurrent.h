@@ -1,0 +1,400 @@
+// gen/concurrent.h: Future<T>, the result of every asynchronous operation, and a coroutine.
+//
+// Mirrors:  tornado/concurrent.py (Future, chain_future, future_set_result_unless_cancelled,
+//           future_set_exception_unless_cancelled, future_add_done_callback) and the coroutine
+//           machinery of tornado/gen.py: a function returning Future<T> may use co_await and
+//           co_return, exactly as a Tornado coroutine returns a Future.
+//
+//   tornado::Future<int> answer() {
+//     co_await tornado::gen::sleep(0.1);
+//     co_return 42;
+//   }
+//   int v = tornado::gen::run_sync(loop, answer);          // 42
+//
+// Ownership: a Future is a shared handle: copies refer to one state, which lives while any
+//           copy, any producer (a coroutine computing it, a timer, a worker) or any scheduled
+//           callback still refers to it. A coroutine suspended in co_await is owned by the
+//           Future it waits on: if every producer of that Future goes away without resolving
+//           it (its timer destroyed with a closed IOLoop, its Event destroyed), the waiting
+//           coroutine is destroyed, its locals unwound, and so on up the chain. Nothing leaks.
+// Rules:    callbacks and resumed coroutines never run inside set_result(): they are
+//           scheduled on IOLoop::current() (of the thread that resolves the Future), so the
+//           caller of set_result finishes first and the stack never grows with a chain of
+//           awaits. co_await on a Future that is already done continues at once, without a trip
+//           through the loop. An exception never retrieved is logged when the state is freed
+//           ("Future exception was never retrieved", as Tornado).
+// Thread:   a Future and its state belong to one loop thread; other threads hand results over
+//           with IOLoop::add_callback (ThreadPoolExecutor does).
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "reactor/callback.h"
+#include "reactor/ioloop.h"
+
+namespace tornado {
+
+// The Future was cancelled before it resolved (Future::cancel).
+class CancelledError : public std::runtime_error {
+ public:
+  CancelledError() : std::runtime_error("Future was cancelled") {}
+};
+
+// result() on a pending Future, or set_result() on a done one.
+class InvalidStateError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+template <class T>
+class Future;
+
+namespace detail {
+
+struct Unit {};
+template <class T>
+using Stored = std::conditional_t<std::is_void_v<T>, Unit, T>;
+
+// The part of a Future's state that does not depend on T.
+class FutureStateBase {
+ public:
+  enum class Status : std::uint8_t { kPending, kResult, kException, kCancelled };
+
+  FutureStateBase() = default;
+  FutureStateBase(const FutureStateBase&) = delete;
+  FutureStateBase& operator=(const FutureStateBase&) = delete;
+  ~FutureStateBase();
+
+  bool done() const { return status != Status::kPending; }
+  // Rethrows the stored exception (marking it retrieved).
+  void rethrow_if_failed();
+
+  Status status = Status::kPending;
+  bool running = false;    // a coroutine or worker is producing it: cancel() refuses
+  bool retrieved = false;  // someone looked at the exception
+  std::uint32_t producers = 0;
+  std::exception_ptr error;
+};
+
+// Moves a suspended coroutine through the loop's callback queue. It owns the coroutine while
+// it is queued: a Resumer destroyed without running (the loop closed, or the Future it waited
+// on was abandoned) destroys the coroutine frame, so no frame is ever leaked.
+class Resumer {
+ public:
+  explicit Resumer(std::coroutine_handle<> h) noexcept : h_(h) {}
+  Resumer(Resumer&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Resumer& operator=(Resumer&&) = delete;
+  ~Resumer() {
+    if (h_) h_.destroy();
+  }
+  void operator()() { std::exchange(h_, {}).resume(); }
+
+ private:
+  std::coroutine_handle<> h_;
+};
+
+// enable_shared_from_this lets a done callback be handed a Future without the waiter list
+// holding one (which would keep a never-resolved state alive forever).
+template <class T>
+class FutureState : public FutureStateBase, public std::enable_shared_from_this<FutureState<T>> {
+ public:
+  using DoneCallback = InlineFunction<void(Future<T>&)>;
+  struct Waiter {
+    std::coroutine_handle<> coroutine;  // either a coroutine to resume...
+    DoneCallback callback;              // ...or a done callback
+  };
+
+  ~FutureState() { drop_waiters(); }
+
+  template <class... A>
+  void set_value(A&&... a) {
+    if (done()) throw InvalidStateError("set_result on a Future that is already done");
+    value.emplace(std::forward<A>(a)...);
+    status = Status::kResult;
+    schedule_waiters();
+  }
+  void set_error(std::exception_ptr e, Status s = Status::kException) {
+    if (done()) throw InvalidStateError("set_exception on a Future that is already done");
+    error = std::move(e);
+    status = s;
+    schedule_waiters();
+  }
+  void add_waiter(Waiter w) {
+    if (!first_.coroutine && !first_.callback) {
+      first_ = std::move(w);
+    } else {
+      more_.push_back(std::move(w));
+    }
+  }
+  // Every producer is gone and nothing will ever resolve this state: drop the waiters, which
+  // destroys coroutines suspended on it (their frames unwind) and done callbacks unrun.
+  void abandon() { drop_waiters(); }
+
+  std::optional<Stored<T>> value;
+
+ private:
+  void schedule_waiters();
+  void schedule(Waiter& w, IOLoop& loop);
+  void drop_waiters() {
+    Waiter first = std::move(first_);
+    first_ = Waiter{};
+    std::vector<Waiter> more = std::move(more_);
+    more_.clear();
+    if (first.coroutine) first.coroutine.destroy();
+    for (Waiter& w : more)
+      if (w.coroutine) w.coroutine.destroy();
+  }
+
+  Waiter first_;  // most Futures have exactly one waiter: keep it without a vector
+  std::vector<Waiter> more_;
+};
+
+// A producer's claim on a Future: while one exists, the Future may still resolve. When the last
+// one goes away with the Future pending, the Future is abandoned (see FutureState::abandon).
+// Library code that promises to resolve a Future later (a timer, a queue waiter, a coroutine)
+// holds one of these rather than a plain Future.
+template <class T>
+class Resolver {
+ public:
+  Resolver() = default;
+  explicit Resolver(std::shared_ptr<FutureState<T>> s) : state_(std::move(s)) {
+    if (state_) ++state_->producers;
+  }
+  Resolver(Resolver&& o) noexcept = default;
+  Resolver& operator=(Resolver&& o) noexcept {
+    if (this != &o) {
+      release();
+      state_ = std::move(o.state_);
+    }
+    return *this;
+  }
+  Resolver(const Resolver& o) : Resolver(o.state_) {}
+  Resolver& operator=(const Resolver&) = delete;
+  ~Resolver() { release(); }
+
+  const std::shared_ptr<FutureState<T>>& state() const { return state_; }
+  bool done() const { return !state_ || state_->done(); }
+  template <class... A>
+  void set_result(A&&... a) {
+    state_->set_value(std::forward<A>(a)...);
+  }
+  void set_exception(std::exception_ptr e) { state_->set_error(std::move(e)); }
+
+ private:
+  void release() {
+    if (!state_) return;
+    auto s = std::move(state_);
+    if (--s->producers == 0 && !s->done()) s->abandon();
+  }
+  std::shared_ptr<FutureState<T>> state_;
+};
+
+template <class T>
+struct PromiseBase;
+
+}  // namespace detail
+
+template <class T>
+class Future {
+ public:
+  using value_type = T;
+  using State = detail::FutureState<T>;
+
+  // A new, pending Future (one allocation: the state).
+  Future() : state_(std::make_shared<State>()) {}
+  explicit Future(std::shared_ptr<State> s) : state_(std::move(s)) {}
+
+  bool done() const { return state_->done(); }
+  bool cancelled() const { return state_->status == State::Status::kCancelled; }
+  bool running() const { return state_->running && !done(); }
+
+  // The result; rethrows the Future's exception; InvalidStateError while pending.
+  decltype(auto) result() const {
+    if (!done()) throw InvalidStateError("result() on a pending Future");
+    state_->rethrow_if_failed();
+    if constexpr (!std::is_void_v<T>) return static_cast<T&>(*state_->value);
+  }
+  // The exception, or nullptr; InvalidStateError while pending.
+  std::exception_ptr exception() const {
+    if (!done()) throw InvalidStateError("exception() on a pending Future");
+    state_->retrieved = true;
+    return state_->error;
+  }
+
+  template <class... A>
+  void set_result(A&&... a) const {
+    state_->set_value(std::forward<A>(a)...);
+  }
+  void set_exception(std::exception_ptr e) const { state_->set_error(std::move(e)); }
+  template <class E>
+  void set_exception(E&& e) const {
+    state_->set_error(std::make_exception_ptr(std::forward<E>(e)));
+  }
+
+  // As Tornado: a Future that is done, or being produced by a running coroutine or task,
+  // cannot be cancelled (returns false). Otherwise it resolves with CancelledError.
+  bool cancel() const {
+    if (done() || state_->running) return false;
+    state_->set_error(std::make_exception_ptr(CancelledError()), State::Status::kCancelled);
+    return true;
+  }
+
+  // Runs cb(future) on the loop once this Future is done (at once, through the loop, if it
+  // already is). Never inside set_result's caller.
+  void add_done_callback(typename State::DoneCallback cb) const {
+    typename State::Waiter w{{}, std::move(cb)};
+    if (done()) {
+      Future self = *this;
+      IOLoop::current().add_callback([w = std::move(w), self]() mutable { w.callback(self); });
+      return;
+    }
+    state_->add_waiter(std::move(w));
+  }
+
+  const std::shared_ptr<State>& state() const { return state_; }
+
+  // --- co_await ---
+  struct Awaiter {
+    State* state;
+    bool move_out;  // the awaited Future is a temporary with no other owner: move the result
+    bool await_ready() const noexcept { return state->done(); }
+    void await_suspend(std::coroutine_handle<> h) const {
+      state->add_waiter(typename State::Waiter{h, {}});
+    }
+    T await_resume() const {
+      state->rethrow_if_failed();
+      if constexpr (!std::is_void_v<T>) {
+        if (move_out) return std::move(*state->value);
+        return *state->value;
+      }
+    }
+  };
+  Awaiter operator co_await() const& noexcept { return Awaiter{state_.get(), false}; }
+  Awaiter operator co_await() && noexcept { return Awaiter{state_.get(), state_.use_count() == 1}; }
+
+  using promise_type = detail::PromiseBase<T>;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// A Future already resolved with a value (one allocation).
+template <class T, class... A>
+Future<T> make_ready_future(A&&... a) {
+  Future<T> f;
+  f.state()->value.emplace(std::forward<A>(a)...);
+  f.state()->status = detail::FutureStateBase::Status::kResult;
+  return f;
+}
+inline Future<void> make_ready_future() { return make_ready_future<void>(); }
+
+// A Future already failed with e.
+template <class T, class E>
+Future<T> make_failed_future(E&& e) {
+  Future<T> f;
+  if constexpr (std::is_same_v<std::decay_t<E>, std::exception_ptr>) {
+    f.state()->error = std::forward<E>(e);
+  } else {
+    f.state()->error = std::make_exception_ptr(std::forward<E>(e));
+  }
+  f.state()->status = detail::FutureStateBase::Status::kException;
+  return f;
+}
+
+// Tornado's future_set_result_unless_cancelled / future_set_exception_unless_cancelled.
+template <class T, class... A>
+void future_set_result_unless_cancelled(const Future<T>& f, A&&... a) {
+  if (!f.cancelled()) f.set_result(std::forward<A>(a)...);
+}
+template <class T>
+void future_set_exception_unless_cancelled(const Future<T>& f, std::exception_ptr e) {
+  if (!f.cancelled()) f.set_exception(std::move(e));
+}
+
+// Copies a's outcome into b when a is done, unless b is already done (Tornado's chain_future).
+template <class T>
+void chain_future(const Future<T>& a, const Future<T>& b) {
+  a.add_done_callback([b](Future<T>& done) {
+    if (b.done()) return;
+    if (const auto e = done.exception()) {
+      b.set_exception(e);
+    } else if constexpr (std::is_void_v<T>) {
+      b.set_result();
+    } else {
+      b.set_result(done.result());
+    }
+  });
+}
+
+// Tornado's future_add_done_callback.
+template <class T, class F>
+void future_add_done_callback(const Future<T>& f, F&& cb) {
+  f.add_done_callback(std::forward<F>(cb));
+}
+
+namespace detail {
+
+template <class T>
+void FutureState<T>::schedule_waiters() {
+  IOLoop& loop = IOLoop::current();
+  if (first_.coroutine || first_.callback) {
+    schedule(first_, loop);
+    first_ = Waiter{};
+  }
+  if (!more_.empty()) {
+    std::vector<Waiter> more = std::move(more_);
+    more_.clear();
+    for (Waiter& w : more) schedule(w, loop);
+  }
+}
+
+template <class T>
+void FutureState<T>::schedule(Waiter& w, IOLoop& loop) {
+  if (w.coroutine) {
+    loop.add_callback(Resumer(std::exchange(w.coroutine, {})));
+  } else {
+    // The callback needs a Future to pass; build it from the shared state at run time.
+    Future<T> self(this->shared_from_this());
+    loop.add_callback([cb = std::move(w.callback), self]() mutable { cb(self); });
+  }
+}
+
+// The coroutine promise behind `Future<T> f() { co_await ...; co_return v; }`. The coroutine
+// starts at once (as Tornado coroutines run until their first yield) and frees its own frame
+// when it finishes; while suspended, the Future it awaits owns it.
+template <class T>
+struct PromiseCommon {
+  Resolver<T> resolver{std::make_shared<FutureState<T>>()};
+
+  Future<T> get_return_object() {
+    resolver.state()->running = true;
+    return Future<T>(resolver.state());
+  }
+  std::suspend_never initial_suspend() noexcept { return {}; }
+  std::suspend_never final_suspend() noexcept { return {}; }
+  void unhandled_exception() { resolver.set_exception(std::current_exception()); }
+};
+
+template <class T>
+struct PromiseBase : PromiseCommon<T> {
+  template <class U = T>
+  void return_value(U&& v) {
+    this->resolver.set_result(std::forward<U>(v));
+  }
+};
+
+template <>
+struct PromiseBase<void> : PromiseCommon<void> {
+  void return_void() { this->resolver.set_result(); }
+};
+
+}  // namespace detail
+}  // namespace tornado
