@@ -142,7 +142,9 @@ Future<detail::MultiResult<T>> multi(std::vector<Future<T>> children) {
         } else {
           st->resolver.set_exception(e);
         }
-      } else if constexpr (!std::is_void_v<T>) {
+      } else if constexpr (std::is_void_v<T>) {
+        (void)i;  // a void result has no slot to fill
+      } else {
         st->values[i].emplace(std::move(f.result()));
       }
       if (--st->remaining == 0 && !st->resolver.done()) {
