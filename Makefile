@@ -70,7 +70,7 @@ TEST_BIN     := $(BUILD)/tests/tornado_tests
 DEMOS        :=
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 
-BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc
+BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc
 BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)

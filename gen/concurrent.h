@@ -17,11 +17,12 @@
 //           Future it waits on: if every producer of that Future goes away without resolving
 //           it (its timer destroyed with a closed IOLoop, its Event destroyed), the waiting
 //           coroutine is destroyed, its locals unwound, and so on up the chain. Nothing leaks.
-// Rules:    callbacks and resumed coroutines never run inside set_result(): they are
-//           scheduled on IOLoop::current() (of the thread that resolves the Future), so the
-//           caller of set_result finishes first and the stack never grows with a chain of
-//           awaits. co_await on a Future that is already done continues at once, without a trip
-//           through the loop. An exception never retrieved is logged when the state is freed
+// Rules:    callbacks and resumed coroutines never run inside set_result(): they are queued
+//           as continuations on IOLoop::current() (of the thread that resolves the Future) and
+//           run as soon as the callable that resolved it returns to the loop, so the caller of
+//           set_result finishes first and a chain of awaits never deepens the stack. co_await on a
+//           Future that is already done continues at once, without a trip through the loop. An
+//           exception never retrieved is logged when the state is freed
 //           ("Future exception was never retrieved", as Tornado).
 // Thread:   a Future and its state belong to one loop thread; other threads hand results over
 //           with IOLoop::add_callback (ThreadPoolExecutor does).
@@ -359,11 +360,11 @@ void FutureState<T>::schedule_waiters() {
 template <class T>
 void FutureState<T>::schedule(Waiter& w, IOLoop& loop) {
   if (w.coroutine) {
-    loop.add_callback(Resumer(std::exchange(w.coroutine, {})));
+    loop.add_continuation(Resumer(std::exchange(w.coroutine, {})));
   } else {
     // The callback needs a Future to pass; build it from the shared state at run time.
     Future<T> self(this->shared_from_this());
-    loop.add_callback([cb = std::move(w.callback), self]() mutable { cb(self); });
+    loop.add_continuation([cb = std::move(w.callback), self]() mutable { cb(self); });
   }
 }
 

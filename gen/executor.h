@@ -48,7 +48,8 @@ class ThreadPoolExecutor {
   // Arguments are copied or moved into the call, as std::thread does. Throws
   // std::runtime_error after shutdown(). A submitted call cannot be cancelled.
   template <class F, class... A>
-  auto submit(F&& fn, A&&... args) -> Future<std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>>;
+  auto submit(F&& fn, A&&... args)
+      -> Future<std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>>;
 
   // Stops taking new calls. With wait, returns once every queued call has run and the threads
   // have exited; without, returns at once (the destructor still waits).

@@ -10,9 +10,8 @@ namespace tornado::gen {
 
 Future<void> sleep(double seconds) {
   Future<void> f;
-  IOLoop::current().call_later(seconds, [r = tornado::detail::Resolver<void>(f.state())]() mutable {
-    r.set_result();
-  });
+  IOLoop::current().call_later(
+      seconds, [r = tornado::detail::Resolver<void>(f.state())]() mutable { r.set_result(); });
   return f;
 }
 

@@ -176,8 +176,8 @@ Future<std::tuple<tornado::detail::Stored<T>...>> multi(Future<T>... children) {
       State{tornado::detail::Resolver<Tuple>(out.state()), sizeof...(T), {}});
   auto finish = [st] {
     if (--st->remaining != 0 || st->resolver.done()) return;
-    st->resolver.set_result(std::apply(
-        [](auto&... v) { return Tuple(std::move(*v)...); }, st->values));
+    st->resolver.set_result(
+        std::apply([](auto&... v) { return Tuple(std::move(*v)...); }, st->values));
   };
   auto attach = [&]<std::size_t I, class U>(std::integral_constant<std::size_t, I>, Future<U>& f) {
     f.add_done_callback([st, finish](Future<U>& done) {
@@ -200,7 +200,8 @@ Future<std::tuple<tornado::detail::Stored<T>...>> multi(Future<T>... children) {
   };
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (attach(std::integral_constant<std::size_t, I>{}, children), ...);
-  }(std::index_sequence_for<T...>{});
+  }
+  (std::index_sequence_for<T...>{});
   return out;
 }
 
@@ -234,7 +235,8 @@ class WaitIterator {
   // Which Future the last next() resolved with, and that Future (-1 / none before).
   long current_index() const { return st_->current_index; }
   Future<T> current_future() const {
-    return st_->current_index < 0 ? Future<T>() : st_->futures[static_cast<std::size_t>(st_->current_index)];
+    return st_->current_index < 0 ? Future<T>()
+                                  : st_->futures[static_cast<std::size_t>(st_->current_index)];
   }
 
  private:

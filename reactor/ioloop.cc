@@ -322,12 +322,18 @@ void IOLoop::iterate(double max_wait) {
   ++iterations_;
   take_remote_callbacks();                       // 1. callbacks from other threads join the queue
   running_batch_.swap(pending_);                 // 1. callbacks queued from now on wait a turn
-  timeouts_.collect_due(time(), due_);           // 2. due timeouts out, cancelled ones dropped
+  if (!timeouts_.empty()) timeouts_.collect_due(time(), due_);  // 2. due ones out, cancelled dropped
   run_callbacks();                               // 3. the batch, in order
   run_due_timeouts();                            // 4. unless cancelled since phase 2
   if (max_wait < 0 && !running_.load(std::memory_order_relaxed)) return;  // stop() before poll
-  poll_and_dispatch(poll_timeout_ms(max_wait));  // 5-6. timeout 0 if callbacks are waiting
+  if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));  // 5-6. timeout 0 if busy
   retired_.clear();                              // 7. handlers removed while dispatching
+}
+
+// Phase 5's pacing: an idle loop always polls; a busy one (callbacks waiting) polls once per
+// kCallbacksPerPoll callbacks run (ioloop_test: "a busy loop still polls").
+bool IOLoop::should_poll() const {
+  return pending_.empty() || callbacks_since_poll_ >= kCallbacksPerPoll;
 }
 
 void IOLoop::take_remote_callbacks() {
@@ -339,8 +345,39 @@ void IOLoop::take_remote_callbacks() {
 }
 
 void IOLoop::run_callbacks() {
-  for (Queued& q : running_batch_) run_guarded(q.callback, q.origin, "callback");
+  callbacks_since_poll_ += running_batch_.size();
+  for (Queued& q : running_batch_) {
+    run_guarded(q.callback, q.origin, "callback");
+    if (continuations_head_ < continuations_.size()) run_continuations();
+  }
   running_batch_.clear();
+}
+
+void IOLoop::add_continuation(Callback cb, SourceLocation origin) {
+  if (tl_running != this) {
+    add_callback(std::move(cb), origin);
+    return;
+  }
+  continuations_.push_back(Queued{std::move(cb), origin});
+}
+
+// Runs continuations in order, including those they add, up to the budget; the rest join the
+// next iteration's callbacks. Iterative, so a long chain of Futures never deepens the stack.
+void IOLoop::run_continuations() {
+  std::size_t budget = kContinuationBudget;
+  while (continuations_head_ < continuations_.size()) {
+    if (budget-- == 0) {
+      for (std::size_t i = continuations_head_; i < continuations_.size(); ++i)
+        pending_.push_back(std::move(continuations_[i]));
+      break;
+    }
+    // Moved out first: running it may append to continuations_ and reallocate it.
+    Queued q = std::move(continuations_[continuations_head_++]);
+    run_guarded(q.callback, q.origin, "callback");
+    ++callbacks_since_poll_;
+  }
+  continuations_.clear();
+  continuations_head_ = 0;
 }
 
 void IOLoop::run_due_timeouts() {
@@ -350,6 +387,7 @@ void IOLoop::run_due_timeouts() {
     if (timeouts_.take(t, cb, origin)) {
       run_guarded(cb, origin, "timeout");
       cb.reset();
+      if (continuations_head_ < continuations_.size()) run_continuations();
     }
   }
   due_.clear();
@@ -380,6 +418,7 @@ double IOLoop::next_timeout() const {
 void IOLoop::poll_and_dispatch(int timeout_ms) {
   events_.clear();
   ++polls_;
+  callbacks_since_poll_ = 0;
   const int n = poller_->poll(timeout_ms, events_);
   if (n < 0) {
     if (n == -EINTR) return;  // a signal: its flag is handled through the signal pipe
@@ -399,6 +438,7 @@ void IOLoop::poll_and_dispatch(int timeout_ms) {
     const std::uint32_t generation = s->generation;
     Callback call = [&running, &ev, events] { running(ev.fd, events); };
     run_guarded(call, s->origin, "handler");
+    if (continuations_head_ < continuations_.size()) run_continuations();
     if (s->registered && s->generation == generation && !s->handler) {
       s->handler = std::move(running);
     } else if (running) {
@@ -435,6 +475,7 @@ void IOLoop::close(bool all_fds) {
   // those calls find an empty loop (ioloop_test: "close destroys pending work re-entrantly").
   std::vector<Queued> doomed_pending = std::move(pending_);
   std::vector<Queued> doomed_batch = std::move(running_batch_);
+  std::vector<Queued> doomed_continuations = std::move(continuations_);
   detail::TimeoutHeap doomed_timeouts = std::move(timeouts_);
   timeouts_.clear();
   std::vector<FdHandler> doomed_handlers = std::move(retired_);
@@ -453,6 +494,7 @@ void IOLoop::close(bool all_fds) {
   doomed_handlers.clear();
   doomed_timeouts.clear();
   doomed_batch.clear();
+  doomed_continuations.clear();
   doomed_pending.clear();
   doomed_remote.clear();
   handlers_.clear();

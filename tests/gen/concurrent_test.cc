@@ -1,6 +1,8 @@
 // tests/gen/concurrent_test.cc: Future<T> and the coroutine machinery.
 // Mirrors:  tornado/test/concurrent_test.py and the coroutine parts of gen_test.py
 //           (GenCoroutineTest); Tornado names are given where a case matches one.
+#include "gen/concurrent.h"
+
 #include <doctest/doctest.h>
 
 #include <memory>
@@ -8,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "gen/concurrent.h"
 #include "gen/gen.h"
 #include "tests/support/async_test.h"
 
@@ -227,7 +228,8 @@ TEST_CASE("gen: co_await on a temporary moves the result out; on an lvalue copie
 TEST_CASE("gen: run_sync times out with TimeoutError and a late result does not stop a later run") {
   LoopCase c;
   Future<void> never_before(gen::sleep(0.2));
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return never_before; }, gen::Duration(0.01)),
+  CHECK_THROWS_AS(gen::run_sync(
+                      c.loop(), [&] { return never_before; }, gen::Duration(0.01)),
                   TimeoutError);
   // The 0.2 s sleep resolves during this run; it must not end it early.
   const double t0 = c.loop().time();
@@ -242,4 +244,16 @@ TEST_CASE("gen: add_future runs the callback on the given loop") {
   gen::add_future(c.loop(), f, [&](Future<int>& done) { got = done.result(); });
   f.set_result(4);
   CHECK(run_until(c.loop(), [&] { return got == 4; }));
+}
+
+TEST_CASE("gen: a Future resolved by a callback resumes its coroutine in the same iteration") {
+  LoopCase c;
+  auto body = [&]() -> Future<std::uint64_t> {
+    Future<int> f;
+    c.loop().add_callback([f] { f.set_result(1); });
+    const std::uint64_t before = c.loop().iterations();
+    (void)co_await f;
+    co_return c.loop().iterations() - before;
+  };
+  CHECK(gen::run_sync(c.loop(), body) == 1);  // the callback's iteration, not one more
 }

@@ -1,6 +1,8 @@
 // tests/gen/executor_test.cc: ThreadPoolExecutor and run_on_executor.
 // Mirrors:  tornado/test/concurrent_test.py RunOnExecutorTest, and the second half of the seed
 //           scenario (a blocking call on a 2-thread pool does not block the loop).
+#include "gen/executor.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -10,7 +12,6 @@
 #include <thread>
 #include <vector>
 
-#include "gen/executor.h"
 #include "gen/gen.h"
 #include "tests/support/async_test.h"
 
@@ -47,10 +48,11 @@ TEST_CASE("executor: the call runs on a worker, the result arrives on the loop t
 TEST_CASE("executor: exceptions and void results come back through the Future") {
   LoopCase c;
   ThreadPoolExecutor pool(1);
-  CHECK_THROWS_WITH_AS(gen::run_sync(c.loop(), [&] {
-    return pool.submit([]() -> int { throw std::runtime_error("worker failed"); });
-  }),
-                       "worker failed", std::runtime_error);
+  CHECK_THROWS_WITH_AS(
+      gen::run_sync(
+          c.loop(),
+          [&] { return pool.submit([]() -> int { throw std::runtime_error("worker failed"); }); }),
+      "worker failed", std::runtime_error);
   std::atomic<int> ran{0};
   gen::run_sync(c.loop(), [&] { return pool.submit([&] { ++ran; }); });
   CHECK(ran == 1);
@@ -64,7 +66,8 @@ TEST_CASE("executor: run_on_executor with a member function and arguments") {
   CHECK(gen::run_sync(c.loop(), [&] { return run_on_executor(pool, &Database::query, &db, 2); }) ==
         42);
   std::string moved = "payload";
-  auto f = run_on_executor(pool, [](std::string s) { return s.size(); }, std::move(moved));
+  auto f = run_on_executor(
+      pool, [](std::string s) { return s.size(); }, std::move(moved));
   CHECK(gen::run_sync(c.loop(), [&] { return f; }) == 7);
 }
 
@@ -84,7 +87,11 @@ TEST_CASE("executor: shutdown waits for queued calls; submit afterwards throws")
   std::vector<Future<void>> fs;
   {
     ThreadPoolExecutor pool(2);
-    for (int i = 0; i < 6; ++i) fs.push_back(pool.submit([&] { ::usleep(2000); ++done; }));
+    for (int i = 0; i < 6; ++i)
+      fs.push_back(pool.submit([&] {
+        ::usleep(2000);
+        ++done;
+      }));
     pool.shutdown(true);
     CHECK(done == 6);  // every queued call ran before shutdown returned
     CHECK_THROWS_AS(pool.submit([] {}), std::runtime_error);

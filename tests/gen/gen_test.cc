@@ -2,6 +2,8 @@
 // scenario (the classic "non-blocking" lesson without HTTP).
 // Mirrors:  tornado/test/gen_test.py (GenCoroutineTest, WithTimeoutTest, WaitIteratorTest,
 //           test_multi_*); Tornado names are given where a case matches one.
+#include "gen/gen.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -9,7 +11,6 @@
 #include <tuple>
 #include <vector>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
 
 using namespace tornado;
@@ -52,7 +53,8 @@ TEST_CASE("gen: moment yields exactly one loop iteration") {
   CHECK(gen::run_sync(c.loop(), body) == 1);
 }
 
-// Tornado: WithTimeoutTest.test_timeout / test_completes_before_timeout / test_fails_before_timeout.
+// Tornado: WithTimeoutTest.test_timeout / test_completes_before_timeout /
+// test_fails_before_timeout.
 TEST_CASE("gen: with_timeout raises TimeoutError; completes or fails through when in time") {
   LoopCase c;
   Future<int> slow = value_after(0.05, 1);
@@ -97,11 +99,13 @@ TEST_CASE("gen: multi over a vector gives results in order; first error wins, ot
   });
   CHECK(ok == std::vector<int>{1, 2, 3});
   ExpectLog log("Multiple exceptions in yield list");
-  CHECK_THROWS_WITH(gen::run_sync(c.loop(), [] {
-    std::vector<Future<int>> fs{fail_after(0.001, "first"), fail_after(0.01, "second"),
-                                value_after(0.005, 1)};
-    return gen::multi(std::move(fs));
-  }),
+  CHECK_THROWS_WITH(gen::run_sync(c.loop(),
+                                  [] {
+                                    std::vector<Future<int>> fs{fail_after(0.001, "first"),
+                                                                fail_after(0.01, "second"),
+                                                                value_after(0.005, 1)};
+                                    return gen::multi(std::move(fs));
+                                  }),
                     "first");
   CHECK(run_until(c.loop(), [&] { return log.count() == 1; }));
   CHECK(gen::run_sync(c.loop(), [] { return gen::multi(std::vector<Future<int>>{}); }).empty());

@@ -3,12 +3,13 @@
 // Mirrors:  tornado/test/ioloop_test.py (Tornado 4.5 names where a case matches one: say so).
 // Every case loops over testing::backends() (epoll or kqueue, poll, select, and kqueue through
 // the shim on Linux), each on a fresh LoopCase that checks for leaks when it ends.
-#include <doctest/doctest.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "reactor/ioloop.h"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <functional>
@@ -17,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "reactor/ioloop.h"
 #include "tests/support/async_test.h"
 
 using tornado::Callback;
@@ -43,12 +43,15 @@ TEST_CASE("ioloop: pipe becomes readable, handler gets fd and READ") {
     FdPair p = make_pipe();
     int got_fd = -1;
     std::uint32_t got_events = 0;
-    REQUIRE(c.loop().add_handler(p.a, [&](int fd, std::uint32_t ev) {
-      got_fd = fd;
-      got_events = ev;
-      char buf[8];
-      (void)!::read(fd, buf, sizeof buf);
-    }, IOLoop::READ) == 0);
+    REQUIRE(c.loop().add_handler(
+                p.a,
+                [&](int fd, std::uint32_t ev) {
+                  got_fd = fd;
+                  got_events = ev;
+                  char buf[8];
+                  (void)!::read(fd, buf, sizeof buf);
+                },
+                IOLoop::READ) == 0);
     c.loop().run_once(0);
     CHECK(got_fd == -1);  // nothing written yet
     write_byte(p.b);
@@ -65,9 +68,12 @@ TEST_CASE("ioloop: socketpair write readiness, then interest dropped with update
     LoopCase c(backend);
     FdPair s = make_socketpair();
     int writable = 0;
-    REQUIRE(c.loop().add_handler(s.a, [&](int, std::uint32_t ev) {
-      if (ev & IOLoop::WRITE) ++writable;
-    }, IOLoop::WRITE) == 0);
+    REQUIRE(c.loop().add_handler(
+                s.a,
+                [&](int, std::uint32_t ev) {
+                  if (ev & IOLoop::WRITE) ++writable;
+                },
+                IOLoop::WRITE) == 0);
     CHECK(run_until(c.loop(), [&] { return writable > 0; }));
     CHECK(c.loop().update_handler(s.a, IOLoop::READ) == 0);
     const int before = writable;
@@ -83,10 +89,13 @@ TEST_CASE("ioloop: peer hang-up wakes a READ handler; the read sees EOF") {
     LoopCase c(backend);
     FdPair s = make_socketpair();
     bool eof = false;
-    REQUIRE(c.loop().add_handler(s.a, [&](int fd, std::uint32_t) {
-      char buf[8];
-      if (::read(fd, buf, sizeof buf) == 0) eof = true;
-    }, IOLoop::READ) == 0);
+    REQUIRE(c.loop().add_handler(
+                s.a,
+                [&](int fd, std::uint32_t) {
+                  char buf[8];
+                  if (::read(fd, buf, sizeof buf) == 0) eof = true;
+                },
+                IOLoop::READ) == 0);
     s.close_b();
     CHECK(run_until(c.loop(), [&] { return eof; }));
     CHECK(c.loop().remove_handler(s.a) == 0);
@@ -99,7 +108,8 @@ TEST_CASE("ioloop: a pipe whose writer closed reports READ or ERROR, never nothi
     LoopCase c(backend);
     FdPair p = make_pipe();
     std::uint32_t got = 0;
-    REQUIRE(c.loop().add_handler(p.a, [&](int, std::uint32_t ev) { got |= ev; }, IOLoop::READ) == 0);
+    REQUIRE(c.loop().add_handler(
+                p.a, [&](int, std::uint32_t ev) { got |= ev; }, IOLoop::READ) == 0);
     p.close_b();
     CHECK(run_until(c.loop(), [&] { return got != 0; }));
     CHECK((got & (IOLoop::READ | IOLoop::ERROR)) != 0);
@@ -114,14 +124,17 @@ TEST_CASE("ioloop: writing to a socket whose peer reset reports ERROR or WRITE w
     FdPair s = make_socketpair();
     s.close_b();
     bool woke = false;
-    REQUIRE(c.loop().add_handler(s.a, [&](int fd, std::uint32_t ev) {
-      woke = true;
-      if (ev & IOLoop::WRITE) {
-        const char x = 'x';
-        CHECK(::send(fd, &x, 1, MSG_NOSIGNAL) == -1);
-        CHECK(errno == EPIPE);
-      }
-    }, IOLoop::WRITE) == 0);
+    REQUIRE(c.loop().add_handler(
+                s.a,
+                [&](int fd, std::uint32_t ev) {
+                  woke = true;
+                  if (ev & IOLoop::WRITE) {
+                    const char x = 'x';
+                    CHECK(::send(fd, &x, 1, MSG_NOSIGNAL) == -1);
+                    CHECK(errno == EPIPE);
+                  }
+                },
+                IOLoop::WRITE) == 0);
     CHECK(run_until(c.loop(), [&] { return woke; }));
     CHECK(c.loop().remove_handler(s.a) == 0);
   }
@@ -134,14 +147,17 @@ TEST_CASE("ioloop: add_handler twice is -EEXIST; update/remove of unknown fd is 
     INFO("backend: " << backend);
     LoopCase c(backend);
     FdPair p = make_pipe();
-    REQUIRE(c.loop().add_handler(p.a, [](int, std::uint32_t) {}, IOLoop::READ) == 0);
-    CHECK(c.loop().add_handler(p.a, [](int, std::uint32_t) {}, IOLoop::READ) == -EEXIST);
+    REQUIRE(c.loop().add_handler(
+                p.a, [](int, std::uint32_t) {}, IOLoop::READ) == 0);
+    CHECK(c.loop().add_handler(
+              p.a, [](int, std::uint32_t) {}, IOLoop::READ) == -EEXIST);
     CHECK(c.loop().update_handler(p.b, IOLoop::READ) == -ENOENT);
     CHECK(c.loop().remove_handler(p.b) == -ENOENT);
     CHECK(c.loop().has_handler(p.a));
     CHECK(c.loop().remove_handler(p.a) == 0);
     CHECK_FALSE(c.loop().has_handler(p.a));
-    CHECK(c.loop().add_handler(-1, [](int, std::uint32_t) {}, IOLoop::READ) == -EBADF);
+    CHECK(c.loop().add_handler(
+              -1, [](int, std::uint32_t) {}, IOLoop::READ) == -EBADF);
   }
 }
 
@@ -178,10 +194,13 @@ TEST_CASE("ioloop: a handler may remove itself and its captures stay alive until
     auto token = std::make_shared<int>(42);
     std::weak_ptr<int> weak = token;
     int seen = 0;
-    REQUIRE(c.loop().add_handler(p.a, [&, token](int fd, std::uint32_t) {
-      (void)c.loop().remove_handler(fd);
-      seen = *token;  // still valid: the running callable was not destroyed
-    }, IOLoop::READ) == 0);
+    REQUIRE(c.loop().add_handler(
+                p.a,
+                [&, token](int fd, std::uint32_t) {
+                  (void)c.loop().remove_handler(fd);
+                  seen = *token;  // still valid: the running callable was not destroyed
+                },
+                IOLoop::READ) == 0);
     token.reset();
     c.loop().run_once(1.0);
     CHECK(seen == 42);
@@ -196,15 +215,21 @@ TEST_CASE("ioloop: a handler may replace itself with a new one for the same fd")
     FdPair p = make_pipe();
     write_byte(p.b);
     int first = 0, second = 0;
-    REQUIRE(c.loop().add_handler(p.a, [&](int fd, std::uint32_t) {
-      ++first;
-      (void)c.loop().remove_handler(fd);
-      REQUIRE(c.loop().add_handler(fd, [&](int fd2, std::uint32_t) {
-        ++second;
-        char b;
-        (void)!::read(fd2, &b, 1);
-      }, IOLoop::READ) == 0);
-    }, IOLoop::READ) == 0);
+    REQUIRE(c.loop().add_handler(
+                p.a,
+                [&](int fd, std::uint32_t) {
+                  ++first;
+                  (void)c.loop().remove_handler(fd);
+                  REQUIRE(c.loop().add_handler(
+                              fd,
+                              [&](int fd2, std::uint32_t) {
+                                ++second;
+                                char b;
+                                (void)!::read(fd2, &b, 1);
+                              },
+                              IOLoop::READ) == 0);
+                },
+                IOLoop::READ) == 0);
     c.loop().run_once(1.0);
     CHECK(first == 1);
     CHECK(second == 0);  // added after the poll: this iteration's event is not for it
@@ -241,8 +266,8 @@ TEST_CASE("ioloop: fd reuse in one iteration gets no stale event") {
         ::close(fresh.a);
         fresh.a = old;
       }
-      REQUIRE(c.loop().add_handler(fresh.a, [&](int, std::uint32_t) { ++reused_calls; },
-                                   IOLoop::READ) == 0);
+      REQUIRE(c.loop().add_handler(
+                  fresh.a, [&](int, std::uint32_t) { ++reused_calls; }, IOLoop::READ) == 0);
     };
     auto on_victim = [&](int, std::uint32_t) { ++victim_calls; };
     REQUIRE(c.loop().add_handler(trigger.a, on_trigger, IOLoop::READ) == 0);
@@ -268,12 +293,15 @@ TEST_CASE("ioloop: many fds (1200) on one loop all get their events") {
     for (int i = 0; i < 600; ++i) pairs.push_back(make_socketpair());  // 1200 fds
     int hits = 0;
     for (auto& p : pairs) {
-      REQUIRE(c.loop().add_handler(p.a, [&](int fd, std::uint32_t) {
-        char b;
-        (void)!::read(fd, &b, 1);
-        ++hits;
-        (void)c.loop().remove_handler(fd);
-      }, IOLoop::READ) == 0);
+      REQUIRE(c.loop().add_handler(
+                  p.a,
+                  [&](int fd, std::uint32_t) {
+                    char b;
+                    (void)!::read(fd, &b, 1);
+                    ++hits;
+                    (void)c.loop().remove_handler(fd);
+                  },
+                  IOLoop::READ) == 0);
       write_byte(p.b);
     }
     CHECK(run_until(c.loop(), [&] { return hits == 600; }));
@@ -290,7 +318,8 @@ TEST_CASE("ioloop: select refuses fds past FD_SETSIZE with a clear error") {
     return;
   }
   ExpectLog log("FD_SETSIZE");
-  CHECK(c.loop().add_handler(high, [](int, std::uint32_t) {}, IOLoop::READ) == -EINVAL);
+  CHECK(c.loop().add_handler(
+            high, [](int, std::uint32_t) {}, IOLoop::READ) == -EINVAL);
   CHECK(log.count() == 1);
   CHECK_FALSE(c.loop().has_handler(high));
   ::close(high);
@@ -323,14 +352,16 @@ TEST_CASE("ioloop: callbacks run in order; ones added while running wait for the
 TEST_CASE("ioloop: pending callbacks make the poll not wait") {
   LoopCase c;
   FdPair p = make_pipe();  // nothing will ever be readable
-  REQUIRE(c.loop().add_handler(p.a, [](int, std::uint32_t) {}, IOLoop::READ) == 0);
+  REQUIRE(c.loop().add_handler(
+              p.a, [](int, std::uint32_t) {}, IOLoop::READ) == 0);
   int n = 0;
   std::function<void()> again = [&] {
     if (++n < 1000) c.loop().add_callback([&] { again(); });
   };
   c.loop().add_callback([&] { again(); });
   const double t0 = c.loop().time();
-  CHECK(run_until(c.loop(), [&] { return n == 1000; }, 5.0));
+  CHECK(run_until(
+      c.loop(), [&] { return n == 1000; }, 5.0));
   CHECK(c.loop().time() - t0 < 2.0);  // 1000 polls of 50 ms would take 50 s
   CHECK(c.loop().remove_handler(p.a) == 0);
 }
@@ -362,11 +393,14 @@ TEST_CASE("ioloop: an exception escaping a handler is logged and the loop goes o
   write_byte(p.b);
   ExpectLog log("Exception in handler");
   int calls = 0;
-  REQUIRE(c.loop().add_handler(p.a, [&](int, std::uint32_t) {
-    if (++calls == 1) throw std::runtime_error("handler failed");
-    char b;
-    (void)!::read(p.a, &b, 1);
-  }, IOLoop::READ) == 0);
+  REQUIRE(c.loop().add_handler(
+              p.a,
+              [&](int, std::uint32_t) {
+                if (++calls == 1) throw std::runtime_error("handler failed");
+                char b;
+                (void)!::read(p.a, &b, 1);
+              },
+              IOLoop::READ) == 0);
   CHECK(run_until(c.loop(), [&] { return calls == 2; }));
   CHECK(log.count() == 1);
   CHECK(c.loop().remove_handler(p.a) == 0);
@@ -423,7 +457,8 @@ TEST_CASE("ioloop: remove_timeout_after_fire and double removal are harmless") {
 }
 
 // Tornado: test_remove_timeout_from_timeout.
-TEST_CASE("ioloop: remove_timeout_from_timeout: a due timeout cancelled by an earlier one does not run") {
+TEST_CASE(
+    "ioloop: remove_timeout_from_timeout: a due timeout cancelled by an earlier one does not run") {
   for (const auto& backend : backends()) {
     INFO("backend: " << backend);
     LoopCase c(backend);
@@ -553,7 +588,8 @@ TEST_CASE("ioloop: close(true) closes the fds that still have handlers") {
   FdPair p = make_pipe();
   {
     IOLoop loop;
-    REQUIRE(loop.add_handler(p.a, [](int, std::uint32_t) {}, IOLoop::READ) == 0);
+    REQUIRE(loop.add_handler(
+                p.a, [](int, std::uint32_t) {}, IOLoop::READ) == 0);
     loop.close(true);
   }
   CHECK(::fcntl(p.a, F_GETFD) == -1);
@@ -622,4 +658,108 @@ TEST_CASE("ioloop: set_blocking_log_threshold names the slow callback") {
   c.loop().run_once(0);
   REQUIRE(log.count() == 1);
   CHECK(log.lines()[0].find("ioloop_test.cc") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- continuations and pacing
+
+TEST_CASE("ioloop: a continuation runs right after the callable that added it, in order") {
+  LoopCase c;
+  std::vector<int> order;
+  c.loop().add_callback([&] {
+    order.push_back(1);
+    c.loop().add_continuation([&] {
+      order.push_back(3);
+      c.loop().add_continuation([&] { order.push_back(4); });
+    });
+    c.loop().add_callback([&] { order.push_back(6); });  // next iteration
+    order.push_back(2);
+  });
+  c.loop().add_callback([&] { order.push_back(5); });
+  c.loop().run_once(0);
+  CHECK(order == std::vector<int>{1, 2, 3, 4, 5});
+  c.loop().run_once(0);
+  CHECK(order == std::vector<int>{1, 2, 3, 4, 5, 6});
+}
+
+TEST_CASE(
+    "ioloop: continuations after timeouts and handlers; outside the loop they are callbacks") {
+  LoopCase c;
+  FdPair p = make_pipe();
+  write_byte(p.b);
+  std::vector<std::string> order;
+  REQUIRE(c.loop().add_handler(
+              p.a,
+              [&](int fd, std::uint32_t) {
+                char b;
+                (void)!::read(fd, &b, 1);
+                order.push_back("handler");
+                c.loop().add_continuation([&] { order.push_back("after handler"); });
+              },
+              IOLoop::READ) == 0);
+  c.loop().call_later(0, [&] {
+    order.push_back("timeout");
+    c.loop().add_continuation([&] { order.push_back("after timeout"); });
+  });
+  CHECK(run_until(c.loop(), [&] { return order.size() == 4; }));
+  CHECK(order == std::vector<std::string>{"timeout", "after timeout", "handler", "after handler"});
+  CHECK(c.loop().remove_handler(p.a) == 0);
+  bool ran = false;
+  c.loop().add_continuation([&] { ran = true; });  // not inside the loop: queued as a callback
+  CHECK(c.loop().pending_callbacks() == 1);
+  c.loop().run_once(0);
+  CHECK(ran);
+}
+
+TEST_CASE("ioloop: an endless chain of continuations is cut at the budget and I/O still runs") {
+  LoopCase c;
+  long n = 0;
+  bool stop_chain = false;
+  std::function<void()> step = [&] {
+    ++n;
+    if (!stop_chain) c.loop().add_continuation([&] { step(); });
+  };
+  FdPair p = make_pipe();
+  write_byte(p.b);
+  bool io = false;
+  REQUIRE(c.loop().add_handler(
+              p.a,
+              [&](int, std::uint32_t) {
+                io = true;
+                stop_chain = true;
+              },
+              IOLoop::READ) == 0);
+  c.loop().add_callback([&] { step(); });
+  c.loop().run_once(0);
+  CHECK(n == static_cast<long>(IOLoop::kContinuationBudget) + 1);  // the callback + budget
+  CHECK(run_until(c.loop(), [&] { return io; }));
+  CHECK(run_until(c.loop(), [&] { return c.loop().pending_callbacks() == 0; }));
+  CHECK(c.loop().remove_handler(p.a) == 0);
+}
+
+TEST_CASE("ioloop: a busy loop still polls: I/O runs within kCallbacksPerPoll callbacks") {
+  for (const auto& backend : backends()) {
+    INFO("backend: " << backend);
+    LoopCase c(backend);
+    long callbacks = 0;
+    long at_io = -1;
+    bool stop = false;
+    std::function<void()> again = [&] {
+      ++callbacks;
+      if (!stop) c.loop().add_callback([&] { again(); });
+    };
+    FdPair p = make_pipe();
+    write_byte(p.b);
+    REQUIRE(c.loop().add_handler(
+                p.a,
+                [&](int, std::uint32_t) {
+                  if (at_io < 0) at_io = callbacks;
+                  stop = true;
+                },
+                IOLoop::READ) == 0);
+    c.loop().add_callback([&] { again(); });
+    CHECK(run_until(c.loop(), [&] { return at_io >= 0; }));
+    CHECK(at_io <= static_cast<long>(IOLoop::kCallbacksPerPoll) + 1);
+    CHECK(run_until(c.loop(), [&] { return c.loop().pending_callbacks() == 0; }));
+    CHECK(c.loop().remove_handler(p.a) == 0);
+  }
 }
