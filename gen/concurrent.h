@@ -263,23 +263,26 @@ class Future {
   const std::shared_ptr<State>& state() const { return state_; }
 
   // --- co_await ---
+  // Awaiting a temporary Future moves the result out when, at resumption, nobody else holds
+  // the state (the usual `co_await stream->read_until(...)`); otherwise the result is copied so
+  // other holders still see it.
   struct Awaiter {
-    State* state;
-    bool move_out;  // the awaited Future is a temporary with no other owner: move the result
-    bool await_ready() const noexcept { return state->done(); }
+    const std::shared_ptr<State>* state;  // the awaited Future outlives the co_await
+    bool temporary;
+    bool await_ready() const noexcept { return (*state)->done(); }
     void await_suspend(std::coroutine_handle<> h) const {
-      state->add_waiter(typename State::Waiter{h, {}});
+      (*state)->add_waiter(typename State::Waiter{h, {}});
     }
     T await_resume() const {
-      state->rethrow_if_failed();
+      (*state)->rethrow_if_failed();
       if constexpr (!std::is_void_v<T>) {
-        if (move_out) return std::move(*state->value);
-        return *state->value;
+        if (temporary && state->use_count() == 1) return std::move(*(*state)->value);
+        return *(*state)->value;
       }
     }
   };
-  Awaiter operator co_await() const& noexcept { return Awaiter{state_.get(), false}; }
-  Awaiter operator co_await() && noexcept { return Awaiter{state_.get(), state_.use_count() == 1}; }
+  Awaiter operator co_await() const& noexcept { return Awaiter{&state_, false}; }
+  Awaiter operator co_await() && noexcept { return Awaiter{&state_, true}; }
 
   using promise_type = detail::PromiseBase<T>;
 
