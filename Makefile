@@ -46,7 +46,7 @@ REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKE
                 reactor/poll.cc reactor/select.cc reactor/waker.cc reactor/ioloop.cc \
                 reactor/ioloop_signal.cc reactor/ioloop_periodic.cc
 GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc
-STREAM_SRCS  :=
+STREAM_SRCS  := stream/iostream.cc
 HTTP_SRCS    :=
 WEB_SRCS     :=
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(WEB_SRCS)
@@ -58,7 +58,8 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/reactor/ioloop_test.cc tests/reactor/ioloop_thread_test.cc \
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc \
-                tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc
+                tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
+                tests/stream/iostream_test.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
 ifeq ($(TARGET_OS),Linux)

@@ -1,0 +1,645 @@
+// stream/iostream.cc: buffered, non-blocking reads and writes on one fd.
+//
+// Mirrors:  tornado/iostream.py (BaseIOStream, IOStream, PipeIOStream), Tornado 5+.
+// In loop:  handle_events() is this stream's fd handler; it runs connect, read, write, error in
+//           that order and re-checks closed() after each step. Reads and writes are first tried
+//           inline (no poll) and register interest only for what is left.
+// Callers:  tcpserver/tcpclient create streams; http1connection and websocket read and write.
+// Owns:     the fd (closed after its handler is removed), the read buffer, the write queue,
+//           and the producer claims of every pending Future.
+// Rules:    - fairness: at most read_chunk_size bytes are read per event; the loop is
+//             level-triggered, so the rest is read on a later iteration;
+//           - flow control: with no read pending, the stream stops reading once it holds any
+//             data (it keeps watching READ on an empty buffer only to notice a peer close);
+//           - memory: bytes are read into a buffer shared by the thread; the stream keeps
+//             only what the pending read does not consume, and frees its buffer when empty;
+//           - close() completes a pending read the buffer satisfies, fails the rest with
+//             StreamClosedError(real_error), and runs the close callback on the loop.
+// Thread:   the loop thread of the stream.
+#include "stream/iostream.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <regex.h>
+#include <signal.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "reactor/log.h"
+
+namespace tornado {
+
+namespace {
+
+constexpr std::size_t kScratchSize = 64 * 1024;
+constexpr int kMaxIov = 64;
+
+// The thread's read buffer: every stream on this thread reads into it first (muduo's extra
+// buffer), so a stream that consumes what it reads never allocates a buffer of its own.
+char* scratch() {
+  thread_local std::unique_ptr<char[]> buf(new char[kScratchSize]);
+  return buf.get();
+}
+
+// A done Future<void> shared by every write the kernel took whole: no allocation per write.
+Future<void> ready_void() {
+  thread_local const Future<void> ready = make_ready_future();
+  return ready;
+}
+
+std::string errno_message(int err) {
+  return err == 0 ? std::string("Stream is closed") : std::string(std::strerror(err));
+}
+
+}  // namespace
+
+StreamClosedError::StreamClosedError(int real_error, const std::string& what)
+    : std::runtime_error(real_error == 0 || what != "Stream is closed"
+                             ? what
+                             : "Stream is closed: " + std::string(std::strerror(real_error))),
+      real_error_(real_error) {}
+
+// ---------------------------------------------------------------- life cycle
+
+BaseIOStream::BaseIOStream(int fd, IOStreamOptions opts)
+    : loop_(&IOLoop::current()), fd_(fd), opts_(opts) {
+  // As Tornado: never read more per event than half of what the buffer may hold.
+  opts_.read_chunk_size =
+      std::min(opts_.read_chunk_size, std::max<std::size_t>(1, opts_.max_buffer_size / 2));
+  opts_.read_chunk_size = std::min(opts_.read_chunk_size, kScratchSize);
+}
+
+BaseIOStream::~BaseIOStream() {
+  if (fd_ >= 0) {
+    if (watching_ && !loop_->closed()) (void)loop_->remove_handler(fd_);
+    ::close(fd_);
+  }
+}
+
+void BaseIOStream::set_close_callback(Callback cb) { close_callback_ = std::move(cb); }
+
+void BaseIOStream::close_with_errno(int err) {
+  if (closed_) return;
+  close_errno_ = err;
+  if (err != 0) error_ = std::make_exception_ptr(StreamClosedError(err, errno_message(err)));
+  close();
+}
+
+void BaseIOStream::close(std::exception_ptr error) {
+  if (closed_) return;
+  if (error) error_ = std::move(error);
+  closed_ = true;
+  eof_ = true;
+  // Stop watching before the fd is closed (DESIGN §4), then close it.
+  if (watching_) {
+    (void)loop_->remove_handler(fd_);
+    watching_ = false;
+  }
+  interest_ = 0;
+  ::close(fd_);
+  fd_ = -1;
+  // A pending read the buffer satisfies completes (read_until_close takes everything);
+  // anything else fails.
+  if (reading() && !try_complete_read()) fail_read(closed_error());
+  fail_writes(closed_error());
+  if (close_callback_) {
+    loop_->add_callback([cb = std::move(close_callback_)]() mutable { cb(); });
+    close_callback_ = nullptr;
+  }
+}
+
+std::exception_ptr BaseIOStream::closed_error() const {
+  return std::make_exception_ptr(StreamClosedError(close_errno_));
+}
+
+void BaseIOStream::fail_read(const std::exception_ptr& e) {
+  detail::Resolver<std::string> text;
+  detail::Resolver<std::size_t> count;
+  if (read_.text) text = std::move(*read_.text);
+  if (read_.count) count = std::move(*read_.count);
+  reset_read();
+  if (text.state()) text.set_exception(e);
+  if (count.state()) count.set_exception(e);
+}
+
+void BaseIOStream::fail_writes(const std::exception_ptr& e) {
+  auto waiters = std::move(write_waiters_);
+  write_waiters_.clear();
+  write_queue_.clear();
+  write_head_ = write_offset_ = write_bytes_ = 0;
+  if (connecting_) {
+    detail::Resolver<void> c = std::move(*connecting_);
+    connecting_.reset();
+    c.set_exception(e);
+  }
+  for (auto& [target, r] : waiters) r.set_exception(e);
+}
+
+// ---------------------------------------------------------------- interest in the loop
+
+// Registers the fd with the loop the first time something has to wait (Tornado registers
+// lazily too): a stream that is only ever served inline never costs an epoll_ctl.
+void BaseIOStream::update_interest() {
+  if (closed_) return;
+  std::uint32_t want = 0;
+  if (connecting_ || write_bytes_ > 0) want |= IOLoop::WRITE;
+  if (reading()) want |= IOLoop::READ;
+  // Nothing buffered and no read pending: still watch READ, to notice the peer closing.
+  if (!connecting_ && read_buffer_size() == 0 && !eof_) want |= IOLoop::READ;
+  if (want == interest_ && watching_) return;
+  if (!watching_) {
+    if (want == 0) return;
+    const int rc = loop_->add_handler(
+        fd_,
+        [weak = weak_from_this()](int, std::uint32_t events) {
+          if (auto self = weak.lock()) self->handle_events(events);  // alive for the dispatch
+        },
+        want);
+    if (rc != 0) {
+      close_with_errno(-rc);
+      return;
+    }
+    watching_ = true;
+  } else {
+    (void)loop_->update_handler(fd_, want);
+  }
+  interest_ = want;
+}
+
+void BaseIOStream::handle_events(std::uint32_t events) {
+  if (closed_) return;
+  if (connecting_ && (events & (IOLoop::WRITE | IOLoop::ERROR))) {
+    handle_connect();
+    if (closed_) return;
+  }
+  // On ERROR, read anyway: the read reports the real cause (ECONNRESET, or EOF after the last
+  // bytes the peer sent), which is what a pending read must fail or complete with.
+  if (events & (IOLoop::READ | IOLoop::ERROR)) {
+    handle_read();
+    if (closed_) return;
+  }
+  if (events & IOLoop::WRITE) {
+    flush_writes();
+    if (closed_) return;
+  }
+  if (events & IOLoop::ERROR) {
+    const int err = get_fd_error();
+    if (err != 0 || (events & POLLERR)) {
+      close_with_errno(err != 0 ? err : EPIPE);
+      return;
+    }
+  }
+  update_interest();
+}
+
+void BaseIOStream::handle_connect() {
+  const int err = get_fd_error();
+  if (err != 0) {
+    close_with_errno(err);
+    return;
+  }
+  detail::Resolver<void> c = std::move(*connecting_);
+  connecting_.reset();
+  c.set_result();
+  if (write_bytes_ > 0) flush_writes();
+}
+
+// ---------------------------------------------------------------- reading
+
+ssize_t BaseIOStream::read_from_fd(char* buf, std::size_t n) {
+  for (;;) {
+    const ssize_t r = ::read(fd_, buf, n);
+    if (r >= 0) return r;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+void BaseIOStream::handle_read() {
+  if (eof_) return;
+  // Flow control: with no read pending and data already buffered, leave the rest in the kernel.
+  if (!reading() && read_buffer_size() > 0) return;
+  const std::size_t want = opts_.read_chunk_size;
+  char* buf = scratch();
+  const ssize_t n = read_from_fd(buf, want);
+  if (n == -EAGAIN || n == -EWOULDBLOCK) return;
+  if (n < 0) {
+    close_with_errno(static_cast<int>(-n));
+    return;
+  }
+  if (n == 0) {
+    eof_ = true;
+    close_with_errno(0);  // completes read_until_close and satisfiable reads
+    return;
+  }
+  take_in(std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
+// New bytes from the fd: serve the pending read straight from them when the stream has nothing
+// buffered (one copy, into the result), and keep only what is left over.
+void BaseIOStream::take_in(std::string_view data) {
+  if (read_.kind == ReadKind::kInto) {
+    const std::size_t room = read_.into.size() - read_.into_filled;
+    const std::size_t now = std::min(room, data.size());
+    std::memcpy(read_.into.data() + read_.into_filled, data.data(), now);
+    read_.into_filled += now;
+    data.remove_prefix(now);
+  } else if (read_buffer_size() == 0 && reading()) {
+    const std::size_t end = find_read_end(data);
+    if (end != std::string_view::npos) {
+      std::string result(data.substr(0, end));
+      data.remove_prefix(end);
+      if (!data.empty()) append_to_buffer(data);
+      finish_text(std::move(result));
+      return;
+    }
+  }
+  if (!data.empty()) append_to_buffer(data);
+  if (read_buffer_size() > opts_.max_buffer_size) {
+    close(std::make_exception_ptr(StreamBufferFullError("Reached maximum read buffer size")));
+    return;
+  }
+  (void)try_complete_read();
+}
+
+void BaseIOStream::append_to_buffer(std::string_view data) {
+  if (rpos_ > 0 && rpos_ >= rbuf_.size() / 2) {  // reclaim consumed space before growing
+    rbuf_.erase(0, rpos_);
+    rpos_ = 0;
+  }
+  rbuf_.append(data);
+}
+
+// Where the pending read would end in `data` (an offset past its last byte), or npos.
+std::size_t BaseIOStream::find_read_end(std::string_view data) {
+  constexpr auto npos = std::string_view::npos;
+  switch (read_.kind) {
+    case ReadKind::kNone:
+    case ReadKind::kInto:
+      return npos;
+    case ReadKind::kBytes:
+      if (data.size() >= read_.bytes) return read_.bytes;
+      if (read_.partial && !data.empty()) return data.size();
+      return npos;
+    case ReadKind::kUntilClose:
+      return eof_ ? data.size() : npos;
+    case ReadKind::kUntil: {
+      const std::size_t from = std::min(read_.scanned, data.size());
+      const std::size_t at = data.find(read_.delimiter, from);
+      if (at != npos) return at + read_.delimiter.size();
+      // The next search need not look again at bytes that cannot start a match.
+      read_.scanned =
+          data.size() >= read_.delimiter.size() ? data.size() - read_.delimiter.size() + 1 : 0;
+      return npos;
+    }
+    case ReadKind::kRegex: {
+      regmatch_t m[1];
+      m[0].rm_so = 0;
+      m[0].rm_eo = static_cast<regoff_t>(data.size());
+      if (::regexec(static_cast<regex_t*>(regex_.get()), data.data(), 1, m, REG_STARTEND) == 0)
+        return static_cast<std::size_t>(m[0].rm_eo);
+      return npos;
+    }
+  }
+  return npos;
+}
+
+// Completes the pending read from the buffer if it can; fails it if it never can (max_bytes,
+// or the stream is at EOF). Returns true when the read is over either way.
+bool BaseIOStream::try_complete_read() {
+  if (!reading()) return false;
+  if (read_.kind == ReadKind::kInto) {
+    std::size_t room = read_.into.size() - read_.into_filled;
+    const std::size_t now = std::min(room, read_buffer_size());
+    if (now > 0) {
+      std::memcpy(read_.into.data() + read_.into_filled, rbuf_.data() + rpos_, now);
+      read_.into_filled += now;
+      consume(now);
+      room -= now;
+    }
+    if (room == 0 || (read_.partial && read_.into_filled > 0)) {
+      detail::Resolver<std::size_t> r = std::move(*read_.count);
+      const std::size_t n = read_.into_filled;
+      reset_read();
+      r.set_result(n);
+      return true;
+    }
+    if (eof_) {
+      fail_read(closed_error());
+      return true;
+    }
+    return false;
+  }
+  const std::string_view data(rbuf_.data() + rpos_, read_buffer_size());
+  const std::size_t end = find_read_end(data);
+  const bool bounded = read_.kind == ReadKind::kUntil || read_.kind == ReadKind::kRegex;
+  if (end != std::string_view::npos &&
+      (!bounded || read_.max_bytes == 0 || end <= read_.max_bytes)) {
+    std::string result;
+    if (rpos_ == 0 && end == rbuf_.size()) {
+      result = std::move(rbuf_);  // the whole buffer: hand it over without a copy
+      rbuf_ = std::string();
+    } else {
+      result.assign(rbuf_, rpos_, end);
+      consume(end);
+    }
+    finish_text(std::move(result));
+    return true;
+  }
+  if (bounded && read_.max_bytes > 0 &&
+      (end != std::string_view::npos || data.size() >= read_.max_bytes)) {
+    // Tornado: "delimiter not found within max_bytes": the read fails and the stream closes.
+    auto e = std::make_exception_ptr(UnsatisfiableReadError(
+        "delimiter not found within " + std::to_string(read_.max_bytes) + " bytes"));
+    fail_read(e);
+    close(e);
+    return true;
+  }
+  if (eof_) {
+    fail_read(closed_error());
+    return true;
+  }
+  return false;
+}
+
+void BaseIOStream::consume(std::size_t n) {
+  rpos_ += n;
+  if (rpos_ >= rbuf_.size()) {
+    rbuf_ = std::string();  // an idle stream holds no buffer at all
+    rpos_ = 0;
+  }
+}
+
+void BaseIOStream::finish_text(std::string&& value) {
+  detail::Resolver<std::string> r = std::move(*read_.text);
+  reset_read();
+  r.set_result(std::move(value));
+}
+
+void BaseIOStream::reset_read() {
+  read_.kind = ReadKind::kNone;
+  read_.delimiter.clear();
+  read_.scanned = 0;
+  read_.max_bytes = read_.bytes = read_.into_filled = 0;
+  read_.partial = false;
+  read_.into = {};
+  read_.text.reset();
+  read_.count.reset();
+  regex_.reset();
+}
+
+void BaseIOStream::start_read(ReadKind kind) {
+  if (reading()) throw std::logic_error("IOStream: a read is already pending (one at a time)");
+  read_.kind = kind;
+}
+
+// Tornado's _try_inline_read: the buffer first, then one read from the fd, and only then wait.
+void BaseIOStream::try_inline_read() {
+  if (try_complete_read()) return;
+  if (closed_) {
+    fail_read(closed_error());
+    return;
+  }
+  handle_read();
+  if (closed_ || !reading()) return;
+  update_interest();
+}
+
+Future<std::string> BaseIOStream::begin_text_read(ReadKind kind) {
+  start_read(kind);
+  Future<std::string> f;
+  read_.text.emplace(f.state());
+  return f;
+}
+
+Future<std::string> BaseIOStream::read_until(std::string delimiter, std::size_t max_bytes) {
+  if (delimiter.empty()) throw std::invalid_argument("read_until: empty delimiter");
+  Future<std::string> f = begin_text_read(ReadKind::kUntil);
+  read_.delimiter = std::move(delimiter);
+  read_.max_bytes = max_bytes;
+  try_inline_read();
+  return f;
+}
+
+Future<std::string> BaseIOStream::read_until_regex(const std::string& pattern,
+                                                   std::size_t max_bytes) {
+  auto compiled = std::make_unique<regex_t>();
+  if (const int rc = ::regcomp(compiled.get(), pattern.c_str(), REG_EXTENDED); rc != 0) {
+    char msg[128];
+    ::regerror(rc, compiled.get(), msg, sizeof msg);
+    throw std::invalid_argument("read_until_regex: " + std::string(msg));  // nothing to regfree
+  }
+  Future<std::string> f = begin_text_read(ReadKind::kRegex);
+  regex_ = std::shared_ptr<regex_t>(compiled.release(), [](regex_t* r) {
+    ::regfree(r);
+    delete r;
+  });
+  read_.max_bytes = max_bytes;
+  try_inline_read();
+  return f;
+}
+
+Future<std::string> BaseIOStream::read_bytes(std::size_t n, bool partial) {
+  if (n == 0) {
+    if (reading()) throw std::logic_error("IOStream: a read is already pending (one at a time)");
+    return make_ready_future<std::string>();
+  }
+  Future<std::string> f = begin_text_read(ReadKind::kBytes);
+  read_.bytes = n;
+  read_.partial = partial;
+  try_inline_read();
+  return f;
+}
+
+Future<std::size_t> BaseIOStream::read_into(std::span<char> buffer, bool partial) {
+  start_read(ReadKind::kInto);
+  Future<std::size_t> f;
+  read_.count.emplace(f.state());
+  read_.into = buffer;
+  read_.partial = partial;
+  if (buffer.empty()) {
+    reset_read();
+    f.set_result(std::size_t{0});
+    return f;
+  }
+  try_inline_read();
+  return f;
+}
+
+Future<std::string> BaseIOStream::read_until_close() {
+  Future<std::string> f = begin_text_read(ReadKind::kUntilClose);
+  try_inline_read();
+  return f;
+}
+
+// ---------------------------------------------------------------- writing
+
+ssize_t BaseIOStream::write_to_fd(const struct iovec* iov, int count) {
+  for (;;) {
+    const ssize_t r = ::writev(fd_, iov, count);
+    if (r >= 0) return r;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+Future<void> BaseIOStream::write(std::string data) {
+  if (closed_) return make_failed_future<void>(closed_error());
+  if (opts_.max_write_buffer_size > 0 && write_bytes_ + data.size() > opts_.max_write_buffer_size)
+    throw StreamBufferFullError("Reached maximum write buffer size");
+  if (data.empty()) return ready_void();
+  std::size_t done = 0;
+  if (write_bytes_ == 0 && !connecting_) {
+    // Nothing queued: hand the data to the kernel now, without copying it anywhere.
+    const struct iovec iov { data.data(), data.size() };
+    const ssize_t n = write_to_fd(&iov, 1);
+    if (n == static_cast<ssize_t>(data.size())) {
+      written_total_ += data.size();
+      queued_total_ += data.size();
+      return ready_void();
+    }
+    if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
+      close_with_errno(static_cast<int>(-n));
+      return make_failed_future<void>(closed_error());
+    }
+    if (n > 0) done = static_cast<std::size_t>(n);
+  }
+  queued_total_ += data.size();
+  written_total_ += done;
+  write_bytes_ += data.size() - done;
+  if (write_head_ == write_queue_.size()) write_offset_ = done;
+  write_queue_.push_back(std::move(data));
+  Future<void> f;
+  write_waiters_.emplace_back(queued_total_, detail::Resolver<void>(f.state()));
+  update_interest();
+  return f;
+}
+
+void BaseIOStream::flush_writes() {
+  while (write_head_ < write_queue_.size()) {
+    struct iovec iov[kMaxIov];
+    int count = 0;
+    std::size_t offered = 0;
+    for (std::size_t i = write_head_; i < write_queue_.size() && count < kMaxIov; ++i, ++count) {
+      const std::size_t skip = i == write_head_ ? write_offset_ : 0;
+      iov[count].iov_base = write_queue_[i].data() + skip;
+      iov[count].iov_len = write_queue_[i].size() - skip;
+      offered += iov[count].iov_len;
+    }
+    const ssize_t n = write_to_fd(iov, count);
+    if (n == -EAGAIN || n == -EWOULDBLOCK) break;
+    if (n < 0) {
+      close_with_errno(static_cast<int>(-n));
+      return;
+    }
+    std::size_t left = static_cast<std::size_t>(n);
+    write_bytes_ -= left;
+    written_total_ += left;
+    while (left > 0) {
+      const std::size_t piece = write_queue_[write_head_].size() - write_offset_;
+      if (left < piece) {
+        write_offset_ += left;
+        break;
+      }
+      left -= piece;
+      write_queue_[write_head_] = std::string();  // release the piece's memory now
+      ++write_head_;
+      write_offset_ = 0;
+    }
+    if (static_cast<std::size_t>(n) < offered) break;  // the kernel's buffer is full
+  }
+  if (write_head_ == write_queue_.size()) {
+    write_queue_.clear();
+    if (write_queue_.capacity() > 16) write_queue_.shrink_to_fit();
+    write_head_ = write_offset_ = 0;
+  }
+  // Resolve, in order, every write whose last byte has now been handed over.
+  std::size_t done = 0;
+  while (done < write_waiters_.size() && write_waiters_[done].first <= written_total_) ++done;
+  if (done > 0) {
+    std::vector<std::pair<std::uint64_t, detail::Resolver<void>>> finished(
+        std::make_move_iterator(write_waiters_.begin()),
+        std::make_move_iterator(write_waiters_.begin() + static_cast<std::ptrdiff_t>(done)));
+    write_waiters_.erase(write_waiters_.begin(),
+                         write_waiters_.begin() + static_cast<std::ptrdiff_t>(done));
+    for (auto& [target, r] : finished) r.set_result();
+  }
+}
+
+// ---------------------------------------------------------------- IOStream, PipeIOStream
+
+std::shared_ptr<IOStream> IOStream::create(int fd, IOStreamOptions opts) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0 && !(flags & O_NONBLOCK)) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  return std::shared_ptr<IOStream>(new IOStream(fd, opts));
+}
+
+int IOStream::get_fd_error() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fileno(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  return err;
+}
+
+// sendmsg with MSG_NOSIGNAL: a write to a reset connection returns EPIPE instead of raising
+// SIGPIPE (DESIGN §4).
+ssize_t IOStream::write_to_fd(const struct iovec* iov, int count) {
+  struct msghdr msg {};
+  msg.msg_iov = const_cast<struct iovec*>(iov);
+  msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(count);
+  for (;;) {
+    const ssize_t r = ::sendmsg(fileno(), &msg, MSG_NOSIGNAL);
+    if (r >= 0) return r;
+    if (errno == ENOTSOCK) return BaseIOStream::write_to_fd(iov, count);
+    if (errno != EINTR) return -errno;
+  }
+}
+
+Future<void> IOStream::connect(const struct sockaddr* addr, socklen_t len) {
+  if (closed()) return make_failed_future<void>(closed_error());
+  Future<void> f;
+  connecting_.emplace(f.state());
+  int rc;
+  do {
+    rc = ::connect(fileno(), addr, len);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) {  // connected at once (a Unix socket, usually)
+    detail::Resolver<void> c = std::move(*connecting_);
+    connecting_.reset();
+    c.set_result();
+    if (write_buffer_size() > 0) flush_writes();
+    update_interest();
+    return f;
+  }
+  if (errno != EINPROGRESS && errno != EAGAIN) {
+    close_with_errno(errno);
+    return f;
+  }
+  update_interest();
+  return f;
+}
+
+void IOStream::set_nodelay(bool on) {
+  if (closed()) return;
+  const int v = on ? 1 : 0;
+  (void)::setsockopt(fileno(), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
+}
+
+std::shared_ptr<PipeIOStream> PipeIOStream::create(int fd, IOStreamOptions opts) {
+  // A pipe write has no MSG_NOSIGNAL: like the Python interpreter at start-up, ignore SIGPIPE
+  // when nobody has chosen a disposition for it, so a closed reader gives EPIPE, not death.
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, nullptr);
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0 && !(flags & O_NONBLOCK)) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  return std::shared_ptr<PipeIOStream>(new PipeIOStream(fd, opts));
+}
+
+}  // namespace tornado

@@ -1,0 +1,221 @@
+// stream/iostream.h: buffered, non-blocking reads and writes on one fd, as Futures.
+//
+// Mirrors:  tornado/iostream.py (BaseIOStream, IOStream, PipeIOStream, StreamClosedError,
+//           UnsatisfiableReadError, StreamBufferFullError), Tornado 5+'s Future-only API.
+//
+//   auto stream = tornado::IOStream::create(fd);           // a connected, non-blocking socket
+//   co_await stream->write("GET / HTTP/1.0\r\n\r\n");
+//   std::string head = co_await stream->read_until("\r\n\r\n");
+//   std::string body = co_await stream->read_until_close();
+//
+// Ownership: streams are always held by std::shared_ptr (create them with create()); the
+//           stream owns its fd and closes it, after removing it from the loop, in close() or in
+//           its destructor. The loop's fd handler and the stream's timers hold only weak_ptrs,
+//           so a stream nobody holds is destroyed (and closed), never leaked.
+// Rules:    one read at a time (a second is std::logic_error, as Tornado's assertion). A read
+//           that the buffer already satisfies completes without polling. write() hands data to
+//           the kernel at once when it can; its Future resolves when all of it has been handed
+//           over. close() fails every pending Future with StreamClosedError (a pending read is
+//           first completed if the buffered data satisfies it), then runs the close callback
+//           on the loop.
+// Memory:   an idle stream keeps no read buffer: data is read into a buffer shared by the
+//           loop's thread, and only bytes left over after the pending read are kept. Writes
+//           taken whole by the kernel are never copied. See man tornado.iostream.
+// Thread:   the thread of the loop the stream was created on.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gen/concurrent.h"
+#include "reactor/callback.h"
+#include "reactor/ioloop.h"
+
+namespace tornado {
+
+// The stream is closed; `real_error` is the errno that closed it (0 for a clean EOF or a
+// close() without an error), as Tornado's StreamClosedError.real_error.
+class StreamClosedError : public std::runtime_error {
+ public:
+  explicit StreamClosedError(int real_error = 0, const std::string& what = "Stream is closed");
+  int real_error() const { return real_error_; }
+
+ private:
+  int real_error_;
+};
+
+// A delimiter or pattern was not found within max_bytes; the stream is closed.
+class UnsatisfiableReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The read buffer passed max_buffer_size (the stream is closed), or a write would pass
+// max_write_buffer_size (the write is refused, the stream stays open).
+class StreamBufferFullError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct IOStreamOptions {
+  std::size_t max_buffer_size = 100 * 1024 * 1024;  // Tornado's default: 100 MiB
+  std::size_t read_chunk_size = 64 * 1024;          // the most read per readiness event
+  std::size_t max_write_buffer_size = 0;            // 0: unlimited, as Tornado's None
+};
+
+class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
+ public:
+  virtual ~BaseIOStream();
+  BaseIOStream(const BaseIOStream&) = delete;
+  BaseIOStream& operator=(const BaseIOStream&) = delete;
+
+  // Data up to and including `delimiter`. With max_bytes > 0, UnsatisfiableReadError (and the
+  // stream closes) if the delimiter is not within the first max_bytes bytes.
+  Future<std::string> read_until(std::string delimiter, std::size_t max_bytes = 0);
+  // Data up to and including the first match of a POSIX extended regular expression.
+  Future<std::string> read_until_regex(const std::string& pattern, std::size_t max_bytes = 0);
+  // Exactly n bytes; with partial, whatever is available once at least one byte is (at most n).
+  Future<std::string> read_bytes(std::size_t n, bool partial = false);
+  // Fills `buffer` (the caller keeps it alive until the Future resolves); with partial, returns
+  // once at least one byte was stored. Resolves with the byte count.
+  Future<std::size_t> read_into(std::span<char> buffer, bool partial = false);
+  // Everything until the peer closes (bounded by max_buffer_size).
+  Future<std::string> read_until_close();
+
+  // Queues data; the Future resolves once all of it has been handed to the kernel. Fails with
+  // StreamClosedError if the stream closes first; throws StreamBufferFullError if the write
+  // buffer would pass max_write_buffer_size.
+  Future<void> write(std::string data);
+  Future<void> write(std::string_view data) { return write(std::string(data)); }
+  Future<void> write(const char* data) { return write(std::string(data)); }
+
+  // Runs cb once, on the loop, after the stream closes.
+  void set_close_callback(Callback cb);
+  // Closes the stream: removes the fd from the loop, closes it, fails pending Futures.
+  // `error` is kept as error() (Tornado's exc_info argument).
+  void close(std::exception_ptr error = nullptr);
+  bool closed() const { return closed_; }
+  bool reading() const { return read_.kind != ReadKind::kNone; }
+  bool writing() const { return !write_queue_.empty(); }
+  // Why the stream closed: StreamClosedError with the errno, or what close() was given.
+  std::exception_ptr error() const { return error_; }
+  int fileno() const { return fd_; }
+  IOLoop& io_loop() const { return *loop_; }
+
+  std::size_t read_buffer_size() const { return rbuf_.size() - rpos_; }
+  std::size_t write_buffer_size() const { return write_bytes_; }
+  const IOStreamOptions& options() const { return opts_; }
+
+ protected:
+  BaseIOStream(int fd, IOStreamOptions opts);
+
+  // The transport: the subclass hooks of Tornado's BaseIOStream. Each returns a byte count or
+  // -errno (read_from_fd returns 0 at EOF); EINTR is retried by the caller.
+  virtual ssize_t read_from_fd(char* buf, std::size_t n);
+  virtual ssize_t write_to_fd(const struct iovec* iov, int count);
+  // The pending error of the fd (SO_ERROR for sockets), or 0.
+  virtual int get_fd_error() { return 0; }
+
+  // For IOStream::connect: the connect Future, completed by the first WRITE event.
+  std::optional<detail::Resolver<void>> connecting_;
+  void update_interest();
+  void flush_writes();
+  void close_with_errno(int err);
+  std::exception_ptr closed_error() const;
+
+ private:
+  enum class ReadKind : std::uint8_t { kNone, kUntil, kRegex, kBytes, kInto, kUntilClose };
+
+  void handle_events(std::uint32_t events);
+  void handle_connect();
+  void handle_read();
+  void take_in(std::string_view data);
+  void append_to_buffer(std::string_view data);
+  std::size_t find_read_end(std::string_view data);
+  bool try_complete_read();
+  void try_inline_read();
+  void consume(std::size_t n);
+  void start_read(ReadKind kind);
+  Future<std::string> begin_text_read(ReadKind kind);
+  void finish_text(std::string&& value);
+  void reset_read();
+  void fail_read(const std::exception_ptr& e);
+  void fail_writes(const std::exception_ptr& e);
+
+  IOLoop* loop_;
+  int fd_;
+  IOStreamOptions opts_;
+  bool closed_ = false;
+  bool watching_ = false;
+  bool eof_ = false;
+  std::uint32_t interest_ = 0;
+  int close_errno_ = 0;
+  std::exception_ptr error_;
+  Callback close_callback_;
+
+  // Read state: the buffered bytes are rbuf_[rpos_, size). Empty means no allocation.
+  std::string rbuf_;
+  std::size_t rpos_ = 0;
+  struct {
+    ReadKind kind = ReadKind::kNone;
+    std::string delimiter;    // kUntil
+    std::size_t scanned = 0;  // kUntil: bytes already known not to start the delimiter
+    std::size_t max_bytes = 0;
+    std::size_t bytes = 0;  // kBytes
+    bool partial = false;
+    std::span<char> into;  // kInto
+    std::size_t into_filled = 0;
+    std::optional<detail::Resolver<std::string>> text;
+    std::optional<detail::Resolver<std::size_t>> count;
+  } read_;
+  std::shared_ptr<void> regex_;  // kRegex: a compiled regex_t, freed with regfree
+
+  // Write state: queued pieces from write_head_ on (write_offset_ bytes of the first already
+  // written), and the Futures waiting for the running total of written bytes to reach theirs.
+  std::vector<std::string> write_queue_;
+  std::size_t write_head_ = 0;
+  std::size_t write_offset_ = 0;
+  std::size_t write_bytes_ = 0;  // queued and not yet written
+  std::uint64_t written_total_ = 0;
+  std::uint64_t queued_total_ = 0;
+  std::vector<std::pair<std::uint64_t, detail::Resolver<void>>> write_waiters_;
+};
+
+// A stream over a socket. Tornado's IOStream.
+class IOStream : public BaseIOStream {
+ public:
+  // Takes ownership of a socket fd (made non-blocking here if it is not).
+  static std::shared_ptr<IOStream> create(int fd, IOStreamOptions opts = {});
+  // Starts a non-blocking connect of this (unconnected) socket; writes made before it completes
+  // are queued. Fails with StreamClosedError (real_error ECONNREFUSED, ...).
+  Future<void> connect(const struct sockaddr* addr, socklen_t len);
+  // TCP_NODELAY on or off; ignored for sockets that are not TCP.
+  void set_nodelay(bool on);
+
+ protected:
+  IOStream(int fd, IOStreamOptions opts) : BaseIOStream(fd, opts) {}
+  int get_fd_error() override;
+  ssize_t write_to_fd(const struct iovec* iov, int count) override;
+};
+
+// A stream over a pipe (or any fd read with read(2) and written with writev(2)).
+class PipeIOStream : public BaseIOStream {
+ public:
+  static std::shared_ptr<PipeIOStream> create(int fd, IOStreamOptions opts = {});
+
+ protected:
+  PipeIOStream(int fd, IOStreamOptions opts) : BaseIOStream(fd, opts) {}
+};
+
+}  // namespace tornado
