@@ -314,7 +314,7 @@ TEST_CASE("iostream: 64 MiB through tiny socket buffers arrives byte-exact") {
   auto rb = IOStream::create(b);
   const std::size_t total = 64u << 20;
   auto checksum = [](std::string_view s, std::uint64_t h) {
-    for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;  // FNV-1a
+    for (const char ch : s) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;  // FNV-1a
     return h;
   };
   std::uint64_t sent_sum = 14695981039346656037ull;
