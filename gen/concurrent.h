@@ -129,8 +129,8 @@ class FutureState : public FutureStateBase, public std::enable_shared_from_this<
     schedule_waiters();
   }
   void add_waiter(Waiter w) {
-    if (!first_.coroutine && !first_.callback) {
-      first_ = std::move(w);
+    if (w.coroutine && !first_ && more_.empty()) {  // keeps waiters in registration order
+      first_ = w.coroutine;
     } else {
       more_.push_back(std::move(w));
     }
@@ -145,16 +145,17 @@ class FutureState : public FutureStateBase, public std::enable_shared_from_this<
   void schedule_waiters();
   void schedule(Waiter& w, IOLoop& loop);
   void drop_waiters() {
-    Waiter first = std::move(first_);
-    first_ = Waiter{};
+    const std::coroutine_handle<> first = std::exchange(first_, {});
     std::vector<Waiter> more = std::move(more_);
     more_.clear();
-    if (first.coroutine) first.coroutine.destroy();
+    if (first) first.destroy();
     for (Waiter& w : more)
       if (w.coroutine) w.coroutine.destroy();
   }
 
-  Waiter first_;  // most Futures have exactly one waiter: keep it without a vector
+  // Most Futures have exactly one waiter, a coroutine: keep its handle inline (8 bytes), and
+  // everything else (done callbacks, further waiters) in the vector, allocated only if used.
+  std::coroutine_handle<> first_;
   std::vector<Waiter> more_;
 };
 
@@ -349,10 +350,7 @@ namespace detail {
 template <class T>
 void FutureState<T>::schedule_waiters() {
   IOLoop& loop = IOLoop::current();
-  if (first_.coroutine || first_.callback) {
-    schedule(first_, loop);
-    first_ = Waiter{};
-  }
+  if (first_) loop.add_continuation(Resumer(std::exchange(first_, {})));
   if (!more_.empty()) {
     std::vector<Waiter> more = std::move(more_);
     more_.clear();

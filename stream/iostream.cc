@@ -81,7 +81,9 @@ BaseIOStream::~BaseIOStream() {
   }
 }
 
-void BaseIOStream::set_close_callback(Callback cb) { close_callback_ = std::move(cb); }
+void BaseIOStream::set_close_callback(Callback cb) {
+  close_callback_ = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
+}
 
 void BaseIOStream::close_with_errno(int err) {
   if (closed_) return;
@@ -107,10 +109,7 @@ void BaseIOStream::close(std::exception_ptr error) {
   // anything else fails.
   if (reading() && !try_complete_read()) fail_read(closed_error());
   fail_writes(closed_error());
-  if (close_callback_) {
-    loop_->add_callback([cb = std::move(close_callback_)]() mutable { cb(); });
-    close_callback_ = nullptr;
-  }
+  if (close_callback_) loop_->add_callback([cb = std::move(close_callback_)]() mutable { (*cb)(); });
 }
 
 std::exception_ptr BaseIOStream::closed_error() const {
@@ -118,10 +117,8 @@ std::exception_ptr BaseIOStream::closed_error() const {
 }
 
 void BaseIOStream::fail_read(const std::exception_ptr& e) {
-  detail::Resolver<std::string> text;
-  detail::Resolver<std::size_t> count;
-  if (read_.text) text = std::move(*read_.text);
-  if (read_.count) count = std::move(*read_.count);
+  detail::Resolver<std::string> text = std::move(read_.text);
+  detail::Resolver<std::size_t> count = std::move(read_.count);
   reset_read();
   if (text.state()) text.set_exception(e);
   if (count.state()) count.set_exception(e);
@@ -322,7 +319,7 @@ bool BaseIOStream::try_complete_read() {
       room -= now;
     }
     if (room == 0 || (read_.partial && read_.into_filled > 0)) {
-      detail::Resolver<std::size_t> r = std::move(*read_.count);
+      detail::Resolver<std::size_t> r = std::move(read_.count);
       const std::size_t n = read_.into_filled;
       reset_read();
       r.set_result(n);
@@ -375,7 +372,7 @@ void BaseIOStream::consume(std::size_t n) {
 }
 
 void BaseIOStream::finish_text(std::string&& value) {
-  detail::Resolver<std::string> r = std::move(*read_.text);
+  detail::Resolver<std::string> r = std::move(read_.text);
   reset_read();
   r.set_result(std::move(value));
 }
@@ -387,8 +384,8 @@ void BaseIOStream::reset_read() {
   read_.max_bytes = read_.bytes = read_.into_filled = 0;
   read_.partial = false;
   read_.into = {};
-  read_.text.reset();
-  read_.count.reset();
+  read_.text = {};
+  read_.count = {};
   regex_.reset();
 }
 
@@ -412,7 +409,7 @@ void BaseIOStream::try_inline_read() {
 Future<std::string> BaseIOStream::begin_text_read(ReadKind kind) {
   start_read(kind);
   Future<std::string> f;
-  read_.text.emplace(f.state());
+  read_.text = detail::Resolver<std::string>(f.state());
   return f;
 }
 
@@ -458,7 +455,7 @@ Future<std::string> BaseIOStream::read_bytes(std::size_t n, bool partial) {
 Future<std::size_t> BaseIOStream::read_into(std::span<char> buffer, bool partial) {
   start_read(ReadKind::kInto);
   Future<std::size_t> f;
-  read_.count.emplace(f.state());
+  read_.count = detail::Resolver<std::size_t>(f.state());
   read_.into = buffer;
   read_.partial = partial;
   if (buffer.empty()) {
@@ -574,7 +571,7 @@ void BaseIOStream::flush_writes() {
 std::shared_ptr<IOStream> IOStream::create(int fd, IOStreamOptions opts) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0 && !(flags & O_NONBLOCK)) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  return std::shared_ptr<IOStream>(new IOStream(fd, opts));
+  return std::make_shared<IOStream>(CreateToken{}, fd, opts);  // one allocation with its count
 }
 
 int IOStream::get_fd_error() {
@@ -639,7 +636,7 @@ std::shared_ptr<PipeIOStream> PipeIOStream::create(int fd, IOStreamOptions opts)
   }
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0 && !(flags & O_NONBLOCK)) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  return std::shared_ptr<PipeIOStream>(new PipeIOStream(fd, opts));
+  return std::make_shared<PipeIOStream>(CreateToken{}, fd, opts);
 }
 
 }  // namespace tornado

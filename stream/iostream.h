@@ -162,7 +162,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   std::uint32_t interest_ = 0;
   int close_errno_ = 0;
   std::exception_ptr error_;
-  Callback close_callback_;
+  std::unique_ptr<Callback> close_callback_;  // rarely set: out of line, 8 bytes per stream
 
   // Read state: the buffered bytes are rbuf_[rpos_, size). Empty means no allocation.
   std::string rbuf_;
@@ -176,8 +176,8 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
     bool partial = false;
     std::span<char> into;  // kInto
     std::size_t into_filled = 0;
-    std::optional<detail::Resolver<std::string>> text;
-    std::optional<detail::Resolver<std::size_t>> count;
+    detail::Resolver<std::string> text;  // the pending read's Future (empty when none)
+    detail::Resolver<std::size_t> count;
   } read_;
   std::shared_ptr<void> regex_;  // kRegex: a compiled regex_t, freed with regfree
 
@@ -203,8 +203,16 @@ class IOStream : public BaseIOStream {
   // TCP_NODELAY on or off; ignored for sockets that are not TCP.
   void set_nodelay(bool on);
 
+ private:
+  struct CreateToken {
+    explicit CreateToken() = default;
+  };
+
+ public:
+  // For create() only (make_shared needs a public constructor; the token keeps it private).
+  IOStream(CreateToken, int fd, IOStreamOptions opts) : BaseIOStream(fd, opts) {}
+
  protected:
-  IOStream(int fd, IOStreamOptions opts) : BaseIOStream(fd, opts) {}
   int get_fd_error() override;
   ssize_t write_to_fd(const struct iovec* iov, int count) override;
 };
@@ -214,8 +222,13 @@ class PipeIOStream : public BaseIOStream {
  public:
   static std::shared_ptr<PipeIOStream> create(int fd, IOStreamOptions opts = {});
 
- protected:
-  PipeIOStream(int fd, IOStreamOptions opts) : BaseIOStream(fd, opts) {}
+ private:
+  struct CreateToken {
+    explicit CreateToken() = default;
+  };
+
+ public:
+  PipeIOStream(CreateToken, int fd, IOStreamOptions opts) : BaseIOStream(fd, opts) {}
 };
 
 }  // namespace tornado
