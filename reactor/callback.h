@@ -147,7 +147,10 @@ class InlineFunction<R(Args...), InlineSize> {
 // The callable type of add_callback and of timeouts.
 using Callback = InlineFunction<void()>;
 
-// The callable type of fd handlers: handler(fd, events), as Tornado's add_handler.
-using FdHandler = InlineFunction<void(int, std::uint32_t)>;
+// The callable type of fd handlers: handler(fd, events), as Tornado's add_handler. Smaller
+// inline storage than Callback: the loop keeps one per watched fd for the connection's whole
+// life, and the usual handler captures one weak_ptr (an IOStream's) or one pointer. Larger
+// captures still work; they are allocated once, when the handler is added.
+using FdHandler = InlineFunction<void(int, std::uint32_t), 32>;
 
 }  // namespace tornado

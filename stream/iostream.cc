@@ -220,9 +220,23 @@ void BaseIOStream::handle_read() {
   if (eof_) return;
   // Flow control: with no read pending and data already buffered, leave the rest in the kernel.
   if (!reading() && read_buffer_size() > 0) return;
-  const std::size_t want = opts_.read_chunk_size;
-  char* buf = scratch();
-  const ssize_t n = read_from_fd(buf, want);
+  // A read that hands every byte to the caller (read_bytes, read_until_close) reads straight
+  // into the stream's buffer, which try_complete_read then gives away whole: no copy. Others
+  // read into the thread's scratch buffer and keep only the leftover.
+  const bool direct = read_.kind == ReadKind::kBytes || read_.kind == ReadKind::kUntilClose;
+  ssize_t n;
+  if (direct) {
+    std::size_t want = opts_.read_chunk_size;
+    if (read_.kind == ReadKind::kBytes && read_.bytes > read_buffer_size())
+      want = std::min(want, read_.bytes - read_buffer_size());
+    const std::size_t old = rbuf_.size();
+    rbuf_.resize(old + want);
+    n = read_from_fd(rbuf_.data() + old, want);
+    rbuf_.resize(old + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    if (rbuf_.empty()) rbuf_ = std::string();
+  } else {
+    n = read_from_fd(scratch(), opts_.read_chunk_size);
+  }
   if (n == -EAGAIN || n == -EWOULDBLOCK) return;
   if (n < 0) {
     close_with_errno(static_cast<int>(-n));
@@ -233,7 +247,15 @@ void BaseIOStream::handle_read() {
     close_with_errno(0);  // completes read_until_close and satisfiable reads
     return;
   }
-  take_in(std::string_view(buf, static_cast<std::size_t>(n)));
+  if (direct) {
+    if (read_buffer_size() > opts_.max_buffer_size) {
+      close(std::make_exception_ptr(StreamBufferFullError("Reached maximum read buffer size")));
+      return;
+    }
+    (void)try_complete_read();
+    return;
+  }
+  take_in(std::string_view(scratch(), static_cast<std::size_t>(n)));
 }
 
 // New bytes from the fd: serve the pending read straight from them when the stream has nothing
