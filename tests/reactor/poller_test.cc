@@ -1,12 +1,14 @@
 // tests/reactor/poller_test.cc: the Poller contract, checked directly on every backend.
 // Internal interface (reactor/poller.h); the loop-level cases are in ioloop_test.cc.
+#include "reactor/poller.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "reactor/ioloop.h"
-#include "reactor/poller.h"
 #include "tests/support/async_test.h"
 
 using tornado::IOLoop;
@@ -91,4 +93,33 @@ TEST_CASE("poller: unknown backend names give -ENOENT") {
   int err = 0;
   CHECK(make_poller("nonesuch", &err) == nullptr);
   CHECK(err == -ENOENT);
+}
+
+// The conformance cases loop over backends(); on Linux that must include kqueue (through the
+// shim in tests/support/kqueue_shim), or the kqueue backend would silently go untested.
+TEST_CASE("poller: every backend of the platform is under test") {
+  const auto names = backends();
+  auto has = [&](const char* n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+  CHECK(has("poll"));
+  CHECK(has("select"));
+  CHECK(has("kqueue"));
+#if defined(__linux__)
+  CHECK(has("epoll"));
+  CHECK(names.front() == "epoll");  // the default stays the native backend
+#endif
+}
+
+TEST_CASE("poller: kqueue reports a closed peer as ERROR; modify drops one filter") {
+  int err = 0;
+  auto p = make_poller("kqueue", &err);
+  REQUIRE(p != nullptr);
+  FdPair s = make_socketpair();
+  s.close_b();
+  REQUIRE(p->register_fd(s.a, IOLoop::READ | IOLoop::WRITE) == 0);
+  std::vector<PollEvent> out;
+  CHECK(p->poll(1000, out) == 1);
+  REQUIRE(out.size() == 1);
+  CHECK((out[0].events & IOLoop::ERROR) != 0);
+  CHECK(p->modify(s.a, IOLoop::READ) == 0);  // drops only the write filter
+  CHECK(p->unregister(s.a) == 0);
 }
