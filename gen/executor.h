@@ -91,15 +91,18 @@ auto ThreadPoolExecutor::submit(F&& fn, A&&... args)
     } catch (...) {
       error = std::current_exception();
     }
-    loop->add_callback([r = std::move(r), value = std::move(value), error]() mutable {
-      if (error) {
-        r.set_exception(error);
-      } else if constexpr (std::is_void_v<R>) {
-        r.set_result();
-      } else {
-        r.set_result(std::move(*value));
-      }
-    });
+    // Moved, not copied: the worker must not keep a reference to the exception after the loop
+    // thread may have read it (the last release would race with that read).
+    loop->add_callback(
+        [r = std::move(r), value = std::move(value), error = std::move(error)]() mutable {
+          if (error) {
+            r.set_exception(error);
+          } else if constexpr (std::is_void_v<R>) {
+            r.set_result();
+          } else {
+            r.set_result(std::move(*value));
+          }
+        });
   });
   return f;
 }

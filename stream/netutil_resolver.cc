@@ -31,11 +31,16 @@ std::string resolve_what(const std::string& host, int port) {
   return "cannot resolve " + host + " (port " + std::to_string(port) + ")";
 }
 
+// What a lookup gives: the addresses, or why there are none.
+struct Lookup {
+  std::vector<ResolvedAddress> addrs;
+  std::error_code error;
+};
+
 // Tornado's _resolve_addr: getaddrinfo for stream sockets (the socket type only keeps one
-// entry per address; the addresses suit datagrams as well). Throws ResolveError.
-std::vector<ResolvedAddress> lookup(const std::string& host, int port, int family, int flags) {
-  if (port < 0 || port > 65535)
-    throw ResolveError(std::error_code(EAI_SERVICE, gai_category()), host, port);
+// entry per address; the addresses suit datagrams as well). Safe on any thread.
+Lookup lookup(const std::string& host, int port, int family, int flags) {
+  if (port < 0 || port > 65535) return {{}, std::error_code(EAI_SERVICE, gai_category())};
   addrinfo hints{};
   hints.ai_family = family;
   hints.ai_socktype = SOCK_STREAM;
@@ -44,21 +49,31 @@ std::vector<ResolvedAddress> lookup(const std::string& host, int port, int famil
   const std::string service = std::to_string(port);
   const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
   if (rc != 0) {
-    const std::error_code code = rc == EAI_SYSTEM ? std::error_code(errno, std::system_category())
-                                                  : std::error_code(rc, gai_category());
-    throw ResolveError(code, host, port);
+    return {{},
+            rc == EAI_SYSTEM ? std::error_code(errno, std::system_category())
+                             : std::error_code(rc, gai_category())};
   }
-  std::vector<ResolvedAddress> out;
+  Lookup out;
   for (const addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
     ResolvedAddress a = SocketAddress::from(ai->ai_addr, ai->ai_addrlen);
     // /etc/hosts may list an address twice; a duplicate would only cost a second connect.
-    const bool seen = std::any_of(out.begin(), out.end(), [&](const ResolvedAddress& o) {
-      return o.len == a.len && std::memcmp(&o.addr, &a.addr, a.len) == 0;
-    });
-    if (!seen) out.push_back(a);
+    const bool seen =
+        std::any_of(out.addrs.begin(), out.addrs.end(), [&](const ResolvedAddress& o) {
+          return o.len == a.len && std::memcmp(&o.addr, &a.addr, a.len) == 0;
+        });
+    if (!seen) out.addrs.push_back(a);
   }
   ::freeaddrinfo(res);
   return out;
+}
+
+// The loop-thread half of a lookup: the ResolveError is made here, so no exception object is
+// shared between a worker and the loop (its reference count would then be the only thing
+// ordering the worker's last release after the loop's reads).
+Future<std::vector<ResolvedAddress>> deliver(Future<Lookup> pending, std::string host, int port) {
+  Lookup done = co_await std::move(pending);
+  if (done.error) throw ResolveError(done.error, host, port);
+  co_return std::move(done.addrs);
 }
 
 }  // namespace
@@ -85,14 +100,13 @@ Future<std::vector<ResolvedAddress>> DefaultResolver::resolve(const std::string&
   // A numeric address needs no lookup: getaddrinfo answers at once without touching DNS, so
   // answer here rather than wait for a worker (Tornado's fast path, issue #3113).
   if (is_valid_ip(host)) {
-    try {
-      return make_ready_future<Result>(lookup(host, port, family, AI_NUMERICHOST));
-    } catch (...) {
-      return make_failed_future<Result>(std::current_exception());
-    }
+    Lookup done = lookup(host, port, family, AI_NUMERICHOST);
+    if (done.error) return make_failed_future<Result>(ResolveError(done.error, host, port));
+    return make_ready_future<Result>(std::move(done.addrs));
   }
   if (!pool_) pool_ = std::make_unique<ThreadPoolExecutor>(num_threads_);
-  return pool_->submit([host, port, family] { return lookup(host, port, family, 0); });
+  return deliver(pool_->submit([host, port, family] { return lookup(host, port, family, 0); }),
+                 host, port);
 }
 
 void DefaultResolver::close() {
