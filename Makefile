@@ -45,7 +45,7 @@ endif
 REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKEND_SRCS) \
                 reactor/poll.cc reactor/select.cc reactor/waker.cc reactor/ioloop.cc \
                 reactor/ioloop_signal.cc reactor/ioloop_periodic.cc
-GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc
+GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc
 STREAM_SRCS  := stream/iostream.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
                 stream/tcpclient.cc
 HTTP_SRCS    :=
@@ -60,6 +60,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
+                tests/gen/locks_test.cc tests/gen/queues_test.cc \
                 tests/stream/iostream_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc \
                 tests/demos/tcpecho_test.cc

@@ -276,7 +276,11 @@ class Future {
     }
     T await_resume() const {
       (*state)->rethrow_if_failed();
-      if constexpr (!std::is_void_v<T>) {
+      if constexpr (std::is_void_v<T>) {
+        return;
+      } else if constexpr (!std::is_copy_constructible_v<T>) {
+        return std::move(*(*state)->value);  // move-only (a lock guard): the awaiter takes it
+      } else {
         if (temporary && state->use_count() == 1) return std::move(*(*state)->value);
         return *(*state)->value;
       }
