@@ -15,6 +15,7 @@
 
 #include "gen/executor.h"
 #include "gen/gen.h"
+#include "gen/queues.h"
 
 namespace {
 
@@ -135,6 +136,29 @@ void executor_round_trip(benchmark::State& state) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(executor_round_trip)->UseRealTime();
+
+// Queue put/get round trip between two coroutines: the consumer waits in get(), the producer's
+// put() hands the item straight to it, and the consumer resumes as a continuation.
+void queue_put_get(benchmark::State& state) {
+  IOLoop loop;
+  for (auto _ : state) {
+    tornado::Queue<int> q(1);
+    auto producer = [](tornado::Queue<int>& queue) -> Future<void> {
+      for (int i = 0; i < 1000; ++i) co_await queue.put(i);
+    };
+    auto consumer = [](tornado::Queue<int>& queue) -> Future<long> {
+      long sum = 0;
+      for (int i = 0; i < 1000; ++i) sum += co_await queue.get();
+      co_return sum;
+    };
+    benchmark::DoNotOptimize(
+        gen::run_sync(loop, [&] { return gen::multi(producer(q), consumer(q)); }));
+  }
+  state.counters["per_item"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 1000,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(queue_put_get);
 
 // Heap allocations: a ready Future, and a coroutine call that completes without suspending.
 void allocations_per_future(benchmark::State& state) {
