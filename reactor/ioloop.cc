@@ -258,9 +258,14 @@ std::size_t IOLoop::handler_count() const { return user_handlers_; }
 
 void IOLoop::add_callback(Callback cb, SourceLocation origin) {
   if (tl_running == this) {  // the loop's own thread, inside start(): no lock, and a running
-    pending_.push_back(Queued{std::move(cb), origin});  // loop cannot be closing
+    pending().emplace_back(std::move(cb), origin);  // loop cannot be closing
     return;
   }
+  add_remote_callback(std::move(cb), origin);
+}
+
+// Out of line, so the loop thread's path above does not pay for the lock's registers and frame.
+void IOLoop::add_remote_callback(Callback&& cb, SourceLocation origin) {
   bool was_empty;
   {
     detail::MutexLock lock(remote_mutex_);
@@ -276,7 +281,7 @@ void IOLoop::add_callback(Callback cb, SourceLocation origin) {
 
 std::size_t IOLoop::pending_callbacks() const {
   detail::MutexLock lock(remote_mutex_);
-  return pending_.size() + remote_.size();
+  return pending().size() + remote_.size();
 }
 
 double IOLoop::time() const { return monotonic_now(); }
@@ -321,7 +326,7 @@ void IOLoop::run_once(double max_wait) {
 void IOLoop::iterate(double max_wait) {
   ++iterations_;
   take_remote_callbacks();                       // 1. callbacks from other threads join the queue
-  running_batch_.swap(pending_);                 // 1. callbacks queued from now on wait a turn
+  pending_index_ ^= 1;                           // 1. callbacks queued from now on wait a turn
   if (!timeouts_.empty()) timeouts_.collect_due(time(), due_);  // 2. due ones out, cancelled dropped
   run_callbacks();                               // 3. the batch, in order
   run_due_timeouts();                            // 4. unless cancelled since phase 2
@@ -333,24 +338,30 @@ void IOLoop::iterate(double max_wait) {
 // Phase 5's pacing: an idle loop always polls; a busy one (callbacks waiting) polls once per
 // kCallbacksPerPoll callbacks run (ioloop_test: "a busy loop still polls").
 bool IOLoop::should_poll() const {
-  return pending_.empty() || callbacks_since_poll_ >= kCallbacksPerPoll;
+  if (pending().empty()) return true;
+  // With no fd watched but the waker, a zero-timeout poll can report nothing: the waker only
+  // says "look at the cross-thread queue", which phase 1 does every iteration anyway. So a busy
+  // loop with no I/O skips the system call (libuv skips its poll with no fds the same way).
+  if (user_handlers_ == 0 && !signal_pipe_) return false;
+  return callbacks_since_poll_ >= kCallbacksPerPoll;
 }
 
 void IOLoop::take_remote_callbacks() {
   if (!remote_nonempty_.load(std::memory_order_acquire)) return;
   detail::MutexLock lock(remote_mutex_);
-  for (Queued& q : remote_) pending_.push_back(std::move(q));
+  for (Queued& q : remote_) pending().push_back(std::move(q));
   remote_.clear();
   remote_nonempty_.store(false, std::memory_order_relaxed);
 }
 
 void IOLoop::run_callbacks() {
-  callbacks_since_poll_ += running_batch_.size();
-  for (Queued& q : running_batch_) {
+  std::vector<Queued>& batch = running_batch();
+  callbacks_since_poll_ += batch.size();
+  for (Queued& q : batch) {
     run_guarded(q.callback, q.origin, "callback");
     if (continuations_head_ < continuations_.size()) run_continuations();
   }
-  running_batch_.clear();
+  batch.clear();
 }
 
 void IOLoop::add_continuation(Callback cb, SourceLocation origin) {
@@ -368,7 +379,7 @@ void IOLoop::run_continuations() {
   while (continuations_head_ < continuations_.size()) {
     if (budget-- == 0) {
       for (std::size_t i = continuations_head_; i < continuations_.size(); ++i)
-        pending_.push_back(std::move(continuations_[i]));
+        pending().push_back(std::move(continuations_[i]));
       break;
     }
     // Moved out first: running it may append to continuations_ and reallocate it.
@@ -381,6 +392,7 @@ void IOLoop::run_continuations() {
 }
 
 void IOLoop::run_due_timeouts() {
+  if (due_.empty()) return;  // the common case; spares building and destroying cb below
   Callback cb;
   SourceLocation origin;
   for (const Timeout t : due_) {
@@ -394,7 +406,7 @@ void IOLoop::run_due_timeouts() {
 }
 
 int IOLoop::poll_timeout_ms(double max_wait) const {
-  if (!pending_.empty()) return 0;
+  if (!pending().empty()) return 0;
   double wait = max_wait < 0 ? kMaxPollSeconds : max_wait;
   const double deadline = timeouts_.next_deadline();
   if (deadline >= 0) {
@@ -408,7 +420,7 @@ int IOLoop::poll_timeout_ms(double max_wait) const {
 }
 
 double IOLoop::next_timeout() const {
-  if (!pending_.empty() || remote_nonempty_.load(std::memory_order_acquire)) return 0.0;
+  if (!pending().empty() || remote_nonempty_.load(std::memory_order_acquire)) return 0.0;
   const double deadline = timeouts_.next_deadline();
   if (deadline < 0) return -1.0;
   const double until = deadline - time();
@@ -473,8 +485,8 @@ void IOLoop::close(bool all_fds) {
   // destroys the coroutines waiting on it, which may call remove_timeout or remove_handler on
   // this loop. So everything is taken out of the loop first and destroyed afterwards, when
   // those calls find an empty loop (ioloop_test: "close destroys pending work re-entrantly").
-  std::vector<Queued> doomed_pending = std::move(pending_);
-  std::vector<Queued> doomed_batch = std::move(running_batch_);
+  std::vector<Queued> doomed_pending = std::move(pending());
+  std::vector<Queued> doomed_batch = std::move(running_batch());
   std::vector<Queued> doomed_continuations = std::move(continuations_);
   detail::TimeoutHeap doomed_timeouts = std::move(timeouts_);
   timeouts_.clear();

@@ -194,6 +194,9 @@ class IOLoop {
     bool internal = false;         // the waker or the signal pipe: not counted, not closed
   };
   struct Queued {
+    // A constructor, so add_callback can build the entry in place in the queue: each extra
+    // move of a just-built callback costs a store-forwarding stall (bench/README.md).
+    Queued(Callback&& cb, SourceLocation where) noexcept : callback(std::move(cb)), origin(where) {}
     Callback callback;
     SourceLocation origin;
   };
@@ -204,6 +207,7 @@ class IOLoop {
   HandlerSlot& slot_for_add(int fd);
   int add_internal_handler(int fd, FdHandler handler);
   void iterate(double max_wait);
+  void add_remote_callback(Callback&& cb, SourceLocation origin);
   void take_remote_callbacks();
   void run_callbacks();
   void run_due_timeouts();
@@ -224,8 +228,15 @@ class IOLoop {
   std::vector<FdHandler> retired_;
   std::uint64_t polls_ = 0;
 
-  std::vector<Queued> pending_;  // loop thread's queue
-  std::vector<Queued> running_batch_;
+  // The loop thread's queue for the next iteration, and the batch this iteration runs: two
+  // vectors that trade roles at the top of each iteration by flipping an index. Swapping the
+  // vectors instead moves their pointers right after a push wrote one of them, which stalls
+  // store forwarding on every iteration of a busy loop (bench/README.md, posted_callbacks).
+  std::array<std::vector<Queued>, 2> queues_;
+  std::size_t pending_index_ = 0;
+  std::vector<Queued>& pending() { return queues_[pending_index_]; }
+  const std::vector<Queued>& pending() const { return queues_[pending_index_]; }
+  std::vector<Queued>& running_batch() { return queues_[pending_index_ ^ 1]; }
   std::vector<Queued> continuations_;
   std::size_t continuations_head_ = 0;
   std::size_t callbacks_since_poll_ = 0;

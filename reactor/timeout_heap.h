@@ -14,11 +14,13 @@
 // Thread:   loop thread only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include "reactor/source_location.h"
+#include <new>
 #include <vector>
 
 #include "reactor/callback.h"
+#include "reactor/source_location.h"
 
 namespace tornado {
 
@@ -34,7 +36,9 @@ namespace detail {
 
 class TimeoutHeap {
  public:
-  Timeout push(double deadline, Callback cb, SourceLocation origin);
+  // Takes the callback by rvalue reference: one move into its slot, not two (each move of a
+  // just-built callable can stall on store forwarding).
+  Timeout push(double deadline, Callback&& cb, SourceLocation origin);
   // Returns true if it was live and is now cancelled.
   bool cancel(Timeout t);
   // Pops every live timeout with deadline <= now and appends its handle to `out`, in firing
@@ -52,42 +56,102 @@ class TimeoutHeap {
   std::size_t entries() const { return heap_.size(); }
   std::size_t cancellations() const { return cancellations_; }
   void clear();
+  // Test hook: the next push takes sequence number `next` (never lower than the current one),
+  // so a test can reach the 32-bit wrap-around without 2^32 pushes.
+  void skip_sequence(std::uint32_t next) {
+    if (next > seq_) seq_ = next;
+  }
 
   static constexpr std::size_t kCompactMin = 512;
 
  private:
+  static constexpr std::size_t kArity = 4;
+  static constexpr std::size_t kCacheLine = 64;
+
+  // 16 bytes, so that a node's four children fill one cache line (FamilyAlignedAllocator).
   struct Entry {
     double deadline;
-    std::uint64_t seq;
+    std::uint32_t seq;  // push order among the entries in the heap: breaks deadline ties
     std::uint32_t slot;
-    std::uint32_t generation;
   };
-  struct Slot {
+  static_assert(sizeof(Entry) * kArity == kCacheLine, "a family of children is one line");
+
+  // Per-slot record, 8 bytes, kept apart from the callbacks: every pop reads one at a random
+  // slot (the stale check), and for a million timeouts 8 MB of these stays in cache where the
+  // 80-byte callback slots would not. One record answers all three questions a pop, a take
+  // and a free ask, so each of them costs one cache miss, not one per array.
+  struct SlotState {
+    std::uint32_t generation = 0;  // odd while live; bumped on fire or cancel
+    // Live with an entry in the heap: that entry's seq. Live and collected: kNotInHeap.
+    // Free (generation even): the next free slot, or kNoSlot.
+    std::uint32_t link = kNotInHeap;
+  };
+  static constexpr std::uint32_t kNotInHeap = UINT32_MAX;  // never a seq: renumber() sees to it
+  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+  struct Stored {
     Callback callback;
     SourceLocation origin;
-    std::uint32_t generation = 0;  // odd while live; bumped on fire or cancel
-    std::uint32_t next_free = 0;
-    bool in_heap = false;  // false once collected: cancelling it then leaves no stale entry
   };
+
+  // Allocates the heap so that entry 1 starts a cache line. The children of node i are
+  // entries 4i+1..4i+4, so each family then fills exactly one line and a pop touches one line
+  // per level rather than two (libev offsets its 4-heap by HEAP0 for the same reason).
+  template <class T>
+  struct FamilyAlignedAllocator {
+    using value_type = T;
+    static constexpr std::size_t kShift = kCacheLine - sizeof(T);  // puts element 1 on a line
+    FamilyAlignedAllocator() = default;
+    template <class U>
+    FamilyAlignedAllocator(const FamilyAlignedAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) {
+      void* base = ::operator new(n * sizeof(T) + kShift, std::align_val_t{kCacheLine});
+      return reinterpret_cast<T*>(static_cast<unsigned char*>(base) + kShift);
+    }
+    void deallocate(T* p, std::size_t) noexcept {
+      ::operator delete(reinterpret_cast<unsigned char*>(p) - kShift,
+                        std::align_val_t{kCacheLine});
+    }
+    friend bool operator==(const FamilyAlignedAllocator&, const FamilyAlignedAllocator&) {
+      return true;
+    }
+  };
+
   static bool later(const Entry& a, const Entry& b) {
-    return a.deadline > b.deadline || (a.deadline == b.deadline && a.seq > b.seq);
+    // Bitwise, not short-circuit: the heap's child comparisons are unpredictable, and branch-
+    // free compares avoid a misprediction at each of them.
+    return (a.deadline > b.deadline) | ((a.deadline == b.deadline) & (a.seq > b.seq));
   }
-  bool stale(const Entry& e) const { return slots_[e.slot].generation != e.generation; }
+  // An entry is stale once its slot was freed (cancelled or fired, maybe reused since) or
+  // collected: in every case the slot no longer links to the entry's seq.
+  bool stale(const Entry& e) const {
+    const SlotState& s = state_[e.slot];
+    return (s.generation & 1) == 0 || s.link != e.seq;
+  }
   bool live(Timeout t) const {
-    return t.generation != 0 && t.slot < slots_.size() && slots_[t.slot].generation == t.generation;
+    return t.generation != 0 && t.slot < state_.size() && state_[t.slot].generation == t.generation;
+  }
+  // Tornado's rule: rebuild only when stale entries are both many and the majority, so the
+  // O(n) rebuild is paid for by at least n/2 cancellations.
+  bool should_compact() const {
+    return cancellations_ > kCompactMin && cancellations_ > heap_.size() / 2;
   }
   void release(std::uint32_t slot);
-  void sift_up(std::size_t i);
+  void restack_free_slots();
+  void renumber();
+  std::size_t earliest_child(std::size_t first) const;
+  void sift_up(std::size_t i, Entry e);
   void sift_down(std::size_t i);
   void pop_top();
   void compact();
 
-  std::vector<Entry> heap_;
-  std::vector<Slot> slots_;
-  std::uint32_t free_head_ = UINT32_MAX;
-  std::uint64_t seq_ = 0;
+  std::vector<Entry, FamilyAlignedAllocator<Entry>> heap_;
+  std::vector<SlotState> state_;
+  std::vector<Stored> stored_;  // indexed like state_
+  std::uint32_t free_head_ = kNoSlot;
+  std::uint32_t seq_ = 0;
   std::size_t live_ = 0;
   std::size_t cancellations_ = 0;
+  std::size_t releases_ = 0;  // slots freed since the free list was last put in slot order
 };
 
 }  // namespace detail

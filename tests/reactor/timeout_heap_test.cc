@@ -128,3 +128,28 @@ TEST_CASE("timeout_heap: random deadlines with random cancellations come out sor
   fire(h, 2000, log);
   CHECK(fired == expected);
 }
+
+// Sequence numbers are 32 bits; renumbering before they wrap must keep ties in insertion order
+// and must not revive a cancelled entry.
+TEST_CASE("timeout_heap: ties keep insertion order across the sequence number wrap") {
+  TimeoutHeap h;
+  std::vector<int> log;
+  const auto at = [&h, &log](double deadline, int id) {
+    return h.push(deadline, [&log, id] { log.push_back(id); }, SourceLocation::current());
+  };
+  at(5, 0);
+  const Timeout cancelled = at(5, -1);
+  at(5, 1);
+  CHECK(h.cancel(cancelled));
+  h.skip_sequence(UINT32_MAX - 1);
+  at(5, 2);  // the last number before the wrap
+  at(3, 3);  // renumbers first: the stale entry is dropped, the others keep their order
+  CHECK(h.entries() == 4);
+  CHECK(h.cancellations() == 0);
+  at(5, 4);
+  at(5, 5);
+  fire(h, 10, log);
+  CHECK(log == std::vector<int>{3, 0, 1, 2, 4, 5});
+  CHECK_FALSE(h.cancel(cancelled));
+  CHECK(h.live() == 0);
+}
