@@ -1,0 +1,146 @@
+// bench/peers/tornado_bench.cc: our IOLoop on the three peer workloads, in the peers' format.
+//
+// Measures: posted_callbacks (add_callback re-posting itself from inside the loop),
+//           million_timers (call_at with the shared random deadlines, remove_timeout on every
+//           other one, the rest run), and libevent's pipe chain on each of our backends.
+// Mirrors:  libev_bench.c, libevent_bench.c, libuv_bench.c and asio_bench.cc line for line; the
+//           work itself (counts, deadlines, chain) is bench_common.c's, so only the library
+//           calls differ. The Google Benchmark versions are bench/ioloop_bench.cc and
+//           bench/poller_bench.cc.
+// Output:   "tornado <workload> <value> <unit>" lines for run.sh.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "bench/peers/bench_common.h"
+#include "reactor/ioloop.h"
+
+using tornado::IOLoop;
+using tornado::Timeout;
+
+namespace {
+
+// A callback that re-posts itself until the count runs out: a trivially copyable functor of
+// two pointers, the common shape of a callback (it fits InlineFunction's inline storage).
+struct Repost {
+  IOLoop* loop;
+  long* left;
+  void operator()() const {
+    if (--*left > 0) {
+      loop->add_callback(Repost{loop, left});
+    } else {
+      loop->stop();
+    }
+  }
+};
+
+double posted_callbacks_ns(IOLoop& loop, long n) {
+  long left = n;
+  loop.add_callback(Repost{&loop, &left});
+  const std::int64_t start = bench_cpu_ns();
+  loop.start();
+  const std::int64_t end = bench_cpu_ns();
+  if (left != 0) {
+    std::fprintf(stderr, "posted_callbacks: %ld callbacks did not run\n", left);
+    std::exit(1);
+  }
+  return static_cast<double>(end - start) / static_cast<double>(n);
+}
+
+struct TimerRun {
+  IOLoop* loop;
+  std::vector<Timeout>* handles;
+  long fired = 0;
+};
+
+struct Fire {
+  TimerRun* run;
+  void operator()() const {
+    if (++run->fired == BENCH_TIMER_COUNT / 2) run->loop->stop();
+  }
+};
+
+// Scheduled from inside the loop, as in every peer, so each library measures deadlines from
+// its own loop time. CPU time, not wall time: the deadlines lie up to 100 ms ahead, and the
+// wait for them is not the loop's cost.
+double million_timers_ns(IOLoop& loop, std::vector<Timeout>& handles) {
+  const std::uint32_t* deadline_ms = bench_timer_deadlines_ms();
+  TimerRun run{&loop, &handles};
+  const std::int64_t start = bench_cpu_ns();
+  loop.add_callback([&run, deadline_ms] {
+    IOLoop& l = *run.loop;
+    const double base = l.time();
+    for (int i = 0; i < BENCH_TIMER_COUNT; ++i)
+      (*run.handles)[static_cast<std::size_t>(i)] =
+          l.call_at(base + deadline_ms[i] * 1e-3, Fire{&run});
+    for (int i = 0; i < BENCH_TIMER_COUNT; i += 2)
+      (void)l.remove_timeout((*run.handles)[static_cast<std::size_t>(i)]);
+  });
+  loop.start();
+  const std::int64_t end = bench_cpu_ns();
+  if (run.fired != BENCH_TIMER_COUNT / 2 || loop.pending_timeouts() != 0) {
+    std::fprintf(stderr, "million_timers: %ld fired, %zu left\n", run.fired,
+                 loop.pending_timeouts());
+    std::exit(1);
+  }
+  return static_cast<double>(end - start) / BENCH_TIMER_COUNT;
+}
+
+void step(void* loop) { static_cast<IOLoop*>(loop)->run_once(0.0); }
+
+void pipe_chain(const std::string& backend) {
+  for (const auto& config : bench_chain_configs) {
+    bench_chain chain;
+    if (bench_chain_open(&chain, config[0], config[1]) != 0) std::exit(1);
+    if (backend == "select" && !bench_chain_fits_select(&chain)) {
+      bench_chain_close(&chain);
+      continue;
+    }
+    double us = -1.0;
+    {
+      IOLoop loop(backend);
+      bool ok = true;
+      for (int i = 0; i < chain.npipes; ++i) {
+        ok = ok && loop.add_handler(
+                       chain.fds[2 * i],
+                       [&chain, i](int, std::uint32_t) { bench_chain_readable(&chain, i); },
+                       IOLoop::READ) == 0;
+      }
+      if (ok) us = bench_chain_measure(&chain, &step, &loop);
+      for (int i = 0; i < chain.npipes; ++i) (void)loop.remove_handler(chain.fds[2 * i]);
+    }
+    bench_chain_close(&chain);
+    if (us < 0) {
+      std::fprintf(stderr, "pipe_chain on %s failed\n", backend.c_str());
+      std::exit(1);
+    }
+    const std::string name =
+        "pipe_chain/" + backend + "/" + std::to_string(config[0]) + "/" + std::to_string(config[1]);
+    bench_report("tornado", name.c_str(), us, "us/run");
+  }
+}
+
+}  // namespace
+
+int main() {
+  {
+    IOLoop loop;
+    (void)posted_callbacks_ns(loop, BENCH_POSTED_COUNT / 10);  // warm-up
+    double posted[BENCH_POSTED_RUNS];
+    for (double& v : posted) v = posted_callbacks_ns(loop, BENCH_POSTED_COUNT);
+    bench_report("tornado", "posted_callbacks", bench_median(posted, BENCH_POSTED_RUNS),
+                 "ns/callback");
+  }
+  {
+    IOLoop loop;
+    std::vector<Timeout> handles(BENCH_TIMER_COUNT);
+    (void)million_timers_ns(loop, handles);  // warm-up: the heap and slot arrays reach size
+    double timed[BENCH_TIMER_RUNS];
+    for (double& v : timed) v = million_timers_ns(loop, handles);
+    bench_report("tornado", "million_timers", bench_median(timed, BENCH_TIMER_RUNS), "ns/timer");
+  }
+  for (const std::string& backend : IOLoop::available_pollers())
+    if (backend == "epoll" || backend == "poll" || backend == "select") pipe_chain(backend);
+  return 0;
+}
