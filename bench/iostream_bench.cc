@@ -10,8 +10,8 @@
 //           N idle connections, each served by a line-echo coroutine suspended in
 //           read_until("\n") as in the echo demo; prints the RSS growth per connection.
 // Mirrors:  the echo benchmarks of libuv (tcp_pump, ping_pongs) and muduo's pingpong.
-#include <benchmark/benchmark.h>
 #include <arpa/inet.h>
+#include <benchmark/benchmark.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -239,7 +239,8 @@ int idle_connection_rss(int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::strcmp(argv[1], "--idle") == 0) return idle_connection_rss(std::atoi(argv[2]));
+  if (argc == 3 && std::strcmp(argv[1], "--idle") == 0)
+    return idle_connection_rss(std::atoi(argv[2]));
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -121,9 +121,9 @@ class InlineFunction<R(Args...), InlineSize> {
   static constexpr bool trivial = std::is_trivially_copyable_v<D>;
 
   template <class D>
-  static constexpr Ops inline_ops{&invoke_inline<D>, trivial<D> ? nullptr : &move_inline<D>,
-                                  std::is_trivially_destructible_v<D> ? nullptr
-                                                                      : &destroy_inline<D>};
+  static constexpr Ops inline_ops{
+      &invoke_inline<D>, trivial<D> ? nullptr : &move_inline<D>,
+      std::is_trivially_destructible_v<D> ? nullptr : &destroy_inline<D>};
   template <class D>
   static constexpr Ops heap_ops{&invoke_heap<D>, nullptr, &destroy_heap<D>};
 

@@ -36,9 +36,9 @@ namespace tornado {
 
 namespace {
 
-thread_local IOLoop* tl_current = nullptr;           // IOLoop::current()
-thread_local IOLoop* tl_running = nullptr;           // the loop inside start()/run_once()
-thread_local std::unique_ptr<IOLoop> tl_owned;       // the loop current() had to create
+thread_local IOLoop* tl_current = nullptr;      // IOLoop::current()
+thread_local IOLoop* tl_running = nullptr;      // the loop inside start()/run_once()
+thread_local std::unique_ptr<IOLoop> tl_owned;  // the loop current() had to create
 
 std::mutex& config_mutex() {
   static std::mutex m;
@@ -99,12 +99,16 @@ IOLoop::IOLoop(std::string_view poller) {
   int err = 0;
   poller_ = detail::make_poller(name, &err);
   if (!poller_) {
-    if (err == -ENOENT) throw std::invalid_argument("IOLoop: no poller backend named '" + name + "'");
-    throw std::system_error(-err, std::generic_category(), "IOLoop: creating the " + name + " poller");
+    if (err == -ENOENT)
+      throw std::invalid_argument("IOLoop: no poller backend named '" + name + "'");
+    throw std::system_error(-err, std::generic_category(),
+                            "IOLoop: creating the " + name + " poller");
   }
   waker_ = std::make_unique<detail::Waker>(detail::Waker::Kind::kAuto, &err);
-  if (err != 0) throw std::system_error(-err, std::generic_category(), "IOLoop: creating the waker");
-  const int rc = add_internal_handler(waker_->fileno(), [this](int, std::uint32_t) { waker_->consume(); });
+  if (err != 0)
+    throw std::system_error(-err, std::generic_category(), "IOLoop: creating the waker");
+  const int rc =
+      add_internal_handler(waker_->fileno(), [this](int, std::uint32_t) { waker_->consume(); });
   if (rc != 0) throw std::system_error(-rc, std::generic_category(), "IOLoop: watching the waker");
   if (tl_current == nullptr) tl_current = this;
 }
@@ -118,8 +122,9 @@ void IOLoop::configure(std::string_view poller) {
   if (!poller.empty()) {
     bool known = false;
     for (const std::string& n : detail::available_pollers()) known = known || n == poller;
-    if (!known) throw std::invalid_argument("IOLoop::configure: no poller backend named '" +
-                                            std::string(poller) + "'");
+    if (!known)
+      throw std::invalid_argument("IOLoop::configure: no poller backend named '" +
+                                  std::string(poller) + "'");
   }
   std::lock_guard lock(config_mutex());
   configured_name() = std::string(poller);
@@ -175,18 +180,20 @@ IOLoop::HandlerSlot& IOLoop::slot_for_add(int fd) {
   return (*handlers_[chunk])[static_cast<std::size_t>(fd) % kChunk];
 }
 
-int IOLoop::add_handler(int fd, FdHandler handler, std::uint32_t events,
-                        SourceLocation origin) {
+int IOLoop::add_handler(int fd, FdHandler handler, std::uint32_t events, SourceLocation origin) {
   if (closed_) return -EBADF;
   if (fd < 0) return -EBADF;
   if (has_handler(fd)) return -EEXIST;
   const int rc = poller_->register_fd(fd, events | ERROR);
   if (rc != 0) {
     if (rc == -EINVAL && std::strcmp(poller_->name(), "select") == 0) {
-      log::gen_log.error("add_handler: fd %d is past FD_SETSIZE (%d); the select backend cannot "
-                         "watch it (use epoll, kqueue or poll)", fd, FD_SETSIZE);
+      log::gen_log.error(
+          "add_handler: fd %d is past FD_SETSIZE (%d); the select backend cannot "
+          "watch it (use epoll, kqueue or poll)",
+          fd, FD_SETSIZE);
     } else {
-      log::gen_log.error("add_handler(fd %d) failed on %s: %s", fd, poller_->name(), std::strerror(-rc));
+      log::gen_log.error("add_handler(fd %d) failed on %s: %s", fd, poller_->name(),
+                         std::strerror(-rc));
     }
     return rc;
   }
@@ -219,8 +226,10 @@ int IOLoop::update_handler(int fd, std::uint32_t events) {
   const int rc = poller_->modify(fd, events);
   if (rc != 0) {
     // The fd is in our table, so the backend must know it: anything else is a broken invariant.
-    log::gen_log.error("update_handler(fd %d) failed on %s: %s (was the fd closed before "
-                       "remove_handler?)", fd, poller_->name(), std::strerror(-rc));
+    log::gen_log.error(
+        "update_handler(fd %d) failed on %s: %s (was the fd closed before "
+        "remove_handler?)",
+        fd, poller_->name(), std::strerror(-rc));
     return rc;
   }
   s->events = events;
@@ -317,7 +326,8 @@ void IOLoop::stop() {
 
 void IOLoop::run_once(double max_wait) {
   if (closed_) throw std::logic_error("IOLoop::run_once: the loop is closed");
-  if (tl_running == this) throw std::logic_error("IOLoop::run_once: this IOLoop is already running");
+  if (tl_running == this)
+    throw std::logic_error("IOLoop::run_once: this IOLoop is already running");
   RunScope scope(this);
   iterate(max_wait < 0 ? -1.0 : max_wait);
 }
@@ -325,14 +335,15 @@ void IOLoop::run_once(double max_wait) {
 // One iteration: the numbered phases of man tornado.ioloop (THE LOOP).
 void IOLoop::iterate(double max_wait) {
   ++iterations_;
-  take_remote_callbacks();                       // 1. callbacks from other threads join the queue
-  pending_index_ ^= 1;                           // 1. callbacks queued from now on wait a turn
-  if (!timeouts_.empty()) timeouts_.collect_due(time(), due_);  // 2. due ones out, cancelled dropped
-  run_callbacks();                               // 3. the batch, in order
-  run_due_timeouts();                            // 4. unless cancelled since phase 2
+  take_remote_callbacks();  // 1. callbacks from other threads join the queue
+  pending_index_ ^= 1;      // 1. callbacks queued from now on wait a turn
+  if (!timeouts_.empty())
+    timeouts_.collect_due(time(), due_);  // 2. due ones out, cancelled dropped
+  run_callbacks();                        // 3. the batch, in order
+  run_due_timeouts();                     // 4. unless cancelled since phase 2
   if (max_wait < 0 && !running_.load(std::memory_order_relaxed)) return;  // stop() before poll
-  if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));  // 5-6. timeout 0 if busy
-  retired_.clear();                              // 7. handlers removed while dispatching
+  if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));        // 5-6. timeout 0 if busy
+  retired_.clear();  // 7. handlers removed while dispatching
 }
 
 // Phase 5's pacing: an idle loop always polls; a busy one (callbacks waiting) polls once per

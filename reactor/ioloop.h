@@ -26,13 +26,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include "reactor/source_location.h"
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "reactor/callback.h"
 #include "reactor/mutex.h"
+#include "reactor/source_location.h"
 #include "reactor/timeout_heap.h"
 
 namespace tornado {
@@ -120,10 +120,8 @@ class IOLoop {
   // --- timeouts ---
   // Seconds on the loop's clock (CLOCK_MONOTONIC); wall-clock changes do not move it.
   double time() const;
-  Timeout call_at(double when, Callback cb,
-                  SourceLocation origin = SourceLocation::current());
-  Timeout call_later(double delay, Callback cb,
-                     SourceLocation origin = SourceLocation::current());
+  Timeout call_at(double when, Callback cb, SourceLocation origin = SourceLocation::current());
+  Timeout call_later(double delay, Callback cb, SourceLocation origin = SourceLocation::current());
   template <class Rep, class Period>
   Timeout call_later(std::chrono::duration<Rep, Period> delay, Callback cb,
                      SourceLocation origin = SourceLocation::current()) {
@@ -178,8 +176,8 @@ class IOLoop {
   // Logs (gen_log, warning) every callback, timeout or handler that runs longer than
   // `seconds`, with where it was scheduled from. 0 turns it off (the default).
   void set_blocking_log_threshold(double seconds) { blocking_threshold_ = seconds; }
-  std::size_t handler_count() const;         // user handlers (not the waker or signal pipe)
-  std::size_t pending_callbacks() const;     // queued, not yet run
+  std::size_t handler_count() const;      // user handlers (not the waker or signal pipe)
+  std::size_t pending_callbacks() const;  // queued, not yet run
   std::size_t pending_timeouts() const { return timeouts_.live(); }
   std::uint64_t iterations() const { return iterations_; }
 
@@ -191,7 +189,7 @@ class IOLoop {
     std::uint32_t generation = 0;  // bumped by each add_handler for this fd
     std::uint64_t since = 0;       // polls started before this handler was added
     bool registered = false;
-    bool internal = false;         // the waker or the signal pipe: not counted, not closed
+    bool internal = false;  // the waker or the signal pipe: not counted, not closed
   };
   struct Queued {
     // A constructor, so add_callback can build the entry in place in the queue: each extra

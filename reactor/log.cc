@@ -29,21 +29,30 @@ Sink& current_sink() {
 
 char level_letter(Level l) {
   switch (l) {
-    case Level::kDebug: return 'D';
-    case Level::kInfo: return 'I';
-    case Level::kWarning: return 'W';
-    case Level::kError: return 'E';
-    case Level::kNone: break;
+    case Level::kDebug:
+      return 'D';
+    case Level::kInfo:
+      return 'I';
+    case Level::kWarning:
+      return 'W';
+    case Level::kError:
+      return 'E';
+    case Level::kNone:
+      break;
   }
   return '?';
 }
 
 const char* level_color(Level l) {
   switch (l) {
-    case Level::kDebug: return "\033[2;34m";    // blue, as Tornado
-    case Level::kInfo: return "\033[2;32m";     // green
-    case Level::kWarning: return "\033[2;33m";  // yellow
-    default: return "\033[2;31m";               // red
+    case Level::kDebug:
+      return "\033[2;34m";  // blue, as Tornado
+    case Level::kInfo:
+      return "\033[2;32m";  // green
+    case Level::kWarning:
+      return "\033[2;33m";  // yellow
+    default:
+      return "\033[2;31m";  // red
   }
 }
 

@@ -18,10 +18,11 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
-#include "reactor/source_location.h"
 #include <string>
 #include <string_view>
 #include <type_traits>
+
+#include "reactor/source_location.h"
 
 namespace tornado::log {
 
@@ -51,18 +52,30 @@ class Logger {
   const char* name() const { return name_; }
   Level level() const { return static_cast<Level>(level_.load(std::memory_order_relaxed)); }
   void set_level(Level l) { level_.store(static_cast<int>(l), std::memory_order_relaxed); }
-  bool enabled(Level l) const { return static_cast<int>(l) >= level_.load(std::memory_order_relaxed); }
+  bool enabled(Level l) const {
+    return static_cast<int>(l) >= level_.load(std::memory_order_relaxed);
+  }
 
   template <class... A>
-  void debug(Format f, const A&... a) const { emit(Level::kDebug, f, a...); }
+  void debug(Format f, const A&... a) const {
+    emit(Level::kDebug, f, a...);
+  }
   template <class... A>
-  void info(Format f, const A&... a) const { emit(Level::kInfo, f, a...); }
+  void info(Format f, const A&... a) const {
+    emit(Level::kInfo, f, a...);
+  }
   template <class... A>
-  void warning(Format f, const A&... a) const { emit(Level::kWarning, f, a...); }
+  void warning(Format f, const A&... a) const {
+    emit(Level::kWarning, f, a...);
+  }
   template <class... A>
-  void error(Format f, const A&... a) const { emit(Level::kError, f, a...); }
+  void error(Format f, const A&... a) const {
+    emit(Level::kError, f, a...);
+  }
   template <class... A>
-  void log(Level l, Format f, const A&... a) const { emit(l, f, a...); }
+  void log(Level l, Format f, const A&... a) const {
+    emit(l, f, a...);
+  }
 
   // Logs an already formatted message.
   void write(Level l, SourceLocation where, std::string_view message) const;
@@ -71,7 +84,7 @@ class Logger {
   template <class... A>
   void emit(Level l, const Format& f, const A&... a) const {
     static_assert(((std::is_arithmetic_v<A> || std::is_pointer_v<A> || std::is_enum_v<A> ||
-                    std::is_array_v<A>) && ...),
+                    std::is_array_v<A>)&&...),
                   "log arguments are printf-style: pass .c_str() for strings");
     if (!enabled(l)) return;
     if constexpr (sizeof...(A) == 0) {

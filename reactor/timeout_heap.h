@@ -104,12 +104,12 @@ class TimeoutHeap {
     template <class U>
     FamilyAlignedAllocator(const FamilyAlignedAllocator<U>&) noexcept {}
     T* allocate(std::size_t n) {
-      void* base = ::operator new(n * sizeof(T) + kShift, std::align_val_t{kCacheLine});
+      void* base = ::operator new (n * sizeof(T) + kShift, std::align_val_t{kCacheLine});
       return reinterpret_cast<T*>(static_cast<unsigned char*>(base) + kShift);
     }
     void deallocate(T* p, std::size_t) noexcept {
-      ::operator delete(reinterpret_cast<unsigned char*>(p) - kShift,
-                        std::align_val_t{kCacheLine});
+      ::operator delete (reinterpret_cast<unsigned char*>(p) - kShift,
+                         std::align_val_t{kCacheLine});
     }
     friend bool operator==(const FamilyAlignedAllocator&, const FamilyAlignedAllocator&) {
       return true;

@@ -109,7 +109,8 @@ void BaseIOStream::close(std::exception_ptr error) {
   // anything else fails.
   if (reading() && !try_complete_read()) fail_read(closed_error());
   fail_writes(closed_error());
-  if (close_callback_) loop_->add_callback([cb = std::move(close_callback_)]() mutable { (*cb)(); });
+  if (close_callback_)
+    loop_->add_callback([cb = std::move(close_callback_)]() mutable { (*cb)(); });
 }
 
 std::exception_ptr BaseIOStream::closed_error() const {

@@ -1,11 +1,12 @@
 // tests/reactor/log_test.cc: Tornado's log line format and the logger levels.
 // Mirrors:  tornado/test/log_test.py (LogFormatterTest), for what applies without Python.
+#include "reactor/log.h"
+
 #include <doctest/doctest.h>
 
 #include <regex>
 #include <string>
 
-#include "reactor/log.h"
 #include "tests/support/async_test.h"
 
 using namespace tornado;

@@ -1,12 +1,12 @@
 // tests/reactor/timeout_heap_test.cc: the deadline heap alone, without a loop.
 // Mirrors the timeout parts of tornado/test/ioloop_test.py that do not need I/O.
+#include "reactor/timeout_heap.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <random>
 #include <vector>
-
-#include "reactor/timeout_heap.h"
 
 using tornado::Callback;
 using tornado::SourceLocation;
@@ -34,7 +34,8 @@ TEST_CASE("timeout_heap: fires in deadline order, ties in insertion order") {
   std::vector<int> log;
   const double deadlines[] = {3, 1, 2, 1, 5, 1};
   for (int i = 0; i < 6; ++i)
-    h.push(deadlines[i], [&log, i] { log.push_back(i); }, SourceLocation::current());
+    h.push(
+        deadlines[i], [&log, i] { log.push_back(i); }, SourceLocation::current());
   fire(h, 2.5, log);
   CHECK(log == std::vector<int>{1, 3, 5, 2});
   fire(h, 10, log);
@@ -46,8 +47,10 @@ TEST_CASE("timeout_heap: fires in deadline order, ties in insertion order") {
 TEST_CASE("timeout_heap: cancel is idempotent and harmless after firing") {
   TimeoutHeap h;
   int ran = 0;
-  Timeout a = h.push(1, [&] { ++ran; }, SourceLocation::current());
-  Timeout b = h.push(2, [&] { ++ran; }, SourceLocation::current());
+  Timeout a = h.push(
+      1, [&] { ++ran; }, SourceLocation::current());
+  Timeout b = h.push(
+      2, [&] { ++ran; }, SourceLocation::current());
   CHECK(h.cancel(a));
   CHECK_FALSE(h.cancel(a));
   std::vector<int> log;
@@ -60,9 +63,11 @@ TEST_CASE("timeout_heap: cancel is idempotent and harmless after firing") {
 
 TEST_CASE("timeout_heap: a handle to a reused slot does not cancel the new timeout") {
   TimeoutHeap h;
-  Timeout old = h.push(1, [] {}, SourceLocation::current());
+  Timeout old = h.push(
+      1, [] {}, SourceLocation::current());
   CHECK(h.cancel(old));
-  Timeout fresh = h.push(1, [] {}, SourceLocation::current());
+  Timeout fresh = h.push(
+      1, [] {}, SourceLocation::current());
   CHECK(fresh.slot == old.slot);
   CHECK_FALSE(h.cancel(old));
   CHECK(h.live() == 1);
@@ -72,7 +77,8 @@ TEST_CASE("timeout_heap: a handle to a reused slot does not cancel the new timeo
 TEST_CASE("timeout_heap: a collected timeout can still be cancelled before it runs") {
   TimeoutHeap h;
   int ran = 0;
-  Timeout a = h.push(1, [&] { ++ran; }, SourceLocation::current());
+  Timeout a = h.push(
+      1, [&] { ++ran; }, SourceLocation::current());
   std::vector<Timeout> due;
   h.collect_due(2, due);
   REQUIRE(due.size() == 1);
@@ -87,7 +93,9 @@ TEST_CASE("timeout_heap: a collected timeout can still be cancelled before it ru
 TEST_CASE("timeout_heap: compaction when over 512 cancelled and over half the heap") {
   TimeoutHeap h;
   std::vector<Timeout> ts;
-  for (int i = 0; i < 1200; ++i) ts.push_back(h.push(100 + i, [] {}, SourceLocation::current()));
+  for (int i = 0; i < 1200; ++i)
+    ts.push_back(h.push(
+        100 + i, [] {}, SourceLocation::current()));
   // Cancel the 600 latest, so no stale entry reaches the top and only compaction removes them.
   for (std::size_t i = 600; i < 1200; ++i) h.cancel(ts[i]);
   std::vector<Timeout> due;
@@ -112,7 +120,9 @@ TEST_CASE("timeout_heap: random deadlines with random cancellations come out sor
   std::vector<std::pair<Timeout, double>> all;
   for (int i = 0; i < 20000; ++i) {
     const double d = dist(rng);
-    all.emplace_back(h.push(d, [&fired, d] { fired.push_back(d); }, SourceLocation::current()), d);
+    all.emplace_back(h.push(
+                         d, [&fired, d] { fired.push_back(d); }, SourceLocation::current()),
+                     d);
   }
   std::vector<double> expected;
   for (std::size_t i = 0; i < all.size(); ++i) {
@@ -135,7 +145,8 @@ TEST_CASE("timeout_heap: ties keep insertion order across the sequence number wr
   TimeoutHeap h;
   std::vector<int> log;
   const auto at = [&h, &log](double deadline, int id) {
-    return h.push(deadline, [&log, id] { log.push_back(id); }, SourceLocation::current());
+    return h.push(
+        deadline, [&log, id] { log.push_back(id); }, SourceLocation::current());
   };
   at(5, 0);
   const Timeout cancelled = at(5, -1);
