@@ -46,7 +46,7 @@ REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKE
                 reactor/poll.cc reactor/select.cc reactor/waker.cc reactor/ioloop.cc \
                 reactor/ioloop_signal.cc reactor/ioloop_periodic.cc
 GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc
-STREAM_SRCS  := stream/iostream.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
+STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
                 stream/tcpclient.cc
 HTTP_SRCS    :=
 WEB_SRCS     :=
@@ -56,7 +56,8 @@ LIB          := $(BUILD)/libtornado.a
 
 TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback_test.cc \
                 tests/reactor/timeout_heap_test.cc tests/reactor/poller_test.cc \
-                tests/reactor/ioloop_test.cc tests/reactor/ioloop_thread_test.cc \
+                tests/reactor/ioloop_test.cc tests/reactor/ioloop_continuation_test.cc \
+                tests/reactor/ioloop_thread_test.cc \
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \

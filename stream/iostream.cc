@@ -16,6 +16,7 @@
 //           - close() completes a pending read the buffer satisfies, fails the rest with
 //             StreamClosedError(real_error), and runs the close callback on the loop.
 // Thread:   the loop thread of the stream.
+// See:      stream/iostream_write.cc for the write path, connect, and the two stream kinds.
 #include "stream/iostream.h"
 
 #include <fcntl.h>
@@ -37,19 +38,12 @@ namespace tornado {
 namespace {
 
 constexpr std::size_t kScratchSize = 64 * 1024;
-constexpr int kMaxIov = 64;
 
 // The thread's read buffer: every stream on this thread reads into it first (muduo's extra
 // buffer), so a stream that consumes what it reads never allocates a buffer of its own.
 char* scratch() {
   thread_local std::unique_ptr<char[]> buf(new char[kScratchSize]);
   return buf.get();
-}
-
-// A done Future<void> shared by every write the kernel took whole: no allocation per write.
-Future<void> ready_void() {
-  thread_local const Future<void> ready = make_ready_future();
-  return ready;
 }
 
 std::string errno_message(int err) {
@@ -494,172 +488,6 @@ Future<std::string> BaseIOStream::read_until_close() {
   Future<std::string> f = begin_text_read(ReadKind::kUntilClose);
   try_inline_read();
   return f;
-}
-
-// ---------------------------------------------------------------- writing
-
-ssize_t BaseIOStream::write_to_fd(const struct iovec* iov, int count) {
-  for (;;) {
-    const ssize_t r = ::writev(fd_, iov, count);
-    if (r >= 0) return r;
-    if (errno != EINTR) return -errno;
-  }
-}
-
-Future<void> BaseIOStream::write(std::string data) {
-  if (closed_) return make_failed_future<void>(closed_error());
-  if (opts_.max_write_buffer_size > 0 && write_bytes_ + data.size() > opts_.max_write_buffer_size)
-    throw StreamBufferFullError("Reached maximum write buffer size");
-  if (data.empty()) return ready_void();
-  std::size_t done = 0;
-  if (write_bytes_ == 0 && !connecting_) {
-    // Nothing queued: hand the data to the kernel now, without copying it anywhere.
-    const struct iovec iov { data.data(), data.size() };
-    const ssize_t n = write_to_fd(&iov, 1);
-    if (n == static_cast<ssize_t>(data.size())) {
-      written_total_ += data.size();
-      queued_total_ += data.size();
-      return ready_void();
-    }
-    if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
-      close_with_errno(static_cast<int>(-n));
-      return make_failed_future<void>(closed_error());
-    }
-    if (n > 0) done = static_cast<std::size_t>(n);
-  }
-  queued_total_ += data.size();
-  written_total_ += done;
-  write_bytes_ += data.size() - done;
-  if (write_head_ == write_queue_.size()) write_offset_ = done;
-  write_queue_.push_back(std::move(data));
-  Future<void> f;
-  write_waiters_.emplace_back(queued_total_, detail::Resolver<void>(f.state()));
-  update_interest();
-  return f;
-}
-
-void BaseIOStream::flush_writes() {
-  while (write_head_ < write_queue_.size()) {
-    struct iovec iov[kMaxIov];
-    int count = 0;
-    std::size_t offered = 0;
-    for (std::size_t i = write_head_; i < write_queue_.size() && count < kMaxIov; ++i, ++count) {
-      const std::size_t skip = i == write_head_ ? write_offset_ : 0;
-      iov[count].iov_base = write_queue_[i].data() + skip;
-      iov[count].iov_len = write_queue_[i].size() - skip;
-      offered += iov[count].iov_len;
-    }
-    const ssize_t n = write_to_fd(iov, count);
-    if (n == -EAGAIN || n == -EWOULDBLOCK) break;
-    if (n < 0) {
-      close_with_errno(static_cast<int>(-n));
-      return;
-    }
-    std::size_t left = static_cast<std::size_t>(n);
-    write_bytes_ -= left;
-    written_total_ += left;
-    while (left > 0) {
-      const std::size_t piece = write_queue_[write_head_].size() - write_offset_;
-      if (left < piece) {
-        write_offset_ += left;
-        break;
-      }
-      left -= piece;
-      write_queue_[write_head_] = std::string();  // release the piece's memory now
-      ++write_head_;
-      write_offset_ = 0;
-    }
-    if (static_cast<std::size_t>(n) < offered) break;  // the kernel's buffer is full
-  }
-  if (write_head_ == write_queue_.size()) {
-    write_queue_.clear();
-    if (write_queue_.capacity() > 16) write_queue_.shrink_to_fit();
-    write_head_ = write_offset_ = 0;
-  }
-  // Resolve, in order, every write whose last byte has now been handed over.
-  std::size_t done = 0;
-  while (done < write_waiters_.size() && write_waiters_[done].first <= written_total_) ++done;
-  if (done > 0) {
-    std::vector<std::pair<std::uint64_t, detail::Resolver<void>>> finished(
-        std::make_move_iterator(write_waiters_.begin()),
-        std::make_move_iterator(write_waiters_.begin() + static_cast<std::ptrdiff_t>(done)));
-    write_waiters_.erase(write_waiters_.begin(),
-                         write_waiters_.begin() + static_cast<std::ptrdiff_t>(done));
-    for (auto& [target, r] : finished) r.set_result();
-  }
-}
-
-// ---------------------------------------------------------------- IOStream, PipeIOStream
-
-std::shared_ptr<IOStream> IOStream::create(int fd, IOStreamOptions opts) {
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags >= 0 && !(flags & O_NONBLOCK)) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  return std::make_shared<IOStream>(CreateToken{}, fd, opts);  // one allocation with its count
-}
-
-int IOStream::get_fd_error() {
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (::getsockopt(fileno(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
-  return err;
-}
-
-// sendmsg with MSG_NOSIGNAL: a write to a reset connection returns EPIPE instead of raising
-// SIGPIPE (DESIGN §4).
-ssize_t IOStream::write_to_fd(const struct iovec* iov, int count) {
-  struct msghdr msg {};
-  msg.msg_iov = const_cast<struct iovec*>(iov);
-  msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(count);
-  for (;;) {
-    const ssize_t r = ::sendmsg(fileno(), &msg, MSG_NOSIGNAL);
-    if (r >= 0) return r;
-    if (errno == ENOTSOCK) return BaseIOStream::write_to_fd(iov, count);
-    if (errno != EINTR) return -errno;
-  }
-}
-
-Future<void> IOStream::connect(const struct sockaddr* addr, socklen_t len) {
-  if (closed()) return make_failed_future<void>(closed_error());
-  Future<void> f;
-  connecting_.emplace(f.state());
-  int rc;
-  do {
-    rc = ::connect(fileno(), addr, len);
-  } while (rc != 0 && errno == EINTR);
-  if (rc == 0) {  // connected at once (a Unix socket, usually)
-    detail::Resolver<void> c = std::move(*connecting_);
-    connecting_.reset();
-    c.set_result();
-    if (write_buffer_size() > 0) flush_writes();
-    update_interest();
-    return f;
-  }
-  if (errno != EINPROGRESS && errno != EAGAIN) {
-    close_with_errno(errno);
-    return f;
-  }
-  update_interest();
-  return f;
-}
-
-void IOStream::set_nodelay(bool on) {
-  if (closed()) return;
-  const int v = on ? 1 : 0;
-  (void)::setsockopt(fileno(), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
-}
-
-std::shared_ptr<PipeIOStream> PipeIOStream::create(int fd, IOStreamOptions opts) {
-  // A pipe write has no MSG_NOSIGNAL: like the Python interpreter at start-up, ignore SIGPIPE
-  // when nobody has chosen a disposition for it, so a closed reader gives EPIPE, not death.
-  struct sigaction current {};
-  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    ::sigaction(SIGPIPE, &ignore, nullptr);
-  }
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags >= 0 && !(flags & O_NONBLOCK)) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  return std::make_shared<PipeIOStream>(CreateToken{}, fd, opts);
 }
 
 }  // namespace tornado
