@@ -184,11 +184,16 @@ class Resolver {
 
   const std::shared_ptr<FutureState<T>>& state() const { return state_; }
   bool done() const { return !state_ || state_->done(); }
+  // A producer resolving a Future that its consumer cancelled does nothing (Tornado's
+  // future_set_result_unless_cancelled), so cancelling a sleep or a queue wait is harmless.
   template <class... A>
   void set_result(A&&... a) {
-    state_->set_value(std::forward<A>(a)...);
+    if (state_->status != FutureStateBase::Status::kCancelled)
+      state_->set_value(std::forward<A>(a)...);
   }
-  void set_exception(std::exception_ptr e) { state_->set_error(std::move(e)); }
+  void set_exception(std::exception_ptr e) {
+    if (state_->status != FutureStateBase::Status::kCancelled) state_->set_error(std::move(e));
+  }
 
  private:
   void release() {

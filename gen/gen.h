@@ -22,6 +22,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -300,6 +301,9 @@ typename detail::Unwrap<std::invoke_result_t<F&>>::type run_sync(
     IOLoop& loop, F&& fn, std::optional<Duration> timeout = std::nullopt) {
   using R = std::invoke_result_t<F&>;
   using T = typename detail::Unwrap<R>::type;
+  // Checked before anything is queued: the queued callback refers to this frame.
+  if (loop.running()) throw std::logic_error("run_sync: the IOLoop is already running");
+  if (loop.closed()) throw std::logic_error("run_sync: the IOLoop is closed");
   std::optional<Future<T>> result;
   auto active = std::make_shared<bool>(true);  // a late resolution must not stop a later run
   loop.add_callback([&] {

@@ -264,7 +264,11 @@ void BaseIOStream::take_in(std::string_view data) {
     data.remove_prefix(now);
   } else if (read_buffer_size() == 0 && reading()) {
     const std::size_t end = find_read_end(data);
-    if (end != std::string_view::npos) {
+    const bool bounded = read_.kind == ReadKind::kUntil || read_.kind == ReadKind::kRegex;
+    // A match past max_bytes must fail, not complete: leave that to try_complete_read below
+    // (iostream_test: "read_until with max_bytes: a delimiter past the limit in one chunk").
+    if (end != std::string_view::npos &&
+        (!bounded || read_.max_bytes == 0 || end <= read_.max_bytes)) {
       std::string result(data.substr(0, end));
       data.remove_prefix(end);
       if (!data.empty()) append_to_buffer(data);
@@ -426,6 +430,9 @@ void BaseIOStream::try_inline_read() {
 Future<std::string> BaseIOStream::begin_text_read(ReadKind kind) {
   start_read(kind);
   Future<std::string> f;
+  // The stream is working on it: cancel() refuses, so no bytes are consumed into a read that
+  // nobody will take (iostream_test: "stream Futures cannot be cancelled").
+  f.state()->running = true;
   read_.text = detail::Resolver<std::string>(f.state());
   return f;
 }
@@ -472,6 +479,7 @@ Future<std::string> BaseIOStream::read_bytes(std::size_t n, bool partial) {
 Future<std::size_t> BaseIOStream::read_into(std::span<char> buffer, bool partial) {
   start_read(ReadKind::kInto);
   Future<std::size_t> f;
+  f.state()->running = true;
   read_.count = detail::Resolver<std::size_t>(f.state());
   read_.into = buffer;
   read_.partial = partial;

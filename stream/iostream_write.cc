@@ -71,6 +71,7 @@ Future<void> BaseIOStream::write(std::string data) {
   if (write_head_ == write_queue_.size()) write_offset_ = done;
   write_queue_.push_back(std::move(data));
   Future<void> f;
+  f.state()->running = true;  // not cancellable: the bytes are queued
   write_waiters_.emplace_back(queued_total_, detail::Resolver<void>(f.state()));
   update_interest();
   return f;
@@ -159,6 +160,7 @@ ssize_t IOStream::write_to_fd(const struct iovec* iov, int count) {
 Future<void> IOStream::connect(const struct sockaddr* addr, socklen_t len) {
   if (closed()) return make_failed_future<void>(closed_error());
   Future<void> f;
+  f.state()->running = true;
   connecting_.emplace(f.state());
   int rc;
   do {

@@ -191,3 +191,32 @@ TEST_CASE("gen: seed scenario: 100 sleeping coroutines and a 1 ms ticker on one 
   CHECK(took < 0.400);
   CHECK(ticks >= 150);
 }
+
+// Cancelling a library Future must not make its producer fail when it fires.
+TEST_CASE("gen: a cancelled sleep is harmless when its timer fires") {
+  LoopCase c;
+  ExpectLog log("already done");
+  Future<void> s = gen::sleep(0.005);
+  CHECK(s.cancel());
+  gen::run_sync(c.loop(), [] { return gen::sleep(0.02); });
+  CHECK(log.count() == 0);
+  CHECK_THROWS_AS(s.result(), CancelledError);
+}
+
+// run_sync on a loop that is already running must refuse before queuing work that refers to
+// its own frame.
+TEST_CASE("gen: run_sync on a running loop throws instead of queuing") {
+  LoopCase c;
+  bool threw = false;
+  c.loop().add_callback([&] {
+    try {
+      gen::run_sync(c.loop(), [] { return 1; });
+    } catch (const std::logic_error&) {
+      threw = true;
+    }
+    c.loop().stop();
+  });
+  CHECK(start_with_timeout(c.loop()));
+  CHECK(threw);
+  c.loop().run_once(0);
+}

@@ -495,3 +495,33 @@ TEST_CASE("iostream: a stream nobody holds is closed and removed from the loop")
   CHECK(::fcntl(a, F_GETFD) == -1);
   ::close(b);
 }
+
+// A delimiter past max_bytes that arrives in the same chunk as the start of the read must fail
+// the read, not complete it (the read path that serves a read straight from new bytes).
+TEST_CASE("iostream: read_until with max_bytes: a delimiter past the limit in one chunk") {
+  LoopCase c;
+  {
+    RawPeer p = raw_peer();
+    Future<std::string> f = p.stream->read_until("\n", 5);  // waiting: served from new bytes
+    send_all(p.fd, "abcdefghij\n");
+    CHECK(run_until(c.loop(), [&] { return f.done(); }));
+    CHECK_THROWS_AS(f.result(), UnsatisfiableReadError);
+    CHECK(p.stream->closed());
+  }
+  {
+    RawPeer p = raw_peer();
+    send_all(p.fd, "abcdefghij\n");
+    CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return p.stream->read_until_regex("\n", 5); }),
+                    UnsatisfiableReadError);
+  }
+}
+
+TEST_CASE("iostream: stream Futures cannot be cancelled") {
+  LoopCase c;
+  RawPeer p = raw_peer();
+  Future<std::string> f = p.stream->read_bytes(3);
+  CHECK_FALSE(f.cancel());
+  send_all(p.fd, "xyz");
+  CHECK(gen::run_sync(c.loop(), [&] { return f; }) == "xyz");
+  p.stream->close();
+}
