@@ -358,6 +358,7 @@ namespace detail {
 
 template <class T>
 void FutureState<T>::schedule_waiters() {
+  if (!first_ && more_.empty()) return;  // nobody waits: no loop needed (nor created)
   IOLoop& loop = IOLoop::current();
   if (first_) loop.add_continuation(Resumer(std::exchange(first_, {})));
   if (!more_.empty()) {

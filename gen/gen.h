@@ -146,7 +146,8 @@ Future<detail::MultiResult<T>> multi(std::vector<Future<T>> children) {
       } else if constexpr (std::is_void_v<T>) {
         (void)i;  // a void result has no slot to fill
       } else {
-        st->values[i].emplace(std::move(f.result()));
+        // Copied, not moved: the caller may still hold the child and read its result.
+        st->values[i].emplace(f.result());
       }
       if (--st->remaining == 0 && !st->resolver.done()) {
         if constexpr (std::is_void_v<T>) {
@@ -167,6 +168,7 @@ Future<detail::MultiResult<T>> multi(std::vector<Future<T>> children) {
 template <class... T>
 Future<std::tuple<tornado::detail::Stored<T>...>> multi(Future<T>... children) {
   using Tuple = std::tuple<tornado::detail::Stored<T>...>;
+  if constexpr (sizeof...(T) == 0) return make_ready_future<Tuple>();  // nothing to wait for
   struct State {
     tornado::detail::Resolver<Tuple> resolver;
     std::size_t remaining = sizeof...(T);
@@ -194,7 +196,7 @@ Future<std::tuple<tornado::detail::Stored<T>...>> multi(Future<T>... children) {
       if constexpr (std::is_void_v<U>) {
         std::get<I>(st->values).emplace();
       } else {
-        std::get<I>(st->values).emplace(std::move(done.result()));
+        std::get<I>(st->values).emplace(done.result());  // copied: the caller may hold it
       }
       finish();
     });

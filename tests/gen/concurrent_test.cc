@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gen/gen.h"
@@ -272,4 +273,14 @@ TEST_CASE("gen: a Future resolved by a callback resumes its coroutine in the sam
     co_return c.loop().iterations() - before;
   };
   CHECK(gen::run_sync(c.loop(), body) == 1);  // the callback's iteration, not one more
+}
+
+// Resolving a Future nobody waits on must not create an IOLoop on a thread that has none.
+TEST_CASE("concurrent: set_result with no waiter makes no loop") {
+  std::thread t([] {
+    Future<int> f;
+    f.set_result(1);
+    CHECK(IOLoop::current_or_null() == nullptr);
+  });
+  t.join();
 }

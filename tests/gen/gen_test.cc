@@ -220,3 +220,18 @@ TEST_CASE("gen: run_sync on a running loop throws instead of queuing") {
   CHECK(threw);
   c.loop().run_once(0);
 }
+
+// multi must not take the results away from children the caller still holds; with no
+// children at all it is done at once.
+TEST_CASE("gen: multi leaves its children's results in place; multi() of nothing is ready") {
+  LoopCase c;
+  Future<std::string> a = make_ready_future<std::string>("kept");
+  Future<std::string> b = make_ready_future<std::string>("also kept");
+  auto both = gen::run_sync(c.loop(), [&] { return gen::multi(a, b); });
+  CHECK(std::get<0>(both) == "kept");
+  CHECK(a.result() == "kept");
+  std::vector<Future<std::string>> v{a, b};
+  CHECK(gen::run_sync(c.loop(), [&] { return gen::multi(v); }).size() == 2);
+  CHECK(b.result() == "also kept");
+  CHECK(gen::multi().done());
+}
