@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -335,18 +336,24 @@ int emfile_child(int report, bool with_spare) {
   std::vector<int> clients;  // made now: no socket can be made once the table is full
   for (std::size_t i = 0; i < kClients + 1; ++i)
     clients.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  // Fill the descriptor table up to a lowered limit.
-  int highest = 0;
-  for (int fd = 0; fd < 4096; ++fd)
-    if (::fcntl(fd, F_GETFD) >= 0) highest = fd;
+  // Fill the descriptor table up to a lowered limit: kRoom slots above the highest open
+  // descriptor, so there is room to free later however the slots below it are taken (a
+  // process may inherit descriptors with no holes between them, or one far above the rest).
+  constexpr int kRoom = 16;
   rlimit rl{};
   ::getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = static_cast<rlim_t>(highest + 1);
+  const int scan = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, rlim_t{1} << 20));
+  int highest = 0;
+  for (int fd = 0; fd < scan; ++fd)
+    if (::fcntl(fd, F_GETFD) >= 0) highest = fd;
+  rl.rlim_cur = static_cast<rlim_t>(highest + 1 + kRoom);
   if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return fail(report, 2, "setrlimit failed");
   std::vector<int> filler;
-  filler.reserve(4096);
+  filler.reserve(static_cast<std::size_t>(highest + 1 + kRoom));
   for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filler.push_back(fd);
   if (errno != EMFILE) return fail(report, 3, "filling the table did not end in EMFILE");
+  if (filler.size() < static_cast<std::size_t>(kRoom))
+    return fail(report, 3, "only " + std::to_string(filler.size()) + " descriptors to free");
   if (!with_spare) handle = netutil::add_accept_handler(loop, listener[0], serve);
 
   for (std::size_t i = 0; i < kClients; ++i)
