@@ -172,7 +172,7 @@ void BaseIOStream::handle_events(std::uint32_t events) {
   // On ERROR, read anyway: the read reports the real cause (ECONNRESET, or EOF after the last
   // bytes the peer sent), which is what a pending read must fail or complete with.
   if (events & (IOLoop::READ | IOLoop::ERROR)) {
-    handle_read();
+    handle_read((events & IOLoop::ERROR) != 0);
     if (closed_) return;
   }
   if (events & IOLoop::WRITE) {
@@ -211,10 +211,13 @@ ssize_t BaseIOStream::read_from_fd(char* buf, std::size_t n) {
   }
 }
 
-void BaseIOStream::handle_read() {
+void BaseIOStream::handle_read(bool hangup) {
   if (eof_) return;
   // Flow control: with no read pending and data already buffered, leave the rest in the kernel.
-  if (!reading() && read_buffer_size() > 0) return;
+  // Not after a hang-up: the poller reports it whatever the interest mask, so the loop would
+  // wake for it at every iteration; read on to the EOF instead (into the buffer, which
+  // max_buffer_size bounds), and the stream closes with its data still readable.
+  if (!reading() && read_buffer_size() > 0 && !hangup) return;
   // A read that hands every byte to the caller (read_bytes, read_until_close) reads straight
   // into the stream's buffer, which try_complete_read then gives away whole: no copy. Others
   // read into the thread's scratch buffer and keep only the leftover.

@@ -139,7 +139,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
 
   void handle_events(std::uint32_t events);
   void handle_connect();
-  void handle_read();
+  void handle_read(bool hangup = false);
   void take_in(std::string_view data);
   void append_to_buffer(std::string_view data);
   std::size_t find_read_end(std::string_view data);

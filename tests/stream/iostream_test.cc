@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -87,6 +88,13 @@ RawPeer raw_peer(IOStreamOptions opts = {}) {
   p.stream = IOStream::create(a, opts);
   p.fd = b;
   return p;
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 void send_all(int fd, std::string_view data) {
@@ -524,4 +532,43 @@ TEST_CASE("iostream: stream Futures cannot be cancelled") {
   send_all(p.fd, "xyz");
   CHECK(gen::run_sync(c.loop(), [&] { return f; }) == "xyz");
   p.stream->close();
+}
+
+// A stream holding unread data, with no read pending, whose pipe or Unix-socket peer hangs up:
+// the poller reports the hang-up whatever the interest mask, so a stream that ignored it
+// (flow control leaves the rest in the kernel) woke the loop on every iteration and spun.
+TEST_CASE("iostream: a hang-up while data waits unread does not spin the loop") {
+  for (const std::string& backend : backends()) {
+    for (const std::string kind : {"pipe", "unix socket"}) {
+      CAPTURE(backend);
+      CAPTURE(kind);
+      LoopCase c(backend);
+      FdPair fds = kind == "pipe" ? make_pipe() : make_socketpair();
+      std::shared_ptr<BaseIOStream> s;
+      if (kind == "pipe") {
+        s = PipeIOStream::create(fds.a);
+      } else {
+        s = IOStream::create(fds.a);
+      }
+      fds.a = -1;  // the stream owns it
+      // The read waits first, so the stream is registered with the loop when the bytes come.
+      Future<std::string> first = s->read_until("\n");
+      const std::string sent = "first\nsecond part";
+      REQUIRE(::write(fds.b, sent.data(), sent.size()) == static_cast<ssize_t>(sent.size()));
+      CHECK(gen::run_sync(c.loop(), [&] { return first; }) == "first\n");
+      fds.close_b();  // hang up, with "second part" unread
+      // An idle loop sleeps in poll; one woken by the fd at every iteration burns the CPU.
+      const double cpu_before = cpu_seconds();
+      const Timeout stop = c.loop().call_later(0.2, [&] { c.loop().stop(); });
+      c.loop().start();
+      c.loop().remove_timeout(stop);
+      CHECK(cpu_seconds() - cpu_before < 0.05);
+      // Where the backend reports a hang-up without READ interest it is noticed at once
+      // (select and kqueue report nothing, and the next read finds the EOF)...
+      if (backend == "epoll" || backend == "poll") CHECK(s->closed());
+      // ...and nothing was lost.
+      CHECK(gen::run_sync(c.loop(), [&] { return s->read_until_close(); }) == "second part");
+      s->close();
+    }
+  }
 }
