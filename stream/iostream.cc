@@ -42,7 +42,9 @@ constexpr std::size_t kScratchSize = 64 * 1024;
 // The thread's read buffer: every stream on this thread reads into it first (muduo's extra
 // buffer), so a stream that consumes what it reads never allocates a buffer of its own.
 char* scratch() {
-  thread_local std::unique_ptr<char[]> buf(new char[kScratchSize]);
+  // One byte more than a read takes: a NUL after the bytes read, for regexec (REG_STARTEND
+  // does not need it, but sanitizers' interceptors of regexec measure the string).
+  thread_local std::unique_ptr<char[]> buf(new char[kScratchSize + 1]);
   return buf.get();
 }
 
@@ -229,6 +231,7 @@ void BaseIOStream::handle_read(bool hangup) {
   if (read_.kind == ReadKind::kBytes && read_.bytes > read_buffer_size())
     want = std::min(want, read_.bytes - read_buffer_size());
   const ssize_t n = read_from_fd(scratch(), want);
+  if (n > 0) scratch()[n] = '\0';
   if (direct && n > 0) append_to_buffer(std::string_view(scratch(), static_cast<std::size_t>(n)));
   if (n == -EAGAIN || n == -EWOULDBLOCK) return;
   if (n < 0) {
