@@ -48,7 +48,8 @@ REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKE
 GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
 STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
                 stream/tcpclient.cc
-HTTP_SRCS    :=
+HTTP_SRCS    := http/escape.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
+                http/http1connection.cc http/httpserver.cc
 WEB_SRCS     :=
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(WEB_SRCS)
 LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
@@ -64,6 +65,8 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/gen/locks_test.cc tests/gen/queues_test.cc \
                 tests/stream/iostream_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc \
+                tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
+                tests/http/http1connection_test.cc tests/http/httpserver_test.cc \
                 tests/demos/tcpecho_test.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
@@ -81,7 +84,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
+.PHONY: fuzz ensure-clang all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
 
@@ -182,12 +185,46 @@ $(BUILD)/bench/%: bench/%.cc $(LIB) | ensure-benchmark
 	@$(if $(Q),echo "  BENCH   $@")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -lbenchmark -o $@
 
-bench: $(BENCH_BINS)
+# The HTTP server under load: a plain program (no Google Benchmark) driven by wrk.
+HTTP_HELLO := $(BUILD)/bench/http_hello
+$(HTTP_HELLO): bench/http_hello.cc $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
+
+bench: $(BENCH_BINS) $(HTTP_HELLO)
 	$(Q)for b in $(BENCH_BINS); do $$b $(BENCH_ARGS) || exit 1; done
+	$(Q)if command -v wrk >/dev/null; then bash bench/http_wrk.sh $(HTTP_HELLO); \
+	  else echo "wrk is missing: skipping the HTTP load run (apt-get install wrk)"; fi
 
 bench-peers: $(LIB)
 	$(Q)$(MAKE) --no-print-directory -C bench/peers BUILD=$(abspath $(BUILD))/bench/peers \
 	  LIB=$(abspath $(LIB)) TOP=$(abspath .)
+
+# --- fuzzing -------------------------------------------------------------------------------------
+# libFuzzer targets for the HTTP parsers (clang's runtime: Debian's clang and libclang-rt-14-dev).
+#   make fuzz && build/fuzz/request_fuzz tests/fuzz/corpus/request -max_total_time=600
+FUZZ_CXX     ?= clang++
+FUZZ_TARGETS := request_fuzz chunked_fuzz
+FUZZ_SRCS    := http/httputil.cc http/httputil_form.cc http/escape.cc http/http1connection_parse.cc
+FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
+
+ensure-clang:
+	@if ! command -v $(FUZZ_CXX) >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "clang's libFuzzer is missing: installing clang and libclang-rt-14-dev"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev) >/dev/null \
+	      || { echo "could not install clang"; exit 1; }; \
+	  else echo "libFuzzer is missing; run: sudo apt-get install clang libclang-rt-14-dev"; exit 1; fi; \
+	fi
+
+build/fuzz/%: tests/fuzz/%.cc $(FUZZ_SRCS) | ensure-clang
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I. $< $(FUZZ_SRCS) -o $@
+
+fuzz: $(FUZZ_BINS)
+	@echo "built: $(FUZZ_BINS) (run each with its corpus: tests/fuzz/corpus/NAME)"
 
 # --- demos, install, format, clean --------------------------------------------------------------
 # The httpbin demo takes this place once the web layer exists; until then, the echo server.

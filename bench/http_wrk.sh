@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# bench/http_wrk.sh: the hello server under wrk, beside nginx when it is installed.
+#
+#   bash bench/http_wrk.sh build/bench/http_hello            # one run of each scenario
+#   RUNS=5 DURATION=10 bash bench/http_wrk.sh build/bench/http_hello
+#
+# Each server is pinned to core 0 and wrk to core 1. For every run it prints requests/s as
+# wrk reports them and the server's CPU per request: the utime+stime that /proc/PID/stat
+# gains over the run, divided by the requests wrk completed. On a 2-core machine wrk itself
+# tops out near 80K requests/s, so the CPU figure is the one that separates servers.
+# Scenarios: keep-alive with 50 and 500 connections, Connection: close, and 16 requests
+# pipelined per write. nginx runs one worker (master_process off), access log off, answering
+# `return 200 "Hello, world"`, as the hello server does.
+set -eu
+HELLO=${1:?usage: http_wrk.sh PATH_TO_http_hello}
+RUNS=${RUNS:-1}
+DURATION=${DURATION:-10}
+PORT=${PORT:-18080}
+TMP=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
+SERVER=
+
+cat >"$TMP/pipeline.lua" <<'EOF'
+init = function(args)
+  local r = {}
+  for i = 1, 16 do r[i] = wrk.format(nil, "/") end
+  req = table.concat(r)
+end
+request = function() return req end
+EOF
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+wait_port() {
+  i=0
+  until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || [ $i -ge 50 ]; do
+    i=$((i + 1)); sleep 0.1
+  done
+}
+
+# run NAME WRK_ARGS...: prints "NAME  req/s  us/request"
+run() {
+  name=$1; shift
+  before=$(cpu_ticks "$SERVER")
+  out=$(taskset -c 1 wrk -t1 -d"${DURATION}s" "$@" "http://127.0.0.1:$PORT/" 2>&1)
+  after=$(cpu_ticks "$SERVER")
+  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  hz=$(getconf CLK_TCK)
+  us=$(awk -v t=$((after - before)) -v n="$reqs" -v hz="$hz" \
+        'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print "n/a" }')
+  printf '%-8s %-22s %12s req/s %8s us/request\n' "$SERVER_NAME" "$name" "$rps" "$us"
+}
+
+scenarios() {
+  for r in $(seq "$RUNS"); do
+    run "keep-alive c50" -c50
+    run "keep-alive c500" -c500
+    run "close c50" -c50 -H 'Connection: close'
+    run "pipelined16 c50" -c50 -s "$TMP/pipeline.lua"
+  done
+}
+
+# 500 connections need more descriptors than a default shell may give.
+ulimit -n 4096 2>/dev/null || true
+
+SERVER_NAME=ours
+taskset -c 0 "$HELLO" --port=$PORT 2>/dev/null &
+SERVER=$!
+wait_port
+scenarios
+kill $SERVER; wait $SERVER 2>/dev/null || true
+
+if command -v nginx >/dev/null 2>&1; then
+  cat >"$TMP/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $TMP/error.log;
+pid $TMP/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $TMP;
+  server {
+    listen 127.0.0.1:$PORT;
+    location / { default_type text/plain; return 200 "Hello, world"; }
+  }
+}
+EOF
+  SERVER_NAME=nginx
+  taskset -c 0 nginx -c "$TMP/nginx.conf" &
+  SERVER=$!
+  wait_port
+  scenarios
+  kill $SERVER; wait $SERVER 2>/dev/null || true
+else
+  echo "nginx is not installed: no comparison (apt-get install nginx-light)"
+fi

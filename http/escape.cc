@@ -1,0 +1,199 @@
+// http/escape.cc: HTML and URL escaping, query-string parsing, UTF-8 validation.
+//
+// Mirrors:  tornado/escape.py, with Python's urllib.parse.quote/unquote/parse_qs rules.
+// Thread:   pure functions.
+#include "http/escape.h"
+
+#include <cstdint>
+
+namespace tornado::escape {
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// The code point of an entity body ("amp", "#39", "#x27"), or -1.
+long entity_value(std::string_view name) {
+  struct Named {
+    std::string_view name;
+    long cp;
+  };
+  static constexpr Named kNamed[] = {{"amp", '&'},  {"lt", '<'},    {"gt", '>'}, {"quot", '"'},
+                                     {"apos", '\''}, {"nbsp", 0xA0}, {"copy", 0xA9}};
+  if (name.size() >= 2 && name[0] == '#') {
+    const bool hex = name[1] == 'x' || name[1] == 'X';
+    std::string_view digits = name.substr(hex ? 2 : 1);
+    if (digits.empty() || digits.size() > 7) return -1;
+    long v = 0;
+    for (const char c : digits) {
+      const int d = hex ? hex_digit(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
+      if (d < 0) return -1;
+      v = v * (hex ? 16 : 10) + d;
+    }
+    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return -1;
+    return v;
+  }
+  for (const Named& n : kNamed)
+    if (n.name == name) return n.cp;
+  return -1;
+}
+
+}  // namespace
+
+std::string xhtml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  for (const char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#x27;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string xhtml_unescape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    const std::size_t amp = s.find('&');
+    out.append(s.substr(0, amp));
+    if (amp == std::string_view::npos) break;
+    s.remove_prefix(amp);
+    const std::size_t semi = s.find(';');
+    const long cp = (semi != std::string_view::npos && semi <= 10) ? entity_value(s.substr(1, semi - 1)) : -1;
+    if (cp < 0) {
+      out += '&';
+      s.remove_prefix(1);
+      continue;
+    }
+    append_utf8(out, static_cast<std::uint32_t>(cp));
+    s.remove_prefix(semi + 1);
+  }
+  return out;
+}
+
+std::string url_escape(std::string_view s, bool plus) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '.' || c == '-' || c == '~' || (!plus && c == '/');
+    if (safe) {
+      out += ch;
+    } else if (plus && c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string url_unescape(std::string_view s, bool plus) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '+' && plus) {
+      out += ' ';
+    } else if (c == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
+               hex_digit(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Arguments parse_qs_bytes(std::string_view qs, bool keep_blank_values, bool strict_parsing) {
+  Arguments out;
+  while (!qs.empty()) {
+    const std::size_t amp = qs.find('&');
+    const std::string_view pair = qs.substr(0, amp);
+    qs = amp == std::string_view::npos ? std::string_view{} : qs.substr(amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    // Python: a field without "=" is an error when strict, else a blank value.
+    if (eq == std::string_view::npos && strict_parsing)
+      throw HTTPInputError("bad query field: " + std::string(pair.substr(0, 64)));
+    const std::string_view name = pair.substr(0, eq);
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (value.empty() && !keep_blank_values) continue;
+    out[url_unescape(name)].push_back(url_unescape(value));
+  }
+  return out;
+}
+
+bool utf8_valid(std::string_view s) {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (n - i < len) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace tornado::escape

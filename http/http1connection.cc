@@ -1,0 +1,527 @@
+// http/http1connection.cc: HTTP1Connection (one request and its response) and
+// HTTP1ServerConnection (the keep-alive loop over a stream).
+//
+// Mirrors:  tornado/http1connection.py (HTTP1Connection._read_message, write_headers, write,
+//           finish, _can_keep_alive; HTTP1ServerConnection._server_request_loop).
+// In loop:  HTTP1ServerConnection::serve is a coroutine: for each request it makes an
+//           HTTP1Connection and co_awaits read_response, which reads the head (fill, in pieces
+//           as they arrive), hands it to the application's delegate, feeds it the body, and
+//           then waits until the application has finished its response and the bytes are
+//           handed to the kernel. Only then is the next request parsed, so pipelined requests
+//           are answered in order and one slow response holds back only its own connection.
+// Rules:    the application never sees a request whose head or framing is bad: it gets 400,
+//           431 or 413 from here, with Connection: close, and the connection ends. Timeouts
+//           close the stream, which fails the pending read; `timed_out_` says why.
+// Thread:   the loop thread of the stream.
+#include "http/http1connection.h"
+
+#include <algorithm>
+
+#include "gen/gen.h"
+#include "reactor/log.h"
+
+namespace tornado {
+
+using http1connection::ReadBuffer;
+
+namespace {
+
+constexpr std::size_t kHeadReadSize = 16 * 1024;
+
+bool has_token(const std::string* list, std::string_view token) {
+  if (!list) return false;
+  std::string_view rest = *list;
+  for (;;) {
+    const std::size_t comma = rest.find(',');
+    std::string_view e = rest.substr(0, comma);
+    while (!e.empty() && (e.front() == ' ' || e.front() == '\t')) e.remove_prefix(1);
+    while (!e.empty() && (e.back() == ' ' || e.back() == '\t')) e.remove_suffix(1);
+    if (e.size() == token.size()) {
+      bool same = true;
+      for (std::size_t i = 0; i < e.size() && same; ++i) {
+        const char c = (e[i] >= 'A' && e[i] <= 'Z') ? static_cast<char>(e[i] + 32) : e[i];
+        same = c == token[i];
+      }
+      if (same) return true;
+    }
+    if (comma == std::string_view::npos) return false;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+// A response line or header that would let the application split the response.
+bool has_line_break(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+std::string error_response(int code) {
+  std::string out = "HTTP/1.1 ";
+  out += std::to_string(code);
+  out += ' ';
+  out += httputil::reason_phrase(code);
+  out += "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  return out;
+}
+
+void log_uncaught(const char* where, const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log::app_log.error("Uncaught exception in %s: %s", where, ex.what());
+  } catch (...) {
+    log::app_log.error("Uncaught exception in %s", where);
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- HTTP1Connection
+
+HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream,
+                                 HTTP1ConnectionParameters params,
+                                 std::shared_ptr<ReadBuffer> buffer,
+                                 HTTP1ConnectionContext context)
+    : stream_(std::move(stream)),
+      params_(params),
+      buffer_(std::move(buffer)),
+      context_(std::move(context)),
+      body_timeout_(params.body_timeout),
+      max_body_size_(params.max_body_size ? params.max_body_size
+                                          : stream_->options().max_buffer_size) {
+  if (params_.decompress)
+    throw std::invalid_argument(
+        "HTTP1ConnectionParameters::decompress: gzip needs zlib, which this library does not "
+        "use");
+}
+
+HTTP1Connection::~HTTP1Connection() { disarm_timeout(); }
+
+void HTTP1Connection::set_close_callback(Callback cb) {
+  close_callback_ = std::make_unique<Callback>(std::move(cb));
+}
+
+void HTTP1Connection::set_finish_callback(Callback cb) {
+  finish_callback_ = std::make_unique<Callback>(std::move(cb));
+}
+
+void HTTP1Connection::close() {
+  if (stream_ && !detached_) stream_->close();
+}
+
+std::shared_ptr<IOStream> HTTP1Connection::detach(std::string* unread) {
+  detached_ = true;
+  disarm_timeout();
+  if (unread) {
+    unread->assign(buffer_->view());
+    buffer_->consume(buffer_->size());
+  }
+  return stream_;
+}
+
+void HTTP1Connection::on_stream_closed() {
+  disarm_timeout();
+  if (!flushed_ && close_callback_) {
+    auto cb = std::move(close_callback_);
+    (*cb)();
+  }
+  if (finish_waiter_) {
+    auto w = std::move(*finish_waiter_);
+    finish_waiter_.reset();
+    w.set_result();
+  }
+}
+
+void HTTP1Connection::arm_timeout(double seconds, const char* what) {
+  disarm_timeout();
+  std::weak_ptr<HTTP1Connection> weak = weak_from_this();
+  timeout_ = stream_->io_loop().call_later(seconds, [weak, what] {
+    if (auto self = weak.lock()) {
+      self->timeout_ = Timeout{};
+      self->timed_out_ = what;
+      self->close();
+    }
+  });
+}
+
+void HTTP1Connection::disarm_timeout() {
+  if (timeout_) stream_->io_loop().remove_timeout(timeout_);
+  timeout_ = Timeout{};
+}
+
+// Reads at most `limit` more bytes into the shared buffer (whatever has arrived, at least one).
+Future<std::size_t> HTTP1Connection::fill(std::size_t limit) {
+  std::string got = co_await stream_->read_bytes(std::max<std::size_t>(limit, 1), true);
+  const std::size_t n = got.size();
+  ReadBuffer& b = *buffer_;
+  if (b.size() == 0) {
+    b.data = std::move(got);  // the common case: no copy
+    b.pos = 0;
+  } else {
+    b.data.erase(0, b.pos);
+    b.pos = 0;
+    b.data += got;
+  }
+  co_return n;
+}
+
+// Leaves a complete head at the front of the buffer; its length in head_length_.
+Future<void> HTTP1Connection::read_head() {
+  std::size_t skipped = 0;
+  for (;;) {
+    ReadBuffer& b = *buffer_;
+    if (head_scanned_ == 0) {
+      const std::size_t blank = http1connection::leading_blank_lines(b.view());
+      if (blank) {
+        skipped += blank;
+        b.consume(blank);
+        if (skipped > params_.max_header_size)
+          throw HTTPInputError("too many blank lines before the request line");
+      }
+    }
+    const std::string_view data = b.view();
+    const std::size_t end = http1connection::find_head_end(data, head_scanned_);
+    if (end != std::string_view::npos) {
+      if (end > params_.max_header_size)
+        throw HTTPInputError("request head larger than max_header_size", 431);
+      head_length_ = end;
+      head_scanned_ = 0;
+      co_return;
+    }
+    if (data.size() > params_.max_header_size)
+      throw HTTPInputError("request head larger than max_header_size", 431);
+    // Only a terminator spanning old and new bytes needs the last two bytes rescanned.
+    head_scanned_ = data.size() >= 2 ? data.size() - 2 : 0;
+    if (data.empty()) head_scanned_ = 0;
+    const std::size_t room = params_.max_header_size + 1 - data.size();
+    co_await fill(std::min(room, kHeadReadSize));
+  }
+}
+
+Future<void> HTTP1Connection::read_fixed_body(std::uint64_t length,
+                                              HTTPMessageDelegate& delegate) {
+  std::uint64_t remaining = length;
+  while (remaining > 0) {
+    if (buffer_->size() == 0)
+      co_await fill(static_cast<std::size_t>(std::min<std::uint64_t>(remaining, params_.chunk_size)));
+    const std::size_t n = static_cast<std::size_t>(
+        std::min<std::uint64_t>({remaining, buffer_->size(), params_.chunk_size}));
+    std::optional<Future<void>> f = delegate.data_received(buffer_->view().substr(0, n));
+    buffer_->consume(n);
+    remaining -= n;
+    if (f) co_await *f;
+  }
+}
+
+Future<void> HTTP1Connection::read_chunked_body(HTTPMessageDelegate& delegate) {
+  http1connection::ChunkedDecoder decoder(params_.max_header_size);
+  while (!decoder.done()) {
+    if (buffer_->size() == 0) co_await fill(params_.chunk_size);
+    const auto step = decoder.feed(buffer_->view());
+    if (decoder.body_size() > max_body_size_) throw HTTPInputError("chunked body too large", 413);
+    // Pieces of at most chunk_size, keeping the sender's chunk boundaries. The views stay
+    // valid across the awaits: only this coroutine changes the buffer.
+    std::string_view data = step.data;
+    while (!data.empty()) {
+      const std::size_t n = std::min(data.size(), params_.chunk_size);
+      std::optional<Future<void>> f = delegate.data_received(data.substr(0, n));
+      data.remove_prefix(n);
+      if (f) co_await *f;
+    }
+    buffer_->consume(step.consumed);
+  }
+}
+
+Future<bool> HTTP1Connection::read_response(HTTPMessageDelegate& delegate) {
+  const std::shared_ptr<HTTP1Connection> self = shared_from_this();
+  bool delegate_active = false;
+  int error_code = 0;
+  std::string error_text;
+  std::exception_ptr uncaught;
+  try {
+    if (params_.header_timeout > 0) arm_timeout(params_.header_timeout, nullptr);
+    co_await read_head();
+    disarm_timeout();
+    RequestStartLine start_line;
+    HTTPHeaders headers;
+    http1connection::parse_request_head(buffer_->view().substr(0, head_length_), start_line,
+                                        headers);
+    buffer_->consume(head_length_);
+    const http1connection::Framing framing =
+        http1connection::request_framing(start_line, headers, max_body_size_);
+
+    request_start_line_.method = start_line.method;
+    request_start_line_.version = start_line.version;
+    head_request_ = start_line.method == "HEAD";
+    const std::string* connection_header = headers.find("Connection");
+    const bool http11 = start_line.version == "HTTP/1.1";
+    request_keep_alive_ = !http11 && has_token(connection_header, "keep-alive");
+    // Tornado's _can_keep_alive.
+    bool keep_alive;
+    if (params_.no_keep_alive) {
+      keep_alive = false;
+    } else if (http11) {
+      keep_alive = !has_token(connection_header, "close");
+    } else {
+      keep_alive = request_keep_alive_ &&
+                   (headers.contains("Content-Length") || start_line.method == "GET" ||
+                    start_line.method == "HEAD");
+    }
+    disconnect_on_finish_ = !keep_alive;
+    const std::string* expect = headers.find("Expect");
+    const bool expect_continue = http11 && expect && has_token(expect, "100-continue");
+    const bool has_body = framing.chunked || framing.content_length > 0;
+
+    delegate_active = true;
+    if (std::optional<Future<void>> f =
+            delegate.headers_received(std::move(start_line), std::move(headers)))
+      co_await *f;
+    if (detached_) co_return false;
+    if (has_body && !closed()) {
+      // The client waits for this before sending the body (RFC 9110 §10.1.1); not if the
+      // application has already answered.
+      if (expect_continue && !write_started_) (void)send("HTTP/1.1 100 Continue\r\n\r\n");
+      if (body_timeout_ > 0) arm_timeout(body_timeout_, "Timeout reading body");
+      if (framing.chunked) {
+        co_await read_chunked_body(delegate);
+      } else {
+        if (framing.content_length > max_body_size_)
+          throw HTTPInputError("Content-Length too long", 413);
+        co_await read_fixed_body(framing.content_length, delegate);
+      }
+      disarm_timeout();
+    }
+    read_finished_ = true;
+    delegate_active = false;
+    if (!closed()) delegate.finish();
+    if (!flushed_ && !closed()) {
+      Future<void> wait;
+      finish_waiter_.emplace(wait.state());
+      co_await wait;
+    }
+    if (disconnect_on_finish_ || closed()) {
+      close();
+      co_return false;
+    }
+    co_return true;
+  } catch (const HTTPInputError& e) {
+    error_code = e.code();
+    error_text = e.what();
+  } catch (const StreamClosedError&) {
+    // The peer left, or a timeout closed the stream.
+  } catch (...) {
+    uncaught = std::current_exception();
+  }
+  disarm_timeout();
+  if (error_code) {
+    log::gen_log.info("Malformed HTTP message from %s: %s", context_.remote_ip.c_str(),
+                      error_text.c_str());
+    if (!write_started_ && !closed()) {
+      write_started_ = true;
+      response_code_ = error_code;
+      try {
+        co_await send(error_response(error_code));
+      } catch (const StreamClosedError&) {
+      }
+    }
+  } else if (uncaught) {
+    log_uncaught("HTTP1Connection", uncaught);
+  } else if (timed_out_) {
+    log::gen_log.info("%s from %s", timed_out_, context_.remote_ip.c_str());
+  }
+  close();
+  if (delegate_active) delegate.on_connection_close();
+  co_return false;
+}
+
+// ---------------------------------------------------------------- writing
+
+Future<void> HTTP1Connection::send(std::string data) {
+  last_write_ = stream_->write(std::move(data));
+  return last_write_;
+}
+
+void HTTP1Connection::fail_output(const std::string& why) {
+  close();
+  throw HTTPOutputError(why);
+}
+
+std::string HTTP1Connection::format_chunk(std::string_view chunk) {
+  std::string out;
+  if (!chunking_output_) {
+    out.assign(chunk);
+    return out;
+  }
+  if (chunk.empty()) return out;  // an empty chunk would end the body
+  char size[20];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+  out.reserve(static_cast<std::size_t>(n) + chunk.size() + 2);
+  out.append(size, static_cast<std::size_t>(n));
+  out.append(chunk);
+  out.append("\r\n");
+  return out;
+}
+
+Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
+                                            HTTPHeaders& headers, std::string_view chunk) {
+  if (write_started_) throw HTTPOutputError("write_headers called twice");
+  if (detached_ || closed()) {
+    Future<void> f;
+    f.set_exception(std::make_exception_ptr(StreamClosedError()));
+    return f;
+  }
+  write_started_ = true;
+  response_code_ = start_line.code;
+  const int code = start_line.code;
+  const bool bodiless = head_request_ || code == 204 || code == 304 || (code >= 100 && code < 200);
+  chunking_output_ = request_start_line_.version == "HTTP/1.1" && !bodiless &&
+                     !headers.contains("Content-Length") && !headers.contains("Transfer-Encoding");
+  if (code == 204 || code == 304 || (code >= 100 && code < 200)) {
+    expected_content_remaining_ = 0;
+  } else if (const std::string* cl = headers.find("Content-Length")) {
+    const std::optional<std::uint64_t> n = http1connection::parse_int(*cl);
+    if (!n) fail_output("Only integer Content-Length is allowed: " + *cl);
+    expected_content_remaining_ = head_request_ ? 0 : *n;
+  } else if (head_request_) {
+    expected_content_remaining_ = 0;
+  } else {
+    expected_content_remaining_.reset();
+  }
+  // Without a length or chunking, the body ends when the connection does.
+  if (!bodiless && !chunking_output_ && !expected_content_remaining_) disconnect_on_finish_ = true;
+  if (request_start_line_.version == "HTTP/1.1" && disconnect_on_finish_) {
+    headers.set("Connection", "close");
+  } else if (request_start_line_.version == "HTTP/1.0" && request_keep_alive_ &&
+             !disconnect_on_finish_) {
+    headers.set("Connection", "Keep-Alive");
+  }
+  if (chunking_output_) headers.set("Transfer-Encoding", "chunked");
+
+  std::string out;
+  out.reserve(256 + chunk.size());
+  out += start_line.version.empty() ? "HTTP/1.1" : start_line.version;
+  out += ' ';
+  char digits[8];
+  const int n = std::snprintf(digits, sizeof digits, "%03d", code);
+  out.append(digits, static_cast<std::size_t>(n));
+  out += ' ';
+  const std::string_view reason =
+      start_line.reason.empty() ? httputil::reason_phrase(code) : start_line.reason;
+  if (has_line_break(reason)) fail_output("Newline in the reason phrase");
+  out += reason;
+  out += "\r\n";
+  for (const auto& f : headers.get_all()) {
+    if (has_line_break(f.name) || has_line_break(f.value) || f.name.find(':') != std::string::npos)
+      fail_output("Newline in header: " + f.name);
+    out += f.name;
+    out += ": ";
+    out += f.value;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  if (!chunk.empty()) {
+    if (head_request_) {
+      chunk = {};
+    } else if (expected_content_remaining_) {
+      if (chunk.size() > *expected_content_remaining_)
+        fail_output("Tried to write more data than Content-Length");
+      *expected_content_remaining_ -= chunk.size();
+    }
+    out += format_chunk(chunk);
+  }
+  return send(std::move(out));
+}
+
+Future<void> HTTP1Connection::write(std::string_view chunk) {
+  if (!write_started_) throw HTTPOutputError("write called before write_headers");
+  if (write_finished_) throw HTTPOutputError("write called after finish");
+  if (closed() || detached_) {
+    Future<void> f;
+    f.set_exception(std::make_exception_ptr(StreamClosedError()));
+    return f;
+  }
+  if (head_request_ || chunk.empty()) return last_write_;
+  if (expected_content_remaining_) {
+    if (chunk.size() > *expected_content_remaining_)
+      fail_output("Tried to write more data than Content-Length");
+    *expected_content_remaining_ -= chunk.size();
+  }
+  return send(format_chunk(chunk));
+}
+
+Future<void> HTTP1Connection::finish() {
+  if (!write_started_) throw HTTPOutputError("finish called before write_headers");
+  if (write_finished_) throw HTTPOutputError("finish called twice");
+  write_finished_ = true;
+  if (expected_content_remaining_ && *expected_content_remaining_ != 0 && !closed())
+    fail_output("Tried to write " + std::to_string(*expected_content_remaining_) +
+                " bytes less than Content-Length");
+  if (chunking_output_ && !closed()) (void)send("0\r\n\r\n");
+  // The request body was not read: the next request cannot be found after it.
+  if (!read_finished_) disconnect_on_finish_ = true;
+  const Future<void> done = last_write_;
+  std::weak_ptr<HTTP1Connection> weak = weak_from_this();
+  done.add_done_callback([weak](Future<void>&) {
+    if (auto self = weak.lock()) self->resolve_finish();
+  });
+  return done;
+}
+
+void HTTP1Connection::resolve_finish() {
+  if (flushed_) return;
+  flushed_ = true;
+  if (finish_callback_) {
+    auto cb = std::move(finish_callback_);
+    (*cb)();
+  }
+  if (finish_waiter_) {
+    auto w = std::move(*finish_waiter_);
+    finish_waiter_.reset();
+    w.set_result();
+  }
+}
+
+// ---------------------------------------------------------------- HTTP1ServerConnection
+
+HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
+                                             HTTP1ConnectionParameters params,
+                                             HTTP1ConnectionContext context)
+    : stream_(std::move(stream)),
+      params_(params),
+      context_(std::move(context)),
+      buffer_(std::make_shared<ReadBuffer>()) {}
+
+HTTP1ServerConnection::~HTTP1ServerConnection() = default;
+
+void HTTP1ServerConnection::close() { stream_->close(); }
+
+Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& delegate) {
+  std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
+  stream_->set_close_callback([weak] {
+    if (auto self = weak.lock())
+      if (auto conn = self->current_.lock()) conn->on_stream_closed();
+  });
+  delegate_ = &delegate;
+  return serve();
+}
+
+Future<void> HTTP1ServerConnection::serve() {
+  const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
+  try {
+    while (delegate_) {
+      auto conn = std::make_shared<HTTP1Connection>(stream_, params_, buffer_, context_);
+      current_ = conn;
+      std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
+      const bool again = co_await conn->read_response(*message);
+      if (!again || stream_->closed()) break;
+      // A pipelined request is already here: let other connections have a turn first.
+      if (buffer_->size() > 0) co_await gen::moment;
+    }
+  } catch (...) {
+    log_uncaught("HTTP1ServerConnection", std::current_exception());
+  }
+  // A detached stream belongs to whoever took it (a WebSocket).
+  if (auto conn = current_.lock(); !conn || !conn->detached()) stream_->close();
+  if (delegate_) delegate_->on_close(*this);
+}
+
+}  // namespace tornado

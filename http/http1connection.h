@@ -1,0 +1,260 @@
+// http/http1connection.h: HTTP/1.x framing over an IOStream: reading message heads and
+// bodies, writing responses, keep-alive.
+//
+// Mirrors:  tornado/http1connection.py (HTTP1ConnectionParameters, HTTP1Connection,
+//           HTTP1ServerConnection, parse_int, parse_hex_int, is_transfer_encoding_chunked).
+//
+//   auto conn = std::make_shared<tornado::HTTP1ServerConnection>(stream, params, context);
+//   conn->start_serving(delegate);      // reads requests, one at a time, until the peer leaves
+//
+// Role:     HTTPServer makes one HTTP1ServerConnection per accepted stream. It reads each
+//           request head (find_head_end, parse_request_head), decides the body's framing
+//           (request_framing), feeds the body through ChunkedDecoder or by length to the
+//           application's HTTPMessageDelegate, and waits for the application to finish() its
+//           response on the HTTP1Connection before reading the next request, so pipelined
+//           requests are answered in order.
+// Ownership: an HTTP1ServerConnection owns its stream and is kept alive by its serving
+//           coroutine; each request's HTTP1Connection is shared by the connection and whoever
+//           holds the request. The bytes read but not yet parsed (a pipelined request) live in
+//           a buffer the two share.
+// Errors:   a malformed request is answered 400 (431 for a head over max_header_size, 413 for
+//           a body over max_body_size) with Connection: close, and the connection closes; the
+//           application never sees it. A response that breaks its own framing (more or less
+//           than its Content-Length) throws HTTPOutputError and closes the connection.
+// Thread:   the loop thread of the stream.
+// See:      man tornado.http1connection (the limits, and what each kind of bad input gets).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gen/concurrent.h"
+#include "http/httputil.h"
+#include "reactor/ioloop.h"
+#include "stream/iostream.h"
+
+namespace tornado {
+
+// Tornado's HTTP1ConnectionParameters. Zero means "none" for the timeouts, and "the stream's
+// max_buffer_size" for max_body_size.
+struct HTTP1ConnectionParameters {
+  bool no_keep_alive = false;
+  std::size_t chunk_size = 64 * 1024;       // the most given to data_received at once
+  std::size_t max_header_size = 64 * 1024;  // start line + headers + blank line
+  double header_timeout = 0;                // seconds to wait for a complete head
+  std::size_t max_body_size = 0;
+  double body_timeout = 0;  // seconds to wait for a complete body
+  bool decompress = false;  // gzip request bodies: needs zlib, so refused (invalid_argument)
+};
+
+// Where a server connection is (Tornado's _HTTPRequestContext): the peer's address as text
+// ("0.0.0.0" for a Unix socket, as Tornado) and the scheme.
+struct HTTP1ConnectionContext {
+  std::string remote_ip;
+  std::string protocol = "http";
+};
+
+namespace http1connection {
+
+// The offset just past the blank line that ends a message head in `data` (CRLF CRLF, or bare
+// LF line ends), or npos if it is not there yet. Scanning starts at `from`, so a caller that
+// gets more bytes need not rescan what it has seen; leading blank lines are not a head end.
+std::size_t find_head_end(std::string_view data, std::size_t from = 0);
+
+// The number of leading CRLF / LF bytes (RFC 9112 §2.2: a server ignores empty lines before
+// a request line).
+std::size_t leading_blank_lines(std::string_view data);
+
+// Parses a complete request head (what find_head_end delimits). Throws HTTPInputError.
+void parse_request_head(std::string_view head, RequestStartLine& start_line,
+                        HTTPHeaders& headers);
+
+// How a request's body is delimited (RFC 9112 §6).
+struct Framing {
+  bool chunked = false;
+  std::uint64_t content_length = 0;  // when not chunked; 0 for no body
+};
+
+// Decides the framing of a request and checks what would make it ambiguous: Content-Length
+// and Transfer-Encoding together, unequal or non-numeric Content-Length values, a
+// Transfer-Encoding other than a lone chunked, Transfer-Encoding on HTTP/1.0, a missing,
+// repeated or malformed Host on HTTP/1.1. A declared length over max_body_size is 413.
+// Throws HTTPInputError.
+Framing request_framing(const RequestStartLine& start_line, const HTTPHeaders& headers,
+                        std::uint64_t max_body_size);
+
+// Tornado's parse_int: digits only ("+1", "1_0", " 1", "" are errors); nullopt on error or on
+// a value that does not fit in 64 bits.
+std::optional<std::uint64_t> parse_int(std::string_view s);
+
+// An incremental decoder of the chunked transfer coding (RFC 9112 §7.1). Chunk extensions
+// and trailer fields are accepted and ignored; chunk lines must end in CRLF.
+class ChunkedDecoder {
+ public:
+  // What one feed() did: `consumed` bytes of the input were used, and `data` (a slice of the
+  // input) is body to deliver; it may be empty.
+  struct Step {
+    std::size_t consumed = 0;
+    std::string_view data;
+  };
+
+  explicit ChunkedDecoder(std::size_t max_trailer_size = 64 * 1024)
+      : max_trailer_size_(max_trailer_size) {}
+
+  // Decodes from the start of `in`. Call again with the rest while consumed < in.size() and
+  // !done(). Throws HTTPInputError on a malformed chunk line, a chunk not followed by CRLF, a
+  // size over 2^60, or trailers over max_trailer_size.
+  Step feed(std::string_view in);
+  bool done() const { return state_ == State::kDone; }
+  // Body bytes decoded so far.
+  std::uint64_t body_size() const { return body_size_; }
+
+ private:
+  enum class State : std::uint8_t { kSizeLine, kData, kDataCR, kDataLF, kTrailer, kDone };
+  static constexpr std::size_t kMaxSizeLine = 4096;  // size, extensions, CRLF
+
+  void end_size_line();
+  void end_trailer_line();
+
+  State state_ = State::kSizeLine;
+  std::string line_;
+  std::uint64_t remaining_ = 0;
+  std::uint64_t body_size_ = 0;
+  std::size_t trailer_size_ = 0;
+  std::size_t max_trailer_size_;
+};
+
+// The bytes read from a stream and not yet parsed, shared by the successive HTTP1Connections
+// of one stream (a pipelined request waits here). Memory is released whenever it is empty,
+// so an idle keep-alive connection holds none.
+struct ReadBuffer {
+  std::string data;
+  std::size_t pos = 0;
+  std::string_view view() const { return std::string_view(data).substr(pos); }
+  std::size_t size() const { return data.size() - pos; }
+  void consume(std::size_t n);
+};
+
+}  // namespace http1connection
+
+// One request/response exchange on a stream (Tornado's HTTP1Connection, server side).
+class HTTP1Connection : public HTTPConnection,
+                        public std::enable_shared_from_this<HTTP1Connection> {
+ public:
+  HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
+                  std::shared_ptr<http1connection::ReadBuffer> buffer,
+                  HTTP1ConnectionContext context = {});
+  ~HTTP1Connection() override;
+
+  // Reads one request and feeds it to `delegate`. Resolves true when the connection may read
+  // another request (keep-alive, and the response is finished), false when it has closed.
+  Future<bool> read_response(HTTPMessageDelegate& delegate);
+
+  Future<void> write_headers(const ResponseStartLine& start_line, HTTPHeaders& headers,
+                             std::string_view chunk = {}) override;
+  Future<void> write(std::string_view chunk) override;
+  Future<void> finish() override;
+  std::string_view remote_ip() const override { return context_.remote_ip; }
+  std::string_view protocol() const override { return context_.protocol; }
+  // This request's view of where it came from; xheaders rewrites it per request.
+  HTTP1ConnectionContext& context() { return context_; }
+
+  // Runs cb once the response is finished and handed to the kernel (the access log).
+  void set_finish_callback(Callback cb);
+  // Runs cb if the connection closes before the response is finished (Tornado's
+  // set_close_callback; RequestHandler.on_connection_close comes from here).
+  void set_close_callback(Callback cb);
+  // Per-request overrides, from headers_received (for a streaming handler's prepare()).
+  void set_body_timeout(double seconds) { body_timeout_ = seconds; }
+  void set_max_body_size(std::size_t bytes) { max_body_size_ = bytes; }
+  // Closes the stream.
+  void close();
+  // Hands the stream (and the bytes read past this request's head) to the caller; the
+  // connection stops reading and writing. For protocol upgrades (WebSocket).
+  std::shared_ptr<IOStream> detach(std::string* unread = nullptr);
+
+  const std::shared_ptr<IOStream>& stream() const { return stream_; }
+  // The response's status code once write_headers ran, else 0 (for the access log).
+  int response_code() const { return response_code_; }
+  bool closed() const { return !stream_ || stream_->closed(); }
+  bool detached() const { return detached_; }
+
+  // For HTTP1ServerConnection: the stream closed.
+  void on_stream_closed();
+
+ private:
+  Future<std::size_t> fill(std::size_t limit);
+  Future<void> read_head();
+  Future<void> read_fixed_body(std::uint64_t length, HTTPMessageDelegate& delegate);
+  Future<void> read_chunked_body(HTTPMessageDelegate& delegate);
+  Future<void> deliver(HTTPMessageDelegate& delegate, std::string_view chunk);
+  void arm_timeout(double seconds, const char* what);
+  void disarm_timeout();
+  void fail_output(const std::string& why);
+  std::string format_chunk(std::string_view chunk);
+  Future<void> send(std::string data);
+  void resolve_finish();
+
+  std::shared_ptr<IOStream> stream_;
+  HTTP1ConnectionParameters params_;
+  std::shared_ptr<http1connection::ReadBuffer> buffer_;
+  HTTP1ConnectionContext context_;
+  double body_timeout_;
+  std::size_t max_body_size_;
+
+  RequestStartLine request_start_line_;
+  bool request_keep_alive_ = false;  // HTTP/1.0 asked for keep-alive
+  bool disconnect_on_finish_ = false;
+  bool read_finished_ = false;
+  bool write_started_ = false;
+  bool write_finished_ = false;
+  bool chunking_output_ = false;
+  bool head_request_ = false;
+  bool detached_ = false;
+  int response_code_ = 0;
+  std::optional<std::uint64_t> expected_content_remaining_;
+  bool flushed_ = false;  // finished, and every byte handed to the kernel
+  Future<void> last_write_ = make_ready_future();
+  std::optional<detail::Resolver<void>> finish_waiter_;  // read_response waits on it
+  std::unique_ptr<Callback> close_callback_;
+  std::unique_ptr<Callback> finish_callback_;
+  Timeout timeout_;
+  const char* timed_out_ = nullptr;  // what the fired timeout was waiting for
+  std::size_t head_scanned_ = 0;
+  std::size_t head_length_ = 0;
+};
+
+// The keep-alive request loop over one stream (Tornado's HTTP1ServerConnection).
+class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerConnection> {
+ public:
+  HTTP1ServerConnection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params = {},
+                        HTTP1ConnectionContext context = {});
+  ~HTTP1ServerConnection();
+
+  // Serves requests until the peer leaves or close() is called; the Future resolves then.
+  // `delegate` must outlive the connection.
+  Future<void> start_serving(HTTPServerConnectionDelegate& delegate);
+  // Closes the stream; the serving Future resolves soon after.
+  void close();
+  // The delegate is going away: make no more calls to it (HTTPServer's destructor).
+  void forget_delegate() { delegate_ = nullptr; }
+
+  const HTTP1ConnectionContext& context() const { return context_; }
+  const std::shared_ptr<IOStream>& stream() const { return stream_; }
+
+ private:
+  Future<void> serve();
+
+  std::shared_ptr<IOStream> stream_;
+  HTTP1ConnectionParameters params_;
+  HTTP1ConnectionContext context_;
+  std::shared_ptr<http1connection::ReadBuffer> buffer_;
+  std::weak_ptr<HTTP1Connection> current_;
+  HTTPServerConnectionDelegate* delegate_ = nullptr;
+};
+
+}  // namespace tornado

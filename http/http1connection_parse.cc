@@ -1,0 +1,275 @@
+// http/http1connection_parse.cc: the pure parsing half of http1connection: finding and
+// parsing a request head, deciding the body's framing, and decoding chunked bodies.
+//
+// Mirrors:  tornado/http1connection.py (_read_message's head handling, _can_keep_alive's
+//           inputs, _read_chunked_body, parse_int, parse_hex_int,
+//           is_transfer_encoding_chunked).
+//
+// Nothing here touches a stream or the loop, so every function can be fed hostile bytes
+// directly: the tests feed each input in every split, and tests/fuzz drives these with
+// libFuzzer. Where Tornado and RFC 9112 disagree this follows the RFC: chunk extensions and
+// trailers are accepted and ignored, a chunk not followed by CRLF is a 400 (Tornado asserts).
+#include <cstring>
+
+#include "http/http1connection.h"
+
+namespace tornado::http1connection {
+
+namespace {
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Calls f(element) for each comma-separated element of a list header (RFC 9110 §5.6.1),
+// trimmed; empty elements are kept so that "chunked," is seen as two.
+template <class F>
+void for_each_element(std::string_view list, F f) {
+  for (;;) {
+    const std::size_t comma = list.find(',');
+    f(trim(list.substr(0, comma)));
+    if (comma == std::string_view::npos) return;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// RFC 3986 reg-name / IP-literal / port characters: what a Host value may hold.
+bool is_host_byte(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::strchr("-._~!$&'()*+;=%:[]", c) != nullptr && c != 0;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::size_t leading_blank_lines(std::string_view data) {
+  std::size_t i = 0;
+  while (i < data.size()) {
+    if (data[i] == '\n') {
+      ++i;
+    } else if (data[i] == '\r' && i + 1 < data.size() && data[i + 1] == '\n') {
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+std::size_t find_head_end(std::string_view data, std::size_t from) {
+  const char* const base = data.data();
+  const std::size_t n = data.size();
+  std::size_t i = from;
+  while (i < n) {
+    const void* hit = std::memchr(base + i, '\n', n - i);
+    if (!hit) return std::string_view::npos;
+    const std::size_t p = static_cast<std::size_t>(static_cast<const char*>(hit) - base);
+    if (p + 1 < n && base[p + 1] == '\n') return p + 2;
+    if (p + 2 < n && base[p + 1] == '\r' && base[p + 2] == '\n') return p + 3;
+    i = p + 1;
+  }
+  return std::string_view::npos;
+}
+
+void parse_request_head(std::string_view head, RequestStartLine& start_line,
+                        HTTPHeaders& headers) {
+  auto next_line = [&head]() {
+    const std::size_t nl = head.find('\n');
+    std::string_view line = head.substr(0, nl);
+    head = nl == std::string_view::npos ? std::string_view{} : head.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line;
+  };
+  start_line = parse_request_start_line(next_line());
+  while (!head.empty()) {
+    const std::string_view line = next_line();
+    if (line.empty()) break;
+    headers.parse_line(line);
+  }
+}
+
+std::optional<std::uint64_t> parse_int(std::string_view s) {
+  if (s.empty() || s.size() > 19) return std::nullopt;  // 19 digits always fit in 64 bits
+  std::uint64_t v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+Framing request_framing(const RequestStartLine& start_line, const HTTPHeaders& headers,
+                        std::uint64_t max_body_size) {
+  const bool http11 = start_line.version == "HTTP/1.1";
+  std::size_t hosts = 0;
+  for (const auto& f : headers.get_all()) {
+    if (f.name != "Host") continue;
+    ++hosts;
+    for (const char c : f.value)
+      if (!is_host_byte(static_cast<unsigned char>(c)))
+        throw HTTPInputError("Invalid Host header: " + f.value);
+  }
+  if (hosts > 1) throw HTTPInputError("Multiple Host headers");
+  if (hosts == 0 && start_line.version != "HTTP/1.0")
+    throw HTTPInputError("Missing Host header");
+
+  Framing framing;
+  const bool has_te = headers.contains("Transfer-Encoding");
+  const bool has_cl = headers.contains("Content-Length");
+  if (has_te) {
+    // RFC 9112 §6.1: a sender of both is trying to smuggle one request inside another.
+    if (has_cl) throw HTTPInputError("Message with both Transfer-Encoding and Content-Length");
+    if (!http11) throw HTTPInputError("Transfer-Encoding in an HTTP/1.0 message");
+    std::size_t elements = 0;
+    bool chunked = false;
+    for (const auto& f : headers.get_all()) {
+      if (f.name != "Transfer-Encoding") continue;
+      for_each_element(f.value, [&](std::string_view e) {
+        ++elements;
+        chunked = iequals(e, "chunked");
+      });
+    }
+    if (elements != 1 || !chunked)
+      throw HTTPInputError("Unsupported Transfer-Encoding " + headers.get("Transfer-Encoding"));
+    framing.chunked = true;
+    return framing;
+  }
+  if (has_cl) {
+    std::optional<std::uint64_t> length;
+    for (const auto& f : headers.get_all()) {
+      if (f.name != "Content-Length") continue;
+      for_each_element(f.value, [&](std::string_view e) {
+        const std::optional<std::uint64_t> v = parse_int(e);
+        if (!v) throw HTTPInputError("Only integer Content-Length is allowed: " + f.value);
+        if (length && *length != *v) throw HTTPInputError("Multiple unequal Content-Lengths");
+        length = v;
+      });
+    }
+    framing.content_length = *length;
+    if (framing.content_length > max_body_size) throw HTTPInputError("Content-Length too long", 413);
+  }
+  return framing;
+}
+
+void ReadBuffer::consume(std::size_t n) {
+  pos += n;
+  if (pos == data.size()) {
+    // Nothing left: give the memory back, so an idle keep-alive connection holds none.
+    std::string().swap(data);
+    pos = 0;
+  }
+}
+
+// ---------------------------------------------------------------- ChunkedDecoder
+
+ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view in) {
+  Step step;
+  if (in.empty()) return step;
+  switch (state_) {
+    case State::kSizeLine:
+    case State::kTrailer: {
+      const std::size_t nl = in.find('\n');
+      const std::size_t take = nl == std::string_view::npos ? in.size() : nl + 1;
+      const std::size_t limit = state_ == State::kSizeLine ? kMaxSizeLine : max_trailer_size_;
+      const std::size_t used = state_ == State::kSizeLine ? line_.size() : trailer_size_;
+      if (used + take > limit)
+        throw HTTPInputError(state_ == State::kSizeLine ? "chunk size line too long"
+                                                        : "chunked trailer too large");
+      line_.append(in.substr(0, take));
+      if (state_ == State::kTrailer) trailer_size_ += take;
+      step.consumed = take;
+      if (nl != std::string_view::npos) {
+        if (line_.size() < 2 || line_[line_.size() - 2] != '\r')
+          throw HTTPInputError("chunk line not terminated by CRLF");
+        line_.resize(line_.size() - 2);
+        if (state_ == State::kSizeLine) {
+          end_size_line();
+        } else {
+          end_trailer_line();
+        }
+        line_.clear();
+      }
+      return step;
+    }
+    case State::kData: {
+      const std::size_t n =
+          remaining_ < in.size() ? static_cast<std::size_t>(remaining_) : in.size();
+      step.consumed = n;
+      step.data = in.substr(0, n);
+      remaining_ -= n;
+      body_size_ += n;
+      if (remaining_ == 0) state_ = State::kDataCR;
+      return step;
+    }
+    case State::kDataCR:
+      if (in[0] != '\r') throw HTTPInputError("chunk data not followed by CRLF");
+      state_ = State::kDataLF;
+      step.consumed = 1;
+      return step;
+    case State::kDataLF:
+      if (in[0] != '\n') throw HTTPInputError("chunk data not followed by CRLF");
+      state_ = State::kSizeLine;
+      step.consumed = 1;
+      return step;
+    case State::kDone:
+      return step;
+  }
+  return step;
+}
+
+void ChunkedDecoder::end_size_line() {
+  std::string_view line = line_;
+  std::uint64_t size = 0;
+  std::size_t digits = 0;
+  while (!line.empty() && hex_value(line.front()) >= 0) {
+    if (++digits > 15) throw HTTPInputError("chunk size too large");
+    size = size * 16 + static_cast<std::uint64_t>(hex_value(line.front()));
+    line.remove_prefix(1);
+  }
+  if (digits == 0) throw HTTPInputError("invalid chunk size: " + line_.substr(0, 32));
+  // chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ): accepted and ignored, but it must
+  // hold no control bytes.
+  line = trim(line);
+  if (!line.empty()) {
+    if (line.front() != ';') throw HTTPInputError("invalid chunk size: " + line_.substr(0, 32));
+    for (const char c : line) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && u != '\t') || u == 0x7f) throw HTTPInputError("invalid chunk extension");
+    }
+  }
+  if (size == 0) {
+    state_ = State::kTrailer;
+  } else {
+    remaining_ = size;
+    state_ = State::kData;
+  }
+}
+
+void ChunkedDecoder::end_trailer_line() {
+  if (line_.empty()) {
+    state_ = State::kDone;
+    return;
+  }
+  // A trailer field is checked like a header (a bad one is a bad message) and then dropped.
+  HTTPHeaders scratch;
+  scratch.parse_line(line_);
+}
+
+}  // namespace tornado::http1connection

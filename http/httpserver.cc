@@ -1,0 +1,227 @@
+// http/httpserver.cc: HTTPServer, its callback adapter and the xheaders adapter.
+//
+// Mirrors:  tornado/httpserver.py (HTTPServer.handle_stream, start_request, on_close,
+//           close_all_connections; _CallableAdapter; _HTTPRequestContext; _ProxyAdapter).
+// In loop:  TCPServer accepts and calls handle_stream, which starts an HTTP1ServerConnection;
+//           that calls start_request once per request, and on_close when it ends.
+// Thread:   the loop thread.
+#include "http/httpserver.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "gen/gen.h"
+#include "reactor/log.h"
+#include "stream/netutil.h"
+
+namespace tornado {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Tornado's access log line: "200 GET /path (127.0.0.1) 0.52ms", at a level by status.
+void log_request(int code, const HTTPServerRequest& request) {
+  const double ms = 1000.0 * request.request_time();
+  const char* fmt = "%d %s %s (%s) %.2fms";
+  if (code < 400) {
+    log::access_log.info(fmt, code, request.method.c_str(), request.uri.c_str(),
+                         request.remote_ip.c_str(), ms);
+  } else if (code < 500) {
+    log::access_log.warning(fmt, code, request.method.c_str(), request.uri.c_str(),
+                            request.remote_ip.c_str(), ms);
+  } else {
+    log::access_log.error(fmt, code, request.method.c_str(), request.uri.c_str(),
+                          request.remote_ip.c_str(), ms);
+  }
+}
+
+// Collects a whole request, parses its body, then calls the callback (_CallableAdapter).
+class CallableAdapter : public HTTPMessageDelegate {
+ public:
+  CallableAdapter(std::shared_ptr<HTTPServer::RequestCallback> callback,
+                  std::shared_ptr<HTTP1Connection> conn)
+      : callback_(std::move(callback)), conn_(std::move(conn)) {}
+
+  std::optional<Future<void>> headers_received(StartLine start_line,
+                                               HTTPHeaders headers) override {
+    request_ = std::make_shared<HTTPServerRequest>(
+        std::get<RequestStartLine>(std::move(start_line)), std::move(headers), conn_);
+    std::weak_ptr<HTTPServerRequest> weak = request_;
+    conn_->set_finish_callback([weak, conn = std::weak_ptr<HTTP1Connection>(conn_)] {
+      auto request = weak.lock();
+      auto c = conn.lock();
+      if (!request || !c) return;
+      request->finish_time = request->start_time + request->request_time();
+      log_request(c->response_code(), *request);
+    });
+    return std::nullopt;
+  }
+
+  std::optional<Future<void>> data_received(std::string_view chunk) override {
+    request_->body.append(chunk);
+    return std::nullopt;
+  }
+
+  void finish() override {
+    try {
+      request_->parse_body();
+    } catch (const HTTPInputError& e) {
+      log::gen_log.info("Malformed HTTP body from %s: %s", request_->remote_ip.c_str(), e.what());
+      HTTPHeaders h{{"Content-Length", "0"}, {"Connection", "close"}};
+      (void)conn_->write_headers(ResponseStartLine{"HTTP/1.1", 400, ""}, h);
+      (void)conn_->finish();
+      return;
+    }
+    (*callback_)(request_);
+  }
+
+  void on_connection_close() override { request_.reset(); }
+
+ private:
+  std::shared_ptr<HTTPServer::RequestCallback> callback_;
+  std::shared_ptr<HTTP1Connection> conn_;
+  std::shared_ptr<HTTPServerRequest> request_;
+};
+
+// With xheaders: rewrites the request's remote_ip and protocol from the proxy's headers before
+// the application sees them (_ProxyAdapter + _HTTPRequestContext._apply_xheaders).
+class ProxyAdapter : public HTTPMessageDelegate {
+ public:
+  ProxyAdapter(std::unique_ptr<HTTPMessageDelegate> inner, std::shared_ptr<HTTP1Connection> conn,
+               const std::vector<std::string>* trusted)
+      : inner_(std::move(inner)), conn_(std::move(conn)), trusted_(trusted) {}
+
+  std::optional<Future<void>> headers_received(StartLine start_line,
+                                               HTTPHeaders headers) override {
+    HTTP1ConnectionContext& ctx = conn_->context();
+    // The last X-Forwarded-For entry that is not a trusted proxy; X-Real-Ip wins over it.
+    std::string ip = headers.get("X-Forwarded-For", ctx.remote_ip);
+    std::string_view candidate = ip;
+    for (std::string_view rest = ip;;) {
+      const std::size_t comma = rest.rfind(',');
+      candidate = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+      bool is_trusted = false;
+      for (const std::string& t : *trusted_) is_trusted = is_trusted || t == candidate;
+      if (!is_trusted || comma == std::string_view::npos) break;
+      rest = rest.substr(0, comma);
+    }
+    std::string chosen(candidate);
+    if (const std::string* real = headers.find("X-Real-Ip")) chosen = *real;
+    if (netutil::is_valid_ip(chosen)) ctx.remote_ip = chosen;
+    std::string proto = headers.get("X-Scheme", headers.get("X-Forwarded-Proto", ctx.protocol));
+    const std::size_t comma = proto.rfind(',');
+    const std::string_view last =
+        trim(comma == std::string::npos ? std::string_view(proto)
+                                        : std::string_view(proto).substr(comma + 1));
+    if (last == "http" || last == "https") ctx.protocol = std::string(last);
+    return inner_->headers_received(std::move(start_line), std::move(headers));
+  }
+  std::optional<Future<void>> data_received(std::string_view chunk) override {
+    return inner_->data_received(chunk);
+  }
+  void finish() override { inner_->finish(); }
+  void on_connection_close() override { inner_->on_connection_close(); }
+
+ private:
+  std::unique_ptr<HTTPMessageDelegate> inner_;
+  std::shared_ptr<HTTP1Connection> conn_;
+  const std::vector<std::string>* trusted_;
+};
+
+HTTP1ConnectionParameters parameters_of(const HTTPServerOptions& o) {
+  if (o.decompress_request)
+    throw std::invalid_argument(
+        "HTTPServer: decompress_request needs zlib, which this library does not use");
+  HTTP1ConnectionParameters p;
+  p.no_keep_alive = o.no_keep_alive;
+  p.chunk_size = o.chunk_size;
+  p.max_header_size = o.max_header_size;
+  p.header_timeout = o.idle_connection_timeout;
+  p.max_body_size = o.max_body_size ? o.max_body_size : o.max_buffer_size;
+  p.body_timeout = o.body_timeout;
+  return p;
+}
+
+IOStreamOptions stream_options_of(const HTTPServerOptions& o) {
+  IOStreamOptions s;
+  s.max_buffer_size = o.max_buffer_size;
+  s.read_chunk_size = std::min(o.chunk_size, o.max_buffer_size / 2 ? o.max_buffer_size / 2 : 1);
+  return s;
+}
+
+}  // namespace
+
+HTTPServer::HTTPServer(HTTPServerConnectionDelegate& delegate, HTTPServerOptions options)
+    : TCPServer(stream_options_of(options)),
+      options_(std::move(options)),
+      params_(parameters_of(options_)),
+      delegate_(&delegate) {}
+
+HTTPServer::HTTPServer(RequestCallback callback, HTTPServerOptions options)
+    : TCPServer(stream_options_of(options)),
+      options_(std::move(options)),
+      params_(parameters_of(options_)),
+      callback_(std::make_shared<RequestCallback>(std::move(callback))) {}
+
+HTTPServer::~HTTPServer() {
+  stop();
+  const auto connections = connections_;
+  for (const auto& [conn, done] : connections) {
+    conn->forget_delegate();
+    conn->close();
+  }
+}
+
+Future<void> HTTPServer::handle_stream(std::shared_ptr<IOStream> stream, Address address) {
+  HTTP1ConnectionContext context;
+  context.remote_ip =
+      (address.family == AF_INET || address.family == AF_INET6) ? address.host() : "0.0.0.0";
+  context.protocol = options_.protocol.empty() ? "http" : options_.protocol;
+  stream->set_nodelay(true);
+  auto conn = std::make_shared<HTTP1ServerConnection>(std::move(stream), params_, context);
+  Future<void> done = conn->start_serving(*this);
+  if (!done.done()) connections_.emplace(conn, done);
+  return done;
+}
+
+std::unique_ptr<HTTPMessageDelegate> HTTPServer::start_request(
+    HTTP1ServerConnection& server_conn, std::shared_ptr<HTTPConnection> request_conn) {
+  auto conn = std::static_pointer_cast<HTTP1Connection>(std::move(request_conn));
+  std::unique_ptr<HTTPMessageDelegate> delegate;
+  if (callback_) {
+    delegate = std::make_unique<CallableAdapter>(callback_, conn);
+  } else {
+    delegate = delegate_->start_request(server_conn, conn);
+  }
+  if (options_.xheaders)
+    delegate = std::make_unique<ProxyAdapter>(std::move(delegate), conn,
+                                              &options_.trusted_downstream);
+  return delegate;
+}
+
+void HTTPServer::on_close(HTTP1ServerConnection& server_conn) {
+  if (delegate_) delegate_->on_close(server_conn);
+  const auto it = std::find_if(connections_.begin(), connections_.end(),
+                               [&](const auto& c) { return c.first.get() == &server_conn; });
+  if (it != connections_.end()) connections_.erase(it);
+}
+
+Future<void> HTTPServer::close_all_connections() {
+  // As Tornado: close one, wait until it has stopped serving, then the next (a connection
+  // may open while waiting; it is closed too).
+  while (!connections_.empty()) {
+    const auto [conn, done] = *connections_.begin();
+    conn->close();
+    co_await done;
+    connections_.erase(conn);
+    co_await gen::moment;  // the stream's close callback runs on the next iteration
+
+  }
+}
+
+}  // namespace tornado

@@ -1,0 +1,94 @@
+// http/httpserver.h: a non-blocking HTTP/1.1 server.
+//
+// Mirrors:  tornado/httpserver.py (HTTPServer, _CallableAdapter, _HTTPRequestContext,
+//           _ProxyAdapter).
+//
+//   tornado::HTTPServer server([](std::shared_ptr<tornado::HTTPServerRequest> req) {
+//     tornado::HTTPHeaders h{{"Content-Type", "text/plain"}, {"Content-Length", "5"}};
+//     req->connection->write_headers({"HTTP/1.1", 200, "OK"}, h, "hello");
+//     req->connection->finish();
+//   });
+//   server.listen(8888);
+//   tornado::IOLoop::current().start();
+//
+// Role:     a TCPServer whose handle_stream wraps each connection in an HTTP1ServerConnection.
+//           Requests go to an HTTPServerConnectionDelegate (web's Application is one) which
+//           may stream bodies, or to a callback that gets each HTTPServerRequest whole, body
+//           and arguments parsed. The callback form writes one access log line per request.
+// Ownership: the server owns its listening sockets and tracks its open connections (each kept
+//           alive by its own serving coroutine). The delegate must outlive the server; the
+//           server must outlive the loop iterations that use it: destroy it after
+//           close_all_connections() has resolved, or after the loop has stopped.
+// Errors:   bad requests are answered by http1connection (400, 413, 431) and never reach the
+//           application. An exception thrown by the callback is logged and closes that
+//           connection.
+// Thread:   the loop thread.
+// See:      man tornado.httpserver.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gen/concurrent.h"
+#include "http/http1connection.h"
+#include "http/httputil.h"
+#include "stream/tcpserver.h"
+
+namespace tornado {
+
+// Tornado's HTTPServer keyword arguments.
+struct HTTPServerOptions {
+  bool no_keep_alive = false;
+  // Trust X-Real-Ip / X-Forwarded-For and X-Scheme / X-Forwarded-Proto (behind a proxy).
+  bool xheaders = false;
+  // Forces request.protocol ("http" when empty).
+  std::string protocol;
+  bool decompress_request = false;  // refused: no zlib
+  std::size_t chunk_size = 64 * 1024;
+  std::size_t max_header_size = 64 * 1024;
+  // Closes a connection with no request in progress after this many seconds (Tornado: 3600).
+  // It also bounds the time a client may take to send a request head (slowloris).
+  double idle_connection_timeout = 3600;
+  double body_timeout = 0;      // 0: none
+  std::size_t max_body_size = 0;  // 0: max_buffer_size
+  std::size_t max_buffer_size = 100 * 1024 * 1024;
+  // Proxies whose addresses are skipped in X-Forwarded-For.
+  std::vector<std::string> trusted_downstream;
+};
+
+class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
+ public:
+  using RequestCallback = std::function<void(std::shared_ptr<HTTPServerRequest>)>;
+
+  // Requests go to `delegate` (an Application): it sees headers and body as they arrive.
+  explicit HTTPServer(HTTPServerConnectionDelegate& delegate, HTTPServerOptions options = {});
+  // Each complete request goes to `callback`, which answers through request->connection.
+  explicit HTTPServer(RequestCallback callback, HTTPServerOptions options = {});
+  ~HTTPServer() override;
+
+  // Stops nothing by itself: call stop() first to stop accepting. Closes every open
+  // connection; resolves once each has stopped serving (graceful shutdown, tests).
+  Future<void> close_all_connections();
+  std::size_t connection_count() const { return connections_.size(); }
+
+  const HTTPServerOptions& options() const { return options_; }
+
+  Future<void> handle_stream(std::shared_ptr<IOStream> stream, Address address) override;
+
+ private:
+  std::unique_ptr<HTTPMessageDelegate> start_request(
+      HTTP1ServerConnection& server_conn, std::shared_ptr<HTTPConnection> request_conn) override;
+  void on_close(HTTP1ServerConnection& server_conn) override;
+
+  HTTPServerOptions options_;
+  HTTP1ConnectionParameters params_;
+  HTTPServerConnectionDelegate* delegate_ = nullptr;
+  std::shared_ptr<RequestCallback> callback_;
+  // Each open connection, with the Future its serving coroutine resolves when it ends.
+  std::map<std::shared_ptr<HTTP1ServerConnection>, Future<void>> connections_;
+};
+
+}  // namespace tornado

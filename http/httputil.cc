@@ -1,0 +1,316 @@
+// http/httputil.cc: HTTPHeaders, the start lines and HTTPServerRequest.
+//
+// Mirrors:  tornado/httputil.py (HTTPHeaders, parse_request_start_line,
+//           parse_response_start_line, HTTPServerRequest). The form, cookie and date helpers
+//           are in httputil_form.cc.
+//
+// The header rules are RFC 9110 §5 and RFC 9112 §5: a field name is a token, no whitespace
+// before the colon, a value is visible bytes, spaces, tabs and obs-text. A server that is
+// lenient here can be made to disagree with a proxy in front of it about where a header ends,
+// so every departure throws HTTPInputError and the connection answers 400.
+#include "http/httputil.h"
+
+#include <time.h>
+
+#include <algorithm>
+
+#include "http/escape.h"
+
+namespace tornado {
+
+namespace {
+
+// RFC 9110 §5.6.2: tchar.
+constexpr bool is_tchar(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+    case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s)
+    if (!is_tchar(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+// A field value byte: anything but the controls, except that a tab is allowed (RFC 9110
+// §5.5). NUL, CR and LF inside a value are how headers get smuggled.
+constexpr bool is_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+
+std::string_view strip_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+// Printable for an error message: at most 64 bytes, controls as \xNN.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  const std::size_t n = std::min<std::size_t>(s.size(), 64);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  out += s.size() > n ? "\"..." : "\"";
+  return out;
+}
+
+bool is_http1_version(std::string_view v) {
+  return v.size() == 8 && v.substr(0, 7) == "HTTP/1." && v[7] >= '0' && v[7] <= '9';
+}
+
+double monotonic_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- HTTPHeaders
+
+HTTPHeaders::HTTPHeaders(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  for (const auto& [name, value] : fields) add(name, value);
+}
+
+std::string HTTPHeaders::normalize_name(std::string_view name) {
+  std::string out(name);
+  bool start = true;
+  for (char& c : out) {
+    c = start ? ascii_upper(c) : ascii_lower(c);
+    start = c == '-';
+  }
+  return out;
+}
+
+void HTTPHeaders::add(std::string_view name, std::string_view value) {
+  fields_.push_back(Field{normalize_name(name), std::string(strip_ows(value))});
+}
+
+void HTTPHeaders::set(std::string_view name, std::string_view value) {
+  erase(name);
+  add(name, value);
+}
+
+std::size_t HTTPHeaders::erase(std::string_view name) {
+  const auto before = fields_.size();
+  std::erase_if(fields_, [&](const Field& f) { return iequals(f.name, name); });
+  return before - fields_.size();
+}
+
+bool HTTPHeaders::contains(std::string_view name) const { return find(name) != nullptr; }
+
+const std::string* HTTPHeaders::find(std::string_view name) const {
+  for (const Field& f : fields_)
+    if (iequals(f.name, name)) return &f.value;
+  return nullptr;
+}
+
+std::string HTTPHeaders::get(std::string_view name, std::string_view fallback) const {
+  std::string out;
+  bool found = false;
+  for (const Field& f : fields_) {
+    if (!iequals(f.name, name)) continue;
+    if (found) out += ',';
+    out += f.value;
+    found = true;
+  }
+  return found ? out : std::string(fallback);
+}
+
+std::vector<std::string> HTTPHeaders::get_list(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const Field& f : fields_)
+    if (iequals(f.name, name)) out.push_back(f.value);
+  return out;
+}
+
+std::size_t HTTPHeaders::size() const {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    bool seen = false;
+    for (std::size_t j = 0; j < i && !seen; ++j) seen = iequals(fields_[j].name, fields_[i].name);
+    n += seen ? 0 : 1;
+  }
+  return n;
+}
+
+void HTTPHeaders::parse_line(std::string_view line) {
+  if (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+    throw HTTPInputError("obs-fold (a header line starting with whitespace) is not accepted: " +
+                         quoted(line));
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos)
+    throw HTTPInputError("no colon in header line: " + quoted(line));
+  const std::string_view name = line.substr(0, colon);
+  if (!is_token(name)) {
+    if (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+      throw HTTPInputError("whitespace before the colon in header line: " + quoted(line));
+    throw HTTPInputError("invalid header name: " + quoted(name));
+  }
+  const std::string_view value = strip_ows(line.substr(colon + 1));
+  for (const char c : value)
+    if (!is_value_byte(static_cast<unsigned char>(c)))
+      throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
+                           quoted(value));
+  add(name, value);
+}
+
+HTTPHeaders HTTPHeaders::parse(std::string_view block) {
+  HTTPHeaders h;
+  while (!block.empty()) {
+    const std::size_t nl = block.find('\n');
+    std::string_view line = block.substr(0, nl);
+    block = nl == std::string_view::npos ? std::string_view{} : block.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;
+    h.parse_line(line);
+  }
+  return h;
+}
+
+std::string HTTPHeaders::to_string() const {
+  std::string out;
+  for (const Field& f : fields_) {
+    out += f.name;
+    out += ": ";
+    out += f.value;
+    out += "\r\n";
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- start lines
+
+RequestStartLine parse_request_start_line(std::string_view line) {
+  const std::size_t a = line.find(' ');
+  const std::size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
+  if (b == std::string_view::npos || line.find(' ', b + 1) != std::string_view::npos)
+    throw HTTPInputError("Malformed HTTP request line: " + quoted(line));
+  RequestStartLine out;
+  const std::string_view method = line.substr(0, a);
+  const std::string_view target = line.substr(a + 1, b - a - 1);
+  const std::string_view version = line.substr(b + 1);
+  if (!is_token(method)) throw HTTPInputError("Malformed HTTP method: " + quoted(method));
+  if (target.empty()) throw HTTPInputError("Malformed HTTP request line: " + quoted(line));
+  for (const char c : target) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) throw HTTPInputError("Malformed request target: " + quoted(target));
+  }
+  if (!is_http1_version(version))
+    throw HTTPInputError("Malformed HTTP version in HTTP Request-Line: " + quoted(version));
+  out.method.assign(method);
+  out.path.assign(target);
+  out.version.assign(version);
+  return out;
+}
+
+ResponseStartLine parse_response_start_line(std::string_view line) {
+  // "HTTP/1.x" SP 3DIGIT [SP reason]; the reason is anything but controls (tab allowed).
+  if (line.size() < 12 || !is_http1_version(line.substr(0, 8)) || line[8] != ' ')
+    throw HTTPInputError("Error parsing response start line: " + quoted(line));
+  int code = 0;
+  for (std::size_t i = 9; i < 12; ++i) {
+    if (line[i] < '0' || line[i] > '9')
+      throw HTTPInputError("Error parsing response start line: " + quoted(line));
+    code = code * 10 + (line[i] - '0');
+  }
+  std::string_view reason;
+  if (line.size() > 12) {
+    if (line[12] != ' ') throw HTTPInputError("Error parsing response start line: " + quoted(line));
+    reason = line.substr(13);
+    for (const char c : reason)
+      if (!is_value_byte(static_cast<unsigned char>(c)))
+        throw HTTPInputError("Error parsing response start line: " + quoted(line));
+  }
+  ResponseStartLine out;
+  out.version.assign(line.substr(0, 8));
+  out.code = code;
+  out.reason.assign(reason);
+  return out;
+}
+
+// ---------------------------------------------------------------- HTTPServerRequest
+
+HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
+                                     std::shared_ptr<HTTPConnection> conn)
+    : method(std::move(start_line.method)),
+      uri(std::move(start_line.path)),
+      version(std::move(start_line.version)),
+      headers(std::move(h)),
+      protocol("http"),
+      connection(std::move(conn)),
+      start_time(monotonic_now()) {
+  if (connection) {
+    remote_ip.assign(connection->remote_ip());
+    protocol.assign(connection->protocol());
+  }
+  const std::string* host_header = headers.find("Host");
+  host = host_header ? *host_header : "127.0.0.1";
+  std::string lowered = host;
+  for (char& c : lowered) c = ascii_lower(c);
+  host_name = httputil::split_host_and_port(lowered).first;
+  const std::size_t q = uri.find('?');
+  path = uri.substr(0, q);
+  if (q != std::string::npos) {
+    query = uri.substr(q + 1);
+    query_arguments = escape::parse_qs_bytes(query, true);
+    arguments = query_arguments;
+  }
+}
+
+std::string HTTPServerRequest::full_url() const { return protocol + "://" + host + uri; }
+
+double HTTPServerRequest::request_time() const {
+  return (finish_time >= 0 ? finish_time : monotonic_now()) - start_time;
+}
+
+const std::map<std::string, std::string, std::less<>>& HTTPServerRequest::cookies() const {
+  if (!cookies_) {
+    cookies_.emplace();
+    for (const std::string& h : headers.get_list("Cookie")) {
+      // A malformed Cookie header is ignored, as Tornado does.
+      try {
+        for (auto& [k, v] : httputil::parse_cookie(h)) (*cookies_)[k] = v;
+      } catch (const HTTPInputError&) {
+      }
+    }
+  }
+  return *cookies_;
+}
+
+void HTTPServerRequest::parse_body(const httputil::MultipartLimits& limits) {
+  const std::string* type = headers.find("Content-Type");
+  if (!type || body.empty()) return;
+  httputil::parse_body_arguments(*type, body, body_arguments, files, &headers, limits);
+  for (const auto& [name, values] : body_arguments) {
+    auto& all = arguments[name];
+    all.insert(all.end(), values.begin(), values.end());
+  }
+}
+
+}  // namespace tornado

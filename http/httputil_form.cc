@@ -1,0 +1,311 @@
+// http/httputil_form.cc: form bodies, cookies, dates, host:port and reason phrases.
+//
+// Mirrors:  tornado/httputil.py (url_concat, parse_body_arguments,
+//           parse_multipart_form_data, _parse_header, format_timestamp, parse_cookie,
+//           split_host_and_port) and Python's http.client.responses.
+// Role:     HTTPServerRequest::parse_body and cookies(); the web layer; the client.
+// Errors:   a malformed form body is an HTTPInputError (Tornado 6.5 raises too, and the web
+//           layer answers 400); cookies and host strings are parsed leniently, as Tornado does.
+// Thread:   pure functions.
+#include <time.h>
+
+#include <cstdio>
+
+#include "http/escape.h"
+#include "http/httputil.h"
+
+namespace tornado::httputil {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+// Splits "a; b=\"x;y\"; c" on the semicolons that are not inside quotes.
+std::vector<std::string_view> split_params(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '"' && (i == 0 || s[i - 1] != '\\')) quoted = !quoted;
+    if (s[i] == ';' && !quoted) {
+      out.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  out.push_back(s.substr(start));
+  return out;
+}
+
+// Python's http.cookies unquoting: \ooo octal escapes and \c become the byte.
+std::string unquote_cookie(std::string_view v) {
+  if (v.size() < 2 || v.front() != '"' || v.back() != '"') return std::string(v);
+  v = v.substr(1, v.size() - 2);
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '\\' || i + 1 == v.size()) {
+      out += v[i];
+      continue;
+    }
+    const auto octal = [&](std::size_t k) { return v[k] >= '0' && v[k] <= '7'; };
+    if (i + 3 < v.size() && v[i + 1] <= '3' && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
+      out += static_cast<char>((v[i + 1] - '0') * 64 + (v[i + 2] - '0') * 8 + (v[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += v[i + 1];
+      i += 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string url_concat(std::string_view url,
+                       const std::vector<std::pair<std::string, std::string>>& args) {
+  if (args.empty()) return std::string(url);
+  const std::size_t hash = url.find('#');
+  const std::string_view fragment = hash == std::string_view::npos ? "" : url.substr(hash);
+  std::string out(url.substr(0, hash));
+  const std::size_t q = out.find('?');
+  if (q == std::string::npos) {
+    out += '?';
+  } else if (q + 1 < out.size() && out.back() != '&') {
+    out += '&';
+  }
+  bool first = true;
+  for (const auto& [k, v] : args) {
+    if (!first) out += '&';
+    first = false;
+    out += escape::url_escape(k);
+    out += '=';
+    out += escape::url_escape(v);
+  }
+  out += fragment;
+  return out;
+}
+
+std::pair<std::string, std::map<std::string, std::string, std::less<>>> parse_header(
+    std::string_view line) {
+  const std::vector<std::string_view> parts = split_params(line);
+  std::pair<std::string, std::map<std::string, std::string, std::less<>>> out;
+  out.first = std::string(trim(parts[0]));
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const std::string_view p = parts[i];
+    const std::size_t eq = p.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string name = lower(trim(p.substr(0, eq)));
+    std::string_view raw = trim(p.substr(eq + 1));
+    std::string value;
+    if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"') {
+      raw = raw.substr(1, raw.size() - 2);
+      for (std::size_t k = 0; k < raw.size(); ++k) {
+        if (raw[k] == '\\' && k + 1 < raw.size() && (raw[k + 1] == '\\' || raw[k + 1] == '"')) ++k;
+        value += raw[k];
+      }
+    } else {
+      value = std::string(raw);
+    }
+    out.second[name] = std::move(value);
+  }
+  return out;
+}
+
+void parse_multipart_form_data(std::string_view boundary, std::string_view data,
+                               Arguments& arguments, Files& files, const MultipartLimits& limits) {
+  if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"')
+    boundary = boundary.substr(1, boundary.size() - 2);
+  if (boundary.empty()) throw HTTPInputError("Invalid multipart/form-data: empty boundary");
+  const std::string final_marker = "--" + std::string(boundary) + "--";
+  const std::size_t final_at = data.rfind(final_marker);
+  if (final_at == std::string_view::npos)
+    throw HTTPInputError("Invalid multipart/form-data: no final boundary found");
+  std::string_view rest = data.substr(0, final_at);
+  const std::string separator = "--" + std::string(boundary) + "\r\n";
+  std::vector<std::string_view> parts;
+  for (;;) {
+    const std::size_t at = rest.find(separator);
+    parts.push_back(rest.substr(0, at));
+    if (parts.size() > limits.max_parts + 1)
+      throw HTTPInputError("multipart/form-data has too many parts");
+    if (at == std::string_view::npos) break;
+    rest.remove_prefix(at + separator.size());
+  }
+  for (const std::string_view part : parts) {
+    if (part.empty()) continue;
+    const std::size_t eoh = part.find("\r\n\r\n");
+    if (eoh == std::string_view::npos) throw HTTPInputError("multipart/form-data missing headers");
+    if (eoh > limits.max_part_header_size)
+      throw HTTPInputError("multipart/form-data part header too large");
+    const HTTPHeaders headers = HTTPHeaders::parse(part.substr(0, eoh + 2));
+    const auto [disposition, params] = parse_header(headers.get("Content-Disposition"));
+    if (disposition != "form-data" || part.size() < eoh + 6 ||
+        part.substr(part.size() - 2) != "\r\n")
+      throw HTTPInputError("Invalid multipart/form-data");
+    const std::string_view value = part.substr(eoh + 4, part.size() - eoh - 6);
+    const auto name = params.find("name");
+    if (name == params.end() || name->second.empty())
+      throw HTTPInputError("multipart/form-data value missing name");
+    const auto filename = params.find("filename");
+    if (filename != params.end() && !filename->second.empty()) {
+      files[name->second].push_back(HTTPFile{filename->second, std::string(value),
+                                             headers.get("Content-Type", "application/unknown")});
+    } else {
+      arguments[name->second].emplace_back(value);
+    }
+  }
+}
+
+void parse_body_arguments(std::string_view content_type, std::string_view body,
+                          Arguments& arguments, Files& files, const HTTPHeaders* headers,
+                          const MultipartLimits& limits) {
+  if (headers && headers->contains("Content-Encoding"))
+    throw HTTPInputError("Unsupported Content-Encoding: " + headers->get("Content-Encoding"));
+  if (content_type.starts_with("application/x-www-form-urlencoded")) {
+    for (auto& [name, values] : escape::parse_qs_bytes(body, true)) {
+      auto& all = arguments[name];
+      all.insert(all.end(), values.begin(), values.end());
+    }
+  } else if (content_type.starts_with("multipart/form-data")) {
+    for (std::string_view field : split_params(content_type)) {
+      field = trim(field);
+      const std::size_t eq = field.find('=');
+      if (eq != std::string_view::npos && field.substr(0, eq) == "boundary" && eq + 1 < field.size()) {
+        parse_multipart_form_data(field.substr(eq + 1), body, arguments, files, limits);
+        return;
+      }
+    }
+    throw HTTPInputError("multipart boundary not found");
+  }
+}
+
+std::string format_timestamp(std::time_t t) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[40];
+  const int n = std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                              kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12],
+                              tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return std::string(buf, static_cast<std::size_t>(n > 0 ? n : 0));
+}
+
+std::string format_timestamp(double seconds_since_epoch) {
+  return format_timestamp(static_cast<std::time_t>(seconds_since_epoch));
+}
+
+std::map<std::string, std::string, std::less<>> parse_cookie(std::string_view header) {
+  std::map<std::string, std::string, std::less<>> out;
+  for (;;) {
+    const std::size_t semi = header.find(';');
+    const std::string_view chunk = header.substr(0, semi);
+    const std::size_t eq = chunk.find('=');
+    const std::string_view key = trim(eq == std::string_view::npos ? "" : chunk.substr(0, eq));
+    const std::string_view value = trim(eq == std::string_view::npos ? chunk : chunk.substr(eq + 1));
+    if (!key.empty() || !value.empty()) out[std::string(key)] = unquote_cookie(value);
+    if (semi == std::string_view::npos) break;
+    header.remove_prefix(semi + 1);
+  }
+  return out;
+}
+
+std::pair<std::string, std::optional<int>> split_host_and_port(std::string_view netloc) {
+  // Tornado's ^(.+):(\d+)$; brackets of an IPv6 literal are kept, as there.
+  const std::size_t colon = netloc.rfind(':');
+  if (colon != std::string_view::npos && colon > 0 && colon + 1 < netloc.size() &&
+      netloc.size() - colon - 1 <= 9) {
+    int port = 0;
+    bool digits = true;
+    for (const char c : netloc.substr(colon + 1)) {
+      if (c < '0' || c > '9') {
+        digits = false;
+        break;
+      }
+      port = port * 10 + (c - '0');
+    }
+    if (digits) return {std::string(netloc.substr(0, colon)), port};
+  }
+  return {std::string(netloc), std::nullopt};
+}
+
+std::string_view reason_phrase(int code) {
+  switch (code) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 102: return "Processing";
+    case 103: return "Early Hints";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 207: return "Multi-Status";
+    case 208: return "Already Reported";
+    case 226: return "IM Used";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 305: return "Use Proxy";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";  // RFC 9110; "Request Entity Too Large" before
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a Teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 423: return "Locked";
+    case 424: return "Failed Dependency";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 506: return "Variant Also Negotiates";
+    case 507: return "Insufficient Storage";
+    case 508: return "Loop Detected";
+    case 510: return "Not Extended";
+    case 511: return "Network Authentication Required";
+    default: return "Unknown";
+  }
+}
+
+}  // namespace tornado::httputil

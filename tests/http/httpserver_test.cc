@@ -1,0 +1,534 @@
+// tests/http/httpserver_test.cc: HTTPServer against raw sockets and real clients.
+// Mirrors:  tornado/test/httpserver_test.py (HTTPConnectionTest, KeepAliveTest,
+//           XHeaderTest, MaxHeaderSizeTest, IdleTimeoutTest, BodyLimitsTest,
+//           BadRequestTest), with the bad-input table of this port: one row per malformed
+//           request, each checking the status and that the connection is closed and that the
+//           application never saw it. Then python3's http.client and curl, when present.
+#include "http/httpserver.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gen/gen.h"
+#include "tests/support/async_test.h"
+#include "tests/support/net_test.h"
+
+extern char** environ;
+
+using namespace tornado;
+using namespace tornado::testing;
+using netutil::SocketAddress;
+using StreamPtr = std::shared_ptr<IOStream>;
+
+namespace {
+
+void respond(HTTPServerRequest& r, int code, const std::string& body,
+             HTTPHeaders extra = HTTPHeaders{}) {
+  extra.set("Content-Length", std::to_string(body.size()));
+  (void)r.connection->write_headers(ResponseStartLine{"HTTP/1.1", code, ""}, extra, body);
+  (void)r.connection->finish();
+}
+
+// Answers "METHOD URI BODY" and counts the requests it saw.
+struct EchoApp {
+  int requests = 0;
+  std::vector<std::string> seen;
+  HTTPServer::RequestCallback callback() {
+    return [this](std::shared_ptr<HTTPServerRequest> r) {
+      ++requests;
+      seen.push_back(r->method + " " + r->uri);
+      respond(*r, 200, r->method + " " + r->uri + " " + r->body);
+    };
+  }
+};
+
+SocketAddress listen_local(HTTPServer& server) {
+  server.add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+  return server.addresses().at(0);
+}
+
+Future<StreamPtr> open_stream(SocketAddress to) {
+  auto stream =
+      IOStream::create(::socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  co_await stream->connect(to.get(), to.len);
+  co_return stream;
+}
+
+struct Response {
+  int code = 0;
+  HTTPHeaders headers;
+  std::string body;
+};
+
+// Reads one response with a Content-Length or chunked body.
+Future<Response> read_response(StreamPtr s, bool head_request = false) {
+  Response r;
+  const std::string head = co_await s->read_until("\r\n\r\n", 65536);
+  const std::size_t eol = head.find("\r\n");
+  r.code = parse_response_start_line(head.substr(0, eol)).code;
+  r.headers = HTTPHeaders::parse(std::string_view(head).substr(eol + 2));
+  if (head_request || r.code == 204 || r.code == 304 || r.code == 100) co_return r;
+  if (const std::string* cl = r.headers.find("Content-Length")) {
+    r.body = co_await s->read_bytes(std::stoul(*cl));
+  } else if (r.headers.get("Transfer-Encoding") == "chunked") {
+    http1connection::ChunkedDecoder d;
+    while (!d.done()) {
+      const std::string piece = co_await s->read_bytes(1);
+      const auto step = d.feed(piece);
+      r.body.append(step.data);
+    }
+  } else {
+    r.body = co_await s->read_until_close();
+  }
+  co_return r;
+}
+
+// Sends `request` and returns everything until the server closes (with a deadline).
+Future<std::string> exchange_until_close(SocketAddress to, std::string request) {
+  StreamPtr s = co_await open_stream(to);
+  co_await s->write(request);
+  std::string all = co_await s->read_until_close();
+  co_return all;
+}
+
+template <class F>
+auto run(LoopCase& c, F f, double timeout = 5.0) {
+  return gen::run_sync(c.loop(), std::move(f), gen::Duration(timeout));
+}
+
+std::string host_head(std::string_view line, std::string_view fields = {}) {
+  return std::string(line) + "\r\nHost: 127.0.0.1\r\n" + std::string(fields) + "\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("httpserver: a GET and a second request on the same connection (test_two_requests)") {
+  LoopCase c;
+  EchoApp app;
+  HTTPServer server(app.callback());
+  const SocketAddress addr = listen_local(server);
+  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  (void)s->write(host_head("GET /a?x=1 HTTP/1.1"));
+  Response r = run(c, [&] { return read_response(s); });
+  CHECK(r.code == 200);
+  CHECK(r.body == "GET /a?x=1 ");
+  CHECK_FALSE(r.headers.contains("Connection"));
+  (void)s->write(host_head("POST /b HTTP/1.1", "Content-Length: 5\r\n") + "hello");
+  r = run(c, [&] { return read_response(s); });
+  CHECK(r.body == "POST /b hello");
+  CHECK(app.requests == 2);
+  s->close();
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+// The bad-input table (DESIGN §6; Tornado's BadRequestTest, HTTPServerRawTest and more):
+// each malformed request gets its status with Connection: close, the connection is closed,
+// and the application never sees it.
+TEST_CASE("httpserver: bad input, one row per case: status, closed, never forwarded") {
+  struct Row {
+    const char* name;
+    std::string request;
+    int code;
+  };
+  const std::string host = "Host: 127.0.0.1\r\n";
+  const Row rows[] = {
+      {"malformed request line", "asdf\r\n\r\n", 400},
+      {"garbage (test_unix_socket_bad_request)", "garbage\r\n\r\n", 400},
+      {"header without colon", "GET / HTTP/1.0\r\nasdf\r\n\r\n", 400},
+      {"whitespace in Host", "GET / HTTP/1.1\r\nHost: foo bar\r\n\r\n", 400},
+      {"method not a token", "FOO,BAR / HTTP/1.1\r\n" + host + "\r\n", 400},
+      {"HTTP/2.0 in the request line", "GET / HTTP/2.0\r\n" + host + "\r\n", 400},
+      {"HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", 400},
+      {"two Host headers", "GET / HTTP/1.1\r\n" + host + host + "\r\n", 400},
+      {"whitespace before the colon", "GET / HTTP/1.1\r\n" + host + "X-Foo : b\r\n\r\n", 400},
+      {"NUL in a header", "GET / HTTP/1.1\r\n" + host + std::string("X-A: a\0b\r\n\r\n", 12),
+       400},
+      {"bare CR in a header", "GET / HTTP/1.1\r\n" + host + "X-A: a\rb\r\n\r\n", 400},
+      {"obs-fold", "GET / HTTP/1.1\r\n" + host + "X-A: a\r\n b\r\n\r\n", 400},
+      {"Content-Length and Transfer-Encoding",
+       "POST / HTTP/1.1\r\n" + host +
+           "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       400},
+      {"unequal Content-Lengths",
+       "POST / HTTP/1.1\r\n" + host + "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400},
+      {"Content-Length foo", "POST / HTTP/1.1\r\n" + host + "Content-Length: foo\r\n\r\n", 400},
+      {"Content-Length +10", "POST / HTTP/1.1\r\n" + host + "Content-Length: +10\r\n\r\n", 400},
+      {"Content-Length -1", "POST / HTTP/1.1\r\n" + host + "Content-Length: -1\r\n\r\n", 400},
+      {"Transfer-Encoding gzip, chunked",
+       "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: gzip, chunked\r\n\r\n", 400},
+      {"two Transfer-Encoding: chunked",
+       "POST / HTTP/1.1\r\n" + host +
+           "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+       400},
+      {"Transfer-Encoding on HTTP/1.0",
+       "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+      {"invalid chunk size", "POST / HTTP/1.1\r\n" + host +
+                                 "Transfer-Encoding: chunked\r\n\r\n1_a\r\n",
+       400},
+      {"chunk not followed by CRLF",
+       "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n",
+       400},
+      {"head over max_header_size",
+       "GET / HTTP/1.1\r\n" + host + "X-Big: " + std::string(2000, 'a') + "\r\n\r\n", 431},
+      {"head never ending past max_header_size",
+       "GET / HTTP/1.1\r\n" + host + "X-Big: " + std::string(2000, 'a'), 431},
+      {"Content-Length over max_body_size",
+       "POST / HTTP/1.1\r\n" + host + "Content-Length: 4097\r\n\r\n", 413},
+      {"chunked body over max_body_size",
+       "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1001\r\n" +
+           std::string(4097, 'x') + "\r\n0\r\n\r\n",
+       413},
+  };
+  LoopCase c;
+  EchoApp app;
+  HTTPServerOptions opts;
+  opts.max_header_size = 1024;
+  opts.max_body_size = 4096;
+  HTTPServer server(app.callback(), opts);
+  const SocketAddress addr = listen_local(server);
+  for (const Row& row : rows) {
+    CAPTURE(row.name);
+    ExpectLog quiet("Malformed HTTP message");
+    const std::string got = run(c, [&] { return exchange_until_close(addr, row.request); });
+    const std::string status = "HTTP/1.1 " + std::to_string(row.code) + " ";
+    CHECK(got.substr(0, status.size()) == status);
+    CHECK(got.find("Connection: close\r\n") != std::string::npos);
+    CHECK(got.find("Content-Length: 0\r\n") != std::string::npos);
+    CHECK(quiet.count() == 1);
+  }
+  CHECK(app.requests == 0);
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+TEST_CASE("httpserver: keep-alive rules of HTTP/1.0 and 1.1 (KeepAliveTest)") {
+  LoopCase c;
+  EchoApp app;
+  HTTPServer server(app.callback());
+  const SocketAddress addr = listen_local(server);
+  SUBCASE("HTTP/1.1 with Connection: close is answered with it, then closed") {
+    const std::string got = run(c, [&] {
+      return exchange_until_close(addr, host_head("GET / HTTP/1.1", "Connection: close\r\n"));
+    });
+    CHECK(got.find("HTTP/1.1 200 OK\r\n") == 0);
+    CHECK(got.find("Connection: close\r\n") != std::string::npos);
+  }
+  SUBCASE("HTTP/1.0 without keep-alive: no Connection header, then closed (test_http10)") {
+    const std::string got =
+        run(c, [&] { return exchange_until_close(addr, "GET / HTTP/1.0\r\n\r\n"); });
+    CHECK(got.find("HTTP/1.1 200 OK\r\n") == 0);
+    CHECK(got.find("Connection:") == std::string::npos);
+  }
+  SUBCASE("HTTP/1.0 with keep-alive stays open (test_http10_keepalive)") {
+    StreamPtr s = run(c, [&] { return open_stream(addr); });
+    for (int i = 0; i < 2; ++i) {
+      (void)s->write("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+      const Response r = run(c, [&] { return read_response(s); });
+      CHECK(r.headers.get("Connection") == "Keep-Alive");
+    }
+    s->close();
+  }
+  SUBCASE("extra CRLF between requests is tolerated (test_keepalive_with_extra_crlf)") {
+    StreamPtr s = run(c, [&] { return open_stream(addr); });
+    (void)s->write(host_head("GET /1 HTTP/1.1") + "\r\n");
+    CHECK(run(c, [&] { return read_response(s); }).body == "GET /1 ");
+    (void)s->write(host_head("GET /2 HTTP/1.1"));
+    CHECK(run(c, [&] { return read_response(s); }).body == "GET /2 ");
+    s->close();
+  }
+  SUBCASE("pipelined requests in one write are answered in order (test_pipelined_requests)") {
+    StreamPtr s = run(c, [&] { return open_stream(addr); });
+    (void)s->write(host_head("GET /1 HTTP/1.1") + host_head("POST /2 HTTP/1.1",
+                                                            "Content-Length: 3\r\n") +
+                   "abc" + host_head("GET /3 HTTP/1.1"));
+    CHECK(run(c, [&] { return read_response(s); }).body == "GET /1 ");
+    CHECK(run(c, [&] { return read_response(s); }).body == "POST /2 abc");
+    CHECK(run(c, [&] { return read_response(s); }).body == "GET /3 ");
+    s->close();
+  }
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+TEST_CASE("httpserver: chunked upload, 100-continue and HEAD") {
+  LoopCase c;
+  EchoApp app;
+  HTTPServer server(app.callback());
+  const SocketAddress addr = listen_local(server);
+  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  // Chunk extensions and trailers are accepted and ignored (RFC 9112 §7.1).
+  (void)s->write(host_head("POST /c HTTP/1.1", "Transfer-Encoding: chunked\r\n") +
+                 "4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\n");
+  CHECK(run(c, [&] { return read_response(s); }).body == "POST /c Wikipedia");
+
+  // test_100_continue: the interim response comes before the body is sent.
+  (void)s->write(host_head("POST /e HTTP/1.1", "Content-Length: 4\r\nExpect: 100-continue\r\n"));
+  const std::string interim = run(c, [&] { return s->read_until("\r\n\r\n"); });
+  CHECK(interim == "HTTP/1.1 100 Continue\r\n\r\n");
+  (void)s->write("body");
+  CHECK(run(c, [&] { return read_response(s); }).body == "POST /e body");
+
+  (void)s->write(host_head("HEAD /h HTTP/1.1"));
+  const Response head = run(c, [&] { return read_response(s, true); });
+  CHECK(head.code == 200);
+  CHECK(head.headers.get("Content-Length") == "8");  // what a GET would send: "HEAD /h "
+  // Nothing followed the head: the next response starts right away.
+  (void)s->write(host_head("GET /next HTTP/1.1"));
+  CHECK(run(c, [&] { return read_response(s); }).body == "GET /next ");
+  s->close();
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+TEST_CASE("httpserver: chunked responses, and a Content-Length the application breaks") {
+  LoopCase c;
+  int output_errors = 0;
+  HTTPServer server([&](std::shared_ptr<HTTPServerRequest> r) {
+    HTTPHeaders h;
+    if (r->path == "/stream") {
+      (void)r->connection->write_headers(ResponseStartLine{"HTTP/1.1", 200, ""}, h, "ab");
+      (void)r->connection->write("cd");
+      (void)r->connection->finish();
+    } else if (r->path == "/short") {
+      h.set("Content-Length", "10");
+      (void)r->connection->write_headers(ResponseStartLine{"HTTP/1.1", 200, ""}, h, "12345");
+      try {
+        (void)r->connection->finish();
+      } catch (const HTTPOutputError&) {
+        ++output_errors;
+      }
+    } else if (r->path == "/long") {
+      h.set("Content-Length", "2");
+      try {
+        (void)r->connection->write_headers(ResponseStartLine{"HTTP/1.1", 200, ""}, h, "12345");
+      } catch (const HTTPOutputError&) {
+        ++output_errors;
+      }
+    } else if (r->path == "/inject") {
+      h.set("X-Evil", "a\r\nSet-Cookie: x=y");
+      try {
+        (void)r->connection->write_headers(ResponseStartLine{"HTTP/1.1", 200, ""}, h, "");
+      } catch (const HTTPOutputError&) {
+        ++output_errors;
+      }
+    }
+  });
+  const SocketAddress addr = listen_local(server);
+  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  (void)s->write(host_head("GET /stream HTTP/1.1"));
+  const Response r = run(c, [&] { return read_response(s); });
+  CHECK(r.headers.get("Transfer-Encoding") == "chunked");
+  CHECK(r.body == "abcd");
+  s->close();
+  for (const char* path : {"/short", "/long", "/inject"}) {
+    CAPTURE(path);
+    const std::string got = run(c, [&] {
+      return exchange_until_close(addr, host_head(std::string("GET ") + path + " HTTP/1.1"));
+    });
+    // The connection is closed rather than left with a body that disagrees with its head.
+    if (std::string(path) == "/short") CHECK(got.find("12345") != std::string::npos);
+    CHECK(got.find("Set-Cookie") == std::string::npos);
+  }
+  CHECK(output_errors == 3);
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+TEST_CASE("httpserver: idle_connection_timeout closes idle and slow clients, others are served") {
+  LoopCase c;
+  EchoApp app;
+  HTTPServerOptions opts;
+  opts.idle_connection_timeout = 0.3;
+  HTTPServer server(app.callback(), opts);
+  const SocketAddress addr = listen_local(server);
+  StreamPtr idle = run(c, [&] { return open_stream(addr); });
+  StreamPtr slow = run(c, [&] { return open_stream(addr); });
+  // Slowloris: one header byte every 50 ms; it never completes a head before the timeout.
+  const std::string request = host_head("GET /slow HTTP/1.1", "X-Pad: " + std::string(100, 'p') + "\r\n");
+  std::size_t sent = 0;
+  PeriodicCallback drip(
+      [&] {
+        if (sent < request.size() && !slow->closed()) (void)slow->write(request.substr(sent++, 1));
+      },
+      50);
+  drip.start();
+  bool idle_closed = false, slow_closed = false;
+  idle->set_close_callback([&] { idle_closed = true; });
+  slow->set_close_callback([&] { slow_closed = true; });
+  (void)idle->read_until_close();
+  (void)slow->read_until_close();
+  // Meanwhile a well-behaved client is served at once.
+  StreamPtr good = run(c, [&] { return open_stream(addr); });
+  (void)good->write(host_head("GET /good HTTP/1.1"));
+  CHECK(run(c, [&] { return read_response(good); }).body == "GET /good ");
+  const double start = c.loop().time();
+  CHECK(run_until(c.loop(), [&] { return idle_closed && slow_closed; }, 5.0));
+  drip.stop();
+  CHECK(c.loop().time() - start < 1.0);
+  CHECK(sent < request.size());
+  CHECK(app.seen == std::vector<std::string>{"GET /good"});
+  good->close();
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+TEST_CASE("httpserver: xheaders (test_ip_headers, test_trusted_downstream, test_scheme_headers)") {
+  LoopCase c;
+  std::vector<std::string> seen;
+  HTTPServerOptions opts;
+  opts.xheaders = true;
+  opts.trusted_downstream = {"5.5.5.5"};
+  HTTPServer server(
+      [&](std::shared_ptr<HTTPServerRequest> r) {
+        seen.push_back(r->remote_ip + " " + r->protocol);
+        respond(*r, 200, "");
+      },
+      opts);
+  const SocketAddress addr = listen_local(server);
+  struct Row {
+    const char* headers;
+    const char* expect;
+  };
+  const Row rows[] = {
+      {"", "127.0.0.1 http"},
+      {"X-Real-IP: 4.4.4.4\r\n", "4.4.4.4 http"},
+      {"X-Forwarded-For: 127.0.0.1, 4.4.4.4\r\n", "4.4.4.4 http"},
+      {"X-Real-IP: 2620:0:1cfe:face:b00c::3\r\n", "2620:0:1cfe:face:b00c::3 http"},
+      {"X-Real-IP: 4.4.4.4<script>\r\n", "127.0.0.1 http"},
+      {"X-Real-IP: www.google.com\r\n", "127.0.0.1 http"},
+      {"X-Forwarded-For: 127.0.0.1, 4.4.4.4, 5.5.5.5\r\n", "4.4.4.4 http"},
+      {"X-Scheme: https\r\n", "127.0.0.1 https"},
+      {"X-Forwarded-Proto: https\r\n", "127.0.0.1 https"},
+      {"X-Forwarded-Proto: https , http\r\n", "127.0.0.1 http"},
+      {"X-Forwarded-Proto: unknown\r\n", "127.0.0.1 http"},
+  };
+  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  for (const Row& row : rows) {
+    CAPTURE(row.headers);
+    seen.clear();
+    (void)s->write(host_head("GET / HTTP/1.1", row.headers));
+    (void)run(c, [&] { return read_response(s); });
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0] == row.expect);
+  }
+  s->close();
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+TEST_CASE("httpserver: one access log line per request") {
+  LoopCase c;
+  EchoApp app;
+  HTTPServer server(app.callback());
+  const SocketAddress addr = listen_local(server);
+  ExpectLog log("GET /logged?a=1 (127.0.0.1)");
+  (void)run(c, [&] {
+    return exchange_until_close(addr, host_head("GET /logged?a=1 HTTP/1.1", "Connection: close\r\n"));
+  });
+  REQUIRE(log.count() == 1);
+  CHECK(log.lines()[0].find("200 GET /logged?a=1 (127.0.0.1) ") != std::string::npos);
+  CHECK(log.lines()[0].find("ms") != std::string::npos);
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+namespace {
+
+// Runs a command while the loop serves; returns its exit status and what it printed.
+struct Command {
+  int status = -1;
+  std::string out;
+};
+
+Future<Command> run_command(std::vector<std::string> argv) {
+  int p[2];
+  REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(p[1]);
+  REQUIRE(rc == 0);
+  auto out = PipeIOStream::create(p[0]);
+  Command cmd;
+  cmd.out = co_await out->read_until_close();
+  while (::waitpid(pid, &cmd.status, WNOHANG) == 0) co_await gen::sleep(0.01);
+  co_return cmd;
+}
+
+bool have(const char* tool) {
+  const std::string probe = std::string("command -v ") + tool + " >/dev/null 2>&1";
+  return std::system(probe.c_str()) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("httpserver: python3's http.client: keep-alive, chunked upload, 100-continue") {
+  if (!have("python3")) {
+    MESSAGE("skipped: python3 is not installed");
+    return;
+  }
+  LoopCase c;
+  EchoApp app;
+  HTTPServer server(app.callback());
+  const SocketAddress addr = listen_local(server);
+  const std::string script =
+      "import http.client, sys\n"
+      "c = http.client.HTTPConnection('127.0.0.1', " + std::to_string(addr.port()) + ")\n"
+      "out = []\n"
+      "for i in range(3):\n"
+      "    c.request('GET', '/k%d' % i)\n"
+      "    r = c.getresponse(); out.append('%d %s' % (r.status, r.read().decode()))\n"
+      "sock = c.sock\n"
+      "c.request('POST', '/up', body=iter([b'ab', b'cd']), encode_chunked=True,\n"
+      "          headers={'Transfer-Encoding': 'chunked'})\n"
+      "r = c.getresponse(); out.append('%d %s' % (r.status, r.read().decode()))\n"
+      "c.request('PUT', '/e', body=b'xyz', headers={'Expect': '100-continue'})\n"
+      "r = c.getresponse(); out.append('%d %s' % (r.status, r.read().decode()))\n"
+      "out.append('same socket' if c.sock is sock else 'new socket')\n"
+      "print('|'.join(out))\n";
+  const Command cmd = run(c, [&] { return run_command({"python3", "-c", script}); }, 20.0);
+  CHECK(WIFEXITED(cmd.status));
+  CHECK(WEXITSTATUS(cmd.status) == 0);
+  CHECK(cmd.out ==
+        "200 GET /k0 |200 GET /k1 |200 GET /k2 |200 POST /up abcd|200 PUT /e xyz|same socket\n");
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+TEST_CASE("httpserver: curl: several URLs on one connection, chunked upload, 100-continue") {
+  if (!have("curl")) {
+    MESSAGE("skipped: curl is not installed");
+    return;
+  }
+  LoopCase c;
+  EchoApp app;
+  int connections = 0;
+  HTTPServer server(app.callback());
+  const SocketAddress addr = listen_local(server);
+  const std::string base = "http://127.0.0.1:" + std::to_string(addr.port());
+  ExpectLog log("(127.0.0.1)");
+  const Command many = run(c, [&] {
+    return run_command({"curl", "-s", "--http1.1", "-w", "[%{num_connects}]\n", base + "/1",
+                        base + "/2", base + "/3"});
+  }, 20.0);
+  CHECK(WEXITSTATUS(many.status) == 0);
+  CHECK(many.out == "GET /1 [1]\nGET /2 [0]\nGET /3 [0]\n");  // one connect, then reuse
+  const Command chunked = run(c, [&] {
+    return run_command({"curl", "-s", "--http1.1", "-H", "Transfer-Encoding: chunked",
+                        "--data-binary", "hello", base + "/chunked"});
+  }, 20.0);
+  CHECK(chunked.out == "POST /chunked hello");
+  const Command expect = run(c, [&] {
+    return run_command({"curl", "-s", "--http1.1", "-H", "Expect: 100-continue",
+                        "--data-binary", "body", base + "/expect"});
+  }, 20.0);
+  CHECK(expect.out == "POST /expect body");
+  (void)connections;
+  CHECK(log.count() == 5);
+  run(c, [&] { return server.close_all_connections(); });
+}
