@@ -79,7 +79,8 @@ TEST_BIN     := $(BUILD)/tests/tornado_tests
 DEMOS        := tcpecho
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 
-BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc
+BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \
+                bench/http_parse_bench.cc
 BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
@@ -183,7 +184,14 @@ ensure-benchmark:
 $(BUILD)/bench/%: bench/%.cc $(LIB) | ensure-benchmark
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BENCH   $@")
-	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -lbenchmark -o $@
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $(BENCH_EXTRA) $< $(LIB) $(ALL_LDFLAGS) -lbenchmark \
+	  $(BENCH_EXTRA_LIBS) -o $@
+
+# The parser benchmark compares with Debian's libhttp-parser when it is installed.
+ifneq ($(wildcard /usr/include/http_parser.h),)
+$(BUILD)/bench/http_parse_bench: BENCH_EXTRA := -DHAVE_HTTP_PARSER
+$(BUILD)/bench/http_parse_bench: BENCH_EXTRA_LIBS := -lhttp_parser
+endif
 
 # The HTTP server under load: a plain program (no Google Benchmark) driven by wrk.
 HTTP_HELLO := $(BUILD)/bench/http_hello

@@ -41,8 +41,8 @@ int main(int argc, char** argv) {
   tornado::HTTPServer server([](std::shared_ptr<tornado::HTTPServerRequest> request) {
     static const std::string body = "Hello, world";
     tornado::HTTPHeaders h{{"Content-Type", "text/plain"}, {"Content-Length", "12"}};
-    (void)request->connection->write_headers(tornado::ResponseStartLine{"HTTP/1.1", 200, "OK"},
-                                             h, body);
+    (void)request->connection->write_headers(tornado::ResponseStartLine{"HTTP/1.1", 200, "OK"}, h,
+                                             body);
     (void)request->connection->finish();
   });
   server.listen(port, address);

@@ -41,7 +41,7 @@ long entity_value(std::string_view name) {
     std::string_view name;
     long cp;
   };
-  static constexpr Named kNamed[] = {{"amp", '&'},  {"lt", '<'},    {"gt", '>'}, {"quot", '"'},
+  static constexpr Named kNamed[] = {{"amp", '&'},   {"lt", '<'},    {"gt", '>'},   {"quot", '"'},
                                      {"apos", '\''}, {"nbsp", 0xA0}, {"copy", 0xA9}};
   if (name.size() >= 2 && name[0] == '#') {
     const bool hex = name[1] == 'x' || name[1] == 'X';
@@ -68,12 +68,23 @@ std::string xhtml_escape(std::string_view s) {
   out.reserve(s.size() + s.size() / 8);
   for (const char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#x27;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#x27;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -88,7 +99,8 @@ std::string xhtml_unescape(std::string_view s) {
     if (amp == std::string_view::npos) break;
     s.remove_prefix(amp);
     const std::size_t semi = s.find(';');
-    const long cp = (semi != std::string_view::npos && semi <= 10) ? entity_value(s.substr(1, semi - 1)) : -1;
+    const long cp =
+        (semi != std::string_view::npos && semi <= 10) ? entity_value(s.substr(1, semi - 1)) : -1;
     if (cp < 0) {
       out += '&';
       s.remove_prefix(1);

@@ -4,7 +4,7 @@
 // Mirrors:  tornado/http1connection.py (HTTP1Connection._read_message, write_headers, write,
 //           finish, _can_keep_alive; HTTP1ServerConnection._server_request_loop).
 // In loop:  HTTP1ServerConnection::serve is a coroutine: for each request it makes an
-//           HTTP1Connection and co_awaits read_response, which reads the head (fill, in pieces
+//           HTTP1Connection and co_awaits read_response, which reads the head (in pieces
 //           as they arrive), hands it to the application's delegate, feeds it the body, and
 //           then waits until the application has finished its response and the bytes are
 //           handed to the kernel. Only then is the next request parsed, so pipelined requests
@@ -51,7 +51,9 @@ bool has_token(const std::string* list, std::string_view token) {
 
 // A response line or header that would let the application split the response.
 bool has_line_break(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  for (const char c : s)
+    if (c == '\r' || c == '\n' || c == '\0') return true;
+  return false;
 }
 
 std::string error_response(int code) {
@@ -77,10 +79,8 @@ void log_uncaught(const char* where, const std::exception_ptr& e) {
 
 // ---------------------------------------------------------------- HTTP1Connection
 
-HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream,
-                                 HTTP1ConnectionParameters params,
-                                 std::shared_ptr<ReadBuffer> buffer,
-                                 HTTP1ConnectionContext context)
+HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
+                                 std::shared_ptr<ReadBuffer> buffer, HTTP1ConnectionContext context)
     : stream_(std::move(stream)),
       params_(params),
       buffer_(std::move(buffer)),
@@ -148,10 +148,9 @@ void HTTP1Connection::disarm_timeout() {
   timeout_ = Timeout{};
 }
 
-// Reads at most `limit` more bytes into the shared buffer (whatever has arrived, at least one).
-Future<std::size_t> HTTP1Connection::fill(std::size_t limit) {
-  std::string got = co_await stream_->read_bytes(std::max<std::size_t>(limit, 1), true);
-  const std::size_t n = got.size();
+// Adds bytes just read (by read_bytes with partial: whatever had arrived, at most the limit
+// asked for) to the shared buffer.
+void HTTP1Connection::append_read(std::string got) {
   ReadBuffer& b = *buffer_;
   if (b.size() == 0) {
     b.data = std::move(got);  // the common case: no copy
@@ -161,7 +160,6 @@ Future<std::size_t> HTTP1Connection::fill(std::size_t limit) {
     b.pos = 0;
     b.data += got;
   }
-  co_return n;
 }
 
 // Leaves a complete head at the front of the buffer; its length in head_length_.
@@ -193,16 +191,19 @@ Future<void> HTTP1Connection::read_head() {
     head_scanned_ = data.size() >= 2 ? data.size() - 2 : 0;
     if (data.empty()) head_scanned_ = 0;
     const std::size_t room = params_.max_header_size + 1 - data.size();
-    co_await fill(std::min(room, kHeadReadSize));
+    append_read(co_await stream_->read_bytes(
+        std::max<std::size_t>(std::min(room, kHeadReadSize), 1), true));
   }
 }
 
-Future<void> HTTP1Connection::read_fixed_body(std::uint64_t length,
-                                              HTTPMessageDelegate& delegate) {
+Future<void> HTTP1Connection::read_fixed_body(std::uint64_t length, HTTPMessageDelegate& delegate) {
   std::uint64_t remaining = length;
   while (remaining > 0) {
     if (buffer_->size() == 0)
-      co_await fill(static_cast<std::size_t>(std::min<std::uint64_t>(remaining, params_.chunk_size)));
+      append_read(co_await stream_->read_bytes(
+          std::max<std::size_t>(
+              static_cast<std::size_t>(std::min<std::uint64_t>(remaining, params_.chunk_size)), 1),
+          true));
     const std::size_t n = static_cast<std::size_t>(
         std::min<std::uint64_t>({remaining, buffer_->size(), params_.chunk_size}));
     std::optional<Future<void>> f = delegate.data_received(buffer_->view().substr(0, n));
@@ -215,7 +216,8 @@ Future<void> HTTP1Connection::read_fixed_body(std::uint64_t length,
 Future<void> HTTP1Connection::read_chunked_body(HTTPMessageDelegate& delegate) {
   http1connection::ChunkedDecoder decoder(params_.max_header_size);
   while (!decoder.done()) {
-    if (buffer_->size() == 0) co_await fill(params_.chunk_size);
+    if (buffer_->size() == 0)
+      append_read(co_await stream_->read_bytes(std::max<std::size_t>(params_.chunk_size, 1), true));
     const auto step = decoder.feed(buffer_->view());
     if (decoder.body_size() > max_body_size_) throw HTTPInputError("chunked body too large", 413);
     // Pieces of at most chunk_size, keeping the sender's chunk boundaries. The views stay
@@ -262,9 +264,9 @@ Future<bool> HTTP1Connection::read_response(HTTPMessageDelegate& delegate) {
     } else if (http11) {
       keep_alive = !has_token(connection_header, "close");
     } else {
-      keep_alive = request_keep_alive_ &&
-                   (headers.contains("Content-Length") || start_line.method == "GET" ||
-                    start_line.method == "HEAD");
+      keep_alive =
+          request_keep_alive_ && (headers.contains("Content-Length") ||
+                                  start_line.method == "GET" || start_line.method == "HEAD");
     }
     disconnect_on_finish_ = !keep_alive;
     const std::string* expect = headers.find("Expect");
@@ -345,20 +347,17 @@ void HTTP1Connection::fail_output(const std::string& why) {
   throw HTTPOutputError(why);
 }
 
-std::string HTTP1Connection::format_chunk(std::string_view chunk) {
-  std::string out;
+void HTTP1Connection::append_chunk(std::string& out, std::string_view chunk) const {
   if (!chunking_output_) {
-    out.assign(chunk);
-    return out;
+    out.append(chunk);
+    return;
   }
-  if (chunk.empty()) return out;  // an empty chunk would end the body
+  if (chunk.empty()) return;  // an empty chunk would end the body
   char size[20];
-  int n = std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
-  out.reserve(static_cast<std::size_t>(n) + chunk.size() + 2);
+  const int n = std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
   out.append(size, static_cast<std::size_t>(n));
   out.append(chunk);
   out.append("\r\n");
-  return out;
 }
 
 Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
@@ -373,11 +372,17 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   response_code_ = start_line.code;
   const int code = start_line.code;
   const bool bodiless = head_request_ || code == 204 || code == 304 || (code >= 100 && code < 200);
-  chunking_output_ = request_start_line_.version == "HTTP/1.1" && !bodiless &&
-                     !headers.contains("Content-Length") && !headers.contains("Transfer-Encoding");
+  // One pass over the fields; names are stored normalized, so plain comparison finds them.
+  const std::string* cl = nullptr;
+  bool has_te = false;
+  for (const auto& f : headers.get_all()) {
+    if (!cl && f.name == "Content-Length") cl = &f.value;
+    if (f.name == "Transfer-Encoding") has_te = true;
+  }
+  chunking_output_ = request_start_line_.version == "HTTP/1.1" && !bodiless && !cl && !has_te;
   if (code == 204 || code == 304 || (code >= 100 && code < 200)) {
     expected_content_remaining_ = 0;
-  } else if (const std::string* cl = headers.find("Content-Length")) {
+  } else if (cl) {
     const std::optional<std::uint64_t> n = http1connection::parse_int(*cl);
     if (!n) fail_output("Only integer Content-Length is allowed: " + *cl);
     expected_content_remaining_ = head_request_ ? 0 : *n;
@@ -400,9 +405,10 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   out.reserve(256 + chunk.size());
   out += start_line.version.empty() ? "HTTP/1.1" : start_line.version;
   out += ' ';
-  char digits[8];
-  const int n = std::snprintf(digits, sizeof digits, "%03d", code);
-  out.append(digits, static_cast<std::size_t>(n));
+  if (code < 100 || code > 999) fail_output("Invalid status code " + std::to_string(code));
+  out += static_cast<char>('0' + code / 100);
+  out += static_cast<char>('0' + code / 10 % 10);
+  out += static_cast<char>('0' + code % 10);
   out += ' ';
   const std::string_view reason =
       start_line.reason.empty() ? httputil::reason_phrase(code) : start_line.reason;
@@ -426,7 +432,7 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
         fail_output("Tried to write more data than Content-Length");
       *expected_content_remaining_ -= chunk.size();
     }
-    out += format_chunk(chunk);
+    append_chunk(out, chunk);
   }
   return send(std::move(out));
 }
@@ -445,7 +451,10 @@ Future<void> HTTP1Connection::write(std::string_view chunk) {
       fail_output("Tried to write more data than Content-Length");
     *expected_content_remaining_ -= chunk.size();
   }
-  return send(format_chunk(chunk));
+  std::string out;
+  out.reserve(chunk.size() + (chunking_output_ ? 20 : 0));
+  append_chunk(out, chunk);
+  return send(std::move(out));
 }
 
 Future<void> HTTP1Connection::finish() {

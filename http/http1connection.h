@@ -70,8 +70,7 @@ std::size_t find_head_end(std::string_view data, std::size_t from = 0);
 std::size_t leading_blank_lines(std::string_view data);
 
 // Parses a complete request head (what find_head_end delimits). Throws HTTPInputError.
-void parse_request_head(std::string_view head, RequestStartLine& start_line,
-                        HTTPHeaders& headers);
+void parse_request_head(std::string_view head, RequestStartLine& start_line, HTTPHeaders& headers);
 
 // How a request's body is delimited (RFC 9112 §6).
 struct Framing {
@@ -187,7 +186,7 @@ class HTTP1Connection : public HTTPConnection,
   void on_stream_closed();
 
  private:
-  Future<std::size_t> fill(std::size_t limit);
+  void append_read(std::string got);
   Future<void> read_head();
   Future<void> read_fixed_body(std::uint64_t length, HTTPMessageDelegate& delegate);
   Future<void> read_chunked_body(HTTPMessageDelegate& delegate);
@@ -195,7 +194,7 @@ class HTTP1Connection : public HTTPConnection,
   void arm_timeout(double seconds, const char* what);
   void disarm_timeout();
   void fail_output(const std::string& why);
-  std::string format_chunk(std::string_view chunk);
+  void append_chunk(std::string& out, std::string_view chunk) const;
   Future<void> send(std::string data);
   void resolve_finish();
 

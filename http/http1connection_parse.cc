@@ -88,8 +88,7 @@ std::size_t find_head_end(std::string_view data, std::size_t from) {
   return std::string_view::npos;
 }
 
-void parse_request_head(std::string_view head, RequestStartLine& start_line,
-                        HTTPHeaders& headers) {
+void parse_request_head(std::string_view head, RequestStartLine& start_line, HTTPHeaders& headers) {
   auto next_line = [&head]() {
     const std::size_t nl = head.find('\n');
     std::string_view line = head.substr(0, nl);
@@ -127,8 +126,7 @@ Framing request_framing(const RequestStartLine& start_line, const HTTPHeaders& h
         throw HTTPInputError("Invalid Host header: " + f.value);
   }
   if (hosts > 1) throw HTTPInputError("Multiple Host headers");
-  if (hosts == 0 && start_line.version != "HTTP/1.0")
-    throw HTTPInputError("Missing Host header");
+  if (hosts == 0 && start_line.version != "HTTP/1.0") throw HTTPInputError("Missing Host header");
 
   Framing framing;
   const bool has_te = headers.contains("Transfer-Encoding");
@@ -163,7 +161,8 @@ Framing request_framing(const RequestStartLine& start_line, const HTTPHeaders& h
       });
     }
     framing.content_length = *length;
-    if (framing.content_length > max_body_size) throw HTTPInputError("Content-Length too long", 413);
+    if (framing.content_length > max_body_size)
+      throw HTTPInputError("Content-Length too long", 413);
   }
   return framing;
 }

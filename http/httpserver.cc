@@ -47,8 +47,7 @@ class CallableAdapter : public HTTPMessageDelegate {
                   std::shared_ptr<HTTP1Connection> conn)
       : callback_(std::move(callback)), conn_(std::move(conn)) {}
 
-  std::optional<Future<void>> headers_received(StartLine start_line,
-                                               HTTPHeaders headers) override {
+  std::optional<Future<void>> headers_received(StartLine start_line, HTTPHeaders headers) override {
     request_ = std::make_shared<HTTPServerRequest>(
         std::get<RequestStartLine>(std::move(start_line)), std::move(headers), conn_);
     std::weak_ptr<HTTPServerRequest> weak = request_;
@@ -96,8 +95,7 @@ class ProxyAdapter : public HTTPMessageDelegate {
                const std::vector<std::string>* trusted)
       : inner_(std::move(inner)), conn_(std::move(conn)), trusted_(trusted) {}
 
-  std::optional<Future<void>> headers_received(StartLine start_line,
-                                               HTTPHeaders headers) override {
+  std::optional<Future<void>> headers_received(StartLine start_line, HTTPHeaders headers) override {
     HTTP1ConnectionContext& ctx = conn_->context();
     // The last X-Forwarded-For entry that is not a trusted proxy; X-Real-Ip wins over it.
     std::string ip = headers.get("X-Forwarded-For", ctx.remote_ip);
@@ -199,8 +197,8 @@ std::unique_ptr<HTTPMessageDelegate> HTTPServer::start_request(
     delegate = delegate_->start_request(server_conn, conn);
   }
   if (options_.xheaders)
-    delegate = std::make_unique<ProxyAdapter>(std::move(delegate), conn,
-                                              &options_.trusted_downstream);
+    delegate =
+        std::make_unique<ProxyAdapter>(std::move(delegate), conn, &options_.trusted_downstream);
   return delegate;
 }
 
@@ -220,7 +218,6 @@ Future<void> HTTPServer::close_all_connections() {
     co_await done;
     connections_.erase(conn);
     co_await gen::moment;  // the stream's close callback runs on the next iteration
-
   }
 }
 

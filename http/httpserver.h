@@ -27,8 +27,8 @@
 #pragma once
 
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,7 +52,7 @@ struct HTTPServerOptions {
   // Closes a connection with no request in progress after this many seconds (Tornado: 3600).
   // It also bounds the time a client may take to send a request head (slowloris).
   double idle_connection_timeout = 3600;
-  double body_timeout = 0;      // 0: none
+  double body_timeout = 0;        // 0: none
   std::size_t max_body_size = 0;  // 0: max_buffer_size
   std::size_t max_buffer_size = 100 * 1024 * 1024;
   // Proxies whose addresses are skipped in X-Forwarded-For.

@@ -24,8 +24,21 @@ namespace {
 constexpr bool is_tchar(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -108,6 +121,7 @@ std::string HTTPHeaders::normalize_name(std::string_view name) {
 }
 
 void HTTPHeaders::add(std::string_view name, std::string_view value) {
+  if (fields_.capacity() == 0) fields_.reserve(8);  // a typical request's count, one allocation
   fields_.push_back(Field{normalize_name(name), std::string(strip_ows(value))});
 }
 

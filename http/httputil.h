@@ -159,8 +159,8 @@ std::string url_concat(std::string_view url,
 // well formed, for a Content-Encoding (no decompression here), and past `limits`. Another
 // content type is ignored, as in Tornado.
 void parse_body_arguments(std::string_view content_type, std::string_view body,
-                          Arguments& arguments, Files& files,
-                          const HTTPHeaders* headers = nullptr, const MultipartLimits& limits = {});
+                          Arguments& arguments, Files& files, const HTTPHeaders* headers = nullptr,
+                          const MultipartLimits& limits = {});
 // The multipart/form-data half of parse_body_arguments, given the boundary parameter (quoted
 // or not). A missing final boundary is an HTTPInputError.
 void parse_multipart_form_data(std::string_view boundary, std::string_view data,
@@ -205,13 +205,13 @@ class HTTPServerRequest {
   std::string version;  // "HTTP/1.1"
   HTTPHeaders headers;
   std::string body;
-  std::string remote_ip;   // the peer's address, or what X-Real-Ip says with xheaders
-  std::string protocol;    // "http" or "https"
-  std::string host;        // the Host header, or "127.0.0.1"
-  std::string host_name;   // host without the port
-  std::string path;        // uri before "?"
-  std::string query;       // uri after "?"
-  Arguments arguments;     // query and body arguments together
+  std::string remote_ip;  // the peer's address, or what X-Real-Ip says with xheaders
+  std::string protocol;   // "http" or "https"
+  std::string host;       // the Host header, or "127.0.0.1"
+  std::string host_name;  // host without the port
+  std::string path;       // uri before "?"
+  std::string query;      // uri after "?"
+  Arguments arguments;    // query and body arguments together
   Arguments query_arguments;
   Arguments body_arguments;
   Files files;

@@ -31,8 +31,8 @@ Outcome decode(std::string_view in, std::size_t piece) {
       const std::string_view p = in.substr(0, piece);
       const auto step = d.feed(p);
       if (step.consumed == 0 || step.consumed > p.size()) std::abort();
-      if (!step.data.empty() &&
-          (step.data.data() < p.data() || step.data.data() + step.data.size() > p.data() + p.size()))
+      if (!step.data.empty() && (step.data.data() < p.data() ||
+                                 step.data.data() + step.data.size() > p.data() + p.size()))
         std::abort();
       o.body.append(step.data);
       o.used += step.consumed;

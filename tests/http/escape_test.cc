@@ -31,11 +31,21 @@ TEST_CASE("escape: xhtml_escape and xhtml_unescape") {
     std::string out;
   };
   const Un numeric[] = {
-      {"foo&#32;bar", "foo bar"}, {"foo&#x20;bar", "foo bar"}, {"foo&#X20;bar", "foo bar"},
-      {"foo&#xabc;bar", "foo\xe0\xaa\xbc" "bar"}, {"foo&#xyz;bar", "foo&#xyz;bar"},
-      {"foo&#;bar", "foo&#;bar"}, {"foo&#x;bar", "foo&#x;bar"}, {"&amp;amp;", "&amp;"},
-      {"&unknown;", "&unknown;"}, {"&", "&"}, {"&#1114112;", "&#1114112;"},
-      {"&#xD800;", "&#xD800;"}, {"a &lt b", "a &lt b"},
+      {"foo&#32;bar", "foo bar"},
+      {"foo&#x20;bar", "foo bar"},
+      {"foo&#X20;bar", "foo bar"},
+      {"foo&#xabc;bar",
+       "foo\xe0\xaa\xbc"
+       "bar"},
+      {"foo&#xyz;bar", "foo&#xyz;bar"},
+      {"foo&#;bar", "foo&#;bar"},
+      {"foo&#x;bar", "foo&#x;bar"},
+      {"&amp;amp;", "&amp;"},
+      {"&unknown;", "&unknown;"},
+      {"&", "&"},
+      {"&#1114112;", "&#1114112;"},
+      {"&#xD800;", "&#xD800;"},
+      {"a &lt b", "a &lt b"},
   };
   for (const Un& u : numeric) {
     CAPTURE(u.in);
@@ -101,10 +111,18 @@ TEST_CASE("escape: utf8_valid") {
     bool ok;
   };
   const Row rows[] = {
-      {"", true},           {"ascii", true},        {"caf\xc3\xa9", true},
-      {"\xe2\x82\xac", true}, {"\xf0\x9f\x98\x80", true}, {"\xc3", false},
-      {"\xc0\xaf", false},   {"\xe0\x80\xaf", false}, {"\xed\xa0\x80", false},
-      {"\xf4\x90\x80\x80", false}, {"\xff", false},  {"\x80", false},
+      {"", true},
+      {"ascii", true},
+      {"caf\xc3\xa9", true},
+      {"\xe2\x82\xac", true},
+      {"\xf0\x9f\x98\x80", true},
+      {"\xc3", false},
+      {"\xc0\xaf", false},
+      {"\xe0\x80\xaf", false},
+      {"\xed\xa0\x80", false},
+      {"\xf4\x90\x80\x80", false},
+      {"\xff", false},
+      {"\x80", false},
   };
   for (const Row& r : rows) {
     CAPTURE(r.s);

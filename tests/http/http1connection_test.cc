@@ -88,9 +88,11 @@ TEST_CASE("http1connection: request heads, every row in every split") {
       {"bare LF line ends (test_newlines)", "GET / HTTP/1.1\nHost: a\n\n", 0},
       {"a leading CRLF is ignored", "\r\n" + head("GET / HTTP/1.1", host), 0},
       {"Content-Length", head("POST / HTTP/1.1", host + "Content-Length: 10\r\n"), 0, 10},
-      {"equal Content-Length list", head("POST / HTTP/1.1", host + "Content-Length: 7, 7\r\n"), 0, 7},
+      {"equal Content-Length list", head("POST / HTTP/1.1", host + "Content-Length: 7, 7\r\n"), 0,
+       7},
       {"chunked", head("POST / HTTP/1.1", host + "Transfer-Encoding: chunked\r\n"), 0, 0, true},
-      {"Chunked, any case", head("POST / HTTP/1.1", host + "Transfer-Encoding: Chunked\r\n"), 0, 0, true},
+      {"Chunked, any case", head("POST / HTTP/1.1", host + "Transfer-Encoding: Chunked\r\n"), 0, 0,
+       true},
       {"obs-text in a value", head("GET / HTTP/1.1", host + "X-A: caf\xc3\xa9\r\n"), 0},
       {"tab in a value", head("GET / HTTP/1.1", host + "X-A: a\tb\r\n"), 0},
       {"HTTP/1.2 is a 1.x", head("GET / HTTP/1.2", host), 0},
@@ -195,10 +197,18 @@ TEST_CASE("http1connection: parse_int (Tornado's digits-only rule)") {
     const char* s;
     std::optional<std::uint64_t> v;
   };
-  const Row rows[] = {{"0", 0},          {"10", 10},   {"007", 7},  {"", std::nullopt},
-                      {"+1", std::nullopt}, {"-1", std::nullopt}, {"1_0", std::nullopt},
-                      {" 1", std::nullopt}, {"1 ", std::nullopt}, {"0x10", std::nullopt},
-                      {"18446744073709551615", std::nullopt}, {"1844674407370955161", 1844674407370955161ULL}};
+  const Row rows[] = {{"0", 0},
+                      {"10", 10},
+                      {"007", 7},
+                      {"", std::nullopt},
+                      {"+1", std::nullopt},
+                      {"-1", std::nullopt},
+                      {"1_0", std::nullopt},
+                      {" 1", std::nullopt},
+                      {"1 ", std::nullopt},
+                      {"0x10", std::nullopt},
+                      {"18446744073709551615", std::nullopt},
+                      {"1844674407370955161", 1844674407370955161ULL}};
   for (const Row& r : rows) {
     CAPTURE(r.s);
     CHECK(parse_int(r.s) == r.v);
@@ -211,7 +221,7 @@ struct ChunkRow {
   const char* name;
   std::string input;
   bool ok;
-  std::string body;  // when ok
+  std::string body;      // when ok
   std::size_t rest = 0;  // bytes after the body's end left unconsumed
 };
 
@@ -296,7 +306,8 @@ TEST_CASE("http1connection: chunked bodies, every row in every split") {
 TEST_CASE("http1connection: a chunked body fed one byte at a time") {
   const std::string input = "3\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\nX: y\r\n\r\n";
   std::vector<std::string_view> bytes;
-  for (std::size_t i = 0; i < input.size(); ++i) bytes.push_back(std::string_view(input).substr(i, 1));
+  for (std::size_t i = 0; i < input.size(); ++i)
+    bytes.push_back(std::string_view(input).substr(i, 1));
   std::string body;
   std::size_t left = 0;
   CHECK(decode(bytes, body, left));

@@ -148,8 +148,7 @@ TEST_CASE("httpserver: bad input, one row per case: status, closed, never forwar
       {"HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", 400},
       {"two Host headers", "GET / HTTP/1.1\r\n" + host + host + "\r\n", 400},
       {"whitespace before the colon", "GET / HTTP/1.1\r\n" + host + "X-Foo : b\r\n\r\n", 400},
-      {"NUL in a header", "GET / HTTP/1.1\r\n" + host + std::string("X-A: a\0b\r\n\r\n", 12),
-       400},
+      {"NUL in a header", "GET / HTTP/1.1\r\n" + host + std::string("X-A: a\0b\r\n\r\n", 12), 400},
       {"bare CR in a header", "GET / HTTP/1.1\r\n" + host + "X-A: a\rb\r\n\r\n", 400},
       {"obs-fold", "GET / HTTP/1.1\r\n" + host + "X-A: a\r\n b\r\n\r\n", 400},
       {"Content-Length and Transfer-Encoding",
@@ -169,12 +168,10 @@ TEST_CASE("httpserver: bad input, one row per case: status, closed, never forwar
        400},
       {"Transfer-Encoding on HTTP/1.0",
        "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-      {"invalid chunk size", "POST / HTTP/1.1\r\n" + host +
-                                 "Transfer-Encoding: chunked\r\n\r\n1_a\r\n",
-       400},
+      {"invalid chunk size",
+       "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1_a\r\n", 400},
       {"chunk not followed by CRLF",
-       "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n",
-       400},
+       "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n2\r\nabXX0\r\n\r\n", 400},
       {"head over max_header_size",
        "GET / HTTP/1.1\r\n" + host + "X-Big: " + std::string(2000, 'a') + "\r\n\r\n", 431},
       {"head never ending past max_header_size",
@@ -244,9 +241,9 @@ TEST_CASE("httpserver: keep-alive rules of HTTP/1.0 and 1.1 (KeepAliveTest)") {
   }
   SUBCASE("pipelined requests in one write are answered in order (test_pipelined_requests)") {
     StreamPtr s = run(c, [&] { return open_stream(addr); });
-    (void)s->write(host_head("GET /1 HTTP/1.1") + host_head("POST /2 HTTP/1.1",
-                                                            "Content-Length: 3\r\n") +
-                   "abc" + host_head("GET /3 HTTP/1.1"));
+    (void)s->write(host_head("GET /1 HTTP/1.1") +
+                   host_head("POST /2 HTTP/1.1", "Content-Length: 3\r\n") + "abc" +
+                   host_head("GET /3 HTTP/1.1"));
     CHECK(run(c, [&] { return read_response(s); }).body == "GET /1 ");
     CHECK(run(c, [&] { return read_response(s); }).body == "POST /2 abc");
     CHECK(run(c, [&] { return read_response(s); }).body == "GET /3 ");
@@ -347,7 +344,8 @@ TEST_CASE("httpserver: idle_connection_timeout closes idle and slow clients, oth
   StreamPtr idle = run(c, [&] { return open_stream(addr); });
   StreamPtr slow = run(c, [&] { return open_stream(addr); });
   // Slowloris: one header byte every 50 ms; it never completes a head before the timeout.
-  const std::string request = host_head("GET /slow HTTP/1.1", "X-Pad: " + std::string(100, 'p') + "\r\n");
+  const std::string request =
+      host_head("GET /slow HTTP/1.1", "X-Pad: " + std::string(100, 'p') + "\r\n");
   std::size_t sent = 0;
   PeriodicCallback drip(
       [&] {
@@ -365,7 +363,8 @@ TEST_CASE("httpserver: idle_connection_timeout closes idle and slow clients, oth
   (void)good->write(host_head("GET /good HTTP/1.1"));
   CHECK(run(c, [&] { return read_response(good); }).body == "GET /good ");
   const double start = c.loop().time();
-  CHECK(run_until(c.loop(), [&] { return idle_closed && slow_closed; }, 5.0));
+  CHECK(run_until(
+      c.loop(), [&] { return idle_closed && slow_closed; }, 5.0));
   drip.stop();
   CHECK(c.loop().time() - start < 1.0);
   CHECK(sent < request.size());
@@ -424,7 +423,8 @@ TEST_CASE("httpserver: one access log line per request") {
   const SocketAddress addr = listen_local(server);
   ExpectLog log("GET /logged?a=1 (127.0.0.1)");
   (void)run(c, [&] {
-    return exchange_until_close(addr, host_head("GET /logged?a=1 HTTP/1.1", "Connection: close\r\n"));
+    return exchange_until_close(addr,
+                                host_head("GET /logged?a=1 HTTP/1.1", "Connection: close\r\n"));
   });
   REQUIRE(log.count() == 1);
   CHECK(log.lines()[0].find("200 GET /logged?a=1 (127.0.0.1) ") != std::string::npos);
@@ -479,7 +479,9 @@ TEST_CASE("httpserver: python3's http.client: keep-alive, chunked upload, 100-co
   const SocketAddress addr = listen_local(server);
   const std::string script =
       "import http.client, sys\n"
-      "c = http.client.HTTPConnection('127.0.0.1', " + std::to_string(addr.port()) + ")\n"
+      "c = http.client.HTTPConnection('127.0.0.1', " +
+      std::to_string(addr.port()) +
+      ")\n"
       "out = []\n"
       "for i in range(3):\n"
       "    c.request('GET', '/k%d' % i)\n"
@@ -492,7 +494,12 @@ TEST_CASE("httpserver: python3's http.client: keep-alive, chunked upload, 100-co
       "r = c.getresponse(); out.append('%d %s' % (r.status, r.read().decode()))\n"
       "out.append('same socket' if c.sock is sock else 'new socket')\n"
       "print('|'.join(out))\n";
-  const Command cmd = run(c, [&] { return run_command({"python3", "-c", script}); }, 20.0);
+  const Command cmd = run(
+      c,
+      [&] {
+        return run_command({"python3", "-c", script});
+      },
+      20.0);
   CHECK(WIFEXITED(cmd.status));
   CHECK(WEXITSTATUS(cmd.status) == 0);
   CHECK(cmd.out ==
@@ -512,21 +519,30 @@ TEST_CASE("httpserver: curl: several URLs on one connection, chunked upload, 100
   const SocketAddress addr = listen_local(server);
   const std::string base = "http://127.0.0.1:" + std::to_string(addr.port());
   ExpectLog log("(127.0.0.1)");
-  const Command many = run(c, [&] {
-    return run_command({"curl", "-s", "--http1.1", "-w", "[%{num_connects}]\n", base + "/1",
-                        base + "/2", base + "/3"});
-  }, 20.0);
+  const Command many = run(
+      c,
+      [&] {
+        return run_command({"curl", "-s", "--http1.1", "-w", "[%{num_connects}]\n", base + "/1",
+                            base + "/2", base + "/3"});
+      },
+      20.0);
   CHECK(WEXITSTATUS(many.status) == 0);
   CHECK(many.out == "GET /1 [1]\nGET /2 [0]\nGET /3 [0]\n");  // one connect, then reuse
-  const Command chunked = run(c, [&] {
-    return run_command({"curl", "-s", "--http1.1", "-H", "Transfer-Encoding: chunked",
-                        "--data-binary", "hello", base + "/chunked"});
-  }, 20.0);
+  const Command chunked = run(
+      c,
+      [&] {
+        return run_command({"curl", "-s", "--http1.1", "-H", "Transfer-Encoding: chunked",
+                            "--data-binary", "hello", base + "/chunked"});
+      },
+      20.0);
   CHECK(chunked.out == "POST /chunked hello");
-  const Command expect = run(c, [&] {
-    return run_command({"curl", "-s", "--http1.1", "-H", "Expect: 100-continue",
-                        "--data-binary", "body", base + "/expect"});
-  }, 20.0);
+  const Command expect = run(
+      c,
+      [&] {
+        return run_command({"curl", "-s", "--http1.1", "-H", "Expect: 100-continue",
+                            "--data-binary", "body", base + "/expect"});
+      },
+      20.0);
   CHECK(expect.out == "POST /expect body");
   (void)connections;
   CHECK(log.count() == 5);

@@ -80,9 +80,8 @@ TEST_CASE("httputil form: multipart/form-data") {
        "--1234\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv--1234--"},
       {"content disposition without name",
        "--1234\r\nContent-Disposition: form-data\r\n\r\nv\r\n--1234--"},
-      {"part header too large",
-       "--1234\r\nContent-Disposition: form-data; name=\"a\"\r\nX: " + std::string(11000, 'x') +
-           "\r\n\r\nv\r\n--1234--"},
+      {"part header too large", "--1234\r\nContent-Disposition: form-data; name=\"a\"\r\nX: " +
+                                    std::string(11000, 'x') + "\r\n\r\nv\r\n--1234--"},
       {"too many parts", many + "--1234--"},
       {"NUL in a part header",
        [] {

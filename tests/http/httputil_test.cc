@@ -39,9 +39,13 @@ TEST_CASE("httputil: normalize_name (Tornado's _normalize_header)") {
     const char* in;
     const char* out;
   };
-  const Row rows[] = {{"content-type", "Content-Type"}, {"CONTENT-TYPE", "Content-Type"},
-                      {"x-a-b", "X-A-B"},               {"etag", "Etag"},
-                      {"www-authenticate", "Www-Authenticate"}, {"-x", "-X"}, {"", ""}};
+  const Row rows[] = {{"content-type", "Content-Type"},
+                      {"CONTENT-TYPE", "Content-Type"},
+                      {"x-a-b", "X-A-B"},
+                      {"etag", "Etag"},
+                      {"www-authenticate", "Www-Authenticate"},
+                      {"-x", "-X"},
+                      {"", ""}};
   for (const Row& r : rows) {
     CAPTURE(r.in);
     CHECK(HTTPHeaders::normalize_name(r.in) == r.out);
@@ -91,9 +95,15 @@ TEST_CASE("httputil: parse_request_start_line and parse_response_start_line") {
   CHECK(r.method == "GET");
   CHECK(r.path == "/foo?bar=1");
   CHECK(r.version == "HTTP/1.1");
-  const char* bad_requests[] = {"GET /foo", "GET /foo HTTP/1.1 x", "GET  /foo HTTP/1.1",
-                                "GET /foo HTTP/2.0", "GET /foo HTTP/1.x", "G(T /foo HTTP/1.1",
-                                " GET /foo HTTP/1.1", "", "GET /fo\x7fo HTTP/1.1"};
+  const char* bad_requests[] = {"GET /foo",
+                                "GET /foo HTTP/1.1 x",
+                                "GET  /foo HTTP/1.1",
+                                "GET /foo HTTP/2.0",
+                                "GET /foo HTTP/1.x",
+                                "G(T /foo HTTP/1.1",
+                                " GET /foo HTTP/1.1",
+                                "",
+                                "GET /fo\x7fo HTTP/1.1"};
   for (const char* line : bad_requests) {
     CAPTURE(line);
     CHECK_THROWS_AS(parse_request_start_line(line), HTTPInputError);
@@ -105,7 +115,7 @@ TEST_CASE("httputil: parse_request_start_line and parse_response_start_line") {
   CHECK(parse_response_start_line("HTTP/1.0 404 Not Found").reason == "Not Found");
   CHECK(parse_response_start_line("HTTP/1.1 204").reason.empty());
   const char* bad_responses[] = {"HTTP/1.1 20 OK", "HTTP/1.1 2000 OK", "HTTP/1.1200 OK",
-                                 "HTTP/2 200 OK", "HTTP/1.1 abc OK", "HTTP/1.1 200 O\rK"};
+                                 "HTTP/2 200 OK",  "HTTP/1.1 abc OK",  "HTTP/1.1 200 O\rK"};
   for (const char* line : bad_responses) {
     CAPTURE(line);
     CHECK_THROWS_AS(parse_response_start_line(line), HTTPInputError);
@@ -126,7 +136,7 @@ TEST_CASE("httputil: HTTPServerRequest splits the target and reads the host") {
   CHECK(req.request_time() >= 0);
 
   HTTPServerRequest bare(parse_request_start_line("GET //doubleslash HTTP/1.0"), HTTPHeaders{});
-  CHECK(bare.host == "127.0.0.1");  // HTTP/1.0 without Host
+  CHECK(bare.host == "127.0.0.1");      // HTTP/1.0 without Host
   CHECK(bare.path == "//doubleslash");  // a path, not a network location (test_double_slash)
 }
 
