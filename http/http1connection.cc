@@ -100,9 +100,7 @@ void HTTP1Connection::set_close_callback(Callback cb) {
   close_callback_ = std::make_unique<Callback>(std::move(cb));
 }
 
-void HTTP1Connection::set_finish_callback(Callback cb) {
-  finish_callback_ = std::make_unique<Callback>(std::move(cb));
-}
+void HTTP1Connection::set_finish_callback(Callback cb) { finish_callback_ = std::move(cb); }
 
 void HTTP1Connection::close() {
   if (stream_ && !detached_) stream_->close();
@@ -162,38 +160,35 @@ void HTTP1Connection::append_read(std::string got) {
   }
 }
 
-// Leaves a complete head at the front of the buffer; its length in head_length_.
-Future<void> HTTP1Connection::read_head() {
-  std::size_t skipped = 0;
-  for (;;) {
-    ReadBuffer& b = *buffer_;
-    if (head_scanned_ == 0) {
-      const std::size_t blank = http1connection::leading_blank_lines(b.view());
-      if (blank) {
-        skipped += blank;
-        b.consume(blank);
-        if (skipped > params_.max_header_size)
-          throw HTTPInputError("too many blank lines before the request line");
-      }
+// Whether a complete head is at the front of the buffer (its length then in head_length_);
+// otherwise how much more may be read is in `room`. Throws HTTPInputError (431) past
+// max_header_size. Leading blank lines are dropped on the way (RFC 9112 §2.2).
+bool HTTP1Connection::head_ready(std::size_t& room) {
+  ReadBuffer& b = *buffer_;
+  if (head_scanned_ == 0) {
+    const std::size_t blank = http1connection::leading_blank_lines(b.view());
+    if (blank) {
+      blank_skipped_ += blank;
+      b.consume(blank);
+      if (blank_skipped_ > params_.max_header_size)
+        throw HTTPInputError("too many blank lines before the request line");
     }
-    const std::string_view data = b.view();
-    const std::size_t end = http1connection::find_head_end(data, head_scanned_);
-    if (end != std::string_view::npos) {
-      if (end > params_.max_header_size)
-        throw HTTPInputError("request head larger than max_header_size", 431);
-      head_length_ = end;
-      head_scanned_ = 0;
-      co_return;
-    }
-    if (data.size() > params_.max_header_size)
-      throw HTTPInputError("request head larger than max_header_size", 431);
-    // Only a terminator spanning old and new bytes needs the last two bytes rescanned.
-    head_scanned_ = data.size() >= 2 ? data.size() - 2 : 0;
-    if (data.empty()) head_scanned_ = 0;
-    const std::size_t room = params_.max_header_size + 1 - data.size();
-    append_read(co_await stream_->read_bytes(
-        std::max<std::size_t>(std::min(room, kHeadReadSize), 1), true));
   }
+  const std::string_view data = b.view();
+  const std::size_t end = http1connection::find_head_end(data, head_scanned_);
+  if (end != std::string_view::npos) {
+    if (end > params_.max_header_size)
+      throw HTTPInputError("request head larger than max_header_size", 431);
+    head_length_ = end;
+    head_scanned_ = 0;
+    return true;
+  }
+  if (data.size() > params_.max_header_size)
+    throw HTTPInputError("request head larger than max_header_size", 431);
+  // Only a terminator spanning old and new bytes needs the last two bytes rescanned.
+  head_scanned_ = data.size() >= 2 ? data.size() - 2 : 0;
+  room = std::min(params_.max_header_size + 1 - data.size(), kHeadReadSize);
+  return false;
 }
 
 Future<void> HTTP1Connection::read_fixed_body(std::uint64_t length, HTTPMessageDelegate& delegate) {
@@ -241,7 +236,10 @@ Future<bool> HTTP1Connection::read_response(HTTPMessageDelegate& delegate) {
   std::exception_ptr uncaught;
   try {
     if (params_.header_timeout > 0) arm_timeout(params_.header_timeout, nullptr);
-    co_await read_head();
+    // The head, read in pieces as they arrive (inline rather than in a helper coroutine: this
+    // runs once per request, and a coroutine call costs a frame and a Future).
+    for (std::size_t room = 0; !head_ready(room);)
+      append_read(co_await stream_->read_bytes(room, true));
     disarm_timeout();
     RequestStartLine start_line;
     HTTPHeaders headers;
@@ -249,7 +247,9 @@ Future<bool> HTTP1Connection::read_response(HTTPMessageDelegate& delegate) {
                                         headers);
     buffer_->consume(head_length_);
     const http1connection::Framing framing =
-        http1connection::request_framing(start_line, headers, max_body_size_);
+        // The size limit is checked after headers_received: the application may raise it for
+        // this request (set_max_body_size, as a streaming handler's prepare() does).
+        http1connection::request_framing(start_line, headers, UINT64_MAX);
 
     request_start_line_.method = start_line.method;
     request_start_line_.version = start_line.version;
@@ -479,8 +479,9 @@ void HTTP1Connection::resolve_finish() {
   if (flushed_) return;
   flushed_ = true;
   if (finish_callback_) {
-    auto cb = std::move(finish_callback_);
-    (*cb)();
+    Callback cb = std::move(finish_callback_);
+    finish_callback_ = Callback{};
+    cb();
   }
   if (finish_waiter_) {
     auto w = std::move(*finish_waiter_);

@@ -187,7 +187,7 @@ class HTTP1Connection : public HTTPConnection,
 
  private:
   void append_read(std::string got);
-  Future<void> read_head();
+  bool head_ready(std::size_t& room);
   Future<void> read_fixed_body(std::uint64_t length, HTTPMessageDelegate& delegate);
   Future<void> read_chunked_body(HTTPMessageDelegate& delegate);
   Future<void> deliver(HTTPMessageDelegate& delegate, std::string_view chunk);
@@ -220,11 +220,12 @@ class HTTP1Connection : public HTTPConnection,
   Future<void> last_write_ = make_ready_future();
   std::optional<detail::Resolver<void>> finish_waiter_;  // read_response waits on it
   std::unique_ptr<Callback> close_callback_;
-  std::unique_ptr<Callback> finish_callback_;
+  Callback finish_callback_;  // inline: set for every request of the callback form
   Timeout timeout_;
   const char* timed_out_ = nullptr;  // what the fired timeout was waiting for
   std::size_t head_scanned_ = 0;
   std::size_t head_length_ = 0;
+  std::size_t blank_skipped_ = 0;
 };
 
 // The keep-alive request loop over one stream (Tornado's HTTP1ServerConnection).

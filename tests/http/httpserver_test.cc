@@ -548,3 +548,90 @@ TEST_CASE("httpserver: curl: several URLs on one connection, chunked upload, 100
   CHECK(log.count() == 5);
   run(c, [&] { return server.close_all_connections(); });
 }
+
+TEST_CASE("httpserver: body_timeout closes a connection whose body stalls (test_timeout)") {
+  LoopCase c;
+  EchoApp app;
+  HTTPServerOptions opts;
+  opts.body_timeout = 0.2;
+  HTTPServer server(app.callback(), opts);
+  const SocketAddress addr = listen_local(server);
+  ExpectLog log("Timeout reading body");
+  const double start = c.loop().time();
+  // Three of the ten bytes promised, then nothing: the server closes without answering.
+  const std::string got = run(c, [&] {
+    return exchange_until_close(addr,
+                                host_head("POST / HTTP/1.1", "Content-Length: 10\r\n") + "abc");
+  });
+  CHECK(got.empty());
+  CHECK(c.loop().time() - start >= 0.15);
+  CHECK(log.count() == 1);
+  CHECK(app.requests == 0);
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+namespace {
+
+// A delegate-form application: raises the body limit for /big in headers_received, as a
+// streaming handler's prepare() does, and answers with the body's length.
+class SizedApp : public HTTPServerConnectionDelegate {
+ public:
+  class Message : public HTTPMessageDelegate {
+   public:
+    explicit Message(std::shared_ptr<HTTP1Connection> c) : conn_(std::move(c)) {}
+    std::optional<Future<void>> headers_received(StartLine line, HTTPHeaders) override {
+      if (std::get<RequestStartLine>(line).path == "/big") conn_->set_max_body_size(10240);
+      return std::nullopt;
+    }
+    std::optional<Future<void>> data_received(std::string_view chunk) override {
+      size_ += chunk.size();
+      return std::nullopt;
+    }
+    void finish() override {
+      const std::string body = std::to_string(size_);
+      HTTPHeaders h{{"Content-Length", std::to_string(body.size())}};
+      (void)conn_->write_headers(ResponseStartLine{"HTTP/1.1", 200, ""}, h, body);
+      (void)conn_->finish();
+    }
+    void on_connection_close() override {}
+
+   private:
+    std::shared_ptr<HTTP1Connection> conn_;
+    std::size_t size_ = 0;
+  };
+  std::unique_ptr<HTTPMessageDelegate> start_request(
+      HTTP1ServerConnection&, std::shared_ptr<HTTPConnection> conn) override {
+    return std::make_unique<Message>(std::static_pointer_cast<HTTP1Connection>(conn));
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "httpserver: set_max_body_size per request, not kept for the next "
+    "(test_body_size_override_reset)") {
+  LoopCase c;
+  SizedApp app;
+  HTTPServerOptions opts;
+  opts.max_body_size = 4096;
+  HTTPServer server(app, opts);
+  const SocketAddress addr = listen_local(server);
+  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  const std::string body(8000, 'b');
+  (void)s->write(host_head("POST /big HTTP/1.1", "Content-Length: 8000\r\n") + body);
+  CHECK(run(c, [&] { return read_response(s); }).body == "8000");
+  ExpectLog log("Content-Length too long");
+  (void)s->write(host_head("POST /small HTTP/1.1", "Content-Length: 8000\r\n") + body);
+  const Response r = run(c, [&] { return read_response(s); });
+  CHECK(r.code == 413);
+  CHECK(log.count() == 1);
+  s->close();
+  run(c, [&] { return server.close_all_connections(); });
+}
+
+TEST_CASE("httpserver: gzip is refused with a clear error (no zlib)") {
+  HTTPServerOptions opts;
+  opts.decompress_request = true;
+  CHECK_THROWS_AS(HTTPServer([](std::shared_ptr<HTTPServerRequest>) {}, opts),
+                  std::invalid_argument);
+}
