@@ -49,7 +49,7 @@ GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/qu
 STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
                 stream/tcpclient.cc
 HTTP_SRCS    := http/escape.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
-                http/http1connection.cc http/httpserver.cc
+                http/http1connection.cc http/http1connection_client.cc http/httpserver.cc
 WEB_SRCS     :=
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(WEB_SRCS)
 LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
@@ -66,7 +66,8 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/stream/iostream_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc \
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
-                tests/http/http1connection_test.cc tests/http/httpserver_test.cc \
+                tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
+                tests/http/httpserver_test.cc \
                 tests/demos/tcpecho_test.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).

@@ -28,27 +28,6 @@ namespace {
 
 constexpr std::size_t kHeadReadSize = 16 * 1024;
 
-bool has_token(const std::string* list, std::string_view token) {
-  if (!list) return false;
-  std::string_view rest = *list;
-  for (;;) {
-    const std::size_t comma = rest.find(',');
-    std::string_view e = rest.substr(0, comma);
-    while (!e.empty() && (e.front() == ' ' || e.front() == '\t')) e.remove_prefix(1);
-    while (!e.empty() && (e.back() == ' ' || e.back() == '\t')) e.remove_suffix(1);
-    if (e.size() == token.size()) {
-      bool same = true;
-      for (std::size_t i = 0; i < e.size() && same; ++i) {
-        const char c = (e[i] >= 'A' && e[i] <= 'Z') ? static_cast<char>(e[i] + 32) : e[i];
-        same = c == token[i];
-      }
-      if (same) return true;
-    }
-    if (comma == std::string_view::npos) return false;
-    rest.remove_prefix(comma + 1);
-  }
-}
-
 // A response line or header that would let the application split the response.
 bool has_line_break(std::string_view s) {
   for (const char c : s)
@@ -229,6 +208,10 @@ Future<void> HTTP1Connection::read_chunked_body(HTTPMessageDelegate& delegate) {
 }
 
 Future<bool> HTTP1Connection::read_response(HTTPMessageDelegate& delegate) {
+  return is_client_ ? read_client_response(delegate) : read_request(delegate);
+}
+
+Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
   const std::shared_ptr<HTTP1Connection> self = shared_from_this();
   bool delegate_active = false;
   int error_code = 0;
@@ -256,13 +239,13 @@ Future<bool> HTTP1Connection::read_response(HTTPMessageDelegate& delegate) {
     head_request_ = start_line.method == "HEAD";
     const std::string* connection_header = headers.find("Connection");
     const bool http11 = start_line.version == "HTTP/1.1";
-    request_keep_alive_ = !http11 && has_token(connection_header, "keep-alive");
+    request_keep_alive_ = !http11 && http1connection::has_token(connection_header, "keep-alive");
     // Tornado's _can_keep_alive.
     bool keep_alive;
     if (params_.no_keep_alive) {
       keep_alive = false;
     } else if (http11) {
-      keep_alive = !has_token(connection_header, "close");
+      keep_alive = !http1connection::has_token(connection_header, "close");
     } else {
       keep_alive =
           request_keep_alive_ && (headers.contains("Content-Length") ||
@@ -270,7 +253,8 @@ Future<bool> HTTP1Connection::read_response(HTTPMessageDelegate& delegate) {
     }
     disconnect_on_finish_ = !keep_alive;
     const std::string* expect = headers.find("Expect");
-    const bool expect_continue = http11 && expect && has_token(expect, "100-continue");
+    const bool expect_continue =
+        http11 && expect && http1connection::has_token(expect, "100-continue");
     const bool has_body = framing.chunked || framing.content_length > 0;
 
     delegate_active = true;
@@ -466,7 +450,7 @@ Future<void> HTTP1Connection::finish() {
                 " bytes less than Content-Length");
   if (chunking_output_ && !closed()) (void)send("0\r\n\r\n");
   // The request body was not read: the next request cannot be found after it.
-  if (!read_finished_) disconnect_on_finish_ = true;
+  if (!read_finished_ && !is_client_) disconnect_on_finish_ = true;
   const Future<void> done = last_write_;
   std::weak_ptr<HTTP1Connection> weak = weak_from_this();
   done.add_done_callback([weak](Future<void>&) {

@@ -72,10 +72,11 @@ std::size_t leading_blank_lines(std::string_view data);
 // Parses a complete request head (what find_head_end delimits). Throws HTTPInputError.
 void parse_request_head(std::string_view head, RequestStartLine& start_line, HTTPHeaders& headers);
 
-// How a request's body is delimited (RFC 9112 §6).
+// How a message's body is delimited (RFC 9112 §6).
 struct Framing {
   bool chunked = false;
   std::uint64_t content_length = 0;  // when not chunked; 0 for no body
+  bool until_close = false;          // responses only: the body ends when the connection does
 };
 
 // Decides the framing of a request and checks what would make it ambiguous: Content-Length
@@ -85,6 +86,21 @@ struct Framing {
 // Throws HTTPInputError.
 Framing request_framing(const RequestStartLine& start_line, const HTTPHeaders& headers,
                         std::uint64_t max_body_size);
+
+// Parses a complete response head. Throws HTTPInputError.
+void parse_response_head(std::string_view head, ResponseStartLine& start_line,
+                         HTTPHeaders& headers);
+
+// Decides the framing of a response to a request with `request_method` (RFC 9112 §6.3): no
+// body after HEAD, 1xx, 204 and 304 (a 204 or 304 declaring a non-zero length, or any
+// Transfer-Encoding, is an error); a lone chunked; a Content-Length, checked as for requests;
+// otherwise until the connection closes. Throws HTTPInputError.
+Framing response_framing(std::string_view request_method, const ResponseStartLine& start_line,
+                         const HTTPHeaders& headers);
+
+// Whether a comma-separated header value (Connection, Expect) holds `token`, any case;
+// `token` is given in lower case.
+bool has_token(const std::string* list, std::string_view token);
 
 // Tornado's parse_int: digits only ("+1", "1_0", " 1", "" are errors); nullopt on error or on
 // a value that does not fit in 64 bits.
@@ -147,11 +163,22 @@ class HTTP1Connection : public HTTPConnection,
   HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
                   std::shared_ptr<http1connection::ReadBuffer> buffer,
                   HTTP1ConnectionContext context = {});
+  // The client side (Tornado's is_client=True): write a request with the RequestStartLine
+  // write_headers, finish() it, then read_response() reads the answer.
+  static std::shared_ptr<HTTP1Connection> client(std::shared_ptr<IOStream> stream,
+                                                 HTTP1ConnectionParameters params = {});
   ~HTTP1Connection() override;
 
-  // Reads one request and feeds it to `delegate`. Resolves true when the connection may read
-  // another request (keep-alive, and the response is finished), false when it has closed.
+  // Server: reads one request and feeds it to `delegate`. Resolves true when the connection
+  // may read another request (keep-alive, and the response is finished), false when it has
+  // closed. Client: reads the response to the request written, skipping interim 1xx ones;
+  // true when the connection may carry another request; a malformed response fails the
+  // Future with HTTPInputError (the connection is closed).
   Future<bool> read_response(HTTPMessageDelegate& delegate);
+  // Client: writes the request head (and the first piece of the body). A POST, PUT or PATCH
+  // without Content-Length is sent chunked; other requests without one carry no body.
+  Future<void> write_headers(const RequestStartLine& start_line, HTTPHeaders& headers,
+                             std::string_view chunk = {});
 
   Future<void> write_headers(const ResponseStartLine& start_line, HTTPHeaders& headers,
                              std::string_view chunk = {}) override;
@@ -188,7 +215,10 @@ class HTTP1Connection : public HTTPConnection,
  private:
   void append_read(std::string got);
   bool head_ready(std::size_t& room);
+  Future<bool> read_request(HTTPMessageDelegate& delegate);
+  Future<bool> read_client_response(HTTPMessageDelegate& delegate);
   Future<void> read_fixed_body(std::uint64_t length, HTTPMessageDelegate& delegate);
+  Future<void> read_body_until_close(HTTPMessageDelegate& delegate);
   Future<void> read_chunked_body(HTTPMessageDelegate& delegate);
   Future<void> deliver(HTTPMessageDelegate& delegate, std::string_view chunk);
   void arm_timeout(double seconds, const char* what);
@@ -213,6 +243,7 @@ class HTTP1Connection : public HTTPConnection,
   bool write_finished_ = false;
   bool chunking_output_ = false;
   bool head_request_ = false;
+  bool is_client_ = false;
   bool detached_ = false;
   int response_code_ = 0;
   std::optional<std::uint64_t> expected_content_remaining_;

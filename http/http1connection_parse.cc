@@ -167,6 +167,90 @@ Framing request_framing(const RequestStartLine& start_line, const HTTPHeaders& h
   return framing;
 }
 
+bool has_token(const std::string* list, std::string_view token) {
+  if (!list) return false;
+  std::string_view rest = *list;
+  for (;;) {
+    const std::size_t comma = rest.find(',');
+    std::string_view e = rest.substr(0, comma);
+    while (!e.empty() && (e.front() == ' ' || e.front() == '\t')) e.remove_prefix(1);
+    while (!e.empty() && (e.back() == ' ' || e.back() == '\t')) e.remove_suffix(1);
+    if (e.size() == token.size()) {
+      bool same = true;
+      for (std::size_t i = 0; i < e.size() && same; ++i) {
+        const char c = (e[i] >= 'A' && e[i] <= 'Z') ? static_cast<char>(e[i] + 32) : e[i];
+        same = c == token[i];
+      }
+      if (same) return true;
+    }
+    if (comma == std::string_view::npos) return false;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+void parse_response_head(std::string_view head, ResponseStartLine& start_line,
+                         HTTPHeaders& headers) {
+  const std::size_t nl = head.find('\n');
+  std::string_view first = head.substr(0, nl);
+  if (!first.empty() && first.back() == '\r') first.remove_suffix(1);
+  start_line = parse_response_start_line(first);
+  head = nl == std::string_view::npos ? std::string_view{} : head.substr(nl + 1);
+  while (!head.empty()) {
+    const std::size_t e = head.find('\n');
+    std::string_view line = head.substr(0, e);
+    head = e == std::string_view::npos ? std::string_view{} : head.substr(e + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;
+    headers.parse_line(line);
+  }
+}
+
+Framing response_framing(std::string_view request_method, const ResponseStartLine& start_line,
+                         const HTTPHeaders& headers) {
+  Framing framing;
+  const int code = start_line.code;
+  const bool has_te = headers.contains("Transfer-Encoding");
+  const std::string* cl = headers.find("Content-Length");
+  if (has_te && cl) throw HTTPInputError("Response with both Transfer-Encoding and Content-Length");
+  std::optional<std::uint64_t> length;
+  for (const auto& f : headers.get_all()) {
+    if (f.name != "Content-Length") continue;
+    for_each_element(f.value, [&](std::string_view e) {
+      const std::optional<std::uint64_t> v = parse_int(e);
+      if (!v) throw HTTPInputError("Only integer Content-Length is allowed: " + f.value);
+      if (length && *length != *v) throw HTTPInputError("Multiple unequal Content-Lengths");
+      length = v;
+    });
+  }
+  if (code == 204 || code == 304 || (code >= 100 && code < 200)) {
+    // Tornado: "Response with code 204 should not have body".
+    if (has_te || (code == 204 && length && *length != 0))
+      throw HTTPInputError("Response with code " + std::to_string(code) +
+                           " should not have a body");
+    return framing;
+  }
+  if (request_method == "HEAD") return framing;
+  if (has_te) {
+    std::size_t elements = 0;
+    bool chunked = false;
+    for (const auto& f : headers.get_all()) {
+      if (f.name != "Transfer-Encoding") continue;
+      for_each_element(f.value, [&](std::string_view e) {
+        ++elements;
+        chunked = iequals(e, "chunked");
+      });
+    }
+    if (elements != 1 || !chunked)
+      throw HTTPInputError("Unsupported Transfer-Encoding " + headers.get("Transfer-Encoding"));
+    framing.chunked = true;
+  } else if (length) {
+    framing.content_length = *length;
+  } else {
+    framing.until_close = true;
+  }
+  return framing;
+}
+
 void ReadBuffer::consume(std::size_t n) {
   pos += n;
   if (pos == data.size()) {

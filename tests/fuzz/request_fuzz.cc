@@ -1,4 +1,4 @@
-// tests/fuzz/request_fuzz.cc: libFuzzer target for the request-head parser.
+// tests/fuzz/request_fuzz.cc: libFuzzer target for the request- and response-head parsers.
 //
 //   make fuzz && build/fuzz/request_fuzz tests/fuzz/corpus/request -max_total_time=600
 //
@@ -6,7 +6,8 @@
 // lines, find the end of the head, parse the start line and headers, decide the framing.
 // Malformed input must end in HTTPInputError and nothing else; and the head's end must be
 // found the same whether the bytes arrive at once or split at any point (the first input byte
-// picks the split), since the connection rescans only from two bytes before new data.
+// picks the split), since the connection rescans only from two bytes before new data. The
+// same head is then parsed as a response, whose framing must be one thing or none.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -35,6 +36,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (f.content_length > (1 << 20)) std::abort();
   } catch (const tornado::HTTPInputError& e) {
     if (e.code() != 400 && e.code() != 413) std::abort();
+  }
+  // The same bytes as a response head (the client's side), after a GET and after a HEAD.
+  for (const char* method : {"GET", "HEAD"}) {
+    try {
+      tornado::ResponseStartLine line;
+      tornado::HTTPHeaders headers;
+      parse_response_head(in.substr(0, end), line, headers);
+      const Framing f = response_framing(method, line, headers);
+      if (f.chunked + f.until_close + (f.content_length > 0) > 1) std::abort();
+      if (std::string_view(method) == "HEAD" && (f.chunked || f.until_close || f.content_length))
+        std::abort();
+    } catch (const tornado::HTTPInputError&) {
+    }
   }
   return 0;
 }

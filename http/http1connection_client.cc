@@ -1,0 +1,171 @@
+// http/http1connection_client.cc: the client half of HTTP1Connection: writing a request and
+// reading its response.
+//
+// Mirrors:  tornado/http1connection.py with is_client=True (write_headers for a
+//           RequestStartLine, _read_message reading a ResponseStartLine, _read_body_until_close).
+// In loop:  the HTTP client (http/simple_httpclient) writes a request with write_headers and
+//           finish, then co_awaits read_response. Interim 1xx responses are skipped; the body is
+//           delimited as RFC 9112 §6.3 says (response_framing), and a response that says
+//           nothing about its length ends when the server closes the connection.
+// Errors:   a malformed response fails read_response with HTTPInputError and closes the
+//           connection; the client never guesses where a body ends.
+// Thread:   the loop thread of the stream.
+#include "http/http1connection.h"
+#include "reactor/log.h"
+#include "reactor/util.h"
+
+namespace tornado {
+
+using http1connection::ReadBuffer;
+
+std::shared_ptr<HTTP1Connection> HTTP1Connection::client(std::shared_ptr<IOStream> stream,
+                                                         HTTP1ConnectionParameters params) {
+  auto conn =
+      std::make_shared<HTTP1Connection>(std::move(stream), params, std::make_shared<ReadBuffer>());
+  conn->is_client_ = true;
+  return conn;
+}
+
+Future<void> HTTP1Connection::write_headers(const RequestStartLine& start_line,
+                                            HTTPHeaders& headers, std::string_view chunk) {
+  if (!is_client_) throw HTTPOutputError("a server connection writes responses, not requests");
+  if (write_started_) throw HTTPOutputError("write_headers called twice");
+  if (detached_ || closed()) {
+    Future<void> f;
+    f.set_exception(std::make_exception_ptr(StreamClosedError()));
+    return f;
+  }
+  write_started_ = true;
+  request_start_line_.method = start_line.method;
+  request_start_line_.version = start_line.version.empty() ? "HTTP/1.1" : start_line.version;
+  const std::string* cl = headers.find("Content-Length");
+  const bool has_te = headers.contains("Transfer-Encoding");
+  const bool may_chunk =
+      start_line.method == "POST" || start_line.method == "PUT" || start_line.method == "PATCH";
+  chunking_output_ = request_start_line_.version == "HTTP/1.1" && may_chunk && !cl && !has_te;
+  if (chunking_output_) headers.set("Transfer-Encoding", "chunked");
+  if (cl) {
+    const std::optional<std::uint64_t> n = http1connection::parse_int(*cl);
+    if (!n) fail_output("Only integer Content-Length is allowed: " + *cl);
+    expected_content_remaining_ = *n;
+  } else if (!chunking_output_ && !has_te) {
+    expected_content_remaining_ = 0;  // nothing says where a body would end: send none
+  }
+  std::string out;
+  out.reserve(256 + chunk.size());
+  for (const std::string* part : {&start_line.method, &start_line.path})
+    if (part->empty() || part->find_first_of(std::string_view(" \r\n\0", 4)) != std::string::npos)
+      fail_output("Invalid request line");
+  out += start_line.method;
+  out += ' ';
+  out += start_line.path;
+  out += ' ';
+  out += request_start_line_.version;
+  out += "\r\n";
+  for (const auto& f : headers.get_all()) {
+    if (f.name.find_first_of(std::string_view(":\r\n\0", 4)) != std::string::npos ||
+        f.value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+      fail_output("Newline in header: " + f.name);
+    out += f.name;
+    out += ": ";
+    out += f.value;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  if (!chunk.empty()) {
+    if (expected_content_remaining_) {
+      if (chunk.size() > *expected_content_remaining_)
+        fail_output("Tried to write more data than Content-Length");
+      *expected_content_remaining_ -= chunk.size();
+    }
+    append_chunk(out, chunk);
+  }
+  return send(std::move(out));
+}
+
+Future<void> HTTP1Connection::read_body_until_close(HTTPMessageDelegate& delegate) {
+  std::uint64_t total = 0;
+  for (;;) {
+    if (buffer_->size() == 0) {
+      std::string got;
+      try {
+        got = co_await stream_->read_bytes(params_.chunk_size, true);
+      } catch (const StreamClosedError& e) {
+        if (e.real_error() != 0) throw;  // a reset is not the end of the body
+        break;
+      }
+      append_read(std::move(got));
+    }
+    const std::size_t n = std::min(buffer_->size(), params_.chunk_size);
+    total += n;
+    if (total > max_body_size_) throw HTTPInputError("response body too large", 413);
+    std::optional<Future<void>> f = delegate.data_received(buffer_->view().substr(0, n));
+    buffer_->consume(n);
+    if (f) co_await *f;
+  }
+}
+
+Future<bool> HTTP1Connection::read_client_response(HTTPMessageDelegate& delegate) {
+  const std::shared_ptr<HTTP1Connection> self = shared_from_this();
+  bool delegate_active = false;
+  std::exception_ptr error;
+  try {
+    if (params_.header_timeout > 0) arm_timeout(params_.header_timeout, "Timeout reading head");
+    ResponseStartLine start_line;
+    HTTPHeaders headers;
+    for (;;) {
+      for (std::size_t room = 0; !head_ready(room);)
+        append_read(co_await stream_->read_bytes(room, true));
+      headers.clear();
+      http1connection::parse_response_head(buffer_->view().substr(0, head_length_), start_line,
+                                           headers);
+      buffer_->consume(head_length_);
+      // Interim responses (100 Continue, 103 Early Hints) precede the real one.
+      if (start_line.code >= 100 && start_line.code < 200 && start_line.code != 101) continue;
+      break;
+    }
+    disarm_timeout();
+    const http1connection::Framing framing =
+        http1connection::response_framing(request_start_line_.method, start_line, headers);
+    const std::string* connection_header = headers.find("Connection");
+    bool keep_alive = !params_.no_keep_alive && !framing.until_close;
+    if (start_line.version == "HTTP/1.1") {
+      keep_alive = keep_alive && !http1connection::has_token(connection_header, "close");
+    } else {
+      keep_alive = keep_alive && http1connection::has_token(connection_header, "keep-alive");
+    }
+    delegate_active = true;
+    if (std::optional<Future<void>> f =
+            delegate.headers_received(std::move(start_line), std::move(headers)))
+      co_await *f;
+    if (detached_) co_return false;
+    if (body_timeout_ > 0) arm_timeout(body_timeout_, "Timeout reading body");
+    if (framing.chunked) {
+      co_await read_chunked_body(delegate);
+    } else if (framing.until_close) {
+      co_await read_body_until_close(delegate);
+    } else if (framing.content_length > 0) {
+      if (framing.content_length > max_body_size_)
+        throw HTTPInputError("Content-Length too long", 413);
+      co_await read_fixed_body(framing.content_length, delegate);
+    }
+    disarm_timeout();
+    read_finished_ = true;
+    delegate_active = false;
+    delegate.finish();
+    if (!keep_alive || !write_finished_) close();
+    co_return keep_alive&& write_finished_ && !closed();
+  } catch (const StreamClosedError& e) {
+    error =
+        timed_out_ ? std::make_exception_ptr(TimeoutError(timed_out_)) : std::current_exception();
+    (void)e;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  disarm_timeout();
+  close();
+  if (delegate_active) delegate.on_connection_close();
+  std::rethrow_exception(error);
+}
+
+}  // namespace tornado
