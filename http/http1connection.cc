@@ -323,7 +323,7 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
 
 Future<void> HTTP1Connection::send(std::string data) {
   last_write_ = stream_->write(std::move(data));
-  return last_write_;
+  return *last_write_;
 }
 
 void HTTP1Connection::fail_output(const std::string& why) {
@@ -429,7 +429,7 @@ Future<void> HTTP1Connection::write(std::string_view chunk) {
     f.set_exception(std::make_exception_ptr(StreamClosedError()));
     return f;
   }
-  if (head_request_ || chunk.empty()) return last_write_;
+  if (head_request_ || chunk.empty()) return last_write_ ? *last_write_ : make_ready_future();
   if (expected_content_remaining_) {
     if (chunk.size() > *expected_content_remaining_)
       fail_output("Tried to write more data than Content-Length");
@@ -451,7 +451,12 @@ Future<void> HTTP1Connection::finish() {
   if (chunking_output_ && !closed()) (void)send("0\r\n\r\n");
   // The request body was not read: the next request cannot be found after it.
   if (!read_finished_ && !is_client_) disconnect_on_finish_ = true;
-  const Future<void> done = last_write_;
+  const Future<void> done = last_write_ ? *last_write_ : make_ready_future();
+  if (done.done()) {
+    // The kernel took it all at once (the common case): no callback, no trip through the loop.
+    resolve_finish();
+    return done;
+  }
   std::weak_ptr<HTTP1Connection> weak = weak_from_this();
   done.add_done_callback([weak](Future<void>&) {
     if (auto self = weak.lock()) self->resolve_finish();

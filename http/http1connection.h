@@ -248,7 +248,7 @@ class HTTP1Connection : public HTTPConnection,
   int response_code_ = 0;
   std::optional<std::uint64_t> expected_content_remaining_;
   bool flushed_ = false;  // finished, and every byte handed to the kernel
-  Future<void> last_write_ = make_ready_future();
+  std::optional<Future<void>> last_write_;  // the newest write; none before write_headers
   std::optional<detail::Resolver<void>> finish_waiter_;  // read_response waits on it
   std::unique_ptr<Callback> close_callback_;
   Callback finish_callback_;  // inline: set for every request of the callback form
