@@ -331,6 +331,20 @@ void HTTP1Connection::fail_output(const std::string& why) {
   throw HTTPOutputError(why);
 }
 
+// The header block and the blank line after it. A name or value holding CR, LF or NUL (or a
+// name holding a colon) would let the application forge headers: refused, never sent.
+void HTTP1Connection::append_fields(std::string& out, const HTTPHeaders& headers) {
+  for (const auto& f : headers.get_all()) {
+    if (has_line_break(f.name) || has_line_break(f.value) || f.name.find(':') != std::string::npos)
+      fail_output("Newline in header: " + f.name);
+    out += f.name;
+    out += ": ";
+    out += f.value;
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
 void HTTP1Connection::append_chunk(std::string& out, std::string_view chunk) const {
   if (!chunking_output_) {
     out.append(chunk);
@@ -399,15 +413,7 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   if (has_line_break(reason)) fail_output("Newline in the reason phrase");
   out += reason;
   out += "\r\n";
-  for (const auto& f : headers.get_all()) {
-    if (has_line_break(f.name) || has_line_break(f.value) || f.name.find(':') != std::string::npos)
-      fail_output("Newline in header: " + f.name);
-    out += f.name;
-    out += ": ";
-    out += f.value;
-    out += "\r\n";
-  }
-  out += "\r\n";
+  append_fields(out, headers);
   if (!chunk.empty()) {
     if (head_request_) {
       chunk = {};

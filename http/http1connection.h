@@ -224,6 +224,7 @@ class HTTP1Connection : public HTTPConnection,
   void arm_timeout(double seconds, const char* what);
   void disarm_timeout();
   void fail_output(const std::string& why);
+  void append_fields(std::string& out, const HTTPHeaders& headers);
   void append_chunk(std::string& out, std::string_view chunk) const;
   Future<void> send(std::string data);
   void resolve_finish();
@@ -247,7 +248,7 @@ class HTTP1Connection : public HTTPConnection,
   bool detached_ = false;
   int response_code_ = 0;
   std::optional<std::uint64_t> expected_content_remaining_;
-  bool flushed_ = false;  // finished, and every byte handed to the kernel
+  bool flushed_ = false;                    // finished, and every byte handed to the kernel
   std::optional<Future<void>> last_write_;  // the newest write; none before write_headers
   std::optional<detail::Resolver<void>> finish_waiter_;  // read_response waits on it
   std::unique_ptr<Callback> close_callback_;

@@ -62,16 +62,7 @@ Future<void> HTTP1Connection::write_headers(const RequestStartLine& start_line,
   out += ' ';
   out += request_start_line_.version;
   out += "\r\n";
-  for (const auto& f : headers.get_all()) {
-    if (f.name.find_first_of(std::string_view(":\r\n\0", 4)) != std::string::npos ||
-        f.value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
-      fail_output("Newline in header: " + f.name);
-    out += f.name;
-    out += ": ";
-    out += f.value;
-    out += "\r\n";
-  }
-  out += "\r\n";
+  append_fields(out, headers);
   if (!chunk.empty()) {
     if (expected_content_remaining_) {
       if (chunk.size() > *expected_content_remaining_)

@@ -114,6 +114,42 @@ std::optional<std::uint64_t> parse_int(std::string_view s) {
   return v;
 }
 
+namespace {
+
+// Transfer-Encoding must be exactly one "chunked" (case-insensitive) over all its fields:
+// "gzip, chunked" or two chunked fields are refused, not guessed at.
+void require_lone_chunked(const HTTPHeaders& headers) {
+  std::size_t elements = 0;
+  bool chunked = false;
+  for (const auto& f : headers.get_all()) {
+    if (f.name != "Transfer-Encoding") continue;
+    for_each_element(f.value, [&](std::string_view e) {
+      ++elements;
+      chunked = iequals(e, "chunked");
+    });
+  }
+  if (elements != 1 || !chunked)
+    throw HTTPInputError("Unsupported Transfer-Encoding " + headers.get("Transfer-Encoding"));
+}
+
+// The Content-Length over all its fields and list elements, which must be plain digits and
+// all equal; nullopt when there is none.
+std::optional<std::uint64_t> content_length(const HTTPHeaders& headers) {
+  std::optional<std::uint64_t> length;
+  for (const auto& f : headers.get_all()) {
+    if (f.name != "Content-Length") continue;
+    for_each_element(f.value, [&](std::string_view e) {
+      const std::optional<std::uint64_t> v = parse_int(e);
+      if (!v) throw HTTPInputError("Only integer Content-Length is allowed: " + f.value);
+      if (length && *length != *v) throw HTTPInputError("Multiple unequal Content-Lengths");
+      length = v;
+    });
+  }
+  return length;
+}
+
+}  // namespace
+
 Framing request_framing(const RequestStartLine& start_line, const HTTPHeaders& headers,
                         std::uint64_t max_body_size) {
   const bool http11 = start_line.version == "HTTP/1.1";
@@ -135,31 +171,12 @@ Framing request_framing(const RequestStartLine& start_line, const HTTPHeaders& h
     // RFC 9112 §6.1: a sender of both is trying to smuggle one request inside another.
     if (has_cl) throw HTTPInputError("Message with both Transfer-Encoding and Content-Length");
     if (!http11) throw HTTPInputError("Transfer-Encoding in an HTTP/1.0 message");
-    std::size_t elements = 0;
-    bool chunked = false;
-    for (const auto& f : headers.get_all()) {
-      if (f.name != "Transfer-Encoding") continue;
-      for_each_element(f.value, [&](std::string_view e) {
-        ++elements;
-        chunked = iequals(e, "chunked");
-      });
-    }
-    if (elements != 1 || !chunked)
-      throw HTTPInputError("Unsupported Transfer-Encoding " + headers.get("Transfer-Encoding"));
+    require_lone_chunked(headers);
     framing.chunked = true;
     return framing;
   }
   if (has_cl) {
-    std::optional<std::uint64_t> length;
-    for (const auto& f : headers.get_all()) {
-      if (f.name != "Content-Length") continue;
-      for_each_element(f.value, [&](std::string_view e) {
-        const std::optional<std::uint64_t> v = parse_int(e);
-        if (!v) throw HTTPInputError("Only integer Content-Length is allowed: " + f.value);
-        if (length && *length != *v) throw HTTPInputError("Multiple unequal Content-Lengths");
-        length = v;
-      });
-    }
+    const std::optional<std::uint64_t> length = content_length(headers);
     framing.content_length = *length;
     if (framing.content_length > max_body_size)
       throw HTTPInputError("Content-Length too long", 413);
@@ -212,16 +229,7 @@ Framing response_framing(std::string_view request_method, const ResponseStartLin
   const bool has_te = headers.contains("Transfer-Encoding");
   const std::string* cl = headers.find("Content-Length");
   if (has_te && cl) throw HTTPInputError("Response with both Transfer-Encoding and Content-Length");
-  std::optional<std::uint64_t> length;
-  for (const auto& f : headers.get_all()) {
-    if (f.name != "Content-Length") continue;
-    for_each_element(f.value, [&](std::string_view e) {
-      const std::optional<std::uint64_t> v = parse_int(e);
-      if (!v) throw HTTPInputError("Only integer Content-Length is allowed: " + f.value);
-      if (length && *length != *v) throw HTTPInputError("Multiple unequal Content-Lengths");
-      length = v;
-    });
-  }
+  const std::optional<std::uint64_t> length = content_length(headers);
   if (code == 204 || code == 304 || (code >= 100 && code < 200)) {
     // Tornado: "Response with code 204 should not have body".
     if (has_te || (code == 204 && length && *length != 0))
@@ -231,17 +239,7 @@ Framing response_framing(std::string_view request_method, const ResponseStartLin
   }
   if (request_method == "HEAD") return framing;
   if (has_te) {
-    std::size_t elements = 0;
-    bool chunked = false;
-    for (const auto& f : headers.get_all()) {
-      if (f.name != "Transfer-Encoding") continue;
-      for_each_element(f.value, [&](std::string_view e) {
-        ++elements;
-        chunked = iequals(e, "chunked");
-      });
-    }
-    if (elements != 1 || !chunked)
-      throw HTTPInputError("Unsupported Transfer-Encoding " + headers.get("Transfer-Encoding"));
+    require_lone_chunked(headers);
     framing.chunked = true;
   } else if (length) {
     framing.content_length = *length;
