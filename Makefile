@@ -48,9 +48,9 @@ REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKE
 GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
 STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
                 stream/tcpclient.cc
-HTTP_SRCS    := http/escape.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
+HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc
-WEB_SRCS     :=
+WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(WEB_SRCS)
 LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
 LIB          := $(BUILD)/libtornado.a
@@ -67,7 +67,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc \
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
-                tests/http/httpserver_test.cc \
+                tests/http/httpserver_test.cc tests/http/json_test.cc tests/web/hash_test.cc \
                 tests/demos/tcpecho_test.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
@@ -214,8 +214,9 @@ bench-peers: $(LIB)
 # libFuzzer targets for the HTTP parsers (clang's runtime: Debian's clang and libclang-rt-14-dev).
 #   make fuzz && build/fuzz/request_fuzz tests/fuzz/corpus/request -max_total_time=600
 FUZZ_CXX     ?= clang++
-FUZZ_TARGETS := request_fuzz chunked_fuzz
-FUZZ_SRCS    := http/httputil.cc http/httputil_form.cc http/escape.cc http/http1connection_parse.cc
+FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz
+FUZZ_SRCS    := http/httputil.cc http/httputil_form.cc http/escape.cc http/http1connection_parse.cc \
+                http/json.cc
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
 
 ensure-clang:

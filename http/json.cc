@@ -1,0 +1,619 @@
+// http/json.cc: the Value's storage, the encoder (json.dumps's defaults) and a recursive-descent
+// decoder with a depth limit.
+#include "http/json.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace tornado::json {
+
+DecodeError::DecodeError(const std::string& what, std::size_t offset)
+    : std::runtime_error("JSON: " + what + " at offset " + std::to_string(offset)),
+      offset_(offset) {}
+
+// --- the value --------------------------------------------------------------------------------
+
+Value::Value(Array a) : type_(Type::kArray), a_(std::make_unique<Array>(std::move(a))) {}
+Value::Value(Object o) : type_(Type::kObject), o_(std::make_unique<Object>(std::move(o))) {}
+
+Value::Value(const Value& o) : type_(o.type_), b_(o.b_), i_(o.i_), d_(o.d_), s_(o.s_) {
+  if (o.a_) a_ = std::make_unique<Array>(*o.a_);
+  if (o.o_) o_ = std::make_unique<Object>(*o.o_);
+}
+Value::Value(Value&& o) noexcept = default;
+Value& Value::operator=(const Value& o) {
+  if (this != &o) *this = Value(o);
+  return *this;
+}
+Value& Value::operator=(Value&& o) noexcept = default;
+Value::~Value() = default;
+
+namespace {
+[[noreturn]] void wrong_type(const char* want) {
+  throw std::logic_error(std::string("json::Value is not ") + want);
+}
+}  // namespace
+
+bool Value::as_bool() const {
+  if (type_ != Type::kBool) wrong_type("a bool");
+  return b_;
+}
+std::int64_t Value::as_int() const {
+  if (type_ != Type::kInt) wrong_type("an integer");
+  return i_;
+}
+double Value::as_double() const {
+  if (type_ == Type::kInt) return static_cast<double>(i_);
+  if (type_ != Type::kDouble) wrong_type("a number");
+  return d_;
+}
+const std::string& Value::as_string() const {
+  if (type_ != Type::kString) wrong_type("a string");
+  return s_;
+}
+const Array& Value::as_array() const {
+  if (type_ != Type::kArray) wrong_type("an array");
+  return *a_;
+}
+Array& Value::as_array() {
+  if (type_ != Type::kArray) wrong_type("an array");
+  return *a_;
+}
+const Object& Value::as_object() const {
+  if (type_ != Type::kObject) wrong_type("an object");
+  return *o_;
+}
+Object& Value::as_object() {
+  if (type_ != Type::kObject) wrong_type("an object");
+  return *o_;
+}
+
+Value& Value::operator[](std::string_view key) {
+  if (type_ == Type::kNull) *this = Value(Object{});
+  Object& o = as_object();
+  for (auto& [k, v] : o) {
+    if (k == key) return v;
+  }
+  o.emplace_back(std::string(key), Value());
+  return o.back().second;
+}
+const Value& Value::operator[](std::string_view key) const {
+  const Value* v = find(key);
+  if (v == nullptr) throw std::out_of_range("json::Value has no member " + std::string(key));
+  return *v;
+}
+const Value* Value::find(std::string_view key) const {
+  if (type_ != Type::kObject) return nullptr;
+  for (const auto& [k, v] : *o_) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+Value& Value::operator[](std::size_t i) { return as_array().at(i); }
+const Value& Value::operator[](std::size_t i) const { return as_array().at(i); }
+void Value::push_back(Value v) {
+  if (type_ == Type::kNull) *this = Value(Array{});
+  as_array().push_back(std::move(v));
+}
+std::size_t Value::size() const {
+  if (type_ == Type::kArray) return a_->size();
+  if (type_ == Type::kObject) return o_->size();
+  return 0;
+}
+
+bool operator==(const Value& a, const Value& b) {
+  if (a.type_ != b.type_) return false;
+  switch (a.type_) {
+    case Type::kNull: return true;
+    case Type::kBool: return a.b_ == b.b_;
+    case Type::kInt: return a.i_ == b.i_;
+    case Type::kDouble: return a.d_ == b.d_;
+    case Type::kString: return a.s_ == b.s_;
+    case Type::kArray: return *a.a_ == *b.a_;
+    case Type::kObject: return *a.o_ == *b.o_;
+  }
+  return false;
+}
+
+// --- encoding ---------------------------------------------------------------------------------
+
+namespace {
+
+void put_u_escape(std::string& out, unsigned cp) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+  out += buf;
+}
+
+// Decodes one UTF-8 sequence at s[i]; returns the code point and advances i, or returns -1
+// (and advances one byte) for a malformed sequence.
+long next_code_point(std::string_view s, std::size_t& i) {
+  const auto c0 = static_cast<unsigned char>(s[i]);
+  int len;
+  unsigned long cp;
+  if (c0 < 0x80) {
+    ++i;
+    return c0;
+  } else if (c0 >= 0xC2 && c0 <= 0xDF) {
+    len = 2;
+    cp = c0 & 0x1F;
+  } else if (c0 >= 0xE0 && c0 <= 0xEF) {
+    len = 3;
+    cp = c0 & 0x0F;
+  } else if (c0 >= 0xF0 && c0 <= 0xF4) {
+    len = 4;
+    cp = c0 & 0x07;
+  } else {
+    ++i;
+    return -1;
+  }
+  if (i + static_cast<std::size_t>(len) > s.size()) {
+    ++i;
+    return -1;
+  }
+  for (int k = 1; k < len; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+    if ((c & 0xC0) != 0x80) {
+      ++i;
+      return -1;
+    }
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are malformed.
+  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return -1;
+  }
+  i += static_cast<std::size_t>(len);
+  return static_cast<long>(cp);
+}
+
+void encode_string(std::string& out, std::string_view s, const EncodeOptions& o) {
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      const std::size_t start = i;
+      const long cp = next_code_point(s, i);
+      if (cp < 0) {
+        put_u_escape(out, 0xFFFD);  // bytes that are not UTF-8 become U+FFFD
+      } else if (!o.ensure_ascii) {
+        out.append(s.substr(start, i - start));
+      } else if (cp >= 0x10000) {
+        const unsigned long v = static_cast<unsigned long>(cp) - 0x10000;
+        put_u_escape(out, static_cast<unsigned>(0xD800 + (v >> 10)));
+        put_u_escape(out, static_cast<unsigned>(0xDC00 + (v & 0x3FF)));
+      } else {
+        put_u_escape(out, static_cast<unsigned>(cp));
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '/':
+        // "</" becomes "<\/", so that "</script>" inside a string cannot end a script block.
+        if (o.script_safe && i > 0 && s[i - 1] == '<') {
+          out += "\\/";
+        } else {
+          out += '/';
+        }
+        break;
+      default:
+        if (u < 0x20) {
+          put_u_escape(out, u);
+        } else {
+          out += c;
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+// Python's float repr: the shortest digits that round-trip, fixed notation for exponents in
+// [-4, 16), scientific otherwise ("1e+16", "1.5e-05"), and always a "." or an "e".
+void encode_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char sci[64];
+  const auto r = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific);
+  std::string_view s(sci, static_cast<std::size_t>(r.ptr - sci));
+  const bool negative = s[0] == '-';
+  if (negative) s.remove_prefix(1);
+  const std::size_t e_at = s.find('e');
+  std::string digits;
+  digits += s[0];
+  if (e_at > 1) digits.append(s.substr(2, e_at - 2));  // skip "d."
+  int exp = 0;
+  std::from_chars(s.data() + e_at + 1 + (s[e_at + 1] == '+' ? 1 : 0), s.data() + s.size(), exp);
+  if (negative) out += '-';
+  if (exp >= -4 && exp < 16) {
+    const int n = static_cast<int>(digits.size());
+    if (exp < 0) {
+      out += "0.";
+      out.append(static_cast<std::size_t>(-exp - 1), '0');
+      out += digits;
+    } else if (exp + 1 >= n) {
+      out += digits;
+      out.append(static_cast<std::size_t>(exp + 1 - n), '0');
+      out += ".0";
+    } else {
+      out.append(digits, 0, static_cast<std::size_t>(exp + 1));
+      out += '.';
+      out.append(digits, static_cast<std::size_t>(exp + 1));
+    }
+  } else {
+    out += digits[0];
+    if (digits.size() > 1) {
+      out += '.';
+      out.append(digits, 1);
+    }
+    char e[16];
+    std::snprintf(e, sizeof e, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    out += e;
+  }
+}
+
+void newline(std::string& out, const EncodeOptions& o, int level) {
+  if (o.indent < 0) return;
+  out += '\n';
+  out.append(static_cast<std::size_t>(o.indent * level), ' ');
+}
+
+void encode_value(std::string& out, const Value& v, const EncodeOptions& o, int level) {
+  // With an indent, items end their line with "," alone, as json.dumps(indent=...) does.
+  const char* sep = o.indent < 0 ? ", " : ",";
+  switch (v.type()) {
+    case Type::kNull: out += "null"; return;
+    case Type::kBool: out += v.as_bool() ? "true" : "false"; return;
+    case Type::kInt: {
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
+      out.append(buf, r.ptr);
+      return;
+    }
+    case Type::kDouble: encode_double(out, v.as_double()); return;
+    case Type::kString: encode_string(out, v.as_string(), o); return;
+    case Type::kArray: {
+      const Array& a = v.as_array();
+      out += '[';
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        if (i > 0) out += sep;
+        newline(out, o, level + 1);
+        encode_value(out, a[i], o, level + 1);
+      }
+      if (!a.empty()) newline(out, o, level);
+      out += ']';
+      return;
+    }
+    case Type::kObject: {
+      const Object& obj = v.as_object();
+      std::vector<const std::pair<std::string, Value>*> members;
+      members.reserve(obj.size());
+      for (const auto& m : obj) members.push_back(&m);
+      if (o.sort_keys) {
+        std::stable_sort(members.begin(), members.end(),
+                         [](auto* x, auto* y) { return x->first < y->first; });
+      }
+      out += '{';
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        if (i > 0) out += sep;
+        newline(out, o, level + 1);
+        encode_string(out, members[i]->first, o);
+        out += ": ";
+        encode_value(out, members[i]->second, o, level + 1);
+      }
+      if (!members.empty()) newline(out, o, level);
+      out += '}';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string encode(const Value& v, const EncodeOptions& options) {
+  std::string out;
+  encode_value(out, v, options, 0);
+  return out;
+}
+
+// --- decoding ---------------------------------------------------------------------------------
+
+namespace {
+
+class Decoder {
+ public:
+  Decoder(std::string_view text, std::size_t max_depth) : s_(text), max_depth_(max_depth) {}
+
+  Value document() {
+    skip_space();
+    Value v = value(0);
+    skip_space();
+    if (i_ != s_.size()) fail("trailing characters after the value");
+    return v;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const { throw DecodeError(what, i_); }
+
+  void skip_space() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
+  }
+
+  bool consume(std::string_view word) {
+    if (s_.substr(i_, word.size()) != word) return false;
+    i_ += word.size();
+    return true;
+  }
+
+  Value value(std::size_t depth) {
+    if (i_ >= s_.size()) fail("unexpected end of input");
+    switch (s_[i_]) {
+      case '{': return object(depth + 1);
+      case '[': return array(depth + 1);
+      case '"': return Value(string());
+      case 't':
+        if (consume("true")) return Value(true);
+        break;
+      case 'f':
+        if (consume("false")) return Value(false);
+        break;
+      case 'n':
+        if (consume("null")) return Value();
+        break;
+      default:
+        if (s_[i_] == '-' || (s_[i_] >= '0' && s_[i_] <= '9')) return number();
+    }
+    fail("unexpected character");
+  }
+
+  void enter(std::size_t depth) const {
+    if (depth > max_depth_) fail("nesting deeper than " + std::to_string(max_depth_));
+  }
+
+  Value object(std::size_t depth) {
+    enter(depth);
+    ++i_;  // {
+    Object o;
+    skip_space();
+    if (i_ < s_.size() && s_[i_] == '}') {
+      ++i_;
+      return Value(std::move(o));
+    }
+    for (;;) {
+      skip_space();
+      if (i_ >= s_.size() || s_[i_] != '"') fail("expected a member name");
+      std::string key = string();
+      skip_space();
+      if (i_ >= s_.size() || s_[i_] != ':') fail("expected ':'");
+      ++i_;
+      skip_space();
+      Value v = value(depth);
+      // A repeated name keeps the last value, as Python's json does.
+      bool replaced = false;
+      for (auto& m : o) {
+        if (m.first == key) {
+          m.second = std::move(v);
+          replaced = true;
+          break;
+        }
+      }
+      if (!replaced) o.emplace_back(std::move(key), std::move(v));
+      skip_space();
+      if (i_ < s_.size() && s_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (i_ < s_.size() && s_[i_] == '}') {
+        ++i_;
+        return Value(std::move(o));
+      }
+      fail("expected ',' or '}'");
+    }
+  }
+
+  Value array(std::size_t depth) {
+    enter(depth);
+    ++i_;  // [
+    Array a;
+    skip_space();
+    if (i_ < s_.size() && s_[i_] == ']') {
+      ++i_;
+      return Value(std::move(a));
+    }
+    for (;;) {
+      skip_space();
+      a.push_back(value(depth));
+      skip_space();
+      if (i_ < s_.size() && s_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (i_ < s_.size() && s_[i_] == ']') {
+        ++i_;
+        return Value(std::move(a));
+      }
+      fail("expected ',' or ']'");
+    }
+  }
+
+  unsigned hex4() {
+    if (i_ + 4 > s_.size()) fail("truncated \\u escape");
+    unsigned v = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char c = s_[i_++];
+      v <<= 4;
+      if (c >= '0' && c <= '9') {
+        v |= static_cast<unsigned>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        v |= static_cast<unsigned>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        v |= static_cast<unsigned>(c - 'A' + 10);
+      } else {
+        --i_;
+        fail("bad hex digit in \\u escape");
+      }
+    }
+    return v;
+  }
+
+  static void put_utf8(std::string& out, unsigned long cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  std::string string() {
+    ++i_;  // "
+    std::string out;
+    for (;;) {
+      if (i_ >= s_.size()) fail("unterminated string");
+      const char c = s_[i_];
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"') {
+        ++i_;
+        return out;
+      }
+      if (u < 0x20) fail("control character in a string");
+      if (u >= 0x80) {
+        const std::size_t start = i_;
+        if (next_code_point(s_, i_) < 0) {
+          i_ = start;
+          fail("invalid UTF-8 in a string");
+        }
+        out.append(s_.substr(start, i_ - start));
+        continue;
+      }
+      if (c != '\\') {
+        // Copy the run of plain characters in one go.
+        std::size_t j = i_ + 1;
+        while (j < s_.size() && s_[j] != '"' && s_[j] != '\\' &&
+               static_cast<unsigned char>(s_[j]) >= 0x20 && static_cast<unsigned char>(s_[j]) < 0x80)
+          ++j;
+        out.append(s_.substr(i_, j - i_));
+        i_ = j;
+        continue;
+      }
+      ++i_;
+      if (i_ >= s_.size()) fail("unterminated escape");
+      const char e = s_[i_++];
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          unsigned long cp = hex4();
+          if (cp >= 0xDC00 && cp <= 0xDFFF) fail("lone low surrogate in \\u escape");
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (i_ + 2 > s_.size() || s_[i_] != '\\' || s_[i_ + 1] != 'u')
+              fail("high surrogate without its low half");
+            i_ += 2;
+            const unsigned lo = hex4();
+            if (lo < 0xDC00 || lo > 0xDFFF) fail("high surrogate without its low half");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          }
+          put_utf8(out, cp);
+          break;
+        }
+        default:
+          --i_;
+          fail("unknown escape");
+      }
+    }
+  }
+
+  Value number() {
+    const std::size_t start = i_;
+    bool integral = true;
+    if (s_[i_] == '-') ++i_;
+    if (i_ >= s_.size()) fail("truncated number");
+    if (s_[i_] == '0') {
+      ++i_;
+      if (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') fail("leading zero in a number");
+    } else if (s_[i_] >= '1' && s_[i_] <= '9') {
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+    } else {
+      fail("expected a digit");
+    }
+    if (i_ < s_.size() && s_[i_] == '.') {
+      integral = false;
+      ++i_;
+      if (i_ >= s_.size() || s_[i_] < '0' || s_[i_] > '9') fail("expected a digit after '.'");
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+    }
+    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
+      integral = false;
+      ++i_;
+      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
+      if (i_ >= s_.size() || s_[i_] < '0' || s_[i_] > '9') fail("expected a digit in the exponent");
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+    }
+    const char* b = s_.data() + start;
+    const char* e = s_.data() + i_;
+    if (integral) {
+      std::int64_t v = 0;
+      const auto r = std::from_chars(b, e, v);
+      if (r.ec == std::errc() && r.ptr == e) return Value(v);
+      // Beyond int64: keep it as a double, as a JavaScript reader would.
+    }
+    double d = 0;
+    const auto r = std::from_chars(b, e, d);
+    if (r.ec == std::errc::result_out_of_range) {
+      // Underflow is 0, as Python's float() gives; overflow has no JSON encoding to come back
+      // to (infinity encodes as null), so it is refused rather than silently changed.
+      d = std::strtod(std::string(b, e).c_str(), nullptr);
+      if (std::isinf(d)) {
+        i_ = start;
+        fail("number out of range");
+      }
+    } else if (r.ec != std::errc() || r.ptr != e) {
+      fail("bad number");
+    }
+    return Value(d);
+  }
+
+  std::string_view s_;
+  std::size_t max_depth_;
+  std::size_t i_ = 0;
+};
+
+}  // namespace
+
+Value decode(std::string_view text, std::size_t max_depth) {
+  return Decoder(text, max_depth).document();
+}
+
+}  // namespace tornado::json

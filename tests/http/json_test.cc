@@ -1,0 +1,170 @@
+// tests/http/json_test.cc: json::Value, the encoder (compared with what Python's json.dumps
+// prints for the same values) and the decoder's acceptance and refusals (RFC 8259).
+// Mirrors:  tornado/test/escape_test.py test_json_decode, test_json_encode.
+#include "http/json.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace tornado;
+using json::Array;
+using json::Object;
+using json::Value;
+
+TEST_CASE("json: encode matches json.dumps") {
+  struct Row {
+    Value v;
+    std::string text;
+  };
+  const Row rows[] = {
+      {Value(), "null"},
+      {true, "true"},
+      {false, "false"},
+      {0, "0"},
+      {-42, "-42"},
+      {std::int64_t{9007199254740993}, "9007199254740993"},
+      {1.0, "1.0"},
+      {1e16, "1e+16"},
+      {1e15, "1000000000000000.0"},
+      {1e-5, "1e-05"},
+      {2.5e-4, "0.00025"},
+      {0.1, "0.1"},
+      {-0.0, "-0.0"},
+      {123.456, "123.456"},
+      {1.5e300, "1.5e+300"},
+      {5e-324, "5e-324"},
+      {1.7976931348623157e308, "1.7976931348623157e+308"},
+      {"", "\"\""},
+      {"a\"b\\c\n\r\t\b\f\x01", R"("a\"b\\c\n\r\t\b\f\u0001")"},
+      {"\xc3\xa9\xf0\x9f\x98\x80", R"("\u00e9\ud83d\ude00")"},
+      {"</script>", R"("<\/script>")"},
+      {"a/b", R"("a/b")"},
+      {"\xff", R"("\ufffd")"},
+      {Array{}, "[]"},
+      {Object{}, "{}"},
+      {Object{{"a", Array{1, Object{{"b", nullptr}}}}, {"c", "x"}},
+       R"({"a": [1, {"b": null}], "c": "x"})"},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.text);
+    CHECK(json::encode(r.v) == r.text);
+  }
+  // Non-finite numbers have no JSON form.
+  CHECK(json::encode(Value(1.0 / 0.0)) == "null");
+}
+
+TEST_CASE("json: indent, sort_keys, ensure_ascii, script_safe") {
+  Value v = Object{{"b", Array{1, Object{{"x", nullptr}}}}, {"a", Array{}}, {"o", Object{}}};
+  json::EncodeOptions o;
+  o.indent = 2;
+  o.sort_keys = true;
+  CHECK(json::encode(v, o) ==
+        "{\n  \"a\": [],\n  \"b\": [\n    1,\n    {\n      \"x\": null\n    }\n  ],\n"
+        "  \"o\": {}\n}");
+  json::EncodeOptions raw;
+  raw.ensure_ascii = false;
+  raw.script_safe = false;
+  CHECK(json::encode(Value("\xc3\xa9</"), raw) == "\"\xc3\xa9</\"");
+}
+
+TEST_CASE("json: decode accepts RFC 8259 documents") {
+  const Value v = json::decode(
+      R"( {"a": [1, -2.5, 3e2, true, false, null], "s": "x\u00e9\ud83d\ude00\/\n", "e": {}} )");
+  REQUIRE(v.is_object());
+  CHECK(v["a"].size() == 6);
+  CHECK(v["a"][0].as_int() == 1);
+  CHECK(v["a"][1].as_double() == -2.5);
+  CHECK(v["a"][2].as_double() == 300.0);
+  CHECK_FALSE(v["a"][2].is_int());
+  CHECK(v["a"][3].as_bool());
+  CHECK(v["a"][5].is_null());
+  CHECK(v["s"].as_string() == "x\xc3\xa9\xf0\x9f\x98\x80/\n");
+  CHECK(v["e"].is_object());
+  CHECK(v.find("missing") == nullptr);
+  CHECK_THROWS_AS((void)v["missing"], std::out_of_range);
+  // Big integers become doubles; duplicate names keep the last value (as Python).
+  CHECK(json::decode("123456789012345678901234567890").as_double() == doctest::Approx(1.2345678901e29));
+  CHECK(json::decode(R"({"k": 1, "k": 2})")["k"].as_int() == 2);
+  CHECK(json::decode(R"({"k": 1, "k": 2})").size() == 1);
+  CHECK(json::decode("1e-400").as_double() == 0.0);
+  CHECK(json::decode("-0").as_int() == 0);
+  CHECK(json::decode("\"\xe2\x82\xac\"").as_string() == "\xe2\x82\xac");
+  // Round trip.
+  for (const char* text : {R"({"a": [1, 2.5, "x", null, true, {"b": []}]})", "[]", "\"\"", "0"}) {
+    CAPTURE(text);
+    CHECK(json::encode(json::decode(text)) == text);
+  }
+}
+
+TEST_CASE("json: decode refuses what RFC 8259 refuses, with the offset") {
+  struct Row {
+    std::string text;
+    std::size_t offset;
+  };
+  const Row rows[] = {
+      {"", 0},
+      {" ", 1},
+      {"{", 1},
+      {"[1,]", 3},
+      {"[1 2]", 3},
+      {"{\"a\" 1}", 5},
+      {"{a: 1}", 1},
+      {"{\"a\": 1,}", 8},
+      {"01", 1},
+      {"-", 1},
+      {"1.", 2},
+      {"1e", 2},
+      {".5", 0},
+      {"+1", 0},
+      {"tru", 0},
+      {"nul", 0},
+      {"NaN", 0},
+      {"[1] x", 4},
+      {"\"abc", 4},
+      {"\"a\x01\"", 2},
+      {"\"\\x\"", 2},
+      {"\"\\u12\"", 3},
+      {"\"\\ud800\"", 7},
+      {"\"\\ud800\\u0041\"", 13},
+      {"\"\\udc00\"", 7},
+      {"\"\xff\"", 1},
+      {"\"\xc0\xaf\"", 1},
+      {"\"\xed\xa0\x80\"", 1},
+      {"\"\xe2\x82\"", 1},
+      {"[1, 1e400]", 4},
+      {"-1e400", 0},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.text);
+    try {
+      (void)json::decode(r.text);
+      FAIL("decoded");
+    } catch (const json::DecodeError& e) {
+      CHECK(e.offset() == r.offset);
+    }
+  }
+  // Depth: 512 levels decode; 513 are refused (no stack overflow for deeper ones either).
+  CHECK_NOTHROW(json::decode(std::string(512, '[') + std::string(512, ']')));
+  CHECK_THROWS_AS(json::decode(std::string(513, '[') + std::string(513, ']')), json::DecodeError);
+  CHECK_THROWS_AS(json::decode(std::string(1000000, '[')), json::DecodeError);
+}
+
+TEST_CASE("json: Value building and accessors") {
+  Value v;
+  v["name"] = "tornado";
+  v["ports"].push_back(80);
+  v["ports"].push_back(443);
+  v["nested"]["deep"] = 1.5;
+  CHECK(json::encode(v) == R"({"name": "tornado", "ports": [80, 443], "nested": {"deep": 1.5}})");
+  Value copy = v;
+  copy["name"] = "other";
+  CHECK(v["name"].as_string() == "tornado");
+  CHECK_FALSE(copy == v);
+  copy["name"] = "tornado";
+  CHECK(copy == v);
+  CHECK_THROWS_AS((void)v["name"].as_int(), std::logic_error);
+  CHECK_THROWS_AS((void)v["ports"][5], std::out_of_range);
+  CHECK(Value(3).as_double() == 3.0);
+  CHECK(Value(std::string("x")).is_string());
+}

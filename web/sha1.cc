@@ -1,0 +1,114 @@
+// web/sha1.cc: SHA-1 over 64-byte blocks, written from FIPS 180-4 §6.1.
+#include "web/sha1.h"
+
+#include <cstring>
+
+namespace tornado {
+namespace {
+
+constexpr std::uint32_t rotl(std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+
+std::uint32_t load_be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+}  // namespace
+
+Sha1::Sha1() : h_{0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u} {}
+
+void Sha1::block(const std::uint8_t* p) {
+  std::uint32_t w[80];
+  for (int t = 0; t < 16; ++t) w[t] = load_be32(p + 4 * t);
+  for (int t = 16; t < 80; ++t) w[t] = rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+  std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4];
+  for (int t = 0; t < 80; ++t) {
+    std::uint32_t f, k;
+    if (t < 20) {
+      f = (b & c) | (~b & d);
+      k = 0x5A827999u;
+    } else if (t < 40) {
+      f = b ^ c ^ d;
+      k = 0x6ED9EBA1u;
+    } else if (t < 60) {
+      f = (b & c) | (b & d) | (c & d);
+      k = 0x8F1BBCDCu;
+    } else {
+      f = b ^ c ^ d;
+      k = 0xCA62C1D6u;
+    }
+    const std::uint32_t tmp = rotl(a, 5) + f + e + k + w[t];
+    e = d;
+    d = c;
+    c = rotl(b, 30);
+    b = a;
+    a = tmp;
+  }
+  h_[0] += a;
+  h_[1] += b;
+  h_[2] += c;
+  h_[3] += d;
+  h_[4] += e;
+}
+
+void Sha1::update(std::string_view data) {
+  auto p = reinterpret_cast<const std::uint8_t*>(data.data());
+  std::size_t n = data.size();
+  length_ += n;
+  if (used_ > 0) {
+    const std::size_t take = n < kBlockSize - used_ ? n : kBlockSize - used_;
+    std::memcpy(buf_ + used_, p, take);
+    used_ += take;
+    p += take;
+    n -= take;
+    if (used_ < kBlockSize) return;
+    block(buf_);
+    used_ = 0;
+  }
+  for (; n >= kBlockSize; p += kBlockSize, n -= kBlockSize) block(p);
+  if (n > 0) std::memcpy(buf_, p, n);
+  used_ = n;
+}
+
+Sha1::Digest Sha1::digest() {
+  // 0x80, zeros to 56 mod 64, then the length in bits, big-endian.
+  const std::uint64_t bits = length_ * 8;
+  buf_[used_++] = 0x80;
+  if (used_ > 56) {
+    std::memset(buf_ + used_, 0, kBlockSize - used_);
+    block(buf_);
+    used_ = 0;
+  }
+  std::memset(buf_ + used_, 0, 56 - used_);
+  for (int i = 0; i < 8; ++i) buf_[56 + i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
+  block(buf_);
+  Digest out;
+  for (int i = 0; i < 5; ++i) {
+    for (int j = 0; j < 4; ++j) out[4 * i + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));
+  }
+  *this = Sha1();
+  return out;
+}
+
+Sha1::Digest sha1(std::string_view data) {
+  Sha1 h;
+  h.update(data);
+  return h.digest();
+}
+
+std::string hex_encode(const std::uint8_t* p, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(2 * n, '\0');
+  for (std::size_t i = 0; i < n; ++i) {
+    s[2 * i] = kHex[p[i] >> 4];
+    s[2 * i + 1] = kHex[p[i] & 15];
+  }
+  return s;
+}
+
+std::string sha1_hex(std::string_view data) {
+  const Sha1::Digest d = sha1(data);
+  return hex_encode(d.data(), d.size());
+}
+
+}  // namespace tornado
