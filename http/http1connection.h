@@ -193,7 +193,7 @@ class HTTP1Connection : public HTTPConnection,
   void set_finish_callback(Callback cb);
   // Runs cb if the connection closes before the response is finished (Tornado's
   // set_close_callback; RequestHandler.on_connection_close comes from here).
-  void set_close_callback(Callback cb);
+  void set_close_callback(Callback cb) override;
   // Per-request overrides, from headers_received (for a streaming handler's prepare()).
   void set_body_timeout(double seconds) { body_timeout_ = seconds; }
   void set_max_body_size(std::size_t bytes) { max_body_size_ = bytes; }

@@ -274,6 +274,9 @@ class HTTPConnection {
   // and "http" or "https".
   virtual std::string_view remote_ip() const { return {}; }
   virtual std::string_view protocol() const { return "http"; }
+  // Runs cb if the connection closes before the response is finished (the web layer's
+  // on_connection_close). A connection that cannot tell ignores it.
+  virtual void set_close_callback(Callback cb) { (void)cb; }
 };
 
 }  // namespace tornado

@@ -1,0 +1,309 @@
+// web/routing.cc: translating Python-style route patterns to POSIX extended regexes, matching
+// with a literal-prefix fast path, and reversing simple patterns.
+#include "web/routing.h"
+
+#include <regex.h>
+
+#include <cctype>
+#include <stdexcept>
+
+#include "http/escape.h"
+
+namespace tornado::web {
+namespace {
+
+[[noreturn]] void refuse(const std::string& pattern, const std::string& why) {
+  throw std::invalid_argument("route pattern \"" + pattern + "\": " + why);
+}
+
+bool is_ere_special(char c) {
+  switch (c) {
+    case '.': case '[': case ']': case '(': case ')': case '*': case '+': case '?':
+    case '{': case '}': case '|': case '^': case '$': case '\\':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The result of translating a pattern.
+struct Translation {
+  std::string ere;                   // without the anchoring wrapper
+  std::vector<bool> capturing;       // per ERE group, in order of their "("
+  std::vector<std::string> names;    // per capturing group
+  std::string prefix;                // literal text every match starts with
+  bool literal = true;               // the pattern is all literal text
+};
+
+Translation translate(const std::string& pattern, std::string_view body) {
+  Translation t;
+  bool prefix_open = true;  // still collecting the literal prefix
+  auto literal_char = [&](char c) {
+    if (prefix_open) t.prefix += c;
+  };
+  auto special = [&] {
+    prefix_open = false;
+    t.literal = false;
+  };
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c == '\\') {
+      if (i + 1 >= body.size()) refuse(pattern, "ends with a lone backslash");
+      const char e = body[++i];
+      switch (e) {
+        case 'd': special(); t.ere += "[0-9]"; continue;
+        case 'D': special(); t.ere += "[^0-9]"; continue;
+        case 'w': special(); t.ere += "[A-Za-z0-9_]"; continue;
+        case 'W': special(); t.ere += "[^A-Za-z0-9_]"; continue;
+        case 's': special(); t.ere += "[[:space:]]"; continue;
+        case 'S': special(); t.ere += "[^[:space:]]"; continue;
+        default: break;
+      }
+      if (std::isalnum(static_cast<unsigned char>(e)))
+        refuse(pattern, std::string("the escape \\") + e + " has no POSIX equivalent");
+      // Escaped punctuation is that character, literally.
+      if (is_ere_special(e)) t.ere += '\\';
+      t.ere += e;
+      literal_char(e);
+      continue;
+    }
+    if (c == '[') {
+      special();
+      t.ere += '[';
+      std::size_t j = i + 1;
+      if (j < body.size() && body[j] == '^') t.ere += body[j++];
+      if (j < body.size() && body[j] == ']') t.ere += body[j++];  // a leading "]" is literal
+      for (;; ++j) {
+        if (j >= body.size()) refuse(pattern, "unterminated [");
+        const char b = body[j];
+        if (b == ']') break;
+        if (b == '[' && j + 1 < body.size() && body[j + 1] == ':') {
+          const std::size_t end = body.find(":]", j + 2);
+          if (end == std::string_view::npos) refuse(pattern, "unterminated [: class");
+          t.ere.append(body.substr(j, end + 2 - j));
+          j = end + 1;
+          continue;
+        }
+        if (b == '\\') {
+          if (j + 1 >= body.size()) refuse(pattern, "unterminated [");
+          const char e = body[++j];
+          if (e == 'd') {
+            t.ere += "0-9";
+          } else if (e == 'w') {
+            t.ere += "A-Za-z0-9_";
+          } else if (e == 's') {
+            t.ere += "[:space:]";
+          } else if (e == ']' || e == '^' || e == '-' ||
+                     std::isalnum(static_cast<unsigned char>(e))) {
+            refuse(pattern, std::string("the escape \\") + e + " inside [...] is not supported");
+          } else {
+            t.ere += e;  // inside brackets POSIX takes punctuation (and "\") literally
+          }
+          continue;
+        }
+        t.ere += b;
+      }
+      t.ere += ']';
+      i = j;
+      continue;
+    }
+    if (c == '(') {
+      special();
+      if (i + 1 < body.size() && body[i + 1] == '?') {
+        if (body.substr(i + 2, 2) == "P<") {
+          const std::size_t end = body.find('>', i + 4);
+          if (end == std::string_view::npos) refuse(pattern, "unterminated (?P<name>");
+          t.names.emplace_back(body.substr(i + 4, end - i - 4));
+          if (t.names.back().empty()) refuse(pattern, "empty group name");
+          t.capturing.push_back(true);
+          i = end;
+        } else if (body.substr(i + 2, 1) == ":") {
+          t.capturing.push_back(false);
+          i += 2;
+        } else {
+          refuse(pattern, "only (?P<name>...) and (?:...) extensions are supported");
+        }
+      } else {
+        t.names.emplace_back();
+        t.capturing.push_back(true);
+      }
+      t.ere += '(';
+      continue;
+    }
+    if (c == '*' || c == '+' || c == '?' || c == '{') {
+      // The character before a quantifier is optional or repeated: not part of the prefix.
+      if (prefix_open && !t.prefix.empty()) t.prefix.pop_back();
+      special();
+      if (c == '{') {
+        const std::size_t end = body.find('}', i);
+        if (end == std::string_view::npos) refuse(pattern, "unterminated {");
+        t.ere.append(body.substr(i, end + 1 - i));
+        i = end;
+      } else {
+        t.ere += c;
+      }
+      if (i + 1 < body.size() && (body[i + 1] == '?' || body[i + 1] == '+'))
+        refuse(pattern, "lazy and possessive quantifiers have no POSIX equivalent");
+      continue;
+    }
+    if (c == '|') {
+      // An alternative may start with anything: no prefix can be promised.
+      t.prefix.clear();
+      special();
+      t.ere += c;
+      continue;
+    }
+    if (c == '.' || c == ')' || c == '^' || c == '$') {
+      special();
+      t.ere += c;
+      continue;
+    }
+    if (c == '}' || c == ']') {
+      // Python takes a stray closing brace or bracket literally; so does this.
+      t.ere += '\\';
+      t.ere += c;
+      literal_char(c);
+      continue;
+    }
+    t.ere += c;
+    literal_char(c);
+  }
+  return t;
+}
+
+// Python's re_unescape over literal text: "\." is ".", an escaped letter or digit is not
+// literal text (std::nullopt).
+bool unescape_literal(std::string_view s, std::string& out) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\') {
+      out += s[i];
+      continue;
+    }
+    if (i + 1 >= s.size() || std::isalnum(static_cast<unsigned char>(s[i + 1]))) return false;
+    out += s[++i];
+  }
+  return true;
+}
+
+std::string_view strip_anchors(std::string_view body) {
+  if (!body.empty() && body.front() == '^') body.remove_prefix(1);
+  if (!body.empty() && body.back() == '$' &&
+      (body.size() < 2 || body[body.size() - 2] != '\\'))
+    body.remove_suffix(1);
+  return body;
+}
+
+}  // namespace
+
+struct PathRegex::Compiled {
+  regex_t re;
+  std::vector<bool> capturing;
+  ~Compiled() { regfree(&re); }
+};
+
+PathRegex::PathRegex(std::string pattern) : pattern_(std::move(pattern)) {
+  const std::string_view body = strip_anchors(pattern_);
+  Translation t = translate(pattern_, body);
+  names_ = std::move(t.names);
+  prefix_ = std::move(t.prefix);
+  literal_ = t.literal;
+  if (literal_) return;
+  auto c = std::make_shared<Compiled>();
+  const std::string ere = "^(" + t.ere + ")$";
+  const int rc = regcomp(&c->re, ere.c_str(), REG_EXTENDED);
+  if (rc != 0) {
+    char msg[256];
+    regerror(rc, &c->re, msg, sizeof msg);
+    refuse(pattern_, msg);
+  }
+  c->capturing = std::move(t.capturing);
+  compiled_ = std::move(c);
+}
+
+bool PathRegex::match(std::string_view text, std::vector<std::string>* groups) const {
+  if (groups) groups->clear();
+  if (literal_) return text == prefix_;
+  if (text.substr(0, prefix_.size()) != prefix_) return false;
+  // regexec needs a NUL-terminated string; REG_STARTEND would avoid the copy but is not POSIX.
+  // Paths are short: a stack buffer serves nearly all of them.
+  char small[512];
+  std::string big;
+  const char* s;
+  if (text.size() < sizeof small) {
+    text.copy(small, text.size());
+    small[text.size()] = '\0';
+    s = small;
+  } else {
+    big.assign(text);
+    s = big.c_str();
+  }
+  if (text.find('\0') != std::string_view::npos) return false;
+  const std::size_t n = compiled_->capturing.size() + 2;
+  regmatch_t stack_m[16];
+  std::vector<regmatch_t> heap_m;
+  regmatch_t* m = stack_m;
+  if (n > 16) {
+    heap_m.resize(n);
+    m = heap_m.data();
+  }
+  if (regexec(&compiled_->re, s, n, m, 0) != 0) return false;
+  if (groups) {
+    for (std::size_t k = 0; k < compiled_->capturing.size(); ++k) {
+      if (!compiled_->capturing[k]) continue;
+      const regmatch_t& g = m[k + 2];  // m[0] is the match, m[1] the anchoring wrapper
+      if (g.rm_so < 0) {
+        groups->emplace_back();
+      } else {
+        groups->emplace_back(s + g.rm_so, static_cast<std::size_t>(g.rm_eo - g.rm_so));
+      }
+    }
+  }
+  return true;
+}
+
+URLSpec::URLSpec(std::string pattern, HandlerFactory handler, std::string name)
+    : regex_(std::move(pattern)), handler_(std::move(handler)), name_(std::move(name)) {
+  // Tornado's _find_groups: reversible when every "(" opens a capturing group, and the text
+  // around the groups is literal.
+  const std::string_view body = strip_anchors(regex_.pattern());
+  std::size_t opens = 0;
+  for (char c : body) opens += c == '(';
+  if (opens != regex_.group_names().size()) return;
+  std::string piece;
+  std::size_t i = 0;
+  while (i <= body.size()) {
+    const std::size_t open = body.find('(', i);
+    const std::string_view text = body.substr(i, open == std::string_view::npos ? body.npos : open - i);
+    if (!unescape_literal(text, piece)) return;
+    pieces_.push_back(std::move(piece));
+    piece.clear();
+    if (open == std::string_view::npos) break;
+    const std::size_t close = body.find(')', open);
+    if (close == std::string_view::npos) return;
+    i = close + 1;
+  }
+  reversible_ = true;
+}
+
+bool URLSpec::has_named_groups() const {
+  for (const std::string& n : regex_.group_names())
+    if (!n.empty()) return true;
+  return false;
+}
+
+std::string URLSpec::reverse(const std::vector<std::string>& args) const {
+  if (!reversible_)
+    throw std::invalid_argument("Cannot reverse a URL of a complex pattern: " + pattern());
+  if (args.size() + 1 != pieces_.size())
+    throw std::invalid_argument("reverse of " + pattern() + ": expected " +
+                                std::to_string(pieces_.size() - 1) + " arguments, got " +
+                                std::to_string(args.size()));
+  std::string out = pieces_[0];
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    out += escape::url_escape(args[k], false);
+    out += pieces_[k + 1];
+  }
+  return out;
+}
+
+}  // namespace tornado::web

@@ -1,0 +1,104 @@
+// web/routing.h: URL patterns: matching a request path to a handler, and building a path
+// back from a pattern's name and arguments.
+//
+// Mirrors:  tornado/routing.py (URLSpec, PathMatches, HostMatches, the reverse of simple
+//           patterns) and web.py's url().
+//
+//   tornado::web::URLSpec spec(R"(/user/(\d+))", handler_factory<UserHandler>(), "user");
+//   std::vector<std::string> groups;
+//   spec.match("/user/42", groups);           // true, groups == {"42"}
+//   spec.reverse({"42"});                     // "/user/42"
+//
+// Patterns: written as Tornado users write them (Python's re syntax), run by libc's POSIX
+//           regex (regcomp, REG_EXTENDED). The Python forms routes use are translated:
+//           \d \w \s and their negations, (?P<name>...) named groups, (?:...) groups that
+//           capture nothing, escaped punctuation. What POSIX cannot express (lazy
+//           quantifiers, look-around, back-references) is refused when the spec is built,
+//           with std::invalid_argument naming the pattern, never misread at request time.
+//           As Tornado, a pattern is anchored at both ends ("$" is added when missing), and
+//           it is matched against the path as sent (still %-encoded); the handler gets the
+//           groups %-decoded.
+// Speed:    the literal text a pattern starts with is kept apart: a path that does not start
+//           with it is rejected with one comparison, and a pattern that is all literal is
+//           matched by string equality without the regex engine (see bench/web_bench.cc).
+// Ownership: a URLSpec owns its compiled regex (shared between copies); it holds the handler
+//           factory by value.
+// Thread:   immutable once built; any thread may match.
+// See:      man tornado.routing.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tornado {
+class HTTPServerRequest;
+}
+
+namespace tornado::web {
+
+class Application;
+class RequestHandler;
+
+// Makes the handler for one request: what handler_factory<H>(args...) returns (web.h).
+struct HandlerFactory {
+  std::function<std::shared_ptr<RequestHandler>(Application&, std::shared_ptr<HTTPServerRequest>)>
+      make;
+  explicit operator bool() const { return static_cast<bool>(make); }
+};
+
+// A Python-style pattern compiled for regexec, anchored at both ends, with the names of its
+// capturing groups ("" for unnamed ones). Shared by URLSpec (paths) and host rules.
+class PathRegex {
+ public:
+  explicit PathRegex(std::string pattern);
+  // Whether `text` matches the whole pattern; the capturing groups' text (unmatched optional
+  // groups give "") is stored in `groups` when it is not null.
+  bool match(std::string_view text, std::vector<std::string>* groups) const;
+  const std::string& pattern() const { return pattern_; }
+  const std::vector<std::string>& group_names() const { return names_; }
+  // The literal text every match starts with; the whole pattern if it is all literal.
+  const std::string& literal_prefix() const { return prefix_; }
+  bool literal() const { return literal_; }
+
+ private:
+  struct Compiled;
+  std::string pattern_;
+  std::vector<std::string> names_;
+  std::string prefix_;
+  bool literal_ = false;
+  std::shared_ptr<Compiled> compiled_;
+};
+
+class URLSpec {
+ public:
+  URLSpec(std::string pattern, HandlerFactory handler, std::string name = {});
+
+  // Matches a request path (as sent, %-encoded); the groups are left encoded.
+  bool match(std::string_view path, std::vector<std::string>& groups) const {
+    return regex_.match(path, &groups);
+  }
+  // The path for these arguments: each is url_escape'd (plus=false, "/" kept) into its group.
+  // Throws std::invalid_argument when the pattern is not simple enough to reverse (something
+  // other than literal text and groups) or when the argument count differs from its groups.
+  std::string reverse(const std::vector<std::string>& args) const;
+
+  const std::string& pattern() const { return regex_.pattern(); }
+  const std::string& name() const { return name_; }
+  const std::vector<std::string>& group_names() const { return regex_.group_names(); }
+  bool has_named_groups() const;
+  const HandlerFactory& handler() const { return handler_; }
+
+ private:
+  PathRegex regex_;
+  HandlerFactory handler_;
+  std::string name_;
+  // The reverse template: literal pieces with a group between each two; empty when the pattern
+  // cannot be reversed.
+  std::vector<std::string> pieces_;
+  bool reversible_ = false;
+};
+
+}  // namespace tornado::web

@@ -1,0 +1,210 @@
+// web/web_application.cc: Application (rules, hosts, the per-request dispatcher, the access
+// log) and the small handlers that come with it.
+//
+// Mirrors:  tornado/web.py (Application, _ApplicationRouter, _HandlerDelegate, ErrorHandler,
+//           RedirectHandler) and routing.py's host rules.
+// In loop:  HTTP1ServerConnection calls start_request once per request; the dispatcher
+//           collects the body, then makes the handler and starts its sequence as a coroutine
+//           that owns it.
+// Thread:   the loop thread.
+#include <cctype>
+#include <cstring>
+
+#include "reactor/log.h"
+#include "web/web.h"
+
+namespace tornado::web {
+
+namespace {
+
+// Feeds one request to its handler (Tornado's _HandlerDelegate, without streaming bodies).
+class RequestDispatcher : public HTTPMessageDelegate {
+ public:
+  RequestDispatcher(Application& app, std::shared_ptr<HTTPConnection> conn)
+      : app_(app), conn_(std::move(conn)) {}
+
+  std::optional<Future<void>> headers_received(StartLine start_line, HTTPHeaders headers) override {
+    request_ = std::make_shared<HTTPServerRequest>(
+        std::get<RequestStartLine>(std::move(start_line)), std::move(headers), conn_);
+    return std::nullopt;
+  }
+
+  std::optional<Future<void>> data_received(std::string_view chunk) override {
+    request_->body.append(chunk);
+    return std::nullopt;
+  }
+
+  void finish() override {
+    try {
+      request_->parse_body();
+    } catch (const HTTPInputError& e) {
+      log::gen_log.info("Malformed HTTP body from %s: %s", request_->remote_ip.c_str(), e.what());
+      HTTPHeaders h{{"Content-Length", "0"}, {"Connection", "close"}};
+      (void)conn_->write_headers(ResponseStartLine{"HTTP/1.1", 400, ""}, h);
+      (void)conn_->finish();
+      return;
+    }
+    std::vector<std::string> groups;
+    const URLSpec* spec = app_.find_handler(*request_, groups);
+    std::shared_ptr<RequestHandler> handler;
+    if (spec) {
+      handler = spec->handler().make(app_, request_);
+    } else if (app_.settings().default_handler) {
+      handler = app_.settings().default_handler.make(app_, request_);
+    } else {
+      handler = handler_factory<ErrorHandler>(404).make(app_, request_);
+    }
+    std::weak_ptr<RequestHandler> weak = handler;
+    conn_->set_close_callback([weak] {
+      if (auto h = weak.lock())
+        if (!h->finished()) h->on_connection_close();
+    });
+    // The coroutine holds the handler until its sequence ends; the Future is not needed (its
+    // errors are handled inside).
+    (void)detail::HandlerAccess::run(std::move(handler), std::move(groups),
+                                     spec ? &spec->group_names() : nullptr);
+  }
+
+  void on_connection_close() override { request_.reset(); }
+
+ private:
+  Application& app_;
+  std::shared_ptr<HTTPConnection> conn_;
+  std::shared_ptr<HTTPServerRequest> request_;
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<URLSpec> to_specs(std::vector<Rule> rules) {
+  std::vector<URLSpec> specs;
+  specs.reserve(rules.size());
+  for (Rule& r : rules) specs.emplace_back(std::move(r.pattern), std::move(r.handler), std::move(r.name));
+  return specs;
+}
+
+}  // namespace
+
+Application::Application(std::vector<Rule> handlers, Settings settings)
+    : settings_(std::move(settings)) {
+  if (settings_.compress_response)
+    throw std::invalid_argument(
+        "compress_response needs zlib, which this library does not use; compress in a proxy");
+  if (settings_.debug) settings_.serve_traceback = true;
+  if (!settings_.static_path.empty()) {
+    // As Tornado: the static prefix, /favicon.ico and /robots.txt, before the user's rules.
+    std::vector<Rule> statics;
+    const std::string prefix = settings_.static_url_prefix;
+    std::string escaped;
+    for (char c : prefix) {
+      if (std::strchr(".[]()*+?{}|^$\\", c)) escaped += '\\';
+      escaped += c;
+    }
+    for (const std::string& pattern : {escaped + "(.*)", std::string(R"(/(favicon\.ico))"),
+                                       std::string(R"(/(robots\.txt))")}) {
+      statics.emplace_back(pattern, handler_factory<StaticFileHandler>(settings_.static_path));
+    }
+    for (Rule& r : handlers) statics.push_back(std::move(r));
+    handlers = std::move(statics);
+  }
+  hosts_.push_back(HostRules{PathRegex(".*"), to_specs(std::move(handlers)), true});
+}
+
+Application::~Application() = default;
+
+void Application::add_handlers(std::string host_pattern, std::vector<Rule> handlers) {
+  if (host_pattern.empty() || host_pattern.back() != '$') host_pattern += '$';
+  HostRules rules{PathRegex(std::move(host_pattern)), to_specs(std::move(handlers)), false};
+  // Before the wildcard rules, which stay last (Tornado's insert at -1).
+  auto it = hosts_.end();
+  if (!hosts_.empty() && hosts_.back().wildcard) --it;
+  hosts_.insert(it, std::move(rules));
+}
+
+const URLSpec* Application::find_handler(const HTTPServerRequest& request,
+                                         std::vector<std::string>& groups) const {
+  const std::string host = lower(request.host_name);
+  const bool may_default = !settings_.default_host.empty() && !request.headers.contains("X-Real-Ip");
+  for (const HostRules& rules : hosts_) {
+    if (!rules.wildcard && !rules.host.match(host, nullptr) &&
+        !(may_default && rules.host.match(settings_.default_host, nullptr)))
+      continue;
+    for (const URLSpec& spec : rules.specs) {
+      if (spec.match(request.path, groups)) return &spec;
+    }
+  }
+  return nullptr;
+}
+
+std::string Application::reverse_url(std::string_view name,
+                                     const std::vector<std::string>& args) const {
+  for (const HostRules& rules : hosts_) {
+    for (const URLSpec& spec : rules.specs) {
+      if (spec.name() == name) return spec.reverse(args);
+    }
+  }
+  throw std::invalid_argument(std::string(name) + " not found in named urls");
+}
+
+HTTPServer& Application::listen(int port, const std::string& address, HTTPServerOptions options) {
+  auto server = std::make_unique<HTTPServer>(*this, std::move(options));
+  server->listen(port, address);
+  servers_.push_back(std::move(server));
+  return *servers_.back();
+}
+
+std::unique_ptr<HTTPMessageDelegate> Application::start_request(
+    HTTP1ServerConnection& /*server_conn*/, std::shared_ptr<HTTPConnection> request_conn) {
+  return std::make_unique<RequestDispatcher>(*this, std::move(request_conn));
+}
+
+void Application::log_request(RequestHandler& handler) const {
+  if (settings_.log_function) {
+    settings_.log_function(handler);
+    return;
+  }
+  const int status = handler.get_status();
+  const log::Level level = status < 400   ? log::Level::kInfo
+                           : status < 500 ? log::Level::kWarning
+                                          : log::Level::kError;
+  if (!log::access_log.enabled(level)) return;
+  const double ms = 1000.0 * handler.request().request_time();
+  log::access_log.log(level, "%d %s %.2fms", status, handler.request_summary().c_str(), ms);
+}
+
+std::string RequestHandler::reverse_url(std::string_view name,
+                                        const std::vector<std::string>& args) const {
+  return application_->reverse_url(name, args);
+}
+
+void RedirectHandler::redirect_to() {
+  // "{0}", "{1}"... are the groups (str.format in Tornado); the query string is kept.
+  std::string target;
+  for (std::size_t i = 0; i < url_.size(); ++i) {
+    if (url_[i] == '{') {
+      const std::size_t end = url_.find('}', i);
+      if (end != std::string::npos && end > i + 1) {
+        bool digits = true;
+        for (std::size_t k = i + 1; k < end; ++k) digits = digits && std::isdigit(static_cast<unsigned char>(url_[k]));
+        if (digits) {
+          const std::size_t n = std::stoul(url_.substr(i + 1, end - i - 1));
+          if (n >= path_args().size()) throw std::invalid_argument("RedirectHandler: no group {" + std::to_string(n) + "}");
+          target += path_args()[n];
+          i = end;
+          continue;
+        }
+      }
+    }
+    target += url_[i];
+  }
+  if (!request().query.empty()) {
+    target += target.find('?') == std::string::npos ? '?' : '&';
+    target += request().query;
+  }
+  redirect(target, permanent_);
+}
+
+}  // namespace tornado::web
