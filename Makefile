@@ -88,7 +88,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: fuzz ensure-clang all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
+.PHONY: fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
 
@@ -128,12 +128,24 @@ ensure-doctest:
 
 $(TEST_OBJS): | ensure-doctest
 
+# Peers some tests compare against (Python Tornado for signed-cookie interop, the real httpbin,
+# curl). Installed when running as root; without them those tests say they skipped, and why.
+PEER_PACKAGES := python3-tornado python3-httpbin curl
+ensure-test-peers:
+	@missing=""; \
+	for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing test peers:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null 2>&1 \
+	    || echo "could not install$$missing; the tests that need them will skip"; \
+	fi
+
 $(TEST_BIN): $(TEST_OBJS) $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(TEST_OBJS) $(LIB) $(ALL_LDFLAGS) -o $@
 
 # The runner prints "N passed, N failed" last, and records the counts for `make check`.
-test: $(TEST_BIN) $(DEMO_BINS)
+test: $(TEST_BIN) $(DEMO_BINS) | ensure-test-peers
 	$(Q)TORNADO_TEST_COUNTS=$(BUILD)/test-counts TORNADO_DEMO_DIR=$(BUILD)/demos $(TEST_BIN) $(TEST_ARGS)
 
 # g++ 12 reports false "maybe-uninitialized" in libstdc++ (std::regex, std::function) when the

@@ -214,16 +214,18 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   // --- input ---
   // The last value of argument `name` (body or query), stripped of surrounding whitespace;
   // throws MissingArgumentError (400) when absent. Values must be UTF-8 (400 otherwise).
-  std::string get_argument(std::string_view name, bool strip = true) const;
+  // (The required form has no `strip` flag: a bool there would capture a string literal meant
+  // as the default. get_arguments(name, false) gives unstripped values.)
+  std::string get_argument(std::string_view name) const;
   // The same, or `default_value` when absent.
   std::string get_argument(std::string_view name, std::string_view default_value,
                            bool strip = true) const;
   std::vector<std::string> get_arguments(std::string_view name, bool strip = true) const;
-  std::string get_query_argument(std::string_view name, bool strip = true) const;
+  std::string get_query_argument(std::string_view name) const;
   std::string get_query_argument(std::string_view name, std::string_view default_value,
                                  bool strip = true) const;
   std::vector<std::string> get_query_arguments(std::string_view name, bool strip = true) const;
-  std::string get_body_argument(std::string_view name, bool strip = true) const;
+  std::string get_body_argument(std::string_view name) const;
   std::string get_body_argument(std::string_view name, std::string_view default_value,
                                 bool strip = true) const;
   std::vector<std::string> get_body_arguments(std::string_view name, bool strip = true) const;

@@ -428,8 +428,8 @@ std::string last_or(std::vector<std::string> values, std::string_view fallback) 
 
 }  // namespace
 
-std::string RequestHandler::get_argument(std::string_view name, bool strip) const {
-  return last_or_throw(collect(*this, request_->arguments, name, strip), name);
+std::string RequestHandler::get_argument(std::string_view name) const {
+  return last_or_throw(collect(*this, request_->arguments, name, true), name);
 }
 std::string RequestHandler::get_argument(std::string_view name, std::string_view default_value,
                                          bool strip) const {
@@ -438,8 +438,8 @@ std::string RequestHandler::get_argument(std::string_view name, std::string_view
 std::vector<std::string> RequestHandler::get_arguments(std::string_view name, bool strip) const {
   return collect(*this, request_->arguments, name, strip);
 }
-std::string RequestHandler::get_query_argument(std::string_view name, bool strip) const {
-  return last_or_throw(collect(*this, request_->query_arguments, name, strip), name);
+std::string RequestHandler::get_query_argument(std::string_view name) const {
+  return last_or_throw(collect(*this, request_->query_arguments, name, true), name);
 }
 std::string RequestHandler::get_query_argument(std::string_view name,
                                                std::string_view default_value, bool strip) const {
@@ -449,8 +449,8 @@ std::vector<std::string> RequestHandler::get_query_arguments(std::string_view na
                                                              bool strip) const {
   return collect(*this, request_->query_arguments, name, strip);
 }
-std::string RequestHandler::get_body_argument(std::string_view name, bool strip) const {
-  return last_or_throw(collect(*this, request_->body_arguments, name, strip), name);
+std::string RequestHandler::get_body_argument(std::string_view name) const {
+  return last_or_throw(collect(*this, request_->body_arguments, name, true), name);
 }
 std::string RequestHandler::get_body_argument(std::string_view name,
                                               std::string_view default_value, bool strip) const {
