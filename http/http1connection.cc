@@ -76,7 +76,7 @@ HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1Connecti
 HTTP1Connection::~HTTP1Connection() { disarm_timeout(); }
 
 void HTTP1Connection::set_close_callback(Callback cb) {
-  close_callback_ = std::make_unique<Callback>(std::move(cb));
+  close_callback_ = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
 }
 
 void HTTP1Connection::set_finish_callback(Callback cb) { finish_callback_ = std::move(cb); }

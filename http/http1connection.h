@@ -192,7 +192,8 @@ class HTTP1Connection : public HTTPConnection,
   // Runs cb once the response is finished and handed to the kernel (the access log).
   void set_finish_callback(Callback cb);
   // Runs cb if the connection closes before the response is finished (Tornado's
-  // set_close_callback; RequestHandler.on_connection_close comes from here).
+  // set_close_callback; RequestHandler.on_connection_close comes from here). An empty cb
+  // removes it (what it holds is released).
   void set_close_callback(Callback cb) override;
   // Per-request overrides, from headers_received (for a streaming handler's prepare()).
   void set_body_timeout(double seconds) { body_timeout_ = seconds; }

@@ -81,6 +81,10 @@ BaseIOStream::~BaseIOStream() {
 
 void BaseIOStream::set_close_callback(Callback cb) {
   close_callback_ = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
+  // A stream served only inline may not be registered with the loop at all; the callback
+  // would then never learn of a peer that leaves while nothing is read (Tornado's
+  // _maybe_add_error_listener). One registration per stream, not per read.
+  if (close_callback_ && !closed_) update_interest();
 }
 
 void BaseIOStream::close_with_errno(int err) {

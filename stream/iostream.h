@@ -100,7 +100,8 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   Future<void> write(std::string_view data) { return write(std::string(data)); }
   Future<void> write(const char* data) { return write(std::string(data)); }
 
-  // Runs cb once, on the loop, after the stream closes.
+  // Runs cb once, on the loop, after the stream closes. From then on the stream watches for
+  // the peer closing even while no read is pending.
   void set_close_callback(Callback cb);
   // Closes the stream: removes the fd from the loop, closes it, fails pending Futures.
   // `error` is kept as error() (Tornado's exc_info argument).

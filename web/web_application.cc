@@ -54,10 +54,11 @@ class RequestDispatcher : public HTTPMessageDelegate {
     } else {
       handler = handler_factory<ErrorHandler>(404).make(app_, request_);
     }
-    std::weak_ptr<RequestHandler> weak = handler;
-    conn_->set_close_callback([weak] {
-      if (auto h = weak.lock())
-        if (!h->finished()) h->on_connection_close();
+    // As Tornado's bound method, the callback holds the handler: a handler that keeps the
+    // request open (asynchronous()) lives until it finishes or the client leaves. finish()
+    // removes the callback, which breaks the cycle through the request's connection.
+    conn_->set_close_callback([handler] {
+      if (!handler->finished()) handler->on_connection_close();
     });
     // The coroutine holds the handler until its sequence ends; the Future is not needed (its
     // errors are handled inside).
@@ -126,14 +127,28 @@ void Application::add_handlers(std::string host_pattern, std::vector<Rule> handl
 
 const URLSpec* Application::find_handler(const HTTPServerRequest& request,
                                          std::vector<std::string>& groups) const {
+  // Tornado's order: the rules of hosts that match, then the application's own (wildcard)
+  // rules, then, when default_host is set and no proxy forwarded the request, the rules of
+  // hosts whose pattern matches default_host.
   const std::string host = lower(request.host_name);
-  const bool may_default = !settings_.default_host.empty() && !request.headers.contains("X-Real-Ip");
-  for (const HostRules& rules : hosts_) {
-    if (!rules.wildcard && !rules.host.match(host, nullptr) &&
-        !(may_default && rules.host.match(settings_.default_host, nullptr)))
-      continue;
+  auto search = [&](const HostRules& rules) -> const URLSpec* {
     for (const URLSpec& spec : rules.specs) {
       if (spec.match(request.path, groups)) return &spec;
+    }
+    return nullptr;
+  };
+  for (const HostRules& rules : hosts_) {
+    if (rules.wildcard || !rules.host.match(host, nullptr)) continue;
+    if (const URLSpec* spec = search(rules)) return spec;
+  }
+  for (const HostRules& rules : hosts_) {
+    if (!rules.wildcard) continue;
+    if (const URLSpec* spec = search(rules)) return spec;
+  }
+  if (!settings_.default_host.empty() && !request.headers.contains("X-Real-Ip")) {
+    for (const HostRules& rules : hosts_) {
+      if (rules.wildcard || !rules.host.match(settings_.default_host, nullptr)) continue;
+      if (const URLSpec* spec = search(rules)) return spec;
     }
   }
   return nullptr;

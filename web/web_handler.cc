@@ -268,6 +268,7 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
   }
   Future<void> sent = flush();
   (void)request_->connection->finish();
+  request_->connection->set_close_callback({});  // it held this handler
   request_->finish_time = IOLoop::current().time();
   finished_ = true;
   application_->log_request(*this);

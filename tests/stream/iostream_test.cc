@@ -572,3 +572,26 @@ TEST_CASE("iostream: a hang-up while data waits unread does not spin the loop") 
     }
   }
 }
+
+// Tornado's _maybe_add_error_listener: a stream that never had to wait (served inline) is not
+// registered with the loop; setting a close callback must register it, or a peer that leaves
+// while nothing is being read goes unnoticed (a web handler's on_connection_close never ran).
+TEST_CASE("iostream: a close callback notices the peer leaving while no read is pending") {
+  LoopCase c;
+  RawPeer p = raw_peer();
+  // A read served inline: the bytes are there before the read is asked for.
+  REQUIRE(::write(p.fd, "hi\n", 3) == 3);
+  REQUIRE(run_until(c.loop(), [&] {
+    char b;
+    return ::recv(p.stream->fileno(), &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+  }));
+  Future<std::string> line = p.stream->read_until("\n");
+  REQUIRE(line.done());
+  CHECK(line.result() == "hi\n");
+  bool closed = false;
+  p.stream->set_close_callback([&] { closed = true; });
+  ::close(p.fd);
+  p.fd = -1;
+  CHECK(run_until(c.loop(), [&] { return closed; }));
+  CHECK(p.stream->closed());
+}

@@ -3,6 +3,9 @@
 #include "web/web.h"
 
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -593,4 +596,199 @@ TEST_CASE("web: XSRF (XSRFTest)") {
   CHECK(t.fetch("/x", "POST", "_xsrf=0123abcd", v1).code == 200);
   // The default 404 handler skips the check: an unknown path is 404, not 403.
   CHECK(t.fetch("/unknown", "POST", "", no_cookie).code == 404);
+}
+
+namespace {
+
+struct NamedHandler : RequestHandler {
+  void get(const std::string& year, const std::string& slug) {
+    write(year + "/" + slug + " " + path_kwargs().at("year") + " " + reverse_url("post", {"1999", "a b"}));
+  }
+};
+
+struct HostHandler : RequestHandler {
+  void initialize(std::string name) { name_ = std::move(name); }
+  void get() { write(name_); }
+  std::string name_;
+};
+
+}  // namespace
+
+TEST_CASE("web: named groups, reverse_url, host rules, default_host (test_host_matching)") {
+  Settings s;
+  s.default_host = "www.example.com";
+  Application app({
+      {R"(/post/(?P<year>\d{4})/(?P<slug>[^/]+))", handler_factory<NamedHandler>(), "post"},
+      {"/host", handler_factory<HostHandler>(std::string("wildcard"))},
+  }, s);
+  app.add_handlers(R"(www\.example\.com)",
+                   {{"/host", handler_factory<HostHandler>(std::string("www"))},
+                    {"/www-only", handler_factory<HostHandler>(std::string("www only"))}});
+  app.add_handlers(R"(.*\.other\.org)", {{"/host", handler_factory<HostHandler>(std::string("other"))}});
+  AsyncHTTPTestCase t(app);
+  CHECK(t.fetch("/post/2024/hello").body == "2024/hello 2024 /post/1999/a%20b");
+  CHECK(app.reverse_url("post", {"2000", "x"}) == "/post/2000/x");
+  CHECK_THROWS_AS(app.reverse_url("nope"), std::invalid_argument);
+  CHECK(t.fetch("/host", "GET", "", HTTPHeaders{{"Host", "www.example.com"}}).body == "www");
+  CHECK(t.fetch("/host", "GET", "", HTTPHeaders{{"Host", "WWW.Example.com:8080"}}).body == "www");
+  CHECK(t.fetch("/host", "GET", "", HTTPHeaders{{"Host", "a.other.org"}}).body == "other");
+  // An unknown host gets the application's own rules, then the default host's (unless
+  // X-Real-Ip says a proxy forwarded it).
+  CHECK(t.fetch("/host", "GET", "", HTTPHeaders{{"Host", "unknown.net"}}).body == "wildcard");
+  CHECK(t.fetch("/www-only", "GET", "", HTTPHeaders{{"Host", "unknown.net"}}).body == "www only");
+  CHECK(t.fetch("/www-only", "GET", "", HTTPHeaders{{"Host", "unknown.net"}, {"X-Real-Ip", "1.2.3.4"}})
+            .code == 404);
+}
+
+namespace {
+
+struct CallbackStyle : RequestHandler {
+  void get() {
+    asynchronous();
+    IOLoop::current().call_later(0.001, [self = shared_from_this()] {
+      auto& h = static_cast<CallbackStyle&>(*self);
+      h.write("later");
+      (void)h.finish();
+    });
+  }
+};
+
+struct Streaming : RequestHandler {
+  Future<void> get() {
+    write("one,");
+    co_await flush();
+    write("two,");
+    co_await flush();
+    write("three");
+  }
+};
+
+int closed_count = 0;
+struct NeverFinishes : RequestHandler {
+  void get() {
+    asynchronous();
+    write("waiting");
+    (void)flush();
+  }
+  void on_connection_close() override { ++closed_count; }
+};
+
+struct WrongLength : RequestHandler {
+  void get() {
+    set_header("Content-Length", std::int64_t{42});
+    write("ab");
+  }
+};
+
+struct Finisher : RequestHandler {
+  void get() { write("x"); }
+  void on_finish() override { ++finished; }
+  static inline int finished = 0;
+};
+
+}  // namespace
+
+TEST_CASE("web: callback style (Tornado 4's @asynchronous), flush streaming, HEAD, on_finish") {
+  Application app({
+      {"/cb", handler_factory<CallbackStyle>()},
+      {"/stream", handler_factory<Streaming>()},
+      {"/f", handler_factory<Finisher>()},
+  });
+  AsyncHTTPTestCase t(app);
+  CHECK(t.fetch("/cb").body == "later");
+  auto r = t.fetch("/stream");
+  CHECK(r.code == 200);
+  CHECK(r.body == "one,two,three");
+  CHECK(r.headers.get("Transfer-Encoding") == "chunked");
+  CHECK_FALSE(r.headers.contains("Content-Length"));
+  // HEAD after flushes sends no body bytes, so the connection stays usable.
+  r = t.fetch("/stream", "HEAD");
+  CHECK(r.code == 405);  // Streaming has no head(): HEAD is not routed to get(), as in Tornado
+  const int before = Finisher::finished;
+  CHECK(t.fetch("/f").body == "x");
+  CHECK(Finisher::finished == before + 1);
+}
+
+TEST_CASE("web: on_connection_close when the client leaves (test_connection_close)") {
+  Application app({{"/wait", handler_factory<NeverFinishes>()}});
+  AsyncHTTPTestCase t(app);
+  closed_count = 0;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<std::uint16_t>(t.get_http_port()));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  const std::string req = "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
+  char buf[256];
+  REQUIRE(tornado::testing::run_until(t.io_loop(), [&] {
+    return ::recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_PEEK) > 0;
+  }));
+  ::close(fd);
+  CHECK(tornado::testing::run_until(t.io_loop(), [] { return closed_count == 1; }));
+}
+
+TEST_CASE("web: a handler that breaks its own Content-Length closes the connection") {
+  Application app({{"/wrong", handler_factory<WrongLength>()}});
+  AsyncHTTPTestCase t(app);
+  tornado::testing::ExpectLog logged("less than Content-Length");
+  CHECK_THROWS(t.fetch("/wrong"));
+  CHECK(logged.count() >= 1);
+}
+
+namespace {
+
+struct MethodsHandler : RequestHandler {
+  void get() { write("get"); }
+  void head() { set_header("X-Head", "1"); }
+  void post() { write("post:" + request().body); }
+  void put() { write("put"); }
+  void delete_() { write("delete"); }
+  void patch() { write("patch"); }
+  void options() { set_status(204); }
+};
+
+struct NoMethods : RequestHandler {};
+
+int logged_by_function = 0;
+
+}  // namespace
+
+TEST_CASE("web: methods, 405 for those absent or unsupported (test_unimplemented_standard_methods)") {
+  Settings s;
+  s.log_function = [](RequestHandler&) { ++logged_by_function; };
+  Application app({
+      {"/m", handler_factory<MethodsHandler>()},
+      {"/none", handler_factory<NoMethods>()},
+  }, s);
+  AsyncHTTPTestCase t(app);
+  logged_by_function = 0;
+  CHECK(t.fetch("/m").body == "get");
+  auto r = t.fetch("/m", "HEAD");
+  CHECK(r.code == 200);
+  CHECK(r.headers.get("X-Head") == "1");
+  CHECK(r.body.empty());
+  CHECK(t.fetch("/m", "POST", "abc").body == "post:abc");
+  CHECK(t.fetch("/m", "PUT", "").body == "put");
+  CHECK(t.fetch("/m", "DELETE").body == "delete");
+  CHECK(t.fetch("/m", "PATCH", "").body == "patch");
+  CHECK(t.fetch("/m", "OPTIONS").code == 204);
+  CHECK(t.fetch("/m", "OTHER").code == 405);
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
+    CAPTURE(m);
+    CHECK(t.fetch("/none", m).code == 405);
+  }
+  CHECK(logged_by_function == 15);  // 7 + OTHER on /m, 7 on /none
+}
+
+TEST_CASE("web: settings: default_handler, compress_response refused") {
+  Settings s;
+  s.default_handler = handler_factory<ErrorHandler>(403);
+  Application app({}, s);
+  AsyncHTTPTestCase t(app);
+  CHECK(t.fetch("/anything").code == 403);
+  Settings gz;
+  gz.compress_response = true;
+  CHECK_THROWS_AS(Application({}, gz), std::invalid_argument);
 }
