@@ -69,7 +69,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
                 tests/http/httpserver_test.cc tests/http/json_test.cc tests/web/hash_test.cc tests/web/web_test.cc \
-                tests/web/routing_test.cc \
+                tests/web/routing_test.cc tests/web/static_test.cc \
                 tests/demos/tcpecho_test.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).

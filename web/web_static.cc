@@ -186,9 +186,9 @@ std::string StaticFileHandler::validate(const std::string& path) {
   const std::string root = real_path(root_);
   if (root.empty()) throw HTTPError(404, "static root " + root_ + " does not exist");
   if (path.find('\0') != std::string::npos) throw HTTPError(400, "NUL in a static path");
-  // An absolute path in the URL would make the join ignore the root; Tornado's join does the
-  // same and is caught by the prefix check, as this is.
-  std::string joined = root + "/" + path;
+  // An absolute path replaces the root, as Python's os.path.join does; the prefix check below
+  // then refuses it (403) rather than looking for it under the root.
+  std::string joined = !path.empty() && path.front() == '/' ? path : root + "/" + path;
   std::string abs = real_path(joined);
   if (abs.empty()) {
     // Missing: still refuse a path that points outside the root, so probing learns nothing.
