@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -121,6 +122,23 @@ using Sink = std::function<void(const Record&)>;
 // Replaces where records go; an empty Sink restores the default stderr formatter. Returns the
 // previous sink (the test suite's expect_log swaps one in and back).
 Sink set_sink(Sink sink);
+
+// Tornado's enable_pretty_logging, from the standard options (--logging, --log_to_stderr,
+// --log_file_prefix, --log_file_max_size, --log_file_num_backups; reactor/options defines
+// them). Sets the three loggers' level ("none": leaves logging as it is); with a file prefix,
+// lines go to that file, which rolls over by size to prefix.1 ... prefix.<backups>; they go to
+// stderr too when to_stderr is set or there is no file. Throws std::invalid_argument for an
+// unknown level and std::system_error when the file cannot be opened.
+struct PrettyLogging {
+  std::string level = "info";
+  bool to_stderr = false;
+  std::string file_prefix;
+  std::uint64_t max_size = 100ull * 1000 * 1000;
+  int backups = 10;
+};
+void enable_pretty_logging(const PrettyLogging& config);
+// "debug", "info", "warning", "error", "none" (any case).
+Level parse_level(std::string_view name);
 
 // Formats a record as Tornado's LogFormatter does: "[I 261122 10:00:00 ioloop:123] message".
 std::string format_record(const Record& r, bool color);

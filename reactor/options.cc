@@ -1,0 +1,436 @@
+// reactor/options.cc: parsing option values, the command line and config files; --help.
+//
+// Mirrors:  tornado/options.py (OptionParser.parse_command_line, parse_config_file,
+//           print_help, _Option.parse and its _parse_* helpers, _TIMEDELTA_ABBREV_DICT) and
+//           log.py's define_logging_options (applied by enable_pretty_logging, reactor/log).
+#include "reactor/options.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "reactor/log.h"
+
+namespace tornado::options {
+
+namespace {
+
+std::string normalize(std::string_view name) {
+  std::string n(name);
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+const char* type_name(Type t) {
+  switch (t) {
+    case Type::kBool: return "bool";
+    case Type::kInt: return "int";
+    case Type::kDouble: return "float";
+    case Type::kString: return "str";
+    case Type::kDuration: return "timedelta";
+  }
+  return "?";
+}
+
+[[noreturn]] void bad_value(const Option& o, std::string_view text) {
+  throw Error("Unrecognized " + std::string(type_name(o.type)) + " value for option --" + o.name +
+              ": " + std::string(text));
+}
+
+long long parse_int(const Option& o, std::string_view text) {
+  text = trim(text);
+  long long v = 0;
+  const char* b = text.data();
+  const char* e = b + text.size();
+  if (!text.empty() && *b == '+') ++b;
+  const auto r = std::from_chars(b, e, v);
+  if (text.empty() || r.ec != std::errc() || r.ptr != e) bad_value(o, text);
+  return v;
+}
+
+double parse_double(const Option& o, std::string_view text) {
+  text = trim(text);
+  const std::string s(text);
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || std::isnan(v)) bad_value(o, text);
+  return v;
+}
+
+Scalar parse_scalar(const Option& o, std::string_view text) {
+  switch (o.type) {
+    case Type::kBool: {
+      // Tornado's _parse_bool: anything but false/0/f (any case) is true.
+      const std::string l = lower(trim(text));
+      return Scalar(!(l == "false" || l == "0" || l == "f"));
+    }
+    case Type::kInt: return Scalar(parse_int(o, text));
+    case Type::kDouble: return Scalar(parse_double(o, text));
+    case Type::kDuration:
+      try {
+        return Scalar(parse_duration(text));
+      } catch (const Error&) {
+        bad_value(o, text);
+      }
+    case Type::kString: return Scalar(std::string(text));
+  }
+  bad_value(o, text);
+}
+
+std::string format_scalar(const Scalar& v) {
+  if (const bool* b = std::get_if<bool>(&v)) return *b ? "True" : "False";
+  if (const long long* i = std::get_if<long long>(&v)) return std::to_string(*i);
+  if (const double* d = std::get_if<double>(&v)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", *d);
+    return buf;
+  }
+  if (const Duration* d = std::get_if<Duration>(&v)) return format_duration(*d);
+  return std::get<std::string>(v);
+}
+
+std::string format_value(const std::vector<Scalar>& values, bool multiple) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ",";
+    out += format_scalar(values[i]);
+  }
+  return multiple ? "[" + out + "]" : out;
+}
+
+// A config-file value: quotes removed; a [a, b] list flattened to "a,b".
+std::string config_text(std::string_view v) {
+  v = trim(v);
+  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+    return std::string(v.substr(1, v.size() - 2));
+  if (v.size() >= 2 && v.front() == '[' && v.back() == ']') {
+    std::string out;
+    std::string_view rest = v.substr(1, v.size() - 2);
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      std::string part = config_text(rest.substr(0, comma));
+      if (!out.empty()) out += ',';
+      out += part;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    return out;
+  }
+  if (v == "True") return "true";
+  if (v == "False") return "false";
+  return std::string(v);
+}
+
+}  // namespace
+
+[[noreturn]] void detail::wrong_type(std::string_view name) {
+  throw Error("Option " + std::string(name) + " is not of the type asked for");
+}
+
+Duration parse_duration(std::string_view text) {
+  // Tornado's _parse_timedelta: one or more "<number><unit>" parts, summed; no unit means
+  // seconds.
+  struct Unit {
+    const char* name;
+    double seconds;
+  };
+  static constexpr Unit kUnits[] = {
+      {"", 1},           {"s", 1},         {"sec", 1},         {"secs", 1},
+      {"second", 1},     {"seconds", 1},   {"ms", 1e-3},       {"millisecond", 1e-3},
+      {"milliseconds", 1e-3}, {"us", 1e-6}, {"microsecond", 1e-6}, {"microseconds", 1e-6},
+      {"m", 60},         {"min", 60},      {"mins", 60},       {"minute", 60},
+      {"minutes", 60},   {"h", 3600},      {"hr", 3600},       {"hrs", 3600},
+      {"hour", 3600},    {"hours", 3600},  {"d", 86400},       {"day", 86400},
+      {"days", 86400},   {"w", 604800},    {"wk", 604800},     {"week", 604800},
+      {"weeks", 604800},
+  };
+  std::string_view rest = trim(text);
+  if (rest.empty()) throw Error("empty duration");
+  double total = 0;
+  while (!rest.empty()) {
+    std::size_t i = 0;
+    if (i < rest.size() && (rest[i] == '+' || rest[i] == '-')) ++i;
+    while (i < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[i])) || rest[i] == '.')) ++i;
+    if (i < rest.size() && (rest[i] == 'e' || rest[i] == 'E') && i + 1 < rest.size() &&
+        (std::isdigit(static_cast<unsigned char>(rest[i + 1])) || rest[i + 1] == '-' || rest[i + 1] == '+')) {
+      i += 2;
+      while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
+    }
+    const std::string number(rest.substr(0, i));
+    char* end = nullptr;
+    const double n = std::strtod(number.c_str(), &end);
+    if (number.empty() || end != number.c_str() + number.size())
+      throw Error("bad duration: " + std::string(text));
+    rest.remove_prefix(i);
+    rest = trim(rest);
+    std::size_t j = 0;
+    while (j < rest.size() && std::isalpha(static_cast<unsigned char>(rest[j]))) ++j;
+    const std::string unit = lower(rest.substr(0, j));
+    rest = trim(rest.substr(j));
+    bool found = false;
+    for (const Unit& u : kUnits) {
+      if (unit == u.name) {
+        total += n * u.seconds;
+        found = true;
+        break;
+      }
+    }
+    if (!found) throw Error("bad duration unit \"" + unit + "\" in " + std::string(text));
+  }
+  return Duration(total);
+}
+
+std::string format_duration(Duration d) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%gs", d.count());
+  return buf;
+}
+
+OptionParser::OptionParser() {
+  Option help;
+  help.name = "help";
+  help.type = Type::kBool;
+  help.help = "show this help information";
+  help.default_value = {Scalar(false)};
+  help.value = help.default_value;
+  options_.emplace("help", std::move(help));
+}
+
+void OptionParser::add(Option o) {
+  o.name = normalize(o.name);
+  if (options_.count(o.name)) throw Error("Option " + o.name + " already defined");
+  options_.emplace(o.name, std::move(o));
+}
+
+Option& OptionParser::find(std::string_view name) {
+  const auto it = options_.find(normalize(name));
+  if (it == options_.end()) throw Error("Unrecognized command line option: " + std::string(name));
+  return it->second;
+}
+
+const Option& OptionParser::find(std::string_view name) const {
+  const auto it = options_.find(normalize(name));
+  if (it == options_.end()) throw Error("Unrecognized command line option: " + std::string(name));
+  return it->second;
+}
+
+bool OptionParser::contains(std::string_view name) const {
+  return options_.count(normalize(name)) != 0;
+}
+
+const Option& OptionParser::option(std::string_view name) const { return find(name); }
+
+void OptionParser::parse_value(std::string_view name, std::string_view text) {
+  Option& o = find(name);
+  std::vector<Scalar> values;
+  if (!o.multiple) {
+    values.push_back(parse_scalar(o, text));
+  } else {
+    std::string_view rest = text;
+    while (true) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view part = trim(rest.substr(0, comma));
+      const std::size_t colon = part.find(':');
+      if (o.type == Type::kInt && colon != std::string_view::npos) {
+        // "1:3" is 1, 2, 3 (inclusive, as Tornado).
+        const long long lo = parse_int(o, part.substr(0, colon));
+        const long long hi = parse_int(o, part.substr(colon + 1));
+        if (hi < lo || hi - lo > 100000) bad_value(o, part);
+        for (long long v = lo; v <= hi; ++v) values.emplace_back(std::in_place_type<long long>, v);
+      } else if (!part.empty()) {
+        values.push_back(parse_scalar(o, part));
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  o.value = std::move(values);
+  o.set = true;
+  if (o.callback) o.callback();
+}
+
+std::vector<std::string> OptionParser::parse_command_line(int argc, const char* const* argv,
+                                                          bool final) {
+  std::vector<std::string> rest;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") {
+      for (++i; i < argc; ++i) rest.emplace_back(argv[i]);
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      rest.emplace_back(arg);
+      continue;
+    }
+    std::string_view body = arg.substr(arg[1] == '-' ? 2 : 1);
+    const std::size_t eq = body.find('=');
+    const std::string name = normalize(body.substr(0, eq));
+    if (!contains(name)) throw Error("Unrecognized command line option: " + name);
+    Option& o = find(name);
+    if (eq != std::string_view::npos) {
+      parse_value(name, body.substr(eq + 1));
+    } else if (o.type == Type::kBool && !o.multiple) {
+      parse_value(name, "true");
+    } else if (i + 1 < argc) {
+      parse_value(name, argv[++i]);
+    } else {
+      throw Error("Option " + name + " needs a value");
+    }
+  }
+  if (get<bool>("help")) {
+    std::fputs(help(argc > 0 ? argv[0] : "").c_str(), stdout);
+    std::fflush(stdout);
+    std::exit(0);
+  }
+  if (final) run_parse_callbacks();
+  return rest;
+}
+
+void OptionParser::parse_config_file(const std::string& path, bool final) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read config file " + path);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string_view l = line;
+    // A "#" outside quotes starts a comment.
+    char quote = 0;
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      if (quote) {
+        if (l[i] == quote) quote = 0;
+      } else if (l[i] == '"' || l[i] == '\'') {
+        quote = l[i];
+      } else if (l[i] == '#') {
+        l = l.substr(0, i);
+        break;
+      }
+    }
+    l = trim(l);
+    if (l.empty()) continue;
+    const std::size_t eq = l.find('=');
+    if (eq == std::string_view::npos)
+      throw Error(path + ":" + std::to_string(number) + ": expected name = value");
+    const std::string name = normalize(trim(l.substr(0, eq)));
+    if (!contains(name)) continue;
+    try {
+      parse_value(name, config_text(l.substr(eq + 1)));
+    } catch (const Error& e) {
+      throw Error(path + ":" + std::to_string(number) + ": " + e.what());
+    }
+  }
+  if (final) run_parse_callbacks();
+}
+
+void OptionParser::add_parse_callback(std::function<void()> cb) { callbacks_.push_back(std::move(cb)); }
+
+void OptionParser::run_parse_callbacks() {
+  for (const auto& cb : callbacks_) cb();
+}
+
+std::map<std::string, std::vector<std::string>> OptionParser::groups() const {
+  std::map<std::string, std::vector<std::string>> g;
+  for (const auto& [name, o] : options_) g[o.group].push_back(name);
+  return g;
+}
+
+std::string OptionParser::help(std::string_view program) const {
+  std::string out = "Usage: " + std::string(program.empty() ? "program" : program) + " [OPTIONS]\n\nOptions:\n";
+  for (const auto& [group, names] : groups()) {
+    out += "\n";
+    if (!group.empty()) out += group + " options:\n\n";
+    for (const std::string& name : names) {
+      const Option& o = options_.at(name);
+      std::string prefix = "  --" + name;
+      if (!o.metavar.empty()) prefix += "=" + o.metavar;
+      std::string desc = o.help;
+      if (name != "help" && !o.default_value.empty() &&
+          !(o.type == Type::kString && format_value(o.default_value, o.multiple).empty()))
+        desc += (desc.empty() ? "" : " ") + std::string("(default ") +
+                format_value(o.default_value, o.multiple) + ")";
+      if (prefix.size() > 33) {
+        out += prefix + "\n" + std::string(35, ' ') + desc + "\n";
+      } else {
+        prefix.resize(35, ' ');
+        out += prefix + desc + "\n";
+      }
+    }
+  }
+  return out;
+}
+
+// --- the global parser ------------------------------------------------------------------------
+
+OptionParser& options() {
+  static OptionParser* parser = [] {
+    auto* p = new OptionParser();  // never destroyed: options outlive static destructors
+    define_logging_options(*p);
+    return p;
+  }();
+  return *parser;
+}
+
+std::vector<std::string> parse_command_line(int argc, const char* const* argv) {
+  try {
+    return options().parse_command_line(argc, argv);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "error: %s\nUsage: %s [OPTIONS] (--help lists them)\n", e.what(),
+                 argc > 0 ? argv[0] : "program");
+    std::exit(2);
+  }
+}
+
+void parse_config_file(const std::string& path) { options().parse_config_file(path); }
+
+void add_parse_callback(std::function<void()> cb) { options().add_parse_callback(std::move(cb)); }
+
+// Tornado's define_logging_options: --logging, --log_to_stderr, --log_file_prefix,
+// --log_file_max_size, --log_file_num_backups; applied by enable_pretty_logging when parsing
+// ends.
+void define_logging_options(OptionParser& p) {
+  const std::string g = "logging";
+  p.define<std::string>("logging", "info",
+                        "Set the Python log level. If 'none', tornado won't touch the logging "
+                        "configuration.",
+                        g, "debug|info|warning|error|none");
+  p.define<bool>("log_to_stderr", false,
+                 "Send log output to stderr (colorized if possible). By default use stderr if "
+                 "--log_file_prefix is not set and no other logging is configured.",
+                 g);
+  p.define<std::string>("log_file_prefix", "",
+                        "Path prefix for log files. Note that if you are running multiple tornado "
+                        "processes, log_file_prefix must be different for each of them (e.g. "
+                        "include the port number)",
+                        g, "PATH");
+  p.define<long long>("log_file_max_size", 100LL * 1000 * 1000,
+                      "max size of log files before rollover", g);
+  p.define<int>("log_file_num_backups", 10, "number of log files to keep", g);
+  p.add_parse_callback([&p] {
+    log::PrettyLogging cfg;
+    cfg.level = p.get<std::string>("logging");
+    cfg.to_stderr = p.get<bool>("log_to_stderr");
+    cfg.file_prefix = p.get<std::string>("log_file_prefix");
+    cfg.max_size = static_cast<std::uint64_t>(p.get<long long>("log_file_max_size"));
+    cfg.backups = p.get<int>("log_file_num_backups");
+    log::enable_pretty_logging(cfg);
+  });
+}
+
+}  // namespace tornado::options
