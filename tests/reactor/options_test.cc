@@ -114,7 +114,9 @@ TEST_CASE("options: errors name the option (unknown, bad value, redefinition, wr
 
 TEST_CASE("options: the free parse_command_line exits 2 on an error, and --help exits 0") {
   // Run in children: both end the process.
-  for (const auto& [arg, status] : {std::pair<const char*, int>{"--bogus", 2}, {"--help", 0}}) {
+  for (const auto& run : {std::pair<const char*, int>{"--bogus", 2}, {"--help", 0}}) {
+    const char* arg = run.first;
+    const int status = run.second;
     CAPTURE(arg);
     int out[2];
     REQUIRE(::pipe(out) == 0);
