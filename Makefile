@@ -70,7 +70,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
                 tests/http/httpserver_test.cc tests/http/json_test.cc tests/web/hash_test.cc tests/web/web_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc \
-                tests/demos/tcpecho_test.cc
+                tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
 ifeq ($(TARGET_OS),Linux)
@@ -79,7 +79,7 @@ endif
 TEST_OBJS    := $(TEST_SRCS:%.cc=$(BUILD)/%.o) $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
 TEST_BIN     := $(BUILD)/tests/tornado_tests
 
-DEMOS        := tcpecho
+DEMOS        := tcpecho helloworld nonblocking
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \

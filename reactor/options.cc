@@ -406,22 +406,16 @@ void add_parse_callback(std::function<void()> cb) { options().add_parse_callback
 // ends.
 void define_logging_options(OptionParser& p) {
   const std::string g = "logging";
-  p.define<std::string>("logging", "info",
-                        "Set the Python log level. If 'none', tornado won't touch the logging "
-                        "configuration.",
-                        g, "debug|info|warning|error|none");
+  p.define<std::string>("logging", "info", "log level; none leaves logging as it is", g,
+                        "debug|info|warning|error|none");
   p.define<bool>("log_to_stderr", false,
-                 "Send log output to stderr (colorized if possible). By default use stderr if "
-                 "--log_file_prefix is not set and no other logging is configured.",
+                 "log to stderr as well (coloured on a terminal); the default without a log file",
                  g);
   p.define<std::string>("log_file_prefix", "",
-                        "Path prefix for log files. Note that if you are running multiple tornado "
-                        "processes, log_file_prefix must be different for each of them (e.g. "
-                        "include the port number)",
-                        g, "PATH");
+                        "log to this file (one per process: put the port in it)", g, "PATH");
   p.define<long long>("log_file_max_size", 100LL * 1000 * 1000,
-                      "max size of log files before rollover", g);
-  p.define<int>("log_file_num_backups", 10, "number of log files to keep", g);
+                      "bytes a log file may reach before it rolls over", g);
+  p.define<int>("log_file_num_backups", 10, "rolled-over log files kept", g);
   p.add_parse_callback([&p] {
     log::PrettyLogging cfg;
     cfg.level = p.get<std::string>("logging");

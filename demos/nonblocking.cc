@@ -1,0 +1,73 @@
+// demos/nonblocking.cc: the classic Tornado lesson, that waiting must not block the loop.
+//
+//   build/demos/nonblocking --port=8888 [--delay=5s]
+//   curl http://127.0.0.1:8888/sleep      # answers after --delay, without blocking anyone
+//   curl http://127.0.0.1:8888/blocking   # a blocking call, run on a 2-thread executor
+//   curl http://127.0.0.1:8888/justnow    # answers at once, even while the others wait
+//
+// /sleep awaits gen::sleep: the coroutine is parked and the loop serves others. /blocking
+// calls a function that really blocks its thread (nanosleep) on a ThreadPoolExecutor, as
+// Tornado's run_on_executor, and awaits its Future: the loop thread never sleeps. Beyond the
+// executor's two threads, /blocking requests queue for a thread, but /justnow is not slowed.
+#include <time.h>
+
+#include <chrono>
+#include <memory>
+
+#include "demos/demo.h"
+#include "gen/executor.h"
+#include "gen/gen.h"
+
+namespace {
+
+using tornado::Future;
+using tornado::options::Duration;
+
+tornado::ThreadPoolExecutor* executor = nullptr;
+
+Duration delay() { return tornado::options::get<Duration>("delay"); }
+
+struct SleepHandler : tornado::web::RequestHandler {
+  Future<void> get() {
+    co_await tornado::gen::sleep(delay());
+    write("slept\n");
+  }
+};
+
+// What a blocking library call looks like: it holds its thread for the whole time.
+int blocking_call(double seconds) {
+  timespec ts{static_cast<time_t>(seconds),
+              static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9)};
+  while (::nanosleep(&ts, &ts) != 0) {
+  }
+  return 42;
+}
+
+struct BlockingHandler : tornado::web::RequestHandler {
+  Future<void> get() {
+    const int answer = co_await executor->submit(blocking_call, delay().count());
+    write("blocked for a while on a worker thread: " + std::to_string(answer) + "\n");
+  }
+};
+
+struct JustNowHandler : tornado::web::RequestHandler {
+  void get() { write("i am just now\n"); }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  demo::define_server_options(8888);
+  tornado::options::define<Duration>("delay", Duration(5), "how long /sleep and /blocking take");
+  tornado::options::parse_command_line(argc, argv);
+  tornado::ThreadPoolExecutor pool(2);
+  executor = &pool;
+  tornado::web::Application app({
+      {"/sleep", tornado::web::handler_factory<SleepHandler>()},
+      {"/blocking", tornado::web::handler_factory<BlockingHandler>()},
+      {"/justnow", tornado::web::handler_factory<JustNowHandler>()},
+  });
+  const int status = demo::serve(app);
+  pool.shutdown(false);
+  return status;
+}

@@ -1,0 +1,84 @@
+// tests/support/demo_process.cc: fork/exec of a demo, its "listening on" line, SIGTERM.
+#include "tests/support/demo_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "gen/gen.h"
+
+namespace tornado::testing {
+
+DemoProcess::DemoProcess(IOLoop& loop, const std::string& name, std::vector<std::string> args)
+    : loop_(loop) {
+  const char* dir = std::getenv("TORNADO_DEMO_DIR");
+  if (dir == nullptr) {
+    skip_reason_ = "TORNADO_DEMO_DIR is not set (make test sets it)";
+    return;
+  }
+  const std::string path = std::string(dir) + "/" + name;
+  if (::access(path.c_str(), X_OK) != 0) {
+    skip_reason_ = path + " is not built";
+    return;
+  }
+  args.insert(args.begin(), "--port=0");
+  int err[2];
+  REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(err[1], 2);
+    std::vector<char*> argv{const_cast<char*>(path.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  ::close(err[1]);
+  pid_ = pid;
+  log_ = PipeIOStream::create(err[0]);
+  // The demo logs "listening on 127.0.0.1:PORT" once it accepts.
+  const std::string line = gen::run_sync(
+      loop_, [&] { return log_->read_until_regex("listening on [0-9.]+:[0-9]+\n"); },
+      gen::Duration(10));
+  std::smatch m;
+  REQUIRE(std::regex_search(line, m, std::regex(R"(listening on ([0-9.]+):([0-9]+))")));
+  host_ = m[1].str();
+  port_ = std::stoi(m[2].str());
+}
+
+int DemoProcess::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = -1;
+  for (int i = 0; i < 1000; ++i) {
+    int st = 0;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      status = st;
+      break;
+    }
+    ::usleep(10000);  // polling a child's exit: there is no fd to wait on without pidfd
+  }
+  if (status == -1) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  pid_ = -1;
+  return status;
+}
+
+DemoProcess::~DemoProcess() {
+  if (pid_ > 0) stop();
+  if (log_) {
+    log_->close();
+    loop_.run_once(0);
+  }
+}
+
+}  // namespace tornado::testing

@@ -1,0 +1,41 @@
+// tests/support/demo_process.h: running a built demo as a user would, for the demo tests.
+//
+// Role:     starts build/demos/NAME with --port=0, reads its stderr until the "listening on
+//           ADDR:PORT" line, and stops it with SIGTERM at the end, checking it exits 0. The
+//           demos are found through $TORNADO_DEMO_DIR, which `make test` sets; without it (or
+//           without the binary) start() says why and the case skips.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "reactor/ioloop.h"
+#include "stream/iostream.h"
+
+namespace tornado::testing {
+
+class DemoProcess {
+ public:
+  // An empty `skip_reason` after start() means it runs.
+  DemoProcess(IOLoop& loop, const std::string& name, std::vector<std::string> args = {});
+  ~DemoProcess();
+  bool running() const { return pid_ > 0; }
+  const std::string& skip_reason() const { return skip_reason_; }
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
+  // Sends SIGTERM and waits (up to 10 s); returns the wait status, or -1 if it had to be killed.
+  int stop();
+
+ private:
+  IOLoop& loop_;
+  pid_t pid_ = -1;
+  std::shared_ptr<PipeIOStream> log_;
+  std::string skip_reason_;
+  std::string host_;
+  int port_ = 0;
+};
+
+}  // namespace tornado::testing
