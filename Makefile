@@ -70,7 +70,8 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
                 tests/http/httpserver_test.cc tests/http/json_test.cc tests/web/hash_test.cc tests/web/web_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc \
-                tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/support/demo_process.cc
+                tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
+                tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
 ifeq ($(TARGET_OS),Linux)
@@ -79,7 +80,7 @@ endif
 TEST_OBJS    := $(TEST_SRCS:%.cc=$(BUILD)/%.o) $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
 TEST_BIN     := $(BUILD)/tests/tornado_tests
 
-DEMOS        := tcpecho helloworld nonblocking
+DEMOS        := tcpecho helloworld nonblocking httpbin
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \
@@ -251,9 +252,9 @@ fuzz: $(FUZZ_BINS)
 	@echo "built: $(FUZZ_BINS) (run each with its corpus: tests/fuzz/corpus/NAME)"
 
 # --- demos, install, format, clean --------------------------------------------------------------
-# The httpbin demo takes this place once the web layer exists; until then, the echo server.
+# The main demo: httpbin on 8888 (curl http://127.0.0.1:8888/get).
 demo: all
-	$(BUILD)/demos/tcpecho --port=9888 --address=127.0.0.1
+	$(BUILD)/demos/httpbin --port=8888 --address=127.0.0.1 --static_path=demos/static
 
 PUBLIC_HEADERS := $(filter-out reactor/poller.h reactor/waker.h, \
                     $(wildcard reactor/*.h gen/*.h stream/*.h http/*.h web/*.h))

@@ -28,27 +28,36 @@ DemoProcess::DemoProcess(IOLoop& loop, const std::string& name, std::vector<std:
     return;
   }
   args.insert(args.begin(), "--port=0");
+  args.insert(args.begin(), path);
+  start(std::move(args), "listening on ([0-9.]+):([0-9]+)\n");
+}
+
+DemoProcess::DemoProcess(IOLoop& loop, std::vector<std::string> argv, const std::string& port_line)
+    : loop_(loop) {
+  start(std::move(argv), port_line);
+}
+
+void DemoProcess::start(std::vector<std::string> args, const std::string& port_line) {
   int err[2];
   REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    ::dup2(err[1], 1);
     ::dup2(err[1], 2);
-    std::vector<char*> argv{const_cast<char*>(path.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(path.c_str(), argv.data());
+    ::execv(argv[0], argv.data());
     _exit(127);
   }
   ::close(err[1]);
   pid_ = pid;
   log_ = PipeIOStream::create(err[0]);
-  // The demo logs "listening on 127.0.0.1:PORT" once it accepts.
   const std::string line = gen::run_sync(
-      loop_, [&] { return log_->read_until_regex("listening on [0-9.]+:[0-9]+\n"); },
-      gen::Duration(10));
+      loop_, [&] { return log_->read_until_regex(port_line); }, gen::Duration(15));
   std::smatch m;
-  REQUIRE(std::regex_search(line, m, std::regex(R"(listening on ([0-9.]+):([0-9]+))")));
+  REQUIRE(std::regex_search(line, m, std::regex(port_line)));
   host_ = m[1].str();
   port_ = std::stoi(m[2].str());
 }

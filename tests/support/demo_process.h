@@ -21,6 +21,9 @@ class DemoProcess {
  public:
   // An empty `skip_reason` after start() means it runs.
   DemoProcess(IOLoop& loop, const std::string& name, std::vector<std::string> args = {});
+  // Any program: argv[0] is its path; `port_line` is a regex whose two groups are the host
+  // and the port in the line it prints once it listens (on stdout or stderr).
+  DemoProcess(IOLoop& loop, std::vector<std::string> argv, const std::string& port_line);
   ~DemoProcess();
   bool running() const { return pid_ > 0; }
   const std::string& skip_reason() const { return skip_reason_; }
@@ -30,6 +33,7 @@ class DemoProcess {
   int stop();
 
  private:
+  void start(std::vector<std::string> argv, const std::string& port_line);
   IOLoop& loop_;
   pid_t pid_ = -1;
   std::shared_ptr<PipeIOStream> log_;
