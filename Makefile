@@ -84,6 +84,7 @@ DEMOS        := tcpecho helloworld nonblocking httpbin
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \
+                bench/web_bench.cc \
                 bench/http_parse_bench.cc
 BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 

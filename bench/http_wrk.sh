@@ -3,7 +3,11 @@
 #
 #   bash bench/http_wrk.sh build/bench/http_hello            # one run of each scenario
 #   RUNS=5 DURATION=10 bash bench/http_wrk.sh build/bench/http_hello
+#   SCENARIOS="c50 c500" bash bench/http_wrk.sh build/bench/http_hello \
+#       "build/demos/helloworld --logging=warning"             # the web layer beside it
 #
+# Each argument is a server command (it gets --port=PORT appended), measured in turn, then
+# nginx.
 # Each server is pinned to core 0 and wrk to core 1. For every run it prints requests/s as
 # wrk reports them and the server's CPU per request: the utime+stime that /proc/PID/stat
 # gains over the run, divided by the requests wrk completed. On a 2-core machine wrk itself
@@ -12,7 +16,8 @@
 # pipelined per write. nginx runs one worker (master_process off), access log off, answering
 # `return 200 "Hello, world"`, as the hello server does.
 set -eu
-HELLO=${1:?usage: http_wrk.sh PATH_TO_http_hello}
+[ $# -ge 1 ] || { echo "usage: http_wrk.sh SERVER_COMMAND..." >&2; exit 2; }
+SCENARIOS=${SCENARIOS:-c50 c500 close pipelined}
 RUNS=${RUNS:-1}
 DURATION=${DURATION:-10}
 PORT=${PORT:-18080}
@@ -49,30 +54,26 @@ run() {
   hz=$(getconf CLK_TCK)
   us=$(awk -v t=$((after - before)) -v n="$reqs" -v hz="$hz" \
         'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print "n/a" }')
-  printf '%-8s %-22s %12s req/s %8s us/request\n' "$SERVER_NAME" "$name" "$rps" "$us"
+  printf '%-12s %-22s %12s req/s %8s us/request\n' "$SERVER_NAME" "$name" "$rps" "$us"
 }
 
 scenarios() {
-  for r in $(seq "$RUNS"); do
-    run "keep-alive c50" -c50
-    run "keep-alive c500" -c500
-    run "close c50" -c50 -H 'Connection: close'
-    run "pipelined16 c50" -c50 -s "$TMP/pipeline.lua"
+  for s in $SCENARIOS; do
+    case $s in
+      c50) run "keep-alive c50" -c50 ;;
+      c500) run "keep-alive c500" -c500 ;;
+      close) run "close c50" -c50 -H 'Connection: close' ;;
+      pipelined) run "pipelined16 c50" -c50 -s "$TMP/pipeline.lua" ;;
+    esac
   done
 }
 
 # 500 connections need more descriptors than a default shell may give.
 ulimit -n 4096 2>/dev/null || true
 
-SERVER_NAME=ours
-taskset -c 0 "$HELLO" --port=$PORT 2>/dev/null &
-SERVER=$!
-wait_port
-scenarios
-kill $SERVER; wait $SERVER 2>/dev/null || true
-
-if command -v nginx >/dev/null 2>&1; then
-  cat >"$TMP/nginx.conf" <<EOF
+# The servers take turns within each round, so that the machine's drift over minutes falls on
+# all of them alike; compare figures from the same round.
+cat >"$TMP/nginx.conf" <<EOF
 daemon off;
 master_process off;
 worker_processes 1;
@@ -88,12 +89,26 @@ http {
   }
 }
 EOF
-  SERVER_NAME=nginx
-  taskset -c 0 nginx -c "$TMP/nginx.conf" &
-  SERVER=$!
-  wait_port
-  scenarios
-  kill $SERVER; wait $SERVER 2>/dev/null || true
-else
+command -v nginx >/dev/null 2>&1 ||
   echo "nginx is not installed: no comparison (apt-get install nginx-light)"
-fi
+
+for r in $(seq "$RUNS"); do
+  echo "# round $r"
+  for cmd in "$@"; do
+    SERVER_NAME=$(basename "${cmd%% *}")
+    # shellcheck disable=SC2086 # the command is split into its words on purpose
+    taskset -c 0 $cmd --port=$PORT 2>/dev/null &
+    SERVER=$!
+    wait_port
+    scenarios
+    kill $SERVER; wait $SERVER 2>/dev/null || true
+  done
+  if command -v nginx >/dev/null 2>&1; then
+    SERVER_NAME=nginx
+    taskset -c 0 nginx -c "$TMP/nginx.conf" &
+    SERVER=$!
+    wait_port
+    scenarios
+    kill $SERVER; wait $SERVER 2>/dev/null || true
+  fi
+done

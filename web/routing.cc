@@ -5,6 +5,7 @@
 #include <regex.h>
 
 #include <cctype>
+#include <cstring>
 #include <stdexcept>
 
 #include "http/escape.h"
@@ -195,6 +196,112 @@ std::string_view strip_anchors(std::string_view body) {
 
 }  // namespace
 
+namespace {
+
+using Class = PathRegex::Segment::Class;
+
+bool in_class(Class c, char ch) {
+  switch (c) {
+    case Class::kDigit: return ch >= '0' && ch <= '9';
+    case Class::kWord: return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+    case Class::kNotSlash: return ch != '/';
+    case Class::kAny: return ch != '\n';
+    case Class::kLiteral: break;
+  }
+  return false;
+}
+
+// The group bodies the simple matcher knows, and what they mean.
+struct Known {
+  const char* body;
+  Class cls;
+  std::size_t min;
+};
+constexpr Known kKnown[] = {
+    {"\\d+", Class::kDigit, 1},     {"\\d*", Class::kDigit, 0},  {"[0-9]+", Class::kDigit, 1},
+    {"[0-9]*", Class::kDigit, 0},     {"\\w+", Class::kWord, 1},   {"\\w*", Class::kWord, 0},
+    {"[^/]+", Class::kNotSlash, 1},   {"[^/]*", Class::kNotSlash, 0}, {".+", Class::kAny, 1},
+    {".*", Class::kAny, 0},
+};
+
+// Splits a pattern into literal text and known groups; empty when it is anything else.
+std::vector<PathRegex::Segment> simple_segments(std::string_view body) {
+  std::vector<PathRegex::Segment> segs;
+  std::string lit;
+  bool has_group = false;
+  auto flush = [&] {
+    if (lit.empty()) return;
+    PathRegex::Segment s;
+    s.text = std::move(lit);
+    segs.push_back(std::move(s));
+    lit.clear();
+  };
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c == '\\') {
+      if (i + 1 >= body.size() || std::isalnum(static_cast<unsigned char>(body[i + 1]))) return {};
+      lit += body[++i];
+      continue;
+    }
+    if (c == '(') {
+      std::size_t start = i + 1;
+      if (body.substr(start, 3) == "?P<") {
+        const std::size_t end = body.find('>', start);
+        if (end == std::string_view::npos) return {};
+        start = end + 1;
+      } else if (start < body.size() && body[start] == '?') {
+        return {};
+      }
+      const std::size_t close = body.find(')', start);
+      if (close == std::string_view::npos) return {};
+      const std::string_view inner = body.substr(start, close - start);
+      const Known* k = nullptr;
+      for (const Known& known : kKnown) {
+        if (inner == known.body) k = &known;
+      }
+      if (!k) return {};
+      // A quantifier on the group itself is beyond this matcher.
+      if (close + 1 < body.size() && std::strchr("*+?{", body[close + 1])) return {};
+      flush();
+      PathRegex::Segment s;
+      s.cls = k->cls;
+      s.min = k->min;
+      segs.push_back(std::move(s));
+      has_group = true;
+      i = close;
+      continue;
+    }
+    if (std::strchr(".[]()*+?{}|^$", c)) return {};
+    lit += c;
+  }
+  flush();
+  if (!has_group) return {};  // all literal: string equality is faster still
+  return segs;
+}
+
+}  // namespace
+
+bool PathRegex::match_segments(std::string_view text, std::size_t seg, std::size_t pos,
+                               std::vector<std::string>* groups) const {
+  if (seg == segments_.size()) return pos == text.size();
+  const Segment& s = segments_[seg];
+  if (s.cls == Class::kLiteral) {
+    return text.substr(pos, s.text.size()) == s.text &&
+           match_segments(text, seg + 1, pos + s.text.size(), groups);
+  }
+  std::size_t end = pos;
+  while (end < text.size() && in_class(s.cls, text[end])) ++end;
+  // Greedy, giving back one character at a time, as Python's re does.
+  for (std::size_t e = end;; --e) {
+    if (e < pos + s.min) return false;
+    const std::size_t before = groups ? groups->size() : 0;
+    if (groups) groups->emplace_back(text.substr(pos, e - pos));
+    if (match_segments(text, seg + 1, e, groups)) return true;
+    if (groups) groups->resize(before);
+    if (e == pos) return false;
+  }
+}
+
 struct PathRegex::Compiled {
   regex_t re;
   std::vector<bool> capturing;
@@ -208,6 +315,8 @@ PathRegex::PathRegex(std::string pattern) : pattern_(std::move(pattern)) {
   prefix_ = std::move(t.prefix);
   literal_ = t.literal;
   if (literal_) return;
+  segments_ = simple_segments(body);
+  if (!segments_.empty()) return;
   auto c = std::make_shared<Compiled>();
   const std::string ere = "^(" + t.ere + ")$";
   const int rc = regcomp(&c->re, ere.c_str(), REG_EXTENDED);
@@ -224,6 +333,7 @@ bool PathRegex::match(std::string_view text, std::vector<std::string>* groups) c
   if (groups) groups->clear();
   if (literal_) return text == prefix_;
   if (text.substr(0, prefix_.size()) != prefix_) return false;
+  if (!segments_.empty()) return match_segments(text, 0, 0, groups);
   // regexec needs a NUL-terminated string; REG_STARTEND would avoid the copy but is not POSIX.
   // Paths are short: a stack buffer serves nearly all of them.
   char small[512];

@@ -18,9 +18,12 @@
 //           As Tornado, a pattern is anchored at both ends ("$" is added when missing), and
 //           it is matched against the path as sent (still %-encoded); the handler gets the
 //           groups %-decoded.
-// Speed:    the literal text a pattern starts with is kept apart: a path that does not start
-//           with it is rejected with one comparison, and a pattern that is all literal is
-//           matched by string equality without the regex engine (see bench/web_bench.cc).
+// Speed:    glibc's regexec costs about a microsecond per call, as much as the rest of a small
+//           request. So a pattern that is all literal is matched by string equality; one made
+//           of literal text and groups of the common forms ((\d+), ([^/]+), (.*), (\w*)...)
+//           by a small backtracking matcher with Python's greedy semantics; and any other
+//           first compares the literal text it starts with, so most rules are rejected
+//           without regexec (see bench/web_bench.cc).
 // Ownership: a URLSpec owns its compiled regex (shared between copies); it holds the handler
 //           factory by value.
 // Thread:   immutable once built; any thread may match.
@@ -62,9 +65,23 @@ class PathRegex {
   // The literal text every match starts with; the whole pattern if it is all literal.
   const std::string& literal_prefix() const { return prefix_; }
   bool literal() const { return literal_; }
+  // Whether the pattern is literal text and groups of the common forms (\d+, [^/]+, .*,
+  // \w+ and the like, + or *), matched without the regex engine.
+  bool simple() const { return !segments_.empty(); }
+
+  // A piece of a simple pattern: literal text, or a group of characters of one class.
+  struct Segment {
+    enum class Class : unsigned char { kLiteral, kDigit, kWord, kNotSlash, kAny };
+    Class cls = Class::kLiteral;
+    std::size_t min = 0;  // for a group: 0 (*) or 1 (+)
+    std::string text;     // for literal text
+  };
 
  private:
+  bool match_segments(std::string_view text, std::size_t seg, std::size_t pos,
+                      std::vector<std::string>* groups) const;
   struct Compiled;
+  std::vector<Segment> segments_;
   std::string pattern_;
   std::vector<std::string> names_;
   std::string prefix_;

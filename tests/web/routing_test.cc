@@ -105,3 +105,43 @@ TEST_CASE("routing: reverse (URLSpecReverseTest)") {
   CHECK_THROWS_AS(URLSpec("/(.*)", HandlerFactory{}).reverse({}), std::invalid_argument);
   CHECK_THROWS_AS(URLSpec("/(.*)", HandlerFactory{}).reverse({"a", "b"}), std::invalid_argument);
 }
+
+TEST_CASE("routing: the simple matcher agrees with Python's greedy re on common group forms") {
+  struct Row {
+    const char* pattern;
+    const char* path;
+    bool simple;
+    bool matches;
+    std::vector<std::string> groups;
+  };
+  const Row rows[] = {
+      {R"(/user/(\d+))", "/user/42", true, true, {"42"}},
+      {R"(/user/(\d+))", "/user/", true, false, {}},
+      {R"(/user/(\d*))", "/user/", true, true, {""}},
+      {R"(/(.*)/(.*))", "/a/b/c", true, true, {"a/b", "c"}},
+      {R"(/(\d+)(\d+))", "/123", true, true, {"12", "3"}},
+      {R"(/(.*)x)", "/axbx", true, true, {"axb"}},
+      {R"(/([^/]+)/([0-9]*))", "/abc/", true, true, {"abc", ""}},
+      {R"(/([^/]+)/([0-9]*))", "/a/b/", true, false, {}},
+      {R"(/(?P<slug>\w+)\.html)", "/my_page.html", true, true, {"my_page"}},
+      {R"(/(?P<slug>\w+)\.html)", "/my-page.html", true, false, {}},
+      {R"(/static/(.+))", "/static/", true, false, {}},
+      {R"(/static/(.+))", "/static/a%2Fb", true, true, {"a%2Fb"}},
+      {R"(/(.*))", "/line\nbreak", true, false, {}},
+      // Not simple: quantified groups, alternation, other classes go to regexec.
+      {R"(/opt(/x)?)", "/opt", false, true, {""}},
+      {R"(/(a|b))", "/b", false, true, {"b"}},
+      {R"(/([a-f]+))", "/cafe", false, true, {"cafe"}},
+      {R"(/(\d{4}))", "/2024", false, true, {"2024"}},
+  };
+  for (const Row& r : rows) {
+    const std::string pattern = r.pattern, path = r.path;
+    CAPTURE(pattern);
+    CAPTURE(path);
+    PathRegex re(pattern);
+    CHECK(re.simple() == r.simple);
+    std::vector<std::string> groups;
+    CHECK(re.match(path, &groups) == r.matches);
+    if (r.matches) CHECK(groups == r.groups);
+  }
+}
