@@ -208,4 +208,20 @@ bool utf8_valid(std::string_view s) {
   return true;
 }
 
+std::string squeeze(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool gap = false;
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) <= 0x20) {
+      gap = !out.empty();
+      continue;
+    }
+    if (gap) out += ' ';
+    gap = false;
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace tornado::escape

@@ -42,6 +42,10 @@ std::string url_unescape(std::string_view s, bool plus = true);
 Arguments parse_qs_bytes(std::string_view qs, bool keep_blank_values = false,
                          bool strict_parsing = false);
 
+// Runs of whitespace and control characters (bytes 0x00-0x20) become one space, and the ends
+// are trimmed (Tornado's squeeze).
+std::string squeeze(std::string_view s);
+
 // Whether s is well-formed UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
 bool utf8_valid(std::string_view s);
 

@@ -97,10 +97,8 @@ std::shared_ptr<IOStream> HTTP1Connection::detach(std::string* unread) {
 
 void HTTP1Connection::on_stream_closed() {
   disarm_timeout();
-  if (!flushed_ && close_callback_) {
-    auto cb = std::move(close_callback_);
-    (*cb)();
-  }
+  // Released whether or not it runs: it may hold what holds this connection.
+  if (auto cb = std::move(close_callback_); cb && !flushed_) (*cb)();
   if (finish_waiter_) {
     auto w = std::move(*finish_waiter_);
     finish_waiter_.reset();

@@ -266,9 +266,12 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
       set_header("Content-Length", static_cast<std::int64_t>(write_buffer_.size()));
     }
   }
+  // The connection's close callback holds this handler: drop it first, so that the cycle
+  // handler -> request -> connection -> callback is broken even when what follows throws
+  // (a response shorter than its Content-Length).
+  request_->connection->set_close_callback({});
   Future<void> sent = flush();
   (void)request_->connection->finish();
-  request_->connection->set_close_callback({});  // it held this handler
   request_->finish_time = IOLoop::current().time();
   finished_ = true;
   application_->log_request(*this);

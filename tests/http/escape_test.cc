@@ -129,3 +129,21 @@ TEST_CASE("escape: utf8_valid") {
     CHECK(utf8_valid(r.s) == r.ok);
   }
 }
+
+TEST_CASE("escape: squeeze (test_squeeze)") {
+  struct Row {
+    std::string in, out;
+  };
+  const Row rows[] = {
+      {"sequences     of    whitespace   chars", "sequences of whitespace chars"},
+      {"  \t lead and trail \r\n ", "lead and trail"},
+      {std::string("nul\0and\x01" "ctl", 11), "nul and ctl"},
+      {"", ""},
+      {"   ", ""},
+      {"caf\xc3\xa9  ok", "caf\xc3\xa9 ok"},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.in);
+    CHECK(squeeze(r.in) == r.out);
+  }
+}
