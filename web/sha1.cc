@@ -18,32 +18,30 @@ std::uint32_t load_be32(const std::uint8_t* p) {
 Sha1::Sha1() : h_{0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u} {}
 
 void Sha1::block(const std::uint8_t* p) {
-  std::uint32_t w[80];
+  // The message schedule lives in 16 words, rolled (W[t] for t >= 16 overwrites W[t - 16]),
+  // and the 80 rounds run as four loops of 20 with their function and constant fixed: no
+  // branch inside a round. (An ETag is one block per small response.)
+  std::uint32_t w[16];
   for (int t = 0; t < 16; ++t) w[t] = load_be32(p + 4 * t);
-  for (int t = 16; t < 80; ++t) w[t] = rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
   std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4];
-  for (int t = 0; t < 80; ++t) {
-    std::uint32_t f, k;
-    if (t < 20) {
-      f = (b & c) | (~b & d);
-      k = 0x5A827999u;
-    } else if (t < 40) {
-      f = b ^ c ^ d;
-      k = 0x6ED9EBA1u;
-    } else if (t < 60) {
-      f = (b & c) | (b & d) | (c & d);
-      k = 0x8F1BBCDCu;
-    } else {
-      f = b ^ c ^ d;
-      k = 0xCA62C1D6u;
-    }
-    const std::uint32_t tmp = rotl(a, 5) + f + e + k + w[t];
+  auto schedule = [&w](int t) {
+    const std::uint32_t v = rotl(w[(t + 13) & 15] ^ w[(t + 8) & 15] ^ w[(t + 2) & 15] ^ w[t & 15], 1);
+    w[t & 15] = v;
+    return v;
+  };
+  auto round = [&](std::uint32_t f, std::uint32_t k, std::uint32_t wt) {
+    const std::uint32_t tmp = rotl(a, 5) + f + e + k + wt;
     e = d;
     d = c;
     c = rotl(b, 30);
     b = a;
     a = tmp;
-  }
+  };
+  for (int t = 0; t < 16; ++t) round((b & c) | (~b & d), 0x5A827999u, w[t]);
+  for (int t = 16; t < 20; ++t) round((b & c) | (~b & d), 0x5A827999u, schedule(t));
+  for (int t = 20; t < 40; ++t) round(b ^ c ^ d, 0x6ED9EBA1u, schedule(t));
+  for (int t = 40; t < 60; ++t) round((b & c) | (b & d) | (c & d), 0x8F1BBCDCu, schedule(t));
+  for (int t = 60; t < 80; ++t) round(b ^ c ^ d, 0xCA62C1D6u, schedule(t));
   h_[0] += a;
   h_[1] += b;
   h_[2] += c;

@@ -6,6 +6,7 @@
 //           write_error, compute_etag, check_etag_header, get_argument and friends,
 //           decode_argument).
 // Thread:   the loop thread.
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -251,7 +252,11 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
   if (!headers_written_) {
     const std::string& m = request_->method;
     if (status_code_ == 200 && (m == "GET" || m == "HEAD") && !headers_.contains("Etag")) {
-      set_etag_header();
+      // Not there yet: added, not set (set would scan the fields to erase it first).
+      if (std::optional<std::string> etag = compute_etag()) {
+        if (!safe_header_value(*etag)) throw std::invalid_argument("Unsafe header value");
+        headers_.add("Etag", *etag);
+      }
       if (check_etag_header()) {
         write_buffer_.clear();
         set_status(304);
@@ -263,7 +268,9 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
                                " response");
       clear_representation_headers();
     } else if (!headers_.contains("Content-Length")) {
-      set_header("Content-Length", static_cast<std::int64_t>(write_buffer_.size()));
+      char n[24];
+      const auto r = std::to_chars(n, n + sizeof n, write_buffer_.size());
+      headers_.add("Content-Length", std::string_view(n, static_cast<std::size_t>(r.ptr - n)));
     }
   }
   // The connection's close callback holds this handler: drop it first, so that the cycle
