@@ -550,8 +550,28 @@ TEST_CASE("web: secure cookies through a handler, and interop with Python Tornad
 namespace {
 
 struct XsrfHandler : RequestHandler {
-  void get() { write(xsrf_token()); }
+  void get() {
+    if (get_argument("form", "") == "1") {
+      write(xsrf_form_html());
+      return;
+    }
+    write(xsrf_token());
+  }
   void post() { write("posted"); }
+};
+
+struct UserHandler : RequestHandler {
+  std::optional<std::string> get_current_user() override {
+    ++lookups;
+    return get_cookie("user");
+  }
+  void get() {
+    const auto first = current_user();
+    const auto again = current_user();  // cached: get_current_user runs once
+    write(first.value_or("anonymous") + " " + std::to_string(lookups) + " " +
+          (again == first ? "same" : "different"));
+  }
+  int lookups = 0;
 };
 
 }  // namespace
@@ -596,6 +616,17 @@ TEST_CASE("web: XSRF (XSRFTest)") {
   CHECK(t.fetch("/x", "POST", "_xsrf=0123abcd", v1).code == 200);
   // The default 404 handler skips the check: an unknown path is 404, not 403.
   CHECK(t.fetch("/unknown", "POST", "", no_cookie).code == 404);
+  // xsrf_form_html: a hidden field carrying an escaped token.
+  const std::string html = t.fetch("/x?form=1", "GET", "", HTTPHeaders{{"Cookie", cookie}}).body;
+  CHECK(html.rfind("<input type=\"hidden\" name=\"_xsrf\" value=\"2|", 0) == 0);
+  CHECK(html.substr(html.size() - 3) == "\"/>");
+}
+
+TEST_CASE("web: current_user calls get_current_user once and caches it") {
+  Application app({{"/u", handler_factory<UserHandler>()}});
+  AsyncHTTPTestCase t(app);
+  CHECK(t.fetch("/u").body == "anonymous 1 same");
+  CHECK(t.fetch("/u", "GET", "", HTTPHeaders{{"Cookie", "user=ann"}}).body == "ann 1 same");
 }
 
 namespace {
