@@ -17,6 +17,7 @@
 // See:      man tornado.httputil.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -48,5 +49,10 @@ std::string squeeze(std::string_view s);
 
 // Whether s is well-formed UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
 bool utf8_valid(std::string_view s);
+// The code point of the UTF-8 sequence at s[i] (i < s.size()), advancing i past it; -1, with i
+// unchanged, when the sequence is malformed in any of the ways utf8_valid refuses.
+long decode_utf8(std::string_view s, std::size_t& i);
+// Appends a code point (at most U+10FFFF, not a surrogate) as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
 
 }  // namespace tornado::escape

@@ -67,16 +67,7 @@ class CallableAdapter : public HTTPMessageDelegate {
   }
 
   void finish() override {
-    try {
-      request_->parse_body();
-    } catch (const HTTPInputError& e) {
-      log::gen_log.info("Malformed HTTP body from %s: %s", request_->remote_ip.c_str(), e.what());
-      HTTPHeaders h{{"Content-Length", "0"}, {"Connection", "close"}};
-      (void)conn_->write_headers(ResponseStartLine{"HTTP/1.1", 400, ""}, h);
-      (void)conn_->finish();
-      return;
-    }
-    (*callback_)(request_);
+    if (parse_body_or_reject(*request_, *conn_)) (*callback_)(request_);
   }
 
   void on_connection_close() override { request_.reset(); }
@@ -130,6 +121,23 @@ class ProxyAdapter : public HTTPMessageDelegate {
   std::shared_ptr<HTTP1Connection> conn_;
   const std::vector<std::string>* trusted_;
 };
+
+}  // namespace
+
+bool parse_body_or_reject(HTTPServerRequest& request, HTTPConnection& conn) {
+  try {
+    request.parse_body();
+    return true;
+  } catch (const HTTPInputError& e) {
+    log::gen_log.info("Malformed HTTP body from %s: %s", request.remote_ip.c_str(), e.what());
+    HTTPHeaders h{{"Content-Length", "0"}, {"Connection", "close"}};
+    (void)conn.write_headers(ResponseStartLine{"HTTP/1.1", 400, ""}, h);
+    (void)conn.finish();
+    return false;
+  }
+}
+
+namespace {
 
 HTTP1ConnectionParameters parameters_of(const HTTPServerOptions& o) {
   if (o.decompress_request)

@@ -59,6 +59,11 @@ struct HTTPServerOptions {
   std::vector<std::string> trusted_downstream;
 };
 
+// For delegates that take whole requests (the callback form, web's Application): parses the
+// body into the request's arguments and files; on a malformed body logs it, answers 400 with
+// Connection: close on `conn`, and returns false.
+bool parse_body_or_reject(HTTPServerRequest& request, HTTPConnection& conn);
+
 class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
  public:
   using RequestCallback = std::function<void(std::shared_ptr<HTTPServerRequest>)>;

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "http/escape.h"
+
 namespace tornado::json {
 
 DecodeError::DecodeError(const std::string& what, std::size_t offset)
@@ -128,50 +130,6 @@ void put_u_escape(std::string& out, unsigned cp) {
   out += buf;
 }
 
-// Decodes one UTF-8 sequence at s[i]; returns the code point and advances i, or returns -1
-// (and advances one byte) for a malformed sequence.
-long next_code_point(std::string_view s, std::size_t& i) {
-  const auto c0 = static_cast<unsigned char>(s[i]);
-  int len;
-  unsigned long cp;
-  if (c0 < 0x80) {
-    ++i;
-    return c0;
-  } else if (c0 >= 0xC2 && c0 <= 0xDF) {
-    len = 2;
-    cp = c0 & 0x1F;
-  } else if (c0 >= 0xE0 && c0 <= 0xEF) {
-    len = 3;
-    cp = c0 & 0x0F;
-  } else if (c0 >= 0xF0 && c0 <= 0xF4) {
-    len = 4;
-    cp = c0 & 0x07;
-  } else {
-    ++i;
-    return -1;
-  }
-  if (i + static_cast<std::size_t>(len) > s.size()) {
-    ++i;
-    return -1;
-  }
-  for (int k = 1; k < len; ++k) {
-    const auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-    if ((c & 0xC0) != 0x80) {
-      ++i;
-      return -1;
-    }
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are malformed.
-  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return -1;
-  }
-  i += static_cast<std::size_t>(len);
-  return static_cast<long>(cp);
-}
-
 void encode_string(std::string& out, std::string_view s, const EncodeOptions& o) {
   out += '"';
   std::size_t i = 0;
@@ -180,8 +138,9 @@ void encode_string(std::string& out, std::string_view s, const EncodeOptions& o)
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x80) {
       const std::size_t start = i;
-      const long cp = next_code_point(s, i);
+      const long cp = escape::decode_utf8(s, i);
       if (cp < 0) {
+        ++i;
         put_u_escape(out, 0xFFFD);  // bytes that are not UTF-8 become U+FFFD
       } else if (!o.ensure_ascii) {
         out.append(s.substr(start, i - start));
@@ -473,24 +432,6 @@ class Decoder {
     return v;
   }
 
-  static void put_utf8(std::string& out, unsigned long cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   std::string string() {
     ++i_;  // "
     std::string out;
@@ -505,10 +446,7 @@ class Decoder {
       if (u < 0x20) fail("control character in a string");
       if (u >= 0x80) {
         const std::size_t start = i_;
-        if (next_code_point(s_, i_) < 0) {
-          i_ = start;
-          fail("invalid UTF-8 in a string");
-        }
+        if (escape::decode_utf8(s_, i_) < 0) fail("invalid UTF-8 in a string");
         out.append(s_.substr(start, i_ - start));
         continue;
       }
@@ -545,7 +483,7 @@ class Decoder {
             if (lo < 0xDC00 || lo > 0xDFFF) fail("high surrogate without its low half");
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           }
-          put_utf8(out, cp);
+          escape::append_utf8(out, static_cast<std::uint32_t>(cp));
           break;
         }
         default:

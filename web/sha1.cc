@@ -1,8 +1,6 @@
 // web/sha1.cc: SHA-1 over 64-byte blocks, written from FIPS 180-4 §6.1.
 #include "web/sha1.h"
 
-#include <cstring>
-
 namespace tornado {
 namespace {
 
@@ -50,36 +48,11 @@ void Sha1::block(const std::uint8_t* p) {
 }
 
 void Sha1::update(std::string_view data) {
-  auto p = reinterpret_cast<const std::uint8_t*>(data.data());
-  std::size_t n = data.size();
-  length_ += n;
-  if (used_ > 0) {
-    const std::size_t take = n < kBlockSize - used_ ? n : kBlockSize - used_;
-    std::memcpy(buf_ + used_, p, take);
-    used_ += take;
-    p += take;
-    n -= take;
-    if (used_ < kBlockSize) return;
-    block(buf_);
-    used_ = 0;
-  }
-  for (; n >= kBlockSize; p += kBlockSize, n -= kBlockSize) block(p);
-  if (n > 0) std::memcpy(buf_, p, n);
-  used_ = n;
+  buf_.update(data, [this](const std::uint8_t* p) { block(p); });
 }
 
 Sha1::Digest Sha1::digest() {
-  // 0x80, zeros to 56 mod 64, then the length in bits, big-endian.
-  const std::uint64_t bits = length_ * 8;
-  buf_[used_++] = 0x80;
-  if (used_ > 56) {
-    std::memset(buf_ + used_, 0, kBlockSize - used_);
-    block(buf_);
-    used_ = 0;
-  }
-  std::memset(buf_ + used_, 0, 56 - used_);
-  for (int i = 0; i < 8; ++i) buf_[56 + i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
-  block(buf_);
+  buf_.finish([this](const std::uint8_t* p) { block(p); });
   Digest out;
   for (int i = 0; i < 5; ++i) {
     for (int j = 0; j < 4; ++j) out[4 * i + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));

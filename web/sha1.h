@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "web/block_buffer.h"
+
 namespace tornado {
 
 class Sha1 {
@@ -33,9 +35,7 @@ class Sha1 {
  private:
   void block(const std::uint8_t* p);
   std::uint32_t h_[5];
-  std::uint8_t buf_[kBlockSize];
-  std::size_t used_ = 0;
-  std::uint64_t length_ = 0;  // bytes hashed so far
+  detail::BlockBuffer buf_;
 };
 
 Sha1::Digest sha1(std::string_view data);

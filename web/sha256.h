@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "web/block_buffer.h"
+
 namespace tornado {
 
 class Sha256 {
@@ -30,9 +32,7 @@ class Sha256 {
  private:
   void block(const std::uint8_t* p);
   std::uint32_t h_[8];
-  std::uint8_t buf_[kBlockSize];
-  std::size_t used_ = 0;
-  std::uint64_t length_ = 0;
+  detail::BlockBuffer buf_;
 };
 
 Sha256::Digest sha256(std::string_view data);

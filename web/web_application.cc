@@ -35,15 +35,7 @@ class RequestDispatcher : public HTTPMessageDelegate {
   }
 
   void finish() override {
-    try {
-      request_->parse_body();
-    } catch (const HTTPInputError& e) {
-      log::gen_log.info("Malformed HTTP body from %s: %s", request_->remote_ip.c_str(), e.what());
-      HTTPHeaders h{{"Content-Length", "0"}, {"Connection", "close"}};
-      (void)conn_->write_headers(ResponseStartLine{"HTTP/1.1", 400, ""}, h);
-      (void)conn_->finish();
-      return;
-    }
+    if (!parse_body_or_reject(*request_, *conn_)) return;
     std::vector<std::string> groups;
     const URLSpec* spec = app_.find_handler(*request_, groups);
     std::shared_ptr<RequestHandler> handler;

@@ -32,27 +32,13 @@ struct Answer {
 // One request on its own connection (Connection: close), read to the end.
 Answer ask(int port, const std::string& method, const std::string& target,
            const std::string& extra_headers = {}, const std::string& body = {}) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  const int fd = connect_loopback(port);
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: httpbin.test\r\n" +
                     "User-Agent: tornado-cpp-test\r\nConnection: close\r\n" + extra_headers;
   if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
-  std::string raw;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 1000) <= 0) continue;
-    char buf[8192];
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    raw.append(buf, static_cast<std::size_t>(n));
-  }
+  const std::string raw = read_until_close(fd, 10);
   ::close(fd);
   Answer out;
   const std::size_t head_end = raw.find("\r\n\r\n");

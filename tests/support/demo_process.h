@@ -42,4 +42,9 @@ class DemoProcess {
   int port_ = 0;
 };
 
+// A blocking, close-on-exec socket connected to 127.0.0.1:port (REQUIREs success).
+int connect_loopback(int port);
+// Reads until the peer closes or `seconds` pass in all; returns what came.
+std::string read_until_close(int fd, double seconds);
+
 }  // namespace tornado::testing

@@ -114,6 +114,15 @@ TEST_CASE("web: arguments (test_get_argument, test_decode_argument_plus, invalid
   CHECK(v["raw"].as_string() == " r ");
   CHECK(t.fetch("/need").code == 400);
   CHECK(t.fetch("/need?need=ok").body == "ok");
+  // A malformed form body never reaches the handler: 400 and the connection closes.
+  {
+    tornado::testing::ExpectLog logged("Malformed HTTP body");
+    HTTPHeaders bad{{"Content-Type", "multipart/form-data; boundary=XX"}};
+    r = t.fetch("/args", "POST", "--XX\r\nno disposition\r\n\r\nv\r\n", bad);
+    CHECK(r.code == 400);
+    CHECK(r.headers.get("Connection") == "close");
+    CHECK(logged.count() == 1);
+  }
   // "+" in the path is a plus; in the query, a space; %2B is a plus in both.
   CHECK(t.fetch("/plus/a+b%2Bc?q=d+e%2Bf").body == "a+b+c|d e+f");
   // Bytes that are not UTF-8 in a path group or a read argument: 400.
