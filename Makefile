@@ -80,7 +80,7 @@ endif
 TEST_OBJS    := $(TEST_SRCS:%.cc=$(BUILD)/%.o) $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
 TEST_BIN     := $(BUILD)/tests/tornado_tests
 
-DEMOS        := tcpecho helloworld nonblocking httpbin
+DEMOS        := tcpecho helloworld nonblocking httpbin httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \

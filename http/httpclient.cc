@@ -252,4 +252,33 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
   co_return response;
 }
 
+HTTPClient::HTTPClient() {
+  IOLoop* previous = IOLoop::current_or_null();
+  loop_ = std::make_unique<IOLoop>();
+  // A new loop makes itself current when the thread had none; leave the thread as it was.
+  if (previous) {
+    previous->make_current();
+  } else {
+    IOLoop::clear_current();
+  }
+}
+
+HTTPClient::~HTTPClient() = default;
+
+HTTPResponse HTTPClient::fetch(HTTPRequest request, bool raise_error) {
+  IOLoop* previous = IOLoop::current_or_null();
+  loop_->make_current();
+  struct Restore {
+    IOLoop* previous;
+    ~Restore() {
+      if (previous) {
+        previous->make_current();
+      } else {
+        IOLoop::clear_current();
+      }
+    }
+  } restore{previous};
+  return gen::run_sync(*loop_, [&] { return client_.fetch(std::move(request), raise_error); });
+}
+
 }  // namespace tornado

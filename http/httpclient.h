@@ -20,6 +20,8 @@
 //           fail with a clear error: TLS is not built in (no dependency beyond libc).
 // Not yet:  connection reuse (every fetch opens one connection and sends Connection: close),
 //           the max_clients queue, body_producer and expect_100_continue.
+// Blocking: HTTPClient wraps AsyncHTTPClient in a private loop, for scripts
+//           (demos/httpclient is Tornado's `python -m tornado.httpclient`).
 // Thread:   the loop thread; a fetch runs on the loop current when it starts.
 // See:      man tornado.httpclient (to come).
 #pragma once
@@ -34,6 +36,7 @@
 
 #include "gen/concurrent.h"
 #include "http/httputil.h"
+#include "reactor/ioloop.h"
 
 namespace tornado {
 
@@ -110,6 +113,22 @@ class AsyncHTTPClient {
   AsyncHTTPClient& operator=(const AsyncHTTPClient&) = delete;
 
   Future<HTTPResponse> fetch(HTTPRequest request, bool raise_error = true);
+};
+
+// The blocking client for scripts and tools (Tornado's HTTPClient): it runs a private IOLoop
+// for each fetch, so it must not be used on a thread whose loop is running.
+class HTTPClient {
+ public:
+  HTTPClient();
+  ~HTTPClient();
+  HTTPClient(const HTTPClient&) = delete;
+  HTTPClient& operator=(const HTTPClient&) = delete;
+
+  HTTPResponse fetch(HTTPRequest request, bool raise_error = true);
+
+ private:
+  std::unique_ptr<IOLoop> loop_;
+  AsyncHTTPClient client_;
 };
 
 }  // namespace tornado

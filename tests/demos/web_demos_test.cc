@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -83,4 +85,41 @@ TEST_CASE("demos: nonblocking: /justnow answers in under 50 ms while 20 /sleep a
   const int status = demo.stop();
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("demos: httpclient fetches from the httpbin demo") {
+  LoopCase c;
+  DemoProcess httpbin(c.loop(), "httpbin", {"--static_path=demos/static"});
+  if (!httpbin.running()) {
+    MESSAGE("skipped: " << httpbin.skip_reason());
+    return;
+  }
+  const std::string tool = std::string(std::getenv("TORNADO_DEMO_DIR")) + "/httpclient";
+  const std::string base = "http://127.0.0.1:" + std::to_string(httpbin.port());
+  auto run = [](const std::string& command, int& status) {
+    FILE* p = ::popen(command.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    status = ::pclose(p);
+    return out;
+  };
+  int status = -1;
+  std::string out = run(tool + " '" + base + "/get?a=1'", status);
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(out.find("\"args\": {\"a\": \"1\"}") != std::string::npos);
+  out = run(tool + " --print_headers --print_body=false " + base + "/status/418", status);
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(out.rfind("418 I'm a Teapot\n", 0) == 0);
+  CHECK(out.find("X-More-Info: http://tools.ietf.org/html/rfc2324") != std::string::npos);
+  out = run(tool + " " + base + "/redirect/2", status);
+  CHECK(out.find("\"url\": \"" + base + "/get\"") != std::string::npos);
+  out = run(tool + " --method=POST --body=a=1 " + base + "/post", status);
+  CHECK(out.find("\"data\": \"a=1\"") != std::string::npos);
+  out = run(tool + " https://127.0.0.1:1/ 2>&1", status);
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(out.find("TLS, which is not built in") != std::string::npos);
+  CHECK(WEXITSTATUS(httpbin.stop()) == 0);
 }
