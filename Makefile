@@ -68,7 +68,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc \
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
-                tests/http/httpserver_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc tests/web/hash_test.cc tests/web/web_test.cc \
+                tests/http/httpserver_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
                 tests/support/demo_process.cc

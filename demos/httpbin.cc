@@ -27,9 +27,9 @@ using tornado::HTTPServerRequest;
 using tornado::json::Array;
 using tornado::json::Object;
 using tornado::json::Value;
+using tornado::web::handler_factory;
 using tornado::web::HTTPError;
 using tornado::web::RequestHandler;
-using tornado::web::handler_factory;
 
 // name -> value, or name -> [values] when repeated (httpbin's multi-dict rendering).
 Value multi(const tornado::Arguments& args) {
@@ -140,15 +140,25 @@ struct AnythingHandler : Httpbin {
     json(echo(true, true));
   }
   template <class... S>
-  void get(const S&... s) { any(s...); }
+  void get(const S&... s) {
+    any(s...);
+  }
   template <class... S>
-  void post(const S&... s) { any(s...); }
+  void post(const S&... s) {
+    any(s...);
+  }
   template <class... S>
-  void put(const S&... s) { any(s...); }
+  void put(const S&... s) {
+    any(s...);
+  }
   template <class... S>
-  void patch(const S&... s) { any(s...); }
+  void patch(const S&... s) {
+    any(s...);
+  }
   template <class... S>
-  void delete_(const S&... s) { any(s...); }
+  void delete_(const S&... s) {
+    any(s...);
+  }
 };
 
 struct HeadersHandler : Httpbin {
@@ -284,24 +294,26 @@ struct Base64Handler : Httpbin {
 
 struct JsonHandler : Httpbin {
   void get() {
-    json(Object{{"slideshow",
-                 Object{{"author", "Yours Truly"},
-                        {"date", "date of publication"},
-                        {"slides", Array{Object{{"title", "Wake up to WonderWidgets!"}, {"type", "all"}},
-                                         Object{{"items", Array{"Why <em>WonderWidgets</em> are great",
-                                                                "Who <em>buys</em> WonderWidgets"}},
-                                                {"title", "Overview"},
-                                                {"type", "all"}}}},
-                        {"title", "Sample Slide Show"}}}});
+    json(Object{
+        {"slideshow",
+         Object{{"author", "Yours Truly"},
+                {"date", "date of publication"},
+                {"slides", Array{Object{{"title", "Wake up to WonderWidgets!"}, {"type", "all"}},
+                                 Object{{"items", Array{"Why <em>WonderWidgets</em> are great",
+                                                        "Who <em>buys</em> WonderWidgets"}},
+                                        {"title", "Overview"},
+                                        {"type", "all"}}}},
+                {"title", "Sample Slide Show"}}}});
   }
 };
 
 struct HtmlHandler : Httpbin {
   void get() {
-    write("<!DOCTYPE html>\n<html>\n  <head></head>\n  <body>\n"
-          "    <h1>A page to test HTML clients with</h1>\n"
-          "    <p>This page is served by the httpbin demo of tornado-cpp.</p>\n"
-          "  </body>\n</html>");
+    write(
+        "<!DOCTYPE html>\n<html>\n  <head></head>\n  <body>\n"
+        "    <h1>A page to test HTML clients with</h1>\n"
+        "    <p>This page is served by the httpbin demo of tornado-cpp.</p>\n"
+        "  </body>\n</html>");
   }
 };
 

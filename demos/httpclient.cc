@@ -7,10 +7,11 @@
 // For each URL: the headers when --print_headers, then the body unless --print_body=false.
 // An HTTP error status still prints its response (as Tornado's tool does); a failure with no
 // response (refused, timeout, https) prints the error and makes the exit status 1.
+#include "http/httpclient.h"
+
 #include <cstdio>
 #include <string>
 
-#include "http/httpclient.h"
 #include "reactor/log.h"
 #include "reactor/options.h"
 

@@ -36,8 +36,9 @@ struct SleepHandler : tornado::web::RequestHandler {
 
 // What a blocking library call looks like: it holds its thread for the whole time.
 int blocking_call(double seconds) {
-  timespec ts{static_cast<time_t>(seconds),
-              static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9)};
+  timespec ts{
+      static_cast<time_t>(seconds),
+      static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9)};
   while (::nanosleep(&ts, &ts) != 0) {
   }
   return 42;

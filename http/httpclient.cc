@@ -29,7 +29,8 @@ HTTPClientError::HTTPClientError(int code, std::string message,
 URL parse_url(std::string_view url) {
   URL u;
   const std::size_t colon = url.find("://");
-  if (colon == std::string_view::npos) throw std::invalid_argument("not an absolute URL: " + std::string(url));
+  if (colon == std::string_view::npos)
+    throw std::invalid_argument("not an absolute URL: " + std::string(url));
   for (char c : url.substr(0, colon))
     u.scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (u.scheme != "http" && u.scheme != "https")
@@ -45,7 +46,8 @@ URL parse_url(std::string_view url) {
   if (const std::size_t at = hostport.rfind('@'); at != std::string_view::npos)
     hostport = hostport.substr(at + 1);  // user:password@ is not sent as part of Host
   auto [host, port] = httputil::split_host_and_port(hostport);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty()) throw std::invalid_argument("no host in URL: " + std::string(url));
   u.host = host;
   u.port = port ? *port : (u.scheme == "https" ? 443 : 80);
@@ -222,7 +224,8 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
         ((response.code == 301 || response.code == 302) && request.method == "POST")) {
       next.method = "GET";
       next.body.clear();
-      for (const char* h : {"Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding"})
+      for (const char* h :
+           {"Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding"})
         next.headers.erase(h);
     }
     // Credentials do not follow a redirect to another origin.

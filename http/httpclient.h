@@ -43,7 +43,7 @@ namespace tornado {
 struct HTTPRequest {
   HTTPRequest() = default;
   HTTPRequest(std::string u) : url(std::move(u)) {}  // NOLINT: a URL is a request
-  HTTPRequest(const char* u) : url(u) {}              // NOLINT
+  HTTPRequest(const char* u) : url(u) {}             // NOLINT
   std::string url;
   std::string method = "GET";
   HTTPHeaders headers;

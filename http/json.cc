@@ -109,13 +109,20 @@ std::size_t Value::size() const {
 bool operator==(const Value& a, const Value& b) {
   if (a.type_ != b.type_) return false;
   switch (a.type_) {
-    case Type::kNull: return true;
-    case Type::kBool: return a.b_ == b.b_;
-    case Type::kInt: return a.i_ == b.i_;
-    case Type::kDouble: return a.d_ == b.d_;
-    case Type::kString: return a.s_ == b.s_;
-    case Type::kArray: return *a.a_ == *b.a_;
-    case Type::kObject: return *a.o_ == *b.o_;
+    case Type::kNull:
+      return true;
+    case Type::kBool:
+      return a.b_ == b.b_;
+    case Type::kInt:
+      return a.i_ == b.i_;
+    case Type::kDouble:
+      return a.d_ == b.d_;
+    case Type::kString:
+      return a.s_ == b.s_;
+    case Type::kArray:
+      return *a.a_ == *b.a_;
+    case Type::kObject:
+      return *a.o_ == *b.o_;
   }
   return false;
 }
@@ -154,13 +161,27 @@ void encode_string(std::string& out, std::string_view s, const EncodeOptions& o)
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       case '/':
         // "</" becomes "<\/", so that "</script>" inside a string cannot end a script block.
         if (o.script_safe && i > 0 && s[i - 1] == '<') {
@@ -237,16 +258,24 @@ void encode_value(std::string& out, const Value& v, const EncodeOptions& o, int 
   // With an indent, items end their line with "," alone, as json.dumps(indent=...) does.
   const char* sep = o.indent < 0 ? ", " : ",";
   switch (v.type()) {
-    case Type::kNull: out += "null"; return;
-    case Type::kBool: out += v.as_bool() ? "true" : "false"; return;
+    case Type::kNull:
+      out += "null";
+      return;
+    case Type::kBool:
+      out += v.as_bool() ? "true" : "false";
+      return;
     case Type::kInt: {
       char buf[24];
       const auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
       out.append(buf, r.ptr);
       return;
     }
-    case Type::kDouble: encode_double(out, v.as_double()); return;
-    case Type::kString: encode_string(out, v.as_string(), o); return;
+    case Type::kDouble:
+      encode_double(out, v.as_double());
+      return;
+    case Type::kString:
+      encode_string(out, v.as_string(), o);
+      return;
     case Type::kArray: {
       const Array& a = v.as_array();
       out += '[';
@@ -324,9 +353,12 @@ class Decoder {
   Value value(std::size_t depth) {
     if (i_ >= s_.size()) fail("unexpected end of input");
     switch (s_[i_]) {
-      case '{': return object(depth + 1);
-      case '[': return array(depth + 1);
-      case '"': return Value(string());
+      case '{':
+        return object(depth + 1);
+      case '[':
+        return array(depth + 1);
+      case '"':
+        return Value(string());
       case 't':
         if (consume("true")) return Value(true);
         break;
@@ -454,7 +486,8 @@ class Decoder {
         // Copy the run of plain characters in one go.
         std::size_t j = i_ + 1;
         while (j < s_.size() && s_[j] != '"' && s_[j] != '\\' &&
-               static_cast<unsigned char>(s_[j]) >= 0x20 && static_cast<unsigned char>(s_[j]) < 0x80)
+               static_cast<unsigned char>(s_[j]) >= 0x20 &&
+               static_cast<unsigned char>(s_[j]) < 0x80)
           ++j;
         out.append(s_.substr(i_, j - i_));
         i_ = j;
@@ -464,14 +497,30 @@ class Decoder {
       if (i_ >= s_.size()) fail("unterminated escape");
       const char e = s_[i_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned long cp = hex4();
           if (cp >= 0xDC00 && cp <= 0xDFFF) fail("lone low surrogate in \\u escape");

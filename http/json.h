@@ -99,8 +99,8 @@ class Value {
   // Array element access (std::out_of_range when past the end).
   Value& operator[](std::size_t i);
   const Value& operator[](std::size_t i) const;
-  template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, std::size_t>,
-                                      int> = 0>
+  template <class I,
+            std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, std::size_t>, int> = 0>
   Value& operator[](I i) {
     return (*this)[static_cast<std::size_t>(i)];
   }

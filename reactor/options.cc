@@ -40,11 +40,16 @@ std::string lower(std::string_view s) {
 
 const char* type_name(Type t) {
   switch (t) {
-    case Type::kBool: return "bool";
-    case Type::kInt: return "int";
-    case Type::kDouble: return "float";
-    case Type::kString: return "str";
-    case Type::kDuration: return "timedelta";
+    case Type::kBool:
+      return "bool";
+    case Type::kInt:
+      return "int";
+    case Type::kDouble:
+      return "float";
+    case Type::kString:
+      return "str";
+    case Type::kDuration:
+      return "timedelta";
   }
   return "?";
 }
@@ -81,15 +86,18 @@ Scalar parse_scalar(const Option& o, std::string_view text) {
       const std::string l = lower(trim(text));
       return Scalar(!(l == "false" || l == "0" || l == "f"));
     }
-    case Type::kInt: return Scalar(parse_int(o, text));
-    case Type::kDouble: return Scalar(parse_double(o, text));
+    case Type::kInt:
+      return Scalar(parse_int(o, text));
+    case Type::kDouble:
+      return Scalar(parse_double(o, text));
     case Type::kDuration:
       try {
         return Scalar(parse_duration(text));
       } catch (const Error&) {
         bad_value(o, text);
       }
-    case Type::kString: return Scalar(std::string(text));
+    case Type::kString:
+      return Scalar(std::string(text));
   }
   bad_value(o, text);
 }
@@ -152,13 +160,34 @@ Duration parse_duration(std::string_view text) {
     double seconds;
   };
   static constexpr Unit kUnits[] = {
-      {"", 1},           {"s", 1},         {"sec", 1},         {"secs", 1},
-      {"second", 1},     {"seconds", 1},   {"ms", 1e-3},       {"millisecond", 1e-3},
-      {"milliseconds", 1e-3}, {"us", 1e-6}, {"microsecond", 1e-6}, {"microseconds", 1e-6},
-      {"m", 60},         {"min", 60},      {"mins", 60},       {"minute", 60},
-      {"minutes", 60},   {"h", 3600},      {"hr", 3600},       {"hrs", 3600},
-      {"hour", 3600},    {"hours", 3600},  {"d", 86400},       {"day", 86400},
-      {"days", 86400},   {"w", 604800},    {"wk", 604800},     {"week", 604800},
+      {"", 1},
+      {"s", 1},
+      {"sec", 1},
+      {"secs", 1},
+      {"second", 1},
+      {"seconds", 1},
+      {"ms", 1e-3},
+      {"millisecond", 1e-3},
+      {"milliseconds", 1e-3},
+      {"us", 1e-6},
+      {"microsecond", 1e-6},
+      {"microseconds", 1e-6},
+      {"m", 60},
+      {"min", 60},
+      {"mins", 60},
+      {"minute", 60},
+      {"minutes", 60},
+      {"h", 3600},
+      {"hr", 3600},
+      {"hrs", 3600},
+      {"hour", 3600},
+      {"hours", 3600},
+      {"d", 86400},
+      {"day", 86400},
+      {"days", 86400},
+      {"w", 604800},
+      {"wk", 604800},
+      {"week", 604800},
       {"weeks", 604800},
   };
   std::string_view rest = trim(text);
@@ -167,9 +196,11 @@ Duration parse_duration(std::string_view text) {
   while (!rest.empty()) {
     std::size_t i = 0;
     if (i < rest.size() && (rest[i] == '+' || rest[i] == '-')) ++i;
-    while (i < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[i])) || rest[i] == '.')) ++i;
+    while (i < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[i])) || rest[i] == '.'))
+      ++i;
     if (i < rest.size() && (rest[i] == 'e' || rest[i] == 'E') && i + 1 < rest.size() &&
-        (std::isdigit(static_cast<unsigned char>(rest[i + 1])) || rest[i + 1] == '-' || rest[i + 1] == '+')) {
+        (std::isdigit(static_cast<unsigned char>(rest[i + 1])) || rest[i + 1] == '-' ||
+         rest[i + 1] == '+')) {
       i += 2;
       while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
     }
@@ -339,7 +370,9 @@ void OptionParser::parse_config_file(const std::string& path, bool final) {
   if (final) run_parse_callbacks();
 }
 
-void OptionParser::add_parse_callback(std::function<void()> cb) { callbacks_.push_back(std::move(cb)); }
+void OptionParser::add_parse_callback(std::function<void()> cb) {
+  callbacks_.push_back(std::move(cb));
+}
 
 void OptionParser::run_parse_callbacks() {
   for (const auto& cb : callbacks_) cb();
@@ -352,7 +385,8 @@ std::map<std::string, std::vector<std::string>> OptionParser::groups() const {
 }
 
 std::string OptionParser::help(std::string_view program) const {
-  std::string out = "Usage: " + std::string(program.empty() ? "program" : program) + " [OPTIONS]\n\nOptions:\n";
+  std::string out =
+      "Usage: " + std::string(program.empty() ? "program" : program) + " [OPTIONS]\n\nOptions:\n";
   for (const auto& [group, names] : groups()) {
     out += "\n";
     if (!group.empty()) out += group + " options:\n\n";

@@ -68,9 +68,8 @@ class OptionParser {
   // T: bool, int, long long, double, std::string, Duration, or std::vector<one of them>
   // (which makes the option multiple). Defining a name twice is an Error.
   template <class T>
-  void define(std::string_view name, T default_value, std::string help = {},
-              std::string group = {}, std::string metavar = {},
-              std::function<void()> callback = nullptr);
+  void define(std::string_view name, T default_value, std::string help = {}, std::string group = {},
+              std::string metavar = {}, std::function<void()> callback = nullptr);
 
   // The option's value as T (Error when undefined or when T is not its type).
   template <class T>
@@ -82,8 +81,7 @@ class OptionParser {
 
   // Parses argv[1..]; returns the arguments that are not options. Runs the parse callbacks
   // when final. Throws Error; --help prints help() to stdout and exits 0.
-  std::vector<std::string> parse_command_line(int argc, const char* const* argv,
-                                               bool final = true);
+  std::vector<std::string> parse_command_line(int argc, const char* const* argv, bool final = true);
   // "name = value" lines; "#" starts a comment; values may be quoted; names not defined are
   // ignored (a config file may serve other programs too), as in Tornado.
   void parse_config_file(const std::string& path, bool final = true);
@@ -152,32 +150,42 @@ constexpr Type type_of() {
     return Type::kInt;
   } else if constexpr (std::is_floating_point_v<S>) {
     return Type::kDouble;
-  } else if constexpr (std::is_same_v<S, Duration> ||
-                       std::is_convertible_v<S, Duration>) {
+  } else if constexpr (std::is_same_v<S, Duration> || std::is_convertible_v<S, Duration>) {
     return Type::kDuration;
   } else {
-    static_assert(std::is_convertible_v<S, std::string>, "option types: bool, int, double, "
-                                                         "std::string, Duration, vectors of them");
+    static_assert(std::is_convertible_v<S, std::string>,
+                  "option types: bool, int, double, "
+                  "std::string, Duration, vectors of them");
     return Type::kString;
   }
 }
 template <class S>
 Scalar to_scalar(const S& v) {
   constexpr Type t = type_of<S>();
-  if constexpr (t == Type::kBool) return Scalar(static_cast<bool>(v));
-  else if constexpr (t == Type::kInt) return Scalar(static_cast<long long>(v));
-  else if constexpr (t == Type::kDouble) return Scalar(static_cast<double>(v));
-  else if constexpr (t == Type::kDuration) return Scalar(Duration(v));
-  else return Scalar(std::string(v));
+  if constexpr (t == Type::kBool)
+    return Scalar(static_cast<bool>(v));
+  else if constexpr (t == Type::kInt)
+    return Scalar(static_cast<long long>(v));
+  else if constexpr (t == Type::kDouble)
+    return Scalar(static_cast<double>(v));
+  else if constexpr (t == Type::kDuration)
+    return Scalar(Duration(v));
+  else
+    return Scalar(std::string(v));
 }
 template <class S>
 S from_scalar(const Scalar& v) {
   constexpr Type t = type_of<S>();
-  if constexpr (t == Type::kBool) return std::get<bool>(v);
-  else if constexpr (t == Type::kInt) return static_cast<S>(std::get<long long>(v));
-  else if constexpr (t == Type::kDouble) return static_cast<S>(std::get<double>(v));
-  else if constexpr (t == Type::kDuration) return std::chrono::duration_cast<S>(std::get<Duration>(v));
-  else return S(std::get<std::string>(v));
+  if constexpr (t == Type::kBool)
+    return std::get<bool>(v);
+  else if constexpr (t == Type::kInt)
+    return static_cast<S>(std::get<long long>(v));
+  else if constexpr (t == Type::kDouble)
+    return static_cast<S>(std::get<double>(v));
+  else if constexpr (t == Type::kDuration)
+    return std::chrono::duration_cast<S>(std::get<Duration>(v));
+  else
+    return S(std::get<std::string>(v));
 }
 [[noreturn]] void wrong_type(std::string_view name);
 }  // namespace detail

@@ -247,8 +247,7 @@ void BaseIOStream::handle_read(bool hangup) {
   } else {
     n = read_from_fd(scratch(), want);
     if (n > 0) scratch()[n] = '\0';
-    if (direct && n > 0)
-      append_to_buffer(std::string_view(scratch(), static_cast<std::size_t>(n)));
+    if (direct && n > 0) append_to_buffer(std::string_view(scratch(), static_cast<std::size_t>(n)));
   }
   if (n == -EAGAIN || n == -EWOULDBLOCK) return;
   if (n < 0) {

@@ -27,8 +27,8 @@ typename Hash::Digest hmac(std::string_view key, std::string_view message) {
   for (std::size_t i = 0; i < Hash::kBlockSize; ++i) pad[i] = static_cast<char>(k[i] ^ 0x5c);
   Hash outer;
   outer.update(std::string_view(pad, sizeof pad));
-  outer.update(std::string_view(reinterpret_cast<const char*>(inner_digest.data()),
-                                inner_digest.size()));
+  outer.update(
+      std::string_view(reinterpret_cast<const char*>(inner_digest.data()), inner_digest.size()));
   return outer.digest();
 }
 

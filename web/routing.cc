@@ -19,8 +19,20 @@ namespace {
 
 bool is_ere_special(char c) {
   switch (c) {
-    case '.': case '[': case ']': case '(': case ')': case '*': case '+': case '?':
-    case '{': case '}': case '|': case '^': case '$': case '\\':
+    case '.':
+    case '[':
+    case ']':
+    case '(':
+    case ')':
+    case '*':
+    case '+':
+    case '?':
+    case '{':
+    case '}':
+    case '|':
+    case '^':
+    case '$':
+    case '\\':
       return true;
     default:
       return false;
@@ -29,11 +41,11 @@ bool is_ere_special(char c) {
 
 // The result of translating a pattern.
 struct Translation {
-  std::string ere;                   // without the anchoring wrapper
-  std::vector<bool> capturing;       // per ERE group, in order of their "("
-  std::vector<std::string> names;    // per capturing group
-  std::string prefix;                // literal text every match starts with
-  bool literal = true;               // the pattern is all literal text
+  std::string ere;                 // without the anchoring wrapper
+  std::vector<bool> capturing;     // per ERE group, in order of their "("
+  std::vector<std::string> names;  // per capturing group
+  std::string prefix;              // literal text every match starts with
+  bool literal = true;             // the pattern is all literal text
 };
 
 Translation translate(const std::string& pattern, std::string_view body) {
@@ -52,13 +64,32 @@ Translation translate(const std::string& pattern, std::string_view body) {
       if (i + 1 >= body.size()) refuse(pattern, "ends with a lone backslash");
       const char e = body[++i];
       switch (e) {
-        case 'd': special(); t.ere += "[0-9]"; continue;
-        case 'D': special(); t.ere += "[^0-9]"; continue;
-        case 'w': special(); t.ere += "[A-Za-z0-9_]"; continue;
-        case 'W': special(); t.ere += "[^A-Za-z0-9_]"; continue;
-        case 's': special(); t.ere += "[[:space:]]"; continue;
-        case 'S': special(); t.ere += "[^[:space:]]"; continue;
-        default: break;
+        case 'd':
+          special();
+          t.ere += "[0-9]";
+          continue;
+        case 'D':
+          special();
+          t.ere += "[^0-9]";
+          continue;
+        case 'w':
+          special();
+          t.ere += "[A-Za-z0-9_]";
+          continue;
+        case 'W':
+          special();
+          t.ere += "[^A-Za-z0-9_]";
+          continue;
+        case 's':
+          special();
+          t.ere += "[[:space:]]";
+          continue;
+        case 'S':
+          special();
+          t.ere += "[^[:space:]]";
+          continue;
+        default:
+          break;
       }
       if (std::isalnum(static_cast<unsigned char>(e)))
         refuse(pattern, std::string("the escape \\") + e + " has no POSIX equivalent");
@@ -188,8 +219,7 @@ bool unescape_literal(std::string_view s, std::string& out) {
 
 std::string_view strip_anchors(std::string_view body) {
   if (!body.empty() && body.front() == '^') body.remove_prefix(1);
-  if (!body.empty() && body.back() == '$' &&
-      (body.size() < 2 || body[body.size() - 2] != '\\'))
+  if (!body.empty() && body.back() == '$' && (body.size() < 2 || body[body.size() - 2] != '\\'))
     body.remove_suffix(1);
   return body;
 }
@@ -202,11 +232,16 @@ using Class = PathRegex::Segment::Class;
 
 bool in_class(Class c, char ch) {
   switch (c) {
-    case Class::kDigit: return ch >= '0' && ch <= '9';
-    case Class::kWord: return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
-    case Class::kNotSlash: return ch != '/';
-    case Class::kAny: return ch != '\n';
-    case Class::kLiteral: break;
+    case Class::kDigit:
+      return ch >= '0' && ch <= '9';
+    case Class::kWord:
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+    case Class::kNotSlash:
+      return ch != '/';
+    case Class::kAny:
+      return ch != '\n';
+    case Class::kLiteral:
+      break;
   }
   return false;
 }
@@ -218,9 +253,9 @@ struct Known {
   std::size_t min;
 };
 constexpr Known kKnown[] = {
-    {"\\d+", Class::kDigit, 1},     {"\\d*", Class::kDigit, 0},  {"[0-9]+", Class::kDigit, 1},
-    {"[0-9]*", Class::kDigit, 0},     {"\\w+", Class::kWord, 1},   {"\\w*", Class::kWord, 0},
-    {"[^/]+", Class::kNotSlash, 1},   {"[^/]*", Class::kNotSlash, 0}, {".+", Class::kAny, 1},
+    {"\\d+", Class::kDigit, 1},     {"\\d*", Class::kDigit, 0},     {"[0-9]+", Class::kDigit, 1},
+    {"[0-9]*", Class::kDigit, 0},   {"\\w+", Class::kWord, 1},      {"\\w*", Class::kWord, 0},
+    {"[^/]+", Class::kNotSlash, 1}, {"[^/]*", Class::kNotSlash, 0}, {".+", Class::kAny, 1},
     {".*", Class::kAny, 0},
 };
 
@@ -383,7 +418,8 @@ URLSpec::URLSpec(std::string pattern, HandlerFactory handler, std::string name)
   std::size_t i = 0;
   while (i <= body.size()) {
     const std::size_t open = body.find('(', i);
-    const std::string_view text = body.substr(i, open == std::string_view::npos ? body.npos : open - i);
+    const std::string_view text =
+        body.substr(i, open == std::string_view::npos ? body.npos : open - i);
     if (!unescape_literal(text, piece)) return;
     pieces_.push_back(std::move(piece));
     piece.clear();

@@ -23,7 +23,8 @@ void Sha1::block(const std::uint8_t* p) {
   for (int t = 0; t < 16; ++t) w[t] = load_be32(p + 4 * t);
   std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4];
   auto schedule = [&w](int t) {
-    const std::uint32_t v = rotl(w[(t + 13) & 15] ^ w[(t + 8) & 15] ^ w[(t + 2) & 15] ^ w[t & 15], 1);
+    const std::uint32_t v =
+        rotl(w[(t + 13) & 15] ^ w[(t + 8) & 15] ^ w[(t + 2) & 15] ^ w[t & 15], 1);
     w[t & 15] = v;
     return v;
   };

@@ -8,13 +8,12 @@
 //   CHECK(r.code == 200);
 //   CHECK(r.body == "Hello, world");
 //
-// Role:     each fetch opens one connection to 127.0.0.1, writes the request with
-//           HTTP1Connection's client half, reads the response whole and closes. Redirects are
-//           not followed (tests look at them).
+// Role:     each fetch is an AsyncHTTPClient fetch to 127.0.0.1 on the test's loop, with
+//           redirects not followed and any status returned, not thrown (tests look at them).
 // Ownership: the test case owns its IOLoop (made current for its lifetime) and the server;
 //           the Application must outlive it.
-// Errors:   a fetch that does not complete in `timeout` seconds throws TimeoutError; a
-//           malformed response throws HTTPInputError.
+// Errors:   a fetch that does not complete in `timeout` seconds throws HTTPClientError 599;
+//           a malformed response throws HTTPInputError.
 // Thread:   the thread that made it.
 #pragma once
 
@@ -22,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/httpclient.h"
 #include "http/httpserver.h"
 #include "http/httputil.h"
 #include "reactor/ioloop.h"
@@ -63,6 +63,7 @@ class AsyncHTTPTestCase {
   IOLoop* previous_;
   std::unique_ptr<IOLoop> loop_;
   std::unique_ptr<HTTPServer> server_;
+  AsyncHTTPClient client_;
   int port_ = 0;
 };
 

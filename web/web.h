@@ -403,11 +403,13 @@ std::optional<Future<void>> call_with(H& h, const std::vector<std::string>& a,
 template <class M, class H>
 constexpr bool has_method() {
   using S = const std::string&;
-  return requires(H& h, S s) { M::call(h); } || requires(H& h, S s) { M::call(h, s); } ||
-         requires(H& h, S s) { M::call(h, s, s); } || requires(H& h, S s) { M::call(h, s, s, s); } ||
-         requires(H& h, S s) { M::call(h, s, s, s, s); } ||
-         requires(H& h, S s) { M::call(h, s, s, s, s, s); } ||
-         requires(H& h, S s) { M::call(h, s, s, s, s, s, s); };
+  return requires(H & h, S s) { M::call(h); }
+  || requires(H & h, S s) { M::call(h, s); }
+  || requires(H & h, S s) { M::call(h, s, s); }
+  || requires(H & h, S s) { M::call(h, s, s, s); }
+  || requires(H & h, S s) { M::call(h, s, s, s, s); }
+  || requires(H & h, S s) { M::call(h, s, s, s, s, s); }
+  || requires(H & h, S s) { M::call(h, s, s, s, s, s, s); };
 }
 
 template <class M, class H>
@@ -417,14 +419,22 @@ std::optional<Future<void>> call_method(RequestHandler& base, const std::vector<
   } else {
     H& h = static_cast<H&>(base);
     switch (a.size()) {
-      case 0: return call_with<M>(h, a, std::make_index_sequence<0>{});
-      case 1: return call_with<M>(h, a, std::make_index_sequence<1>{});
-      case 2: return call_with<M>(h, a, std::make_index_sequence<2>{});
-      case 3: return call_with<M>(h, a, std::make_index_sequence<3>{});
-      case 4: return call_with<M>(h, a, std::make_index_sequence<4>{});
-      case 5: return call_with<M>(h, a, std::make_index_sequence<5>{});
-      case 6: return call_with<M>(h, a, std::make_index_sequence<6>{});
-      default: throw std::invalid_argument("a handler method takes at most 6 path arguments");
+      case 0:
+        return call_with<M>(h, a, std::make_index_sequence<0>{});
+      case 1:
+        return call_with<M>(h, a, std::make_index_sequence<1>{});
+      case 2:
+        return call_with<M>(h, a, std::make_index_sequence<2>{});
+      case 3:
+        return call_with<M>(h, a, std::make_index_sequence<3>{});
+      case 4:
+        return call_with<M>(h, a, std::make_index_sequence<4>{});
+      case 5:
+        return call_with<M>(h, a, std::make_index_sequence<5>{});
+      case 6:
+        return call_with<M>(h, a, std::make_index_sequence<6>{});
+      default:
+        throw std::invalid_argument("a handler method takes at most 6 path arguments");
     }
   }
 }
@@ -444,7 +454,7 @@ std::optional<Future<void>> call_for(RequestHandler& h, std::string_view method,
 
 template <class H>
 std::optional<Future<void>> prepare_for(RequestHandler& base) {
-  if constexpr (requires(H& h) { CallPrepare::call(h); }) {
+  if constexpr (requires(H & h) { CallPrepare::call(h); }) {
     return call_with<CallPrepare>(static_cast<H&>(base), {}, std::make_index_sequence<0>{});
   } else {
     return std::nullopt;
@@ -461,17 +471,17 @@ inline constexpr HandlerOps kOps{&prepare_for<H>, &call_for<H>};
 template <class H, class... A>
 HandlerFactory handler_factory(A... args) {
   static_assert(std::is_base_of_v<RequestHandler, H>, "H must derive from RequestHandler");
-  return HandlerFactory{[... args = std::move(args)](
-                            Application& app, std::shared_ptr<HTTPServerRequest> request) {
-    auto h = std::make_shared<H>();
-    detail::HandlerAccess::attach(*h, app, std::move(request), &detail::kOps<H>);
-    if constexpr (sizeof...(A) > 0) {
-      h->initialize(args...);
-    } else if constexpr (requires { h->initialize(); }) {
-      h->initialize();
-    }
-    return std::shared_ptr<RequestHandler>(std::move(h));
-  }};
+  return HandlerFactory{
+      [... args = std::move(args)](Application& app, std::shared_ptr<HTTPServerRequest> request) {
+        auto h = std::make_shared<H>();
+        detail::HandlerAccess::attach(*h, app, std::move(request), &detail::kOps<H>);
+        if constexpr (sizeof...(A) > 0) {
+          h->initialize(args...);
+        } else if constexpr (requires { h->initialize(); }) {
+          h->initialize();
+        }
+        return std::shared_ptr<RequestHandler>(std::move(h));
+      }};
 }
 
 // --- the application --------------------------------------------------------------------------

@@ -75,7 +75,8 @@ std::string lower(std::string_view s) {
 std::vector<URLSpec> to_specs(std::vector<Rule> rules) {
   std::vector<URLSpec> specs;
   specs.reserve(rules.size());
-  for (Rule& r : rules) specs.emplace_back(std::move(r.pattern), std::move(r.handler), std::move(r.name));
+  for (Rule& r : rules)
+    specs.emplace_back(std::move(r.pattern), std::move(r.handler), std::move(r.name));
   return specs;
 }
 
@@ -96,8 +97,8 @@ Application::Application(std::vector<Rule> handlers, Settings settings)
       if (std::strchr(".[]()*+?{}|^$\\", c)) escaped += '\\';
       escaped += c;
     }
-    for (const std::string& pattern : {escaped + "(.*)", std::string(R"(/(favicon\.ico))"),
-                                       std::string(R"(/(robots\.txt))")}) {
+    for (const std::string& pattern :
+         {escaped + "(.*)", std::string(R"(/(favicon\.ico))"), std::string(R"(/(robots\.txt))")}) {
       statics.emplace_back(pattern, handler_factory<StaticFileHandler>(settings_.static_path));
     }
     for (Rule& r : handlers) statics.push_back(std::move(r));
@@ -195,10 +196,12 @@ void RedirectHandler::redirect_to() {
       const std::size_t end = url_.find('}', i);
       if (end != std::string::npos && end > i + 1) {
         bool digits = true;
-        for (std::size_t k = i + 1; k < end; ++k) digits = digits && std::isdigit(static_cast<unsigned char>(url_[k]));
+        for (std::size_t k = i + 1; k < end; ++k)
+          digits = digits && std::isdigit(static_cast<unsigned char>(url_[k]));
         if (digits) {
           const std::size_t n = std::stoul(url_.substr(i + 1, end - i - 1));
-          if (n >= path_args().size()) throw std::invalid_argument("RedirectHandler: no group {" + std::to_string(n) + "}");
+          if (n >= path_args().size())
+            throw std::invalid_argument("RedirectHandler: no group {" + std::to_string(n) + "}");
           target += path_args()[n];
           i = end;
           continue;

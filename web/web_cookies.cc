@@ -43,7 +43,8 @@ bool unescaped_cookie_char(char c) {
 }
 
 // A value made only of legal characters is sent as it is; any other is quoted, with the
-// quote and the backslash escaped and the rest of the unsafe bytes as \ooo octal (what SimpleCookie sends).
+// quote and the backslash escaped and the rest of the unsafe bytes as \ooo octal (what SimpleCookie
+// sends).
 std::string quote_cookie_value(std::string_view v) {
   bool legal = true;
   for (char c : v) legal = legal && legal_cookie_char(c);
@@ -57,7 +58,8 @@ std::string quote_cookie_value(std::string_view v) {
       out += c;
     } else {
       char oct[8];
-      std::snprintf(oct, sizeof oct, "\\%03o", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      std::snprintf(oct, sizeof oct, "\\%03o",
+                    static_cast<unsigned>(static_cast<unsigned char>(c)));
       out += oct;
     }
   }
@@ -209,8 +211,8 @@ std::optional<V2Fields> fields_v2(std::string_view value) {
   if (!val) return std::nullopt;
   const std::optional<long long> k = parse_digits(*kv);
   if (!k || *k > 1000000) return std::nullopt;
-  return V2Fields{static_cast<int>(*k), *ts, *nm, *val, rest,
-                  value.substr(0, value.size() - rest.size())};
+  return V2Fields{
+      static_cast<int>(*k), *ts, *nm, *val, rest, value.substr(0, value.size() - rest.size())};
 }
 
 std::optional<std::string> decode_v2(const std::string* secret,
@@ -227,8 +229,7 @@ std::optional<std::string> decode_v2(const std::string* secret,
   } else {
     key = *secret;
   }
-  if (!constant_time_equal(f->signature, hmac_sha256_hex(key, f->signed_part)))
-    return std::nullopt;
+  if (!constant_time_equal(f->signature, hmac_sha256_hex(key, f->signed_part))) return std::nullopt;
   if (f->name != name) return std::nullopt;
   const std::optional<long long> t = parse_digits(f->timestamp);
   if (!t || static_cast<double>(*t) < now - max_age_days * 86400) return std::nullopt;
@@ -239,8 +240,8 @@ std::optional<std::string> decode_any(const std::string* secret,
                                       const std::map<int, std::string>* secrets,
                                       std::string_view name, std::string_view value,
                                       double max_age_days, int min_version, double now) {
-  if (min_version > 2) throw std::invalid_argument("Unsupported min_version " +
-                                                   std::to_string(min_version));
+  if (min_version > 2)
+    throw std::invalid_argument("Unsupported min_version " + std::to_string(min_version));
   if (value.empty()) return std::nullopt;
   now = clock_or(now);
   const int version = signed_value_version(value);
@@ -264,8 +265,8 @@ std::string sign_v2(std::string_view key, int key_version, std::string_view name
 }  // namespace
 
 std::string create_signed_value(std::string_view secret, std::string_view name,
-                                std::string_view value, int version,
-                                std::optional<int> key_version, double now) {
+                                std::string_view value, int version, std::optional<int> key_version,
+                                double now) {
   if (version == 1) {
     const std::string timestamp = std::to_string(static_cast<long long>(clock_or(now)));
     const std::string payload = base64_encode(value);
@@ -401,7 +402,8 @@ std::optional<std::string> RequestHandler::get_secure_cookie(std::string_view na
   return decode_signed_value(s.cookie_secret, name, *value, max_age_days, min_version);
 }
 
-// --- XSRF -----------------------------------------------------------------------------------------
+// --- XSRF
+// -----------------------------------------------------------------------------------------
 
 namespace {
 

@@ -65,10 +65,10 @@ std::string_view strip_ascii(std::string_view s) {
 // --- construction and the request sequence ----------------------------------------------------
 
 HTTPError::HTTPError(int status_code, std::string log_message, std::string reason)
-    : std::runtime_error("HTTP " + std::to_string(status_code) + ": " +
-                         (reason.empty() ? std::string(httputil::reason_phrase(status_code))
-                                         : reason) +
-                         (log_message.empty() ? "" : " (" + log_message + ")")),
+    : std::runtime_error(
+          "HTTP " + std::to_string(status_code) + ": " +
+          (reason.empty() ? std::string(httputil::reason_phrase(status_code)) : reason) +
+          (log_message.empty() ? "" : " (" + log_message + ")")),
       status_code_(status_code),
       log_message_(std::move(log_message)),
       reason_(std::move(reason)) {}
@@ -97,8 +97,8 @@ Future<void> detail::HandlerAccess::run(std::shared_ptr<RequestHandler> h,
 const Settings& RequestHandler::settings() const { return application_->settings(); }
 
 bool RequestHandler::supports_method(std::string_view m) const {
-  return m == "GET" || m == "HEAD" || m == "POST" || m == "DELETE" || m == "PATCH" ||
-         m == "PUT" || m == "OPTIONS";
+  return m == "GET" || m == "HEAD" || m == "POST" || m == "DELETE" || m == "PATCH" || m == "PUT" ||
+         m == "OPTIONS";
 }
 
 Future<void> RequestHandler::execute(std::shared_ptr<RequestHandler> self,
@@ -162,8 +162,7 @@ void RequestHandler::log_exception(std::exception_ptr e) const {
   } catch (const std::exception& x) {
     log::app_log.error("Uncaught exception %s: %s", request_summary().c_str(), x.what());
   } catch (...) {
-    log::app_log.error("Uncaught exception %s: (not a std::exception)",
-                       request_summary().c_str());
+    log::app_log.error("Uncaught exception %s: (not a std::exception)", request_summary().c_str());
   }
 }
 
@@ -352,9 +351,9 @@ void RequestHandler::write_error(int status_code, std::exception_ptr error) {
     return;
   }
   char page[512];
-  const int n = std::snprintf(page, sizeof page,
-                              "<html><title>%d: %s</title><body>%d: %s</body></html>", status_code,
-                              reason_.c_str(), status_code, reason_.c_str());
+  const int n =
+      std::snprintf(page, sizeof page, "<html><title>%d: %s</title><body>%d: %s</body></html>",
+                    status_code, reason_.c_str(), status_code, reason_.c_str());
   write(std::string_view(page, n > 0 ? static_cast<std::size_t>(n) : 0));
 }
 
@@ -372,9 +371,7 @@ bool RequestHandler::check_etag_header() const {
   const std::string* inm = request_->headers.find("If-None-Match");
   if (!computed || computed->empty() || !inm) return false;
   // The entity tags in If-None-Match: "*", or a list of [W/]"..." (RFC 9110 §13.1.2).
-  auto weak = [](std::string_view t) {
-    return t.substr(0, 2) == "W/" ? t.substr(2) : t;
-  };
+  auto weak = [](std::string_view t) { return t.substr(0, 2) == "W/" ? t.substr(2) : t; };
   const std::string_view want = weak(*computed);
   std::string_view rest = *inm;
   bool first = true;
@@ -463,8 +460,8 @@ std::vector<std::string> RequestHandler::get_query_arguments(std::string_view na
 std::string RequestHandler::get_body_argument(std::string_view name) const {
   return last_or_throw(collect(*this, request_->body_arguments, name, true), name);
 }
-std::string RequestHandler::get_body_argument(std::string_view name,
-                                              std::string_view default_value, bool strip) const {
+std::string RequestHandler::get_body_argument(std::string_view name, std::string_view default_value,
+                                              bool strip) const {
   return last_or(collect(*this, request_->body_arguments, name, strip), default_value);
 }
 std::vector<std::string> RequestHandler::get_body_arguments(std::string_view name,

@@ -35,23 +35,23 @@ struct Type {
 };
 // What Python's mimetypes answers for the files a site serves.
 constexpr Type kTypes[] = {
-    {"html", "text/html"},          {"htm", "text/html"},
-    {"css", "text/css"},            {"js", "text/javascript"},
-    {"mjs", "text/javascript"},     {"json", "application/json"},
-    {"txt", "text/plain"},          {"csv", "text/csv"},
-    {"md", "text/markdown"},        {"xml", "text/xml"},
-    {"png", "image/png"},           {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},         {"gif", "image/gif"},
-    {"svg", "image/svg+xml"},       {"ico", "image/vnd.microsoft.icon"},
-    {"webp", "image/webp"},         {"avif", "image/avif"},
-    {"bmp", "image/bmp"},           {"pdf", "application/pdf"},
-    {"wasm", "application/wasm"},   {"zip", "application/zip"},
-    {"tar", "application/x-tar"},   {"woff", "font/woff"},
-    {"woff2", "font/woff2"},        {"ttf", "font/ttf"},
-    {"otf", "font/otf"},            {"mp3", "audio/mpeg"},
-    {"wav", "audio/x-wav"},         {"ogg", "audio/ogg"},
-    {"mp4", "video/mp4"},           {"webm", "video/webm"},
-    {"map", "application/json"},    {"webmanifest", "application/manifest+json"},
+    {"html", "text/html"},        {"htm", "text/html"},
+    {"css", "text/css"},          {"js", "text/javascript"},
+    {"mjs", "text/javascript"},   {"json", "application/json"},
+    {"txt", "text/plain"},        {"csv", "text/csv"},
+    {"md", "text/markdown"},      {"xml", "text/xml"},
+    {"png", "image/png"},         {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
+    {"svg", "image/svg+xml"},     {"ico", "image/vnd.microsoft.icon"},
+    {"webp", "image/webp"},       {"avif", "image/avif"},
+    {"bmp", "image/bmp"},         {"pdf", "application/pdf"},
+    {"wasm", "application/wasm"}, {"zip", "application/zip"},
+    {"tar", "application/x-tar"}, {"woff", "font/woff"},
+    {"woff2", "font/woff2"},      {"ttf", "font/ttf"},
+    {"otf", "font/otf"},          {"mp3", "audio/mpeg"},
+    {"wav", "audio/x-wav"},       {"ogg", "audio/ogg"},
+    {"mp4", "video/mp4"},         {"webm", "video/webm"},
+    {"map", "application/json"},  {"webmanifest", "application/manifest+json"},
 };
 
 // Encodings Python's mimetypes recognizes: the type is then not the inner file's.
@@ -113,8 +113,8 @@ std::optional<Range> parse_range(std::string_view header) {
 // An HTTP date (IMF-fixdate, and the two obsolete forms) as seconds since the epoch.
 std::optional<std::time_t> parse_http_date(const std::string& s) {
   struct tm tm {};
-  for (const char* fmt : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-                          "%a %b %d %H:%M:%S %Y"}) {
+  for (const char* fmt :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
     tm = {};
     const char* end = ::strptime(s.c_str(), fmt, &tm);
     if (end && *end == '\0') return ::timegm(&tm);

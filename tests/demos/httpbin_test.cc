@@ -35,7 +35,8 @@ Answer ask(int port, const std::string& method, const std::string& target,
   const int fd = connect_loopback(port);
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: httpbin.test\r\n" +
                     "User-Agent: tornado-cpp-test\r\nConnection: close\r\n" + extra_headers;
-  if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
   const std::string raw = read_until_close(fd, 10);
@@ -102,12 +103,12 @@ TEST_CASE("demos: httpbin answers as the real httpbin does") {
   }
   SUBCASE("/post with a form field and a file") {
     const std::string boundary = "XyZzY";
-    const std::string body = "--" + boundary +
-                             "\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n1\r\n--" +
-                             boundary +
-                             "\r\nContent-Disposition: form-data; name=\"up\"; filename=\"a.txt\"\r\n"
-                             "Content-Type: text/plain\r\n\r\nfile body\n\r\n--" +
-                             boundary + "--\r\n";
+    const std::string body =
+        "--" + boundary + "\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n1\r\n--" +
+        boundary +
+        "\r\nContent-Disposition: form-data; name=\"up\"; filename=\"a.txt\"\r\n"
+        "Content-Type: text/plain\r\n\r\nfile body\n\r\n--" +
+        boundary + "--\r\n";
     const std::string h = "Content-Type: multipart/form-data; boundary=" + boundary + "\r\n";
     const Answer x = ask(a, "POST", "/post?q=1", h, body), y = ask(b, "POST", "/post?q=1", h, body);
     CHECK(x.code == 200);
@@ -139,7 +140,8 @@ TEST_CASE("demos: httpbin answers as the real httpbin does") {
     CHECK(pa == "/get");
   }
   SUBCASE("/cookies/set and /cookies") {
-    const Answer x = ask(a, "GET", "/cookies/set?a=1&b=2"), y = ask(b, "GET", "/cookies/set?a=1&b=2");
+    const Answer x = ask(a, "GET", "/cookies/set?a=1&b=2"),
+                 y = ask(b, "GET", "/cookies/set?a=1&b=2");
     CHECK(x.code == 302);
     CHECK(x.code == y.code);
     CHECK(x.headers.get("Location") == y.headers.get("Location"));
@@ -180,7 +182,8 @@ TEST_CASE("demos: httpbin answers as the real httpbin does") {
       CAPTURE(path);
       CHECK(comparable(ask(a, "GET", path).body) == comparable(ask(b, "GET", path).body));
     }
-    CHECK(ask(a, "GET", "/base64/aGVsbG8gd29ybGQ=").body == ask(b, "GET", "/base64/aGVsbG8gd29ybGQ=").body);
+    CHECK(ask(a, "GET", "/base64/aGVsbG8gd29ybGQ=").body ==
+          ask(b, "GET", "/base64/aGVsbG8gd29ybGQ=").body);
   }
   CHECK(WEXITSTATUS(ours.stop()) == 0);
 }

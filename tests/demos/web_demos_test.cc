@@ -50,7 +50,8 @@ TEST_CASE("demos: helloworld answers Hello, world") {
   CHECK(WEXITSTATUS(status) == 0);
 }
 
-TEST_CASE("demos: nonblocking: /justnow answers in under 50 ms while 20 /sleep and 20 /blocking wait") {
+TEST_CASE(
+    "demos: nonblocking: /justnow answers in under 50 ms while 20 /sleep and 20 /blocking wait") {
   LoopCase c;
   DemoProcess demo(c.loop(), "nonblocking", {"--delay=0.3s"});
   if (!demo.running()) {
@@ -69,7 +70,8 @@ TEST_CASE("demos: nonblocking: /justnow answers in under 50 ms while 20 /sleep a
   const int fd = connect_loopback(demo.port());
   send_get(fd, "/justnow");
   const std::string r = read_until_close(fd, 10);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   ::close(fd);
   CHECK(r.find("i am just now") != std::string::npos);
   CHECK(ms < 50);

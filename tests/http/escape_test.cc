@@ -137,7 +137,10 @@ TEST_CASE("escape: squeeze (test_squeeze)") {
   const Row rows[] = {
       {"sequences     of    whitespace   chars", "sequences of whitespace chars"},
       {"  \t lead and trail \r\n ", "lead and trail"},
-      {std::string("nul\0and\x01" "ctl", 11), "nul and ctl"},
+      {std::string("nul\0and\x01"
+                   "ctl",
+                   11),
+       "nul and ctl"},
       {"", ""},
       {"   ", ""},
       {"caf\xc3\xa9  ok", "caf\xc3\xa9 ok"},

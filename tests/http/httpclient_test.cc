@@ -63,13 +63,16 @@ struct Slow : RequestHandler {
   }
 };
 struct Status : RequestHandler {
-  void get(const std::string& code) { set_status(std::stoi(code)); write("status body"); }
+  void get(const std::string& code) {
+    set_status(std::stoi(code));
+    write("status body");
+  }
 };
 
 HTTPResponse fetch(AsyncHTTPTestCase& t, HTTPRequest r, bool raise_error = true) {
   AsyncHTTPClient client;
-  return gen::run_sync(t.io_loop(), [&] { return client.fetch(std::move(r), raise_error); },
-                       gen::Duration(10));
+  return gen::run_sync(
+      t.io_loop(), [&] { return client.fetch(std::move(r), raise_error); }, gen::Duration(10));
 }
 
 }  // namespace
@@ -232,12 +235,9 @@ TEST_CASE("httpclient: URLs are split and resolved as a browser does") {
     const char* resolved;
   };
   const Row rows[] = {
-      {"http://h/a/b", "/c", "http://h/c"},
-      {"http://h/a/b", "c", "http://h/a/c"},
-      {"http://h/a/b?x", "?y", "http://h/a/b?y"},
-      {"http://h:81/a/", "d/e", "http://h:81/a/d/e"},
-      {"http://h/a", "//other/x", "http://other/x"},
-      {"http://h/a", "https://s/x", "https://s/x"},
+      {"http://h/a/b", "/c", "http://h/c"},          {"http://h/a/b", "c", "http://h/a/c"},
+      {"http://h/a/b?x", "?y", "http://h/a/b?y"},    {"http://h:81/a/", "d/e", "http://h:81/a/d/e"},
+      {"http://h/a", "//other/x", "http://other/x"}, {"http://h/a", "https://s/x", "https://s/x"},
   };
   for (const Row& r : rows) {
     CAPTURE(r.location);

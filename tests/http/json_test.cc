@@ -84,7 +84,8 @@ TEST_CASE("json: decode accepts RFC 8259 documents") {
   CHECK(v.find("missing") == nullptr);
   CHECK_THROWS_AS((void)v["missing"], std::out_of_range);
   // Big integers become doubles; duplicate names keep the last value (as Python).
-  CHECK(json::decode("123456789012345678901234567890").as_double() == doctest::Approx(1.2345678901e29));
+  CHECK(json::decode("123456789012345678901234567890").as_double() ==
+        doctest::Approx(1.2345678901e29));
   CHECK(json::decode(R"({"k": 1, "k": 2})")["k"].as_int() == 2);
   CHECK(json::decode(R"({"k": 1, "k": 2})").size() == 1);
   CHECK(json::decode("1e-400").as_double() == 0.0);

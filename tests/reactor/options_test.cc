@@ -69,9 +69,9 @@ TEST_CASE("options: durations as Tornado's _parse_timedelta reads them") {
     const char* text;
     double seconds;
   };
-  const Row rows[] = {{"5s", 5},     {"100ms", 0.1}, {"2m", 120},     {"1.5", 1.5},
+  const Row rows[] = {{"5s", 5},       {"100ms", 0.1},   {"2m", 120},     {"1.5", 1.5},
                       {"1h30m", 5400}, {"1 day", 86400}, {"2w", 1209600}, {"10us", 1e-5},
-                      {"-3s", -3},   {"1e3ms", 1}};
+                      {"-3s", -3},     {"1e3ms", 1}};
   for (const Row& r : rows) {
     CAPTURE(r.text);
     CHECK(parse_duration(r.text).count() == doctest::Approx(r.seconds));
@@ -140,7 +140,8 @@ TEST_CASE("options: the free parse_command_line exits 2 on an error, and --help 
     REQUIRE(::waitpid(pid, &st, 0) == pid);
     REQUIRE(WIFEXITED(st));
     CHECK(WEXITSTATUS(st) == status);
-    if (status == 2) CHECK(text.find("error: Unrecognized command line option: bogus") != std::string::npos);
+    if (status == 2)
+      CHECK(text.find("error: Unrecognized command line option: bogus") != std::string::npos);
     if (status == 0) {
       CHECK(text.find("Usage: prog [OPTIONS]") != std::string::npos);
       CHECK(text.find("--child_port") != std::string::npos);
@@ -193,7 +194,8 @@ TEST_CASE("options: config files and parse callbacks (test_parse_config_file)") 
     p.parse_config_file(path);
     FAIL("parsed");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()).find(":1: Unrecognized int value for option --port") != std::string::npos);
+    CHECK(std::string(e.what()).find(":1: Unrecognized int value for option --port") !=
+          std::string::npos);
   }
   std::remove(path);
   CHECK_THROWS_AS(p.parse_config_file("/nonexistent/file"), Error);

@@ -1,15 +1,14 @@
 // tests/support/demo_process.cc: fork/exec of a demo, its "listening on" line, SIGTERM.
 #include "tests/support/demo_process.h"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <doctest/doctest.h>
 
 #include <chrono>
 #include <cstdlib>
