@@ -484,6 +484,7 @@ void IOLoop::close(bool all_fds) {
   if (closed_) return;
   if (running_.load() || tl_running == this)
     throw std::logic_error("IOLoop::close: the loop is running; stop() it first");
+  for (std::vector<Callback> hooks = std::move(close_hooks_); Callback & hook : hooks) hook();
   closed_ = true;  // from here on add_handler, call_at and add_callback refuse new work
   std::vector<Queued> doomed_remote;
   {

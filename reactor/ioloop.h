@@ -163,6 +163,9 @@ class IOLoop {
   // running. The destructor calls close(false) if needed.
   void close(bool all_fds = false);
   bool closed() const { return closed_; }
+  // Runs cb at the start of close(), while the loop can still remove handlers and timeouts:
+  // for per-loop state kept outside the loop (AsyncHTTPClient::instance()'s idle connections).
+  void add_close_hook(Callback cb) { close_hooks_.push_back(std::move(cb)); }
 
   // --- signals (not in Tornado 4; asked for by its users) ---
   // Runs cb on this loop each time signo arrives (a self-pipe carries it to the loop; the
@@ -236,6 +239,7 @@ class IOLoop {
   const std::vector<Queued>& pending() const { return queues_[pending_index_]; }
   std::vector<Queued>& running_batch() { return queues_[pending_index_ ^ 1]; }
   std::vector<Queued> continuations_;
+  std::vector<Callback> close_hooks_;
   std::size_t continuations_head_ = 0;
   std::size_t callbacks_since_poll_ = 0;
   mutable detail::Mutex remote_mutex_;
