@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -195,6 +196,12 @@ class HTTP1Connection : public HTTPConnection,
   // set_close_callback; RequestHandler.on_connection_close comes from here). An empty cb
   // removes it (what it holds is released).
   void set_close_callback(Callback cb) override;
+  // Client: runs cb (which writes the body and finishes the request) when a 100 Continue
+  // arrives, for a request sent with Expect: 100-continue and read_response called before
+  // its body was written. Without a 100 the body is never sent and the connection closes.
+  void set_continue_callback(std::function<Future<void>()> cb) {
+    continue_callback_ = std::move(cb);
+  }
   // Per-request overrides, from headers_received (for a streaming handler's prepare()).
   void set_body_timeout(double seconds) { body_timeout_ = seconds; }
   void set_max_body_size(std::size_t bytes) { max_body_size_ = bytes; }
@@ -254,6 +261,7 @@ class HTTP1Connection : public HTTPConnection,
   std::optional<detail::Resolver<void>> finish_waiter_;  // read_response waits on it
   std::unique_ptr<Callback> close_callback_;
   Callback finish_callback_;  // inline: set for every request of the callback form
+  std::function<Future<void>()> continue_callback_;  // client: Expect: 100-continue
   Timeout timeout_;
   const char* timed_out_ = nullptr;  // what the fired timeout was waiting for
   std::size_t head_scanned_ = 0;

@@ -111,8 +111,16 @@ Future<bool> HTTP1Connection::read_client_response(HTTPMessageDelegate& delegate
       http1connection::parse_response_head(buffer_->view().substr(0, head_length_), start_line,
                                            headers);
       buffer_->consume(head_length_);
-      // Interim responses (100 Continue, 103 Early Hints) precede the real one.
-      if (start_line.code >= 100 && start_line.code < 200 && start_line.code != 101) continue;
+      // Interim responses (100 Continue, 103 Early Hints) precede the real one. A 100 is
+      // what an Expect: 100-continue request waits for before it sends its body.
+      if (start_line.code >= 100 && start_line.code < 200 && start_line.code != 101) {
+        if (start_line.code == 100 && continue_callback_) {
+          std::function<Future<void>()> send_body = std::move(continue_callback_);
+          continue_callback_ = nullptr;
+          co_await send_body();
+        }
+        continue;
+      }
       break;
     }
     disarm_timeout();
@@ -141,9 +149,12 @@ Future<bool> HTTP1Connection::read_client_response(HTTPMessageDelegate& delegate
       co_await read_fixed_body(framing.content_length, delegate);
     }
     disarm_timeout();
+    continue_callback_ = nullptr;  // no 100 came: the body is never sent
     read_finished_ = true;
     delegate_active = false;
     delegate.finish();
+    // Bytes after the response that nobody asked for: the connection's framing is lost.
+    if (buffer_->size() != 0) keep_alive = false;
     if (!keep_alive || !write_finished_) close();
     co_return keep_alive&& write_finished_ && !closed();
   } catch (const StreamClosedError& e) {
@@ -154,6 +165,7 @@ Future<bool> HTTP1Connection::read_client_response(HTTPMessageDelegate& delegate
     error = std::current_exception();
   }
   disarm_timeout();
+  continue_callback_ = nullptr;
   close();
   if (delegate_active) delegate.on_connection_close();
   std::rethrow_exception(error);
