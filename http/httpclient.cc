@@ -1,15 +1,21 @@
-// http/httpclient.cc: AsyncHTTPClient: URLs, one exchange per connection, redirects, timeouts.
+// http/httpclient.cc: AsyncHTTPClient: URLs, the slot queue, the idle pool, redirects, timeouts.
 //
 // Mirrors:  tornado/simple_httpclient.py (_HTTPConnection.run, headers_received,
 //           data_received, finish, _should_follow_redirect, _on_timeout) and httpclient.py
 //           (HTTPClientError, the raise_error rules).
-// In loop:  fetch() is a coroutine on the current loop; the exchange is another, raced against
-//           the request timeout with gen::with_timeout, which closes the stream when it fires.
+// In loop:  fetch() is a coroutine on the current loop. For each hop it waits for a slot
+//           (fetch_once), then runs the exchange raced against the request timeout with
+//           gen::with_timeout, which closes the stream when it fires. A finished exchange puts
+//           its stream in the idle pool, where a close callback and a timer watch it.
 #include "http/httpclient.h"
 
 #include <sys/socket.h>
 
 #include <cctype>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <vector>
 
 #include "gen/gen.h"
 #include "http/base64.h"
@@ -114,26 +120,180 @@ class Collector : public HTTPMessageDelegate {
   const HTTPRequest& req_;
 };
 
+bool idempotent(std::string_view m) {
+  for (const char* s : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+    if (m == s) return true;
+  return false;
+}
+
+bool is_stream_closed(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const StreamClosedError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// What the request timeout closes when it fires: the stream the exchange is using.
 struct Exchange {
   std::shared_ptr<IOStream> stream;
+  bool abandoned = false;  // the timeout fired: a connection made after it is not used
 };
 
-// One request on one connection.
-Future<HTTPResponse> exchange(HTTPRequest req, URL url, std::shared_ptr<Exchange> ex) {
-  TCPClient client;
-  std::shared_ptr<IOStream> stream;
-  try {
-    stream = co_await client.connect(url.host, url.port, AF_UNSPEC, {}, 0, req.connect_timeout);
-  } catch (const TimeoutError&) {
-    throw HTTPClientError(599, "Timeout while connecting");
+}  // namespace
+
+namespace detail {
+
+// The client's state, shared with every fetch in flight so that the client may go first.
+struct HTTPClientState : std::enable_shared_from_this<HTTPClientState> {
+  struct Idle {
+    std::shared_ptr<IOStream> stream;
+    Timeout timer;
+    IOLoop* loop;  // where the stream and its timer live
+  };
+  struct Waiter {
+    Future<void> granted_future;
+    bool granted = false;
+    bool abandoned = false;  // its queue timeout fired first
+  };
+
+  explicit HTTPClientState(HTTPClientOptions o) : options(o) {
+    if (options.max_clients < 1) throw std::invalid_argument("max_clients must be at least 1");
+    if (options.max_idle_per_host == 0)
+      options.max_idle_per_host = static_cast<std::size_t>(options.max_clients);
   }
-  ex->stream = stream;
-  HTTP1ConnectionParameters params;
-  params.max_body_size = req.max_body_size;
-  auto conn = HTTP1Connection::client(stream, params);
+
+  HTTPClientOptions options;
+  bool closed = false;
+  int active = 0;
+  std::deque<std::shared_ptr<Waiter>> queue;
+  std::map<std::string, std::vector<Idle>> idle;  // by "host:port", newest last
+  std::size_t idle_count = 0;
+
+  // Idle connections belong to the loop they were made on, and to the local address they
+  // were made from: the key names both.
+  static std::string key(const URL& url, const std::string& network_interface) {
+    char loop[32];
+    std::snprintf(loop, sizeof loop, "@%p", static_cast<void*>(&IOLoop::current()));
+    return url.host + ":" + std::to_string(url.port) + " " + network_interface + loop;
+  }
+
+  // A slot is free: take it. Otherwise the returned waiter's future resolves when one is
+  // handed over (release()).
+  std::shared_ptr<Waiter> acquire() {
+    if (active < options.max_clients && queue.empty()) {
+      ++active;
+      return nullptr;
+    }
+    auto w = std::make_shared<Waiter>();
+    queue.push_back(w);
+    return w;
+  }
+  void release() {
+    while (!queue.empty()) {
+      std::shared_ptr<Waiter> w = std::move(queue.front());
+      queue.pop_front();
+      if (w->abandoned) continue;
+      w->granted = true;  // the slot passes straight to it: `active` does not change
+      w->granted_future.set_result();
+      return;
+    }
+    --active;
+  }
+  void abandon(const std::shared_ptr<Waiter>& w) {
+    w->abandoned = true;
+    if (w->granted) release();  // handed a slot in the same iteration its timeout fired
+  }
+
+  // The newest idle connection to `k` that is still usable, or nullptr.
+  std::shared_ptr<IOStream> take_idle(const std::string& k) {
+    auto it = idle.find(k);
+    if (it == idle.end()) return nullptr;
+    std::shared_ptr<IOStream> found;
+    while (!it->second.empty() && !found) {
+      Idle entry = std::move(it->second.back());
+      it->second.pop_back();
+      --idle_count;
+      entry.loop->remove_timeout(entry.timer);
+      entry.stream->set_close_callback(nullptr);
+      if (!entry.stream->closed() && entry.stream->read_buffer_size() == 0) {
+        found = std::move(entry.stream);
+      } else {
+        entry.stream->close();
+      }
+    }
+    if (it->second.empty()) idle.erase(it);
+    return found;
+  }
+
+  void put_idle(const std::string& k, std::shared_ptr<IOStream> stream) {
+    std::vector<Idle>& list = idle[k];
+    if (closed || list.size() >= options.max_idle_per_host) {
+      stream->close();
+      if (list.empty()) idle.erase(k);
+      return;
+    }
+    std::weak_ptr<HTTPClientState> weak = weak_from_this();
+    IOStream* raw = stream.get();
+    // The server closing an idle connection, or its idle time running out, drops it.
+    auto drop = [weak, k, raw] {
+      if (auto self = weak.lock()) self->drop_idle(k, raw);
+    };
+    stream->set_close_callback(drop);
+    const Timeout timer = IOLoop::current().call_later(options.idle_timeout, [weak, k, raw] {
+      if (auto self = weak.lock()) {
+        auto it = self->idle.find(k);
+        if (it == self->idle.end()) return;
+        for (Idle& e : it->second)
+          if (e.stream.get() == raw) e.stream->close();  // its close callback drops it
+      }
+    });
+    list.push_back(Idle{std::move(stream), timer, &IOLoop::current()});
+    ++idle_count;
+  }
+
+  void drop_idle(const std::string& k, IOStream* raw) {
+    auto it = idle.find(k);
+    if (it == idle.end()) return;
+    for (std::size_t i = 0; i < it->second.size(); ++i) {
+      if (it->second[i].stream.get() != raw) continue;
+      Idle gone = std::move(it->second[i]);
+      it->second.erase(it->second.begin() + static_cast<std::ptrdiff_t>(i));
+      --idle_count;
+      gone.loop->remove_timeout(gone.timer);
+      gone.stream->set_close_callback(nullptr);
+      break;
+    }
+    if (it->second.empty()) idle.erase(it);
+  }
+
+  void close_idle() {
+    std::map<std::string, std::vector<Idle>> all = std::move(idle);
+    idle.clear();
+    idle_count = 0;
+    for (auto& [k, list] : all) {
+      for (Idle& e : list) {
+        e.loop->remove_timeout(e.timer);
+        e.stream->set_close_callback(nullptr);
+        e.stream->close();
+      }
+    }
+  }
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::HTTPClientState;
+
+// The request's head, as sent on the wire.
+HTTPHeaders request_headers(const HTTPRequest& req, const URL& url, bool keep_alive) {
   HTTPHeaders headers = req.headers;
   if (!headers.contains("Host")) headers.set("Host", url.netloc);
-  if (!headers.contains("Connection")) headers.set("Connection", "close");
+  if (!keep_alive && !headers.contains("Connection")) headers.set("Connection", "close");
   if (!headers.contains("User-Agent"))
     headers.set("User-Agent", req.user_agent.empty() ? "tornado-cpp/0.1" : req.user_agent);
   if (!req.auth_username.empty()) {
@@ -142,30 +302,113 @@ Future<HTTPResponse> exchange(HTTPRequest req, URL url, std::shared_ptr<Exchange
   }
   const std::string& m = req.method;
   const bool body_expected = m == "POST" || m == "PUT" || m == "PATCH";
+  const bool body_present = !req.body.empty() || req.body_producer;
   if (!req.allow_nonstandard_methods) {
-    if (body_expected && req.body.empty() && !headers.contains("Content-Length"))
+    if (body_expected && !body_present && !headers.contains("Content-Length"))
       headers.set("Content-Length", "0");
-    if (!body_expected && !req.body.empty())
+    if (!body_expected && body_present)
       throw std::invalid_argument("Body must be empty for a " + m + " request");
   }
   if (!req.body.empty() && !headers.contains("Content-Length"))
     headers.set("Content-Length", std::to_string(req.body.size()));
-  HTTPResponse r;
-  Collector collector(r, req);
-  std::exception_ptr error;
-  // Named, not a temporary inside the co_await: g++ 12 destroys such temporaries twice.
-  const RequestStartLine start_line{m, url.target, "HTTP/1.1"};
-  try {
-    co_await conn->write_headers(start_line, headers, req.body);
-    co_await conn->finish();
-    (void)co_await conn->read_response(collector);
-  } catch (...) {
-    error = std::current_exception();
+  if (req.expect_100_continue) headers.set("Expect", "100-continue");
+  return headers;
+}
+
+// Writes the body (a string or the producer's pieces) and ends the request.
+Future<void> write_body(std::shared_ptr<HTTP1Connection> conn, const HTTPRequest& req,
+                        bool in_head) {
+  if (req.body_producer) {
+    HTTPRequest::BodyWriter writer = [conn](std::string_view piece) { return conn->write(piece); };
+    Future<void> produced = req.body_producer(std::move(writer));
+    co_await produced;
+  } else if (!in_head && !req.body.empty()) {
+    co_await conn->write(req.body);
   }
-  conn->close();
-  stream->close();
-  if (error) std::rethrow_exception(error);
-  co_return r;
+  co_await conn->finish();
+}
+
+// One request on one connection: an idle one to the same origin if there is one, else a new
+// one; once more on a new connection if a reused one turns out to be closed.
+Future<HTTPResponse> exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest req, URL url,
+                              std::shared_ptr<Exchange> ex) {
+  const bool keep_alive = st->options.keep_alive &&
+                          !http1connection::has_token(req.headers.find("Connection"), "close");
+  HTTPHeaders headers = request_headers(req, url, keep_alive);
+  const std::string key = HTTPClientState::key(url, req.network_interface);
+  HTTP1ConnectionParameters params;
+  params.max_body_size = st->options.max_body_size;
+  params.max_header_size = st->options.max_header_size;
+  // g++ 12 destroys the temporaries of a full expression holding co_await twice (a by-value
+  // argument, an aggregate): every coroutine call below is made into a named Future first.
+  const RequestStartLine start_line{req.method, url.target, "HTTP/1.1"};
+  const bool may_retry = idempotent(req.method) && !req.body_producer;
+  for (int attempt = 0;; ++attempt) {
+    // An idle connection serves even a request that asks to close it afterwards.
+    std::shared_ptr<IOStream> stream =
+        st->options.keep_alive && attempt == 0 ? st->take_idle(key) : nullptr;
+    const bool reused = stream != nullptr;
+    const double connect_start = IOLoop::current().time();
+    if (!stream) {
+      TCPClient client;
+      std::optional<double> limit;
+      if (req.connect_timeout > 0) limit = req.connect_timeout;
+      try {
+        Future<std::shared_ptr<IOStream>> connecting =
+            client.connect(url.host, url.port, AF_UNSPEC, req.network_interface, 0, limit);
+        stream = co_await connecting;
+      } catch (const TimeoutError&) {
+        throw HTTPClientError(599, "Timeout while connecting");
+      }
+    }
+    if (ex->abandoned) {
+      stream->close();
+      throw TimeoutError("request timed out while connecting");
+    }
+    ex->stream = stream;
+    auto conn = HTTP1Connection::client(stream, params);
+    HTTPResponse r;
+    r.reused_connection = reused;
+    r.time_info.connect = reused ? 0 : IOLoop::current().time() - connect_start;
+    Collector collector(r, req);
+    std::exception_ptr error;
+    bool reusable = false;
+    try {
+      // The body goes in the head's write when it is a plain string and nothing waits for 100.
+      const bool in_head = !req.expect_100_continue && !req.body_producer;
+      HTTPHeaders sent = headers;
+      co_await conn->write_headers(start_line, sent, in_head ? std::string_view(req.body) : "");
+      if (req.expect_100_continue) {
+        // Weak: the connection holds this callback until a 100 arrives, which may be never.
+        std::weak_ptr<HTTP1Connection> weak = conn;
+        conn->set_continue_callback([weak, &req] {
+          if (auto c = weak.lock()) return write_body(c, req, false);
+          Future<void> gone;
+          gone.set_exception(std::make_exception_ptr(StreamClosedError()));
+          return gone;
+        });
+      } else {
+        Future<void> written = write_body(conn, req, in_head);
+        co_await written;
+      }
+      reusable = co_await conn->read_response(collector);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    if (!error) {
+      if (reusable && keep_alive) {
+        st->put_idle(key, std::move(stream));
+      } else {
+        stream->close();
+      }
+      co_return r;
+    }
+    conn->close();
+    stream->close();
+    // A reused connection the server had closed: nothing of this request was taken.
+    if (reused && r.code == 0 && may_retry && is_stream_closed(error)) continue;
+    std::rethrow_exception(error);
+  }
 }
 
 bool should_follow(const HTTPRequest& req, const HTTPResponse& r) {
@@ -174,9 +417,92 @@ bool should_follow(const HTTPRequest& req, const HTTPResponse& r) {
          r.headers.contains("Location");
 }
 
+// The exchange, quiet once its timeout has fired: the stream closed under it then, and that
+// failure is nobody's news (gen::with_timeout would log it).
+Future<HTTPResponse> guarded_exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest req, URL url,
+                                      std::shared_ptr<Exchange> ex) {
+  std::exception_ptr error;
+  try {
+    Future<HTTPResponse> f = exchange(std::move(st), std::move(req), std::move(url), ex);
+    co_return co_await f;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (ex->abandoned) co_return HTTPResponse{};
+  std::rethrow_exception(error);
+}
+
+// One hop (no redirects): a slot from the queue, then the exchange under request_timeout.
+Future<HTTPResponse> fetch_once(std::shared_ptr<HTTPClientState> st, HTTPRequest request, URL url) {
+  const double queued_at = IOLoop::current().time();
+  if (std::shared_ptr<HTTPClientState::Waiter> w = st->acquire()) {
+    double limit = 0;
+    for (double t : {request.connect_timeout, request.request_timeout})
+      if (t > 0) limit = limit > 0 ? std::min(limit, t) : t;
+    try {
+      if (limit > 0) {
+        co_await gen::with_timeout(limit, w->granted_future);
+      } else {
+        co_await w->granted_future;
+      }
+    } catch (const TimeoutError&) {
+      st->abandon(w);
+      throw HTTPClientError(599, "Timeout in request queue");
+    }
+  }
+  struct Slot {
+    std::shared_ptr<HTTPClientState> st;
+    ~Slot() { st->release(); }
+  } slot{st};
+  const double queue_time = IOLoop::current().time() - queued_at;
+  auto ex = std::make_shared<Exchange>();
+  try {
+    Future<HTTPResponse> f =
+        request.request_timeout > 0
+            ? gen::with_timeout(request.request_timeout, guarded_exchange(st, request, url, ex))
+            : exchange(st, request, url, ex);
+    HTTPResponse r = co_await f;
+    r.time_info.queue = queue_time;
+    co_return r;
+  } catch (const TimeoutError&) {
+    ex->abandoned = true;
+    if (ex->stream) ex->stream->close();
+  }
+  throw HTTPClientError(599, "Timeout during request");
+}
+
 }  // namespace
 
+AsyncHTTPClient::AsyncHTTPClient(HTTPClientOptions options)
+    : state_(std::make_shared<HTTPClientState>(options)) {}
+
+AsyncHTTPClient::~AsyncHTTPClient() { close(); }
+
+void AsyncHTTPClient::close() {
+  state_->closed = true;
+  state_->close_idle();
+}
+
+std::size_t AsyncHTTPClient::active() const { return static_cast<std::size_t>(state_->active); }
+std::size_t AsyncHTTPClient::queued() const { return state_->queue.size(); }
+std::size_t AsyncHTTPClient::idle_connections() const { return state_->idle_count; }
+const HTTPClientOptions& AsyncHTTPClient::options() const { return state_->options; }
+
+AsyncHTTPClient& AsyncHTTPClient::instance() {
+  thread_local std::map<IOLoop*, std::unique_ptr<AsyncHTTPClient>> clients;
+  IOLoop& loop = IOLoop::current();
+  std::unique_ptr<AsyncHTTPClient>& slot = clients[&loop];
+  if (!slot) {
+    slot = std::make_unique<AsyncHTTPClient>();
+    IOLoop* key = &loop;
+    loop.add_close_hook([key] { clients.erase(key); });
+  }
+  return *slot;
+}
+
 Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_error) {
+  if (state_->closed) throw std::logic_error("fetch() called on a closed AsyncHTTPClient");
+  std::shared_ptr<HTTPClientState> st = state_;
   IOLoop& loop = IOLoop::current();
   const double start = loop.time();
   if (request.use_gzip)
@@ -185,6 +511,8 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     throw std::invalid_argument("unsupported auth_mode " + request.auth_mode);
   if (!request.allow_nonstandard_methods && !standard_method(request.method))
     throw std::invalid_argument("unknown method " + request.method);
+  if (!request.body.empty() && request.body_producer)
+    throw std::invalid_argument("body and body_producer are mutually exclusive");
   const HTTPRequest original = request;
   HTTPResponse response;
   std::exception_ptr failure;
@@ -192,6 +520,7 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     URL url;
     try {
       url = parse_url(request.url);
+      (void)request_headers(request, url, true);  // refuses what cannot be sent
     } catch (...) {
       failure = std::current_exception();
       break;
@@ -201,15 +530,11 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
           "https:// needs TLS, which is not built in (no dependency beyond libc): " + request.url));
       break;
     }
-    auto ex = std::make_shared<Exchange>();
-    const double left = request.request_timeout - (loop.time() - start);
     try {
-      if (left <= 0) throw TimeoutError();
-      response = co_await gen::with_timeout(left, exchange(request, url, ex));
-    } catch (const TimeoutError&) {
-      if (ex->stream) ex->stream->close();
-      failure = std::make_exception_ptr(HTTPClientError(599, "Timeout during request"));
-      break;
+      const double redirects = loop.time() - start;
+      Future<HTTPResponse> hop = fetch_once(st, request, url);
+      response = co_await hop;
+      response.time_info.redirect = redirects;
     } catch (...) {
       failure = std::current_exception();
       break;
@@ -224,6 +549,8 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
         ((response.code == 301 || response.code == 302) && request.method == "POST")) {
       next.method = "GET";
       next.body.clear();
+      next.body_producer = nullptr;
+      next.expect_100_continue = false;
       for (const char* h :
            {"Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding"})
         next.headers.erase(h);

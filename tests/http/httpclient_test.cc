@@ -196,12 +196,9 @@ TEST_CASE("httpclient: errors: status codes, refused, timeouts, https, bad URLs"
   CHECK_THROWS_WITH_AS(r.rethrow(), "HTTP 599: Timeout during request", HTTPClientError);
 
   // A port nothing listens on.
-  const std::vector<int> fds = netutil::bind_sockets(0, "127.0.0.1");
-  sockaddr_in sa{};
-  socklen_t len = sizeof sa;
-  ::getsockname(fds[0], reinterpret_cast<sockaddr*>(&sa), &len);
-  const int closed_port = ntohs(sa.sin_port);
-  ::close(fds[0]);
+  const tornado::testing::BoundPort unused = tornado::testing::bind_unused_port();
+  const int closed_port = unused.port;
+  ::close(unused.fd);
   r = fetch(t, "http://127.0.0.1:" + std::to_string(closed_port) + "/", false);
   CHECK(r.code == 599);
   CHECK_THROWS_AS(r.rethrow(), StreamClosedError);

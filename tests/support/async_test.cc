@@ -2,15 +2,26 @@
 #include "tests/support/async_test.h"
 
 #include <dirent.h>
+#include <doctest/doctest.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <doctest/doctest.h>
+#include "stream/netutil.h"
 
 namespace tornado::testing {
 
 std::vector<std::string> backends() { return IOLoop::available_pollers(); }
+
+BoundPort bind_unused_port() {
+  const std::vector<int> fds = netutil::bind_sockets(0, "127.0.0.1");
+  REQUIRE(fds.size() == 1);
+  sockaddr_in sa{};
+  socklen_t len = sizeof sa;
+  REQUIRE(::getsockname(fds[0], reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+  return {fds[0], ntohs(sa.sin_port)};
+}
 
 int count_open_fds() {
   int n = 0;

@@ -23,6 +23,14 @@ std::vector<std::string> backends();
 
 int count_open_fds();
 
+// A listening socket on 127.0.0.1 with a port the kernel chose (Tornado's bind_unused_port):
+// the fd (the caller owns it) and the port.
+struct BoundPort {
+  int fd;
+  int port;
+};
+BoundPort bind_unused_port();
+
 // A fresh loop on one backend, with an end-of-case leak check.
 class LoopCase {
  public:
