@@ -289,7 +289,16 @@ namespace {
 
 using detail::HTTPClientState;
 
-// The request's head, as sent on the wire.
+// Throws std::invalid_argument for a body where the method has none (Tornado's ValueError).
+void check_body(const HTTPRequest& req) {
+  const std::string& m = req.method;
+  const bool body_expected = m == "POST" || m == "PUT" || m == "PATCH";
+  const bool body_present = !req.body.empty() || req.body_producer;
+  if (!req.allow_nonstandard_methods && !body_expected && body_present)
+    throw std::invalid_argument("Body must be empty for a " + m + " request");
+}
+
+// The request's head, as sent on the wire (check_body has passed).
 HTTPHeaders request_headers(const HTTPRequest& req, const URL& url, bool keep_alive) {
   HTTPHeaders headers = req.headers;
   if (!headers.contains("Host")) headers.set("Host", url.netloc);
@@ -303,12 +312,9 @@ HTTPHeaders request_headers(const HTTPRequest& req, const URL& url, bool keep_al
   const std::string& m = req.method;
   const bool body_expected = m == "POST" || m == "PUT" || m == "PATCH";
   const bool body_present = !req.body.empty() || req.body_producer;
-  if (!req.allow_nonstandard_methods) {
-    if (body_expected && !body_present && !headers.contains("Content-Length"))
-      headers.set("Content-Length", "0");
-    if (!body_expected && body_present)
-      throw std::invalid_argument("Body must be empty for a " + m + " request");
-  }
+  if (!req.allow_nonstandard_methods && body_expected && !body_present &&
+      !headers.contains("Content-Length"))
+    headers.set("Content-Length", "0");
   if (!req.body.empty() && !headers.contains("Content-Length"))
     headers.set("Content-Length", std::to_string(req.body.size()));
   if (req.expect_100_continue) headers.set("Expect", "100-continue");
@@ -334,7 +340,6 @@ Future<HTTPResponse> exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest r
                               std::shared_ptr<Exchange> ex) {
   const bool keep_alive = st->options.keep_alive &&
                           !http1connection::has_token(req.headers.find("Connection"), "close");
-  HTTPHeaders headers = request_headers(req, url, keep_alive);
   const std::string key = HTTPClientState::key(url, req.network_interface);
   HTTP1ConnectionParameters params;
   params.max_body_size = st->options.max_body_size;
@@ -376,7 +381,7 @@ Future<HTTPResponse> exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest r
     try {
       // The body goes in the head's write when it is a plain string and nothing waits for 100.
       const bool in_head = !req.expect_100_continue && !req.body_producer;
-      HTTPHeaders sent = headers;
+      HTTPHeaders sent = request_headers(req, url, keep_alive);  // write_headers adds to it
       co_await conn->write_headers(start_line, sent, in_head ? std::string_view(req.body) : "");
       if (req.expect_100_continue) {
         // Weak: the connection holds this callback until a 100 arrives, which may be never.
@@ -433,7 +438,10 @@ Future<HTTPResponse> guarded_exchange(std::shared_ptr<HTTPClientState> st, HTTPR
 }
 
 // One hop (no redirects): a slot from the queue, then the exchange under request_timeout.
-Future<HTTPResponse> fetch_once(std::shared_ptr<HTTPClientState> st, HTTPRequest request, URL url) {
+// `request` and `url` are the caller's, which awaits this at once; the exchange, which may
+// outlive it after a timeout, gets its own copies.
+Future<HTTPResponse> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPRequest& request,
+                                const URL& url) {
   const double queued_at = IOLoop::current().time();
   if (std::shared_ptr<HTTPClientState::Waiter> w = st->acquire()) {
     double limit = 0;
@@ -513,14 +521,14 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     throw std::invalid_argument("unknown method " + request.method);
   if (!request.body.empty() && request.body_producer)
     throw std::invalid_argument("body and body_producer are mutually exclusive");
-  const HTTPRequest original = request;
+  std::optional<HTTPRequest> original;  // the caller's request, kept once a redirect changes it
   HTTPResponse response;
   std::exception_ptr failure;
   for (;;) {
     URL url;
     try {
       url = parse_url(request.url);
-      (void)request_headers(request, url, true);  // refuses what cannot be sent
+      check_body(request);
     } catch (...) {
       failure = std::current_exception();
       break;
@@ -541,6 +549,7 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     }
     response.effective_url = request.url;
     if (!should_follow(request, response)) break;
+    if (!original) original = request;
     HTTPRequest next = request;
     next.url = resolve_url(request.url, response.headers.get("Location"));
     next.max_redirects = request.max_redirects - 1;
@@ -565,7 +574,7 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     }
     request = std::move(next);
   }
-  response.request = original;
+  response.request = original ? std::move(*original) : std::move(request);
   response.request_time = loop.time() - start;
   if (failure) {
     if (raise_error) std::rethrow_exception(failure);
