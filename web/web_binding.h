@@ -1,0 +1,168 @@
+// web/web_binding.h: how a handler class is bound to the requests it serves: the compile-time
+// half of web.h, included by it (between RequestHandler and Application), not on its own.
+//
+// Mirrors:  tornado/web.py's RequestHandler._execute, where Python looks the HTTP method up
+//           by name (getattr(self, method.lower())) and calls it with the path's groups.
+//
+// Role:     handler_factory<H>(args...) makes the HandlerFactory an Application rule holds.
+//           For each class H a HandlerOps table is filled in at compile time: one caller per
+//           HTTP method name (get, head, post, delete_, patch, put, options) found with a
+//           `requires` test, for 0 to 6 path groups passed as strings; whether prepare() and
+//           the method return void or Future<void>. A method H lacks answers 405.
+//           HandlerAccess is the one friend that attaches a new handler to its application
+//           and request, and starts its sequence.
+#pragma once
+
+// Declarations used here (RequestHandler, HandlerFactory, Application) come from web/web.h.
+
+namespace tornado::web {
+
+namespace detail {
+
+// What Application needs of a handler class, filled in at compile time by handler_factory.
+struct HandlerOps {
+  // prepare(): nullopt when it returned void.
+  std::optional<Future<void>> (*prepare)(RequestHandler&);
+  // The method for `method` with these arguments; throws HTTPError(405) when the class has
+  // no such method.
+  std::optional<Future<void>> (*call)(RequestHandler&, std::string_view method,
+                                      const std::vector<std::string>& args);
+};
+
+struct HandlerAccess {
+  static void attach(RequestHandler& h, Application& app, std::shared_ptr<HTTPServerRequest> req,
+                     const HandlerOps* ops);
+  // Starts the handler's sequence; the coroutine owns the handler until it ends.
+  static Future<void> run(std::shared_ptr<RequestHandler> h, std::vector<std::string> groups,
+                          const std::vector<std::string>* names);
+};
+
+// One caller per HTTP method name: Caller::call(h, args...) is h.get(args...), etc.
+#define TORNADO_WEB_METHOD_CALLER(Name, member)                         \
+  struct Name {                                                         \
+    template <class H, class... S>                                      \
+    static auto call(H& h, const S&... s) -> decltype(h.member(s...)) { \
+      return h.member(s...);                                            \
+    }                                                                   \
+  };
+TORNADO_WEB_METHOD_CALLER(CallGet, get)
+TORNADO_WEB_METHOD_CALLER(CallHead, head)
+TORNADO_WEB_METHOD_CALLER(CallPost, post)
+TORNADO_WEB_METHOD_CALLER(CallDelete, delete_)
+TORNADO_WEB_METHOD_CALLER(CallPatch, patch)
+TORNADO_WEB_METHOD_CALLER(CallPut, put)
+TORNADO_WEB_METHOD_CALLER(CallOptions, options)
+TORNADO_WEB_METHOD_CALLER(CallPrepare, prepare)
+#undef TORNADO_WEB_METHOD_CALLER
+
+template <class R>
+std::optional<Future<void>> as_optional_future(R&& r) {
+  return Future<void>(std::forward<R>(r));
+}
+
+// Calls M on h with the first N group values, when H has that overload.
+template <class M, class H, std::size_t... I>
+std::optional<Future<void>> call_with(H& h, const std::vector<std::string>& a,
+                                      std::index_sequence<I...>) {
+  if constexpr (requires { M::call(h, a[I]...); }) {
+    using R = decltype(M::call(h, a[I]...));
+    static_assert(std::is_void_v<R> || std::is_convertible_v<R, Future<void>>,
+                  "a handler method returns void or Future<void>");
+    if constexpr (std::is_void_v<R>) {
+      M::call(h, a[I]...);
+      return std::nullopt;
+    } else {
+      return as_optional_future(M::call(h, a[I]...));
+    }
+  } else {
+    throw std::invalid_argument("the handler's method does not take " +
+                                std::to_string(sizeof...(I)) + " path arguments");
+  }
+}
+
+// Whether H declares M taking 0 to 6 string arguments.
+template <class M, class H>
+constexpr bool has_method() {
+  using S = const std::string&;
+  return requires(H & h, S s) { M::call(h); }
+  || requires(H & h, S s) { M::call(h, s); }
+  || requires(H & h, S s) { M::call(h, s, s); }
+  || requires(H & h, S s) { M::call(h, s, s, s); }
+  || requires(H & h, S s) { M::call(h, s, s, s, s); }
+  || requires(H & h, S s) { M::call(h, s, s, s, s, s); }
+  || requires(H & h, S s) { M::call(h, s, s, s, s, s, s); };
+}
+
+template <class M, class H>
+std::optional<Future<void>> call_method(RequestHandler& base, const std::vector<std::string>& a) {
+  if constexpr (!has_method<M, H>()) {
+    throw HTTPError(405);
+  } else {
+    H& h = static_cast<H&>(base);
+    switch (a.size()) {
+      case 0:
+        return call_with<M>(h, a, std::make_index_sequence<0>{});
+      case 1:
+        return call_with<M>(h, a, std::make_index_sequence<1>{});
+      case 2:
+        return call_with<M>(h, a, std::make_index_sequence<2>{});
+      case 3:
+        return call_with<M>(h, a, std::make_index_sequence<3>{});
+      case 4:
+        return call_with<M>(h, a, std::make_index_sequence<4>{});
+      case 5:
+        return call_with<M>(h, a, std::make_index_sequence<5>{});
+      case 6:
+        return call_with<M>(h, a, std::make_index_sequence<6>{});
+      default:
+        throw std::invalid_argument("a handler method takes at most 6 path arguments");
+    }
+  }
+}
+
+template <class H>
+std::optional<Future<void>> call_for(RequestHandler& h, std::string_view method,
+                                     const std::vector<std::string>& a) {
+  if (method == "GET") return call_method<CallGet, H>(h, a);
+  if (method == "POST") return call_method<CallPost, H>(h, a);
+  if (method == "HEAD") return call_method<CallHead, H>(h, a);
+  if (method == "PUT") return call_method<CallPut, H>(h, a);
+  if (method == "DELETE") return call_method<CallDelete, H>(h, a);
+  if (method == "PATCH") return call_method<CallPatch, H>(h, a);
+  if (method == "OPTIONS") return call_method<CallOptions, H>(h, a);
+  throw HTTPError(405);
+}
+
+template <class H>
+std::optional<Future<void>> prepare_for(RequestHandler& base) {
+  if constexpr (requires(H & h) { CallPrepare::call(h); }) {
+    return call_with<CallPrepare>(static_cast<H&>(base), {}, std::make_index_sequence<0>{});
+  } else {
+    return std::nullopt;
+  }
+}
+
+template <class H>
+inline constexpr HandlerOps kOps{&prepare_for<H>, &call_for<H>};
+
+}  // namespace detail
+
+// The factory for handler class H: each request gets a new H, attached to the application
+// and request, then given initialize(args...) when H has such a member (Tornado's kwargs).
+template <class H, class... A>
+HandlerFactory handler_factory(A... args) {
+  static_assert(std::is_base_of_v<RequestHandler, H>, "H must derive from RequestHandler");
+  return HandlerFactory{
+      [... args = std::move(args)](Application& app, std::shared_ptr<HTTPServerRequest> request) {
+        auto h = std::make_shared<H>();
+        detail::HandlerAccess::attach(*h, app, std::move(request), &detail::kOps<H>);
+        if constexpr (sizeof...(A) > 0) {
+          h->initialize(args...);
+        } else if constexpr (requires { h->initialize(); }) {
+          h->initialize();
+        }
+        return std::shared_ptr<RequestHandler>(std::move(h));
+      }};
+}
+
+}  // namespace tornado::web
