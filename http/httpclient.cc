@@ -177,7 +177,8 @@ struct HTTPClientState : std::enable_shared_from_this<HTTPClientState> {
   static std::string key(const URL& url, const std::string& network_interface) {
     char loop[32];
     std::snprintf(loop, sizeof loop, "@%p", static_cast<void*>(&IOLoop::current()));
-    return url.host + ":" + std::to_string(url.port) + " " + network_interface + loop;
+    return url.scheme + "://" + url.host + ":" + std::to_string(url.port) + " " +
+           network_interface + loop;
   }
 
   // A slot is free: take it. Otherwise the returned waiter's future resolves when one is
@@ -359,8 +360,14 @@ Future<HTTPResponse> exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest r
       std::optional<double> limit;
       if (req.connect_timeout > 0) limit = req.connect_timeout;
       try {
-        Future<std::shared_ptr<IOStream>> connecting =
-            client.connect(url.host, url.port, AF_UNSPEC, req.network_interface, 0, limit);
+        Future<std::shared_ptr<IOStream>> connecting;
+        if (st->options.connect) {
+          connecting = st->options.connect(url, req);
+          if (limit) connecting = gen::with_timeout(*limit, std::move(connecting));
+        } else {
+          connecting =
+              client.connect(url.host, url.port, AF_UNSPEC, req.network_interface, 0, limit);
+        }
         stream = co_await connecting;
       } catch (const TimeoutError&) {
         throw HTTPClientError(599, "Timeout while connecting");
@@ -533,9 +540,11 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
       failure = std::current_exception();
       break;
     }
-    if (url.scheme == "https") {
-      failure = std::make_exception_ptr(std::runtime_error(
-          "https:// needs TLS, which is not built in (no dependency beyond libc): " + request.url));
+    if (url.scheme == "https" && !st->options.connect) {
+      failure = std::make_exception_ptr(
+          std::runtime_error("https:// needs TLS, which is not built in (no dependency beyond "
+                             "libc; a TLS stream plugs in through HTTPClientOptions::connect): " +
+                             request.url));
       break;
     }
     try {

@@ -30,7 +30,8 @@
 //           a connection error or a malformed response (HTTPInputError) is rethrown as it is.
 //           Without raise_error, every outcome is an HTTPResponse: code 599 and `error` set
 //           when there was no answer. https:// URLs fail with a clear error: TLS is not built
-//           in (no dependency beyond libc); the seam for it is the IOStream the client connects.
+//           in (no dependency beyond libc); HTTPClientOptions::connect is the seam where a
+//           TLS stream (an IOStream subclass) plugs in.
 // Ownership: the client's state is shared with its fetches, so destroying the client (or
 //           close()) while fetches run is safe: they finish, and their connections are not
 //           kept. instance() is one client per loop, destroyed when that loop closes.
@@ -51,6 +52,7 @@
 #include "gen/concurrent.h"
 #include "http/httputil.h"
 #include "reactor/ioloop.h"
+#include "stream/iostream.h"
 
 namespace tornado {
 
@@ -152,6 +154,12 @@ struct HTTPClientOptions {
   bool keep_alive = true;                         // false: Connection: close, as Tornado
   std::size_t max_idle_per_host = 0;  // idle connections kept per origin; 0: max_clients
   double idle_timeout = 60;           // seconds an idle connection is kept
+  // How a new connection is made, when set: called with the URL (scheme, host, port) and the
+  // request, it resolves to the stream HTTP is spoken over. This is the seam for TLS (return
+  // an IOStream subclass that encrypts, connected and past its handshake; https:// URLs are
+  // refused while this is unset) and for other transports (a Unix socket, a proxy tunnel).
+  // connect_timeout bounds it. Unset: TCPClient connects to host and port.
+  std::function<Future<std::shared_ptr<IOStream>>(const URL&, const HTTPRequest&)> connect = {};
 };
 
 namespace detail {

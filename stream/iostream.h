@@ -214,6 +214,10 @@ class IOStream : public BaseIOStream {
   IOStream(CreateToken, int fd, IOStreamOptions opts) : BaseIOStream(fd, opts) {}
 
  protected:
+  // For subclasses that change the transport (a TLS stream, as Tornado's SSLIOStream):
+  // they override read_from_fd and write_to_fd, and are made with std::make_shared. The fd
+  // must already be non-blocking.
+  IOStream(int fd, IOStreamOptions opts) : BaseIOStream(fd, opts) {}
   int get_fd_error() override;
   ssize_t write_to_fd(const struct iovec* iov, int count) override;
 };

@@ -7,13 +7,18 @@
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "gen/gen.h"
 #include "http/http1connection.h"
 #include "http/httpclient.h"
+#include "http/httpserver.h"
+#include "stream/netutil.h"
 #include "stream/tcpserver.h"
 #include "tests/support/async_test.h"
 #include "web/testing.h"
@@ -358,4 +363,72 @@ TEST_CASE("httpclient: connect timeout (a listener whose backlog is full), netwo
   CHECK(run<HTTPResponse>(t.io_loop(), [&] { return client.fetch(from); }).code == 200);
   from.network_interface = "192.0.2.1";  // TEST-NET-1: not an address of this host
   CHECK(run<HTTPResponse>(t.io_loop(), [&] { return client.fetch(from, false); }).code == 599);
+}
+
+// An IOStream subclass that sees every byte, as a TLS stream would encrypt them.
+class CountingStream : public IOStream {
+ public:
+  explicit CountingStream(int fd) : IOStream(fd, {}) {}
+  std::size_t read = 0, written = 0;
+
+ protected:
+  ssize_t read_from_fd(char* buf, std::size_t n) override {
+    const ssize_t r = IOStream::read_from_fd(buf, n);
+    if (r > 0) read += static_cast<std::size_t>(r);
+    return r;
+  }
+  ssize_t write_to_fd(const struct iovec* iov, int count) override {
+    const ssize_t r = IOStream::write_to_fd(iov, count);
+    if (r > 0) written += static_cast<std::size_t>(r);
+    return r;
+  }
+};
+
+TEST_CASE("httpclient: HTTPClientOptions::connect, the transport seam (a Unix socket, https)") {
+  tornado::testing::LoopCase c;
+  struct Hello : RequestHandler {
+    void get() { write("over " + request().protocol); }
+  };
+  Application app({{"/", handler_factory<Hello>()}});
+  HTTPServer server(app);
+  const std::string path = "/tmp/tornado-httpclient-" + std::to_string(::getpid()) + ".sock";
+  server.add_socket(netutil::bind_unix_socket(path));
+  // Every new connection goes to the Unix socket, whatever the URL says.
+  int connects = 0;
+  std::vector<std::string> schemes;
+  std::vector<std::shared_ptr<CountingStream>> made;
+  HTTPClientOptions o;
+  o.connect = [&](const URL& url, const HTTPRequest&) -> Future<std::shared_ptr<IOStream>> {
+    ++connects;
+    schemes.push_back(url.scheme);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    auto s = std::make_shared<CountingStream>(fd);
+    made.push_back(s);
+    Future<void> connected = s->connect(reinterpret_cast<sockaddr*>(&a), sizeof a);
+    co_await connected;
+    co_return s;
+  };
+  AsyncHTTPClient client(o);
+  for (int i = 0; i < 3; ++i)
+    CHECK(run<HTTPResponse>(c.loop(), [&] { return client.fetch("http://docker/"); }).body ==
+          "over http");
+  // https:// is no longer refused: the hook is where a TLS stream would be made. (This one
+  // is plain, so the server sees http.) A different scheme is a different pool.
+  CHECK(run<HTTPResponse>(c.loop(), [&] { return client.fetch("https://docker/"); }).body ==
+        "over http");
+  CHECK(connects == 2);
+  CHECK(schemes == std::vector<std::string>{"http", "https"});
+  // Every byte of both connections went through the subclass's hooks.
+  for (const auto& m : made) {
+    CHECK(m->written > 0);
+    CHECK(m->read > 0);
+  }
+  client.close();
+  CHECK(tornado::testing::run_until(c.loop(), [&] { return server.connection_count() == 0; }));
+  server.stop();
+  (void)run<void>(c.loop(), [] { return gen::sleep(0.0); });
+  ::unlink(path.c_str());
 }
