@@ -34,7 +34,9 @@
 //           TLS stream (an IOStream subclass) plugs in.
 // Ownership: the client's state is shared with its fetches, so destroying the client (or
 //           close()) while fetches run is safe: they finish, and their connections are not
-//           kept. instance() is one client per loop, destroyed when that loop closes.
+//           kept. Idle connections are streams of the loops the client fetched on, so a
+//           client must go before those loops; instance() is one client per loop, destroyed
+//           when that loop closes.
 // Blocking: HTTPClient wraps AsyncHTTPClient in a private loop, for scripts
 //           (demos/httpclient is Tornado's `python -m tornado.httpclient`).
 // Thread:   the loop thread; a fetch runs on the loop current when it starts.
