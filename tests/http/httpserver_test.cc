@@ -305,10 +305,17 @@ TEST_CASE("httpserver: chunked responses, and a Content-Length the application b
       } catch (const HTTPOutputError&) {
         ++output_errors;
       }
-    } else if (r->path == "/inject") {
-      h.set("X-Evil", "a\r\nSet-Cookie: x=y");
+    } else if (r->path.starts_with("/inject")) {
+      // A break early, one past a tab at byte 20 (the check looks 8 bytes at a time and
+      // then byte by byte), and a NUL at byte 9; and a clean value with a tab, allowed.
+      const std::string value = r->path == "/inject"    ? std::string("a\r\nSet-Cookie: x=y")
+                                : r->path == "/inject2" ? "0123456789abcdef\tghi\nSet-Cookie: x=y"
+                                : r->path == "/inject3" ? std::string("012345678\0Set-Cookie", 20)
+                                                        : "0123456789abcdef\tghi Set-Cookie";
+      h.set("X-Evil", value);
       try {
         (void)r->connection->write_headers(ResponseStartLine{"HTTP/1.1", 200, ""}, h, "");
+        (void)r->connection->finish();
       } catch (const HTTPOutputError&) {
         ++output_errors;
       }
@@ -321,7 +328,7 @@ TEST_CASE("httpserver: chunked responses, and a Content-Length the application b
   CHECK(r.headers.get("Transfer-Encoding") == "chunked");
   CHECK(r.body == "abcd");
   s->close();
-  for (const char* path : {"/short", "/long", "/inject"}) {
+  for (const char* path : {"/short", "/long", "/inject", "/inject2", "/inject3"}) {
     CAPTURE(path);
     const std::string got = run(c, [&] {
       return exchange_until_close(addr, host_head(std::string("GET ") + path + " HTTP/1.1"));
@@ -330,7 +337,13 @@ TEST_CASE("httpserver: chunked responses, and a Content-Length the application b
     if (std::string(path) == "/short") CHECK(got.find("12345") != std::string::npos);
     CHECK(got.find("Set-Cookie") == std::string::npos);
   }
-  CHECK(output_errors == 3);
+  CHECK(output_errors == 5);
+  // The same long value without a break goes out.
+  const std::string clean = run(c, [&] {
+    return exchange_until_close(addr, host_head("GET /inject4 HTTP/1.1", "Connection: close\r\n"));
+  });
+  CHECK(clean.find("X-Evil: 0123456789abcdef\tghi Set-Cookie\r\n") != std::string::npos);
+  CHECK(output_errors == 5);
   run(c, [&] { return server.close_all_connections(); });
 }
 
