@@ -432,3 +432,32 @@ TEST_CASE("httpclient: HTTPClientOptions::connect, the transport seam (a Unix so
   (void)run<void>(c.loop(), [] { return gen::sleep(0.0); });
   ::unlink(path.c_str());
 }
+
+TEST_CASE("httpclient pool: a connection with bytes nobody asked for is never reused") {
+  tornado::testing::LoopCase c;
+  // Each connection: one response, then stray bytes, and the server keeps it open.
+  int connections = 0;
+  std::vector<std::shared_ptr<IOStream>> open;
+  TCPServer server([&](std::shared_ptr<IOStream> s, TCPServer::Address) -> Future<void> {
+    ++connections;
+    open.push_back(s);
+    (void)co_await s->read_until("\r\n\r\n");
+    co_await s->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    co_await s->write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray");
+  });
+  const tornado::testing::BoundPort bound = tornado::testing::bind_unused_port();
+  server.add_socket(bound.fd);
+  const std::string url = "http://127.0.0.1:" + std::to_string(bound.port) + "/";
+  AsyncHTTPClient client;
+  for (int i = 1; i <= 3; ++i) {
+    CAPTURE(i);
+    HTTPResponse r = run<HTTPResponse>(c.loop(), [&] { return client.fetch(url); });
+    CHECK(r.body == "ok");
+    CHECK_FALSE(r.reused_connection);
+    CHECK(connections == i);
+  }
+  client.close();
+  for (auto& s : open) s->close();
+  server.stop();
+  (void)run<void>(c.loop(), [] { return gen::sleep(0.0); });
+}
