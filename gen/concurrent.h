@@ -269,9 +269,9 @@ class Future {
   const std::shared_ptr<State>& state() const { return state_; }
 
   // --- co_await ---
-  // Awaiting a temporary Future moves the result out when, at resumption, nobody else holds
-  // the state (the usual `co_await stream->read_until(...)`); otherwise the result is copied so
-  // other holders still see it.
+  // Awaiting a temporary Future (or `co_await std::move(f)`) moves the result out when, at
+  // resumption, no other consumer holds the state (the usual `co_await stream->read_until(...)`);
+  // otherwise the result is copied so other holders still see it.
   struct Awaiter {
     const std::shared_ptr<State>* state;  // the awaited Future outlives the co_await
     bool temporary;
@@ -286,7 +286,9 @@ class Future {
       } else if constexpr (!std::is_copy_constructible_v<T>) {
         return std::move(*(*state)->value);  // move-only (a lock guard): the awaiter takes it
       } else {
-        if (temporary && state->use_count() == 1) return std::move(*(*state)->value);
+        // Producers (Resolvers: a timer that may still fire, a with_timeout) never read it.
+        if (temporary && state->use_count() - static_cast<long>((*state)->producers) == 1)
+          return std::move(*(*state)->value);
         return *(*state)->value;
       }
     }

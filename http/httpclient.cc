@@ -4,15 +4,17 @@
 //           data_received, finish, _should_follow_redirect, _on_timeout) and httpclient.py
 //           (HTTPClientError, the raise_error rules).
 // In loop:  fetch() is a coroutine on the current loop. For each hop it waits for a slot
-//           (fetch_once), then runs the exchange raced against the request timeout with
-//           gen::with_timeout, which closes the stream when it fires. A finished exchange puts
-//           its stream in the idle pool, where a close callback and a timer watch it.
+//           (fetch_once), then runs the exchange raced against the request timeout
+//           (race_timeout, which closes the stream when it fires). A finished exchange puts
+//           its stream in the idle pool, where a close callback and a timer watch it. Results
+//           travel up by `co_await std::move(f)`, so a response is moved, never copied.
 #include "http/httpclient.h"
 
 #include <sys/socket.h>
 
 #include <cctype>
-#include <cstdio>
+#include <charconv>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <vector>
@@ -82,10 +84,21 @@ bool standard_method(std::string_view m) {
   return false;
 }
 
+// What one hop brings back; fetch() makes the HTTPResponse from the last one. (An
+// HTTPResponse carries its HTTPRequest, which is dear to move at every level.)
+struct Answer {
+  int code = 0;
+  std::string reason;
+  HTTPHeaders headers;
+  std::string body;
+  HTTPResponse::TimeInfo time_info;
+  bool reused_connection = false;
+};
+
 // Collects a response, or hands its pieces to the request's callbacks.
 class Collector : public HTTPMessageDelegate {
  public:
-  Collector(HTTPResponse& r, const HTTPRequest& req) : r_(r), req_(req) {}
+  Collector(Answer& r, const HTTPRequest& req) : r_(r), req_(req) {}
   std::optional<Future<void>> headers_received(StartLine start_line, HTTPHeaders headers) override {
     const auto& line = std::get<ResponseStartLine>(start_line);
     r_.code = line.code;
@@ -116,7 +129,7 @@ class Collector : public HTTPMessageDelegate {
             r_.code == 308) &&
            req_.max_redirects > 0 && r_.headers.contains("Location");
   }
-  HTTPResponse& r_;
+  Answer& r_;
   const HTTPRequest& req_;
 };
 
@@ -175,10 +188,16 @@ struct HTTPClientState : std::enable_shared_from_this<HTTPClientState> {
   // Idle connections belong to the loop they were made on, and to the local address they
   // were made from: the key names both.
   static std::string key(const URL& url, const std::string& network_interface) {
-    char loop[32];
-    std::snprintf(loop, sizeof loop, "@%p", static_cast<void*>(&IOLoop::current()));
-    return url.scheme + "://" + url.host + ":" + std::to_string(url.port) + " " +
-           network_interface + loop;
+    char loop[2 + 16];
+    loop[0] = '@';
+    const auto end = std::to_chars(loop + 1, loop + sizeof loop,
+                                   reinterpret_cast<std::uintptr_t>(&IOLoop::current()), 16);
+    std::string k;
+    k.reserve(url.scheme.size() + url.host.size() + network_interface.size() + 32);
+    k.append(url.scheme).append("://").append(url.host).append(":");
+    k.append(std::to_string(url.port)).append(" ").append(network_interface);
+    k.append(loop, end.ptr);
+    return k;
   }
 
   // A slot is free: take it. Otherwise the returned waiter's future resolves when one is
@@ -337,8 +356,10 @@ Future<void> write_body(std::shared_ptr<HTTP1Connection> conn, const HTTPRequest
 
 // One request on one connection: an idle one to the same origin if there is one, else a new
 // one; once more on a new connection if a reused one turns out to be closed.
-Future<HTTPResponse> exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest req, URL url,
-                              std::shared_ptr<Exchange> ex) {
+Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
+                        std::shared_ptr<const HTTPRequest> shared_req, URL url,
+                        std::shared_ptr<Exchange> ex) {
+  const HTTPRequest& req = *shared_req;
   const bool keep_alive = st->options.keep_alive &&
                           !http1connection::has_token(req.headers.find("Connection"), "close");
   const std::string key = HTTPClientState::key(url, req.network_interface);
@@ -368,7 +389,7 @@ Future<HTTPResponse> exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest r
           connecting =
               client.connect(url.host, url.port, AF_UNSPEC, req.network_interface, 0, limit);
         }
-        stream = co_await connecting;
+        stream = co_await std::move(connecting);
       } catch (const TimeoutError&) {
         throw HTTPClientError(599, "Timeout while connecting");
       }
@@ -379,7 +400,7 @@ Future<HTTPResponse> exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest r
     }
     ex->stream = stream;
     auto conn = HTTP1Connection::client(stream, params);
-    HTTPResponse r;
+    Answer r;
     r.reused_connection = reused;
     r.time_info.connect = reused ? 0 : IOLoop::current().time() - connect_start;
     Collector collector(r, req);
@@ -423,32 +444,46 @@ Future<HTTPResponse> exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest r
   }
 }
 
-bool should_follow(const HTTPRequest& req, const HTTPResponse& r) {
+bool should_follow(const HTTPRequest& req, const Answer& r) {
   return req.follow_redirects && req.max_redirects > 0 &&
          (r.code == 301 || r.code == 302 || r.code == 303 || r.code == 307 || r.code == 308) &&
          r.headers.contains("Location");
 }
 
-// The exchange, quiet once its timeout has fired: the stream closed under it then, and that
-// failure is nobody's news (gen::with_timeout would log it).
-Future<HTTPResponse> guarded_exchange(std::shared_ptr<HTTPClientState> st, HTTPRequest req, URL url,
-                                      std::shared_ptr<Exchange> ex) {
-  std::exception_ptr error;
-  try {
-    Future<HTTPResponse> f = exchange(std::move(st), std::move(req), std::move(url), ex);
-    co_return co_await f;
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (ex->abandoned) co_return HTTPResponse{};
-  std::rethrow_exception(error);
+// The exchange raced against request_timeout: gen::with_timeout, but when the time is up it
+// also abandons the exchange and closes its stream, and it does not log the exchange's
+// failure that follows (that is the stream closed under it: nobody's news). Resolvers, not
+// Futures, are held by the timer and the done callback, so the result moves to the awaiter.
+Future<Answer> race_timeout(double seconds, Future<Answer> inner, std::shared_ptr<Exchange> ex) {
+  if (inner.done()) return inner;
+  Future<Answer> out;
+  detail::Resolver<Answer> on_timeout(out.state());
+  detail::Resolver<Answer> on_done(out.state());
+  IOLoop& loop = IOLoop::current();
+  const Timeout t = loop.call_later(seconds, [r = std::move(on_timeout), ex]() mutable {
+    if (r.done()) return;
+    ex->abandoned = true;
+    if (ex->stream) ex->stream->close();
+    r.set_exception(std::make_exception_ptr(TimeoutError("request timeout")));
+  });
+  inner.add_done_callback([r = std::move(on_done), &loop, t](Future<Answer>& f) mutable {
+    loop.remove_timeout(t);
+    const std::exception_ptr e = f.exception();  // retrieved, so never logged as lost
+    if (r.done()) return;
+    if (e) {
+      r.set_exception(e);
+    } else {
+      r.set_result(std::move(f.result()));
+    }
+  });
+  return out;
 }
 
 // One hop (no redirects): a slot from the queue, then the exchange under request_timeout.
 // `request` and `url` are the caller's, which awaits this at once; the exchange, which may
-// outlive it after a timeout, gets its own copies.
-Future<HTTPResponse> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPRequest& request,
-                                const URL& url) {
+// outlive it after a timeout, shares one copy of the request.
+Future<Answer> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPRequest& request,
+                          const URL& url) {
   const double queued_at = IOLoop::current().time();
   if (std::shared_ptr<HTTPClientState::Waiter> w = st->acquire()) {
     double limit = 0;
@@ -471,12 +506,11 @@ Future<HTTPResponse> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPR
   } slot{st};
   const double queue_time = IOLoop::current().time() - queued_at;
   auto ex = std::make_shared<Exchange>();
+  auto shared = std::make_shared<const HTTPRequest>(request);
   try {
-    Future<HTTPResponse> f =
-        request.request_timeout > 0
-            ? gen::with_timeout(request.request_timeout, guarded_exchange(st, request, url, ex))
-            : exchange(st, request, url, ex);
-    HTTPResponse r = co_await f;
+    Future<Answer> f = exchange(st, std::move(shared), url, ex);
+    if (request.request_timeout > 0) f = race_timeout(request.request_timeout, std::move(f), ex);
+    Answer r = co_await std::move(f);
     r.time_info.queue = queue_time;
     co_return r;
   } catch (const TimeoutError&) {
@@ -529,7 +563,7 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
   if (!request.body.empty() && request.body_producer)
     throw std::invalid_argument("body and body_producer are mutually exclusive");
   std::optional<HTTPRequest> original;  // the caller's request, kept once a redirect changes it
-  HTTPResponse response;
+  Answer answer;
   std::exception_ptr failure;
   for (;;) {
     URL url;
@@ -549,22 +583,21 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     }
     try {
       const double redirects = loop.time() - start;
-      Future<HTTPResponse> hop = fetch_once(st, request, url);
-      response = co_await hop;
-      response.time_info.redirect = redirects;
+      Future<Answer> hop = fetch_once(st, request, url);
+      answer = co_await std::move(hop);
+      answer.time_info.redirect = redirects;
     } catch (...) {
       failure = std::current_exception();
       break;
     }
-    response.effective_url = request.url;
-    if (!should_follow(request, response)) break;
+    if (!should_follow(request, answer)) break;
     if (!original) original = request;
     HTTPRequest next = request;
-    next.url = resolve_url(request.url, response.headers.get("Location"));
+    next.url = resolve_url(request.url, answer.headers.get("Location"));
     next.max_redirects = request.max_redirects - 1;
     next.headers.erase("Host");
-    if ((response.code == 303 && request.method != "HEAD") ||
-        ((response.code == 301 || response.code == 302) && request.method == "POST")) {
+    if ((answer.code == 303 && request.method != "HEAD") ||
+        ((answer.code == 301 || answer.code == 302) && request.method == "POST")) {
       next.method = "GET";
       next.body.clear();
       next.body_producer = nullptr;
@@ -583,6 +616,8 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     }
     request = std::move(next);
   }
+  HTTPResponse response;
+  response.effective_url = request.url;  // the last hop's, or the one that failed
   response.request = original ? std::move(*original) : std::move(request);
   response.request_time = loop.time() - start;
   if (failure) {
@@ -591,6 +626,12 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     response.error = failure;
     co_return response;
   }
+  response.code = answer.code;
+  response.reason = std::move(answer.reason);
+  response.headers = std::move(answer.headers);
+  response.body = std::move(answer.body);
+  response.time_info = answer.time_info;
+  response.reused_connection = answer.reused_connection;
   if (response.code < 200 || response.code >= 300) {
     auto shared = std::make_shared<HTTPResponse>(response);
     HTTPClientError e(response.code, response.reason, shared);
