@@ -36,12 +36,8 @@ EOF
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-wait_port() {
-  i=0
-  until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || [ $i -ge 50 ]; do
-    i=$((i + 1)); sleep 0.1
-  done
-}
+# shellcheck source=bench/wait_port.sh
+. "$(dirname "$0")/wait_port.sh"
 
 # run NAME WRK_ARGS...: prints "NAME  req/s  us/request"
 run() {

@@ -22,12 +22,8 @@ URL="http://127.0.0.1:$PORT/"
 SERVER=
 trap 'kill $SERVER 2>/dev/null || true' EXIT INT TERM
 
-wait_port() {
-  i=0
-  until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || [ $i -ge 50 ]; do
-    i=$((i + 1)); sleep 0.1
-  done
-}
+# shellcheck source=bench/wait_port.sh
+. "$(dirname "$0")/wait_port.sh"
 
 wrk_line() {
   out=$(taskset -c 1 wrk -t1 -c"$1" -d5s "$URL" 2>&1)
