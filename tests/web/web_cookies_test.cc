@@ -39,8 +39,11 @@ struct CookieSetter : RequestHandler {
       set_cookie("plain", "replaced");  // the later value replaces the earlier one
     } else if (what == "invalid") {
       std::string r;
-      for (auto [n, v] : {std::pair<std::string, std::string>{"a b", "x"}, {"a", "x y"},
-                          {"a\x01", "x"}, {"a;", "x"}, {"", "x"}}) {
+      for (auto [n, v] : {std::pair<std::string, std::string>{"a b", "x"},
+                          {"a", "x y"},
+                          {"a\x01", "x"},
+                          {"a;", "x"},
+                          {"", "x"}}) {
         try {
           set_cookie(n, v);
           r += "set;";
@@ -79,14 +82,16 @@ TEST_CASE("web: cookies (CookieTest: test_set_cookie, test_cookie_special_char, 
   CHECK(r.headers.get_list("Set-Cookie") ==
         std::vector<std::string>{"equals=\"a=b\"; Path=/", "quote=\"a\\\"b\"; Path=/",
                                  "semicolon=\"a\\073b\"; Path=/", "plain=replaced; Path=/"});
-  CHECK(t.fetch("/c?what=invalid").body == "refused;refused;refused;refused;refused;bad path refused");
+  CHECK(t.fetch("/c?what=invalid").body ==
+        "refused;refused;refused;refused;refused;bad path refused");
   r = t.fetch("/c?what=clear");
   const std::string cleared = r.headers.get("Set-Cookie");
   CHECK(cleared.rfind("gone=; expires=", 0) == 0);
   CHECK(cleared.find("; Path=/") != std::string::npos);
   r = t.fetch("/c?what=clear_all", "GET", "", HTTPHeaders{{"Cookie", "x=1; y=2"}});
   CHECK(r.headers.get_list("Set-Cookie").size() == 2);
-  CHECK(t.fetch("/c?what=get", "GET", "", HTTPHeaders{{"Cookie", "c=\"quoted\""}}).body == "quoted");
+  CHECK(t.fetch("/c?what=get", "GET", "", HTTPHeaders{{"Cookie", "c=\"quoted\""}}).body ==
+        "quoted");
   CHECK(t.fetch("/c?what=get").body == "absent");
 }
 
@@ -115,13 +120,13 @@ TEST_CASE("web: signed values (SignedValueTest)") {
   const std::string sig = v2_ref.substr(v2_ref.rfind('|') + 1);
   const std::string body = v2_ref.substr(0, v2_ref.rfind('|') + 1);
   const std::string tampered[] = {
-      body + sig.substr(0, sig.size() - 1),             // truncated signature
-      body + sig + "0",                                 // lengthened
-      body + std::string(sig.size(), '0'),              // replaced
-      "2|1:1|10:1300000000|3:key|8:dmFsdWU=|" + sig,    // key version changed
-      "2|1:0|10:1300000000|3:key|8:dmFsdWX=|" + sig,    // value changed
-      "2|1:0|10:130000000|3:key|8:dmFsdWU=|" + sig,     // a length prefix that lies
-      "2|1:0|10:1300000000|3:key|8:dmFsdWU=",           // no signature
+      body + sig.substr(0, sig.size() - 1),           // truncated signature
+      body + sig + "0",                               // lengthened
+      body + std::string(sig.size(), '0'),            // replaced
+      "2|1:1|10:1300000000|3:key|8:dmFsdWU=|" + sig,  // key version changed
+      "2|1:0|10:1300000000|3:key|8:dmFsdWX=|" + sig,  // value changed
+      "2|1:0|10:130000000|3:key|8:dmFsdWU=|" + sig,   // a length prefix that lies
+      "2|1:0|10:1300000000|3:key|8:dmFsdWU=",         // no signature
       "",
   };
   for (const std::string& bad : tampered) {
@@ -153,7 +158,9 @@ struct SecureCookieHandler : RequestHandler {
 };
 
 // The Set-Cookie value's name=value part as a Cookie header.
-std::string as_cookie(const std::string& set_cookie) { return set_cookie.substr(0, set_cookie.find(';')); }
+std::string as_cookie(const std::string& set_cookie) {
+  return set_cookie.substr(0, set_cookie.find(';'));
+}
 
 }  // namespace
 
@@ -176,13 +183,15 @@ TEST_CASE("web: secure cookies through a handler, and interop with Python Tornad
     MESSAGE("skipped the Python Tornado interop: python3-tornado is not installed");
     return;
   }
-  const std::string value = cookie.substr(cookie.find('"') + 1, cookie.rfind('"') - cookie.find('"') - 1);
+  const std::string value =
+      cookie.substr(cookie.find('"') + 1, cookie.rfind('"') - cookie.find('"') - 1);
   const std::string script =
       "/usr/bin/python3 -c 'import sys, tornado.web as w; "
       "v = w.decode_signed_value(\"0123456789abcdef0123456789abcdef\", \"user\", sys.argv[1]); "
       "sys.stdout.write(v.decode() if v else \"REJECTED\"); "
       "sys.stdout.write(\"|\" + w.create_signed_value(\"0123456789abcdef0123456789abcdef\", "
-      "\"user\", \"from python\").decode())' '" + value + "'";
+      "\"user\", \"from python\").decode())' '" +
+      value + "'";
   FILE* p = ::popen(script.c_str(), "r");
   REQUIRE(p != nullptr);
   char buf[512] = {};
@@ -239,7 +248,8 @@ TEST_CASE("web: XSRF (XSRFTest)") {
   // Each page gets a differently masked token for the same cookie.
   const std::string again = t.fetch("/x", "GET", "", HTTPHeaders{{"Cookie", cookie}}).body;
   CHECK(again != token);
-  CHECK(t.fetch("/x", "GET", "", HTTPHeaders{{"Cookie", cookie}}).headers.get("Set-Cookie").empty());
+  CHECK(
+      t.fetch("/x", "GET", "", HTTPHeaders{{"Cookie", cookie}}).headers.get("Set-Cookie").empty());
   HTTPHeaders form{{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", cookie}};
   const std::string enc = escape::url_escape(token);
   tornado::testing::ExpectLog quiet("403 POST");
@@ -255,14 +265,16 @@ TEST_CASE("web: XSRF (XSRFTest)") {
   HTTPHeaders no_cookie{{"Content-Type", "application/x-www-form-urlencoded"}};
   CHECK(t.fetch("/x", "POST", "_xsrf=" + enc, no_cookie).code == 403);
   CHECK(t.fetch("/x", "POST", "_xsrf=3%7C", form).code == 403);
-  HTTPHeaders bad_cookie{{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", "_xsrf=3|"}};
+  HTTPHeaders bad_cookie{{"Content-Type", "application/x-www-form-urlencoded"},
+                         {"Cookie", "_xsrf=3|"}};
   CHECK(t.fetch("/x", "POST", "_xsrf=" + enc, bad_cookie).code == 403);
   const auto other = t.fetch("/x");
   HTTPHeaders other_cookie{{"Content-Type", "application/x-www-form-urlencoded"},
                            {"Cookie", as_cookie(other.headers.get("Set-Cookie"))}};
   CHECK(t.fetch("/x", "POST", "_xsrf=" + enc, other_cookie).code == 403);
   // v1 tokens (the hex cookie itself) are still accepted, mixed with v2.
-  HTTPHeaders v1{{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", "_xsrf=0123abcd"}};
+  HTTPHeaders v1{{"Content-Type", "application/x-www-form-urlencoded"},
+                 {"Cookie", "_xsrf=0123abcd"}};
   CHECK(t.fetch("/x", "POST", "_xsrf=0123abcd", v1).code == 200);
   // The default 404 handler skips the check: an unknown path is 404, not 403.
   CHECK(t.fetch("/unknown", "POST", "", no_cookie).code == 404);
