@@ -242,6 +242,22 @@ TEST_CASE("gen: co_await on a temporary moves the result out; on an lvalue copie
   CHECK(gen::run_sync(c.loop(), body) == 1);  // 0 copies for the temporary, 1 for the lvalue
 }
 
+TEST_CASE("gen: co_await std::move(f) moves even while a producer still holds the state") {
+  LoopCase c;
+  int copies = 0;
+  auto body = [&]() -> Future<int> {
+    Future<Tracked> f;
+    // A producer that outlives the result, as a with_timeout timer not yet popped does.
+    detail::Resolver<Tracked> held(f.state());
+    detail::Resolver<Tracked> setter(f.state());
+    IOLoop::current().add_callback([&setter, &copies] { setter.set_result(Tracked(&copies)); });
+    Tracked t = co_await std::move(f);
+    (void)t;
+    co_return copies;
+  };
+  CHECK(gen::run_sync(c.loop(), body) == 0);
+}
+
 TEST_CASE("gen: run_sync times out with TimeoutError and a late result does not stop a later run") {
   LoopCase c;
   Future<void> never_before(gen::sleep(0.2));
