@@ -13,15 +13,11 @@
 #include <sys/socket.h>
 
 #include <cctype>
-#include <charconv>
-#include <cstdint>
-#include <deque>
-#include <map>
-#include <vector>
 
 #include "gen/gen.h"
 #include "http/base64.h"
 #include "http/http1connection.h"
+#include "http/httpclient_pool.h"
 #include "reactor/ioloop.h"
 #include "reactor/util.h"
 #include "stream/tcpclient.h"
@@ -157,165 +153,20 @@ struct Exchange {
 
 }  // namespace
 
-namespace detail {
-
-// The client's state, shared with every fetch in flight so that the client may go first.
-struct HTTPClientState : std::enable_shared_from_this<HTTPClientState> {
-  struct Idle {
-    std::shared_ptr<IOStream> stream;
-    Timeout timer;
-    IOLoop* loop;  // where the stream and its timer live
-  };
-  struct Waiter {
-    Future<void> granted_future;
-    bool granted = false;
-    bool abandoned = false;  // its queue timeout fired first
-  };
-
-  explicit HTTPClientState(HTTPClientOptions o) : options(o) {
-    if (options.max_clients < 1) throw std::invalid_argument("max_clients must be at least 1");
-    if (options.max_idle_per_host == 0)
-      options.max_idle_per_host = static_cast<std::size_t>(options.max_clients);
-  }
-
-  HTTPClientOptions options;
-  bool closed = false;
-  int active = 0;
-  std::deque<std::shared_ptr<Waiter>> queue;
-  std::map<std::string, std::vector<Idle>> idle;  // by "host:port", newest last
-  std::size_t idle_count = 0;
-
-  // Idle connections belong to the loop they were made on, and to the local address they
-  // were made from: the key names both.
-  static std::string key(const URL& url, const std::string& network_interface) {
-    char loop[2 + 16];
-    loop[0] = '@';
-    const auto end = std::to_chars(loop + 1, loop + sizeof loop,
-                                   reinterpret_cast<std::uintptr_t>(&IOLoop::current()), 16);
-    std::string k;
-    k.reserve(url.scheme.size() + url.host.size() + network_interface.size() + 32);
-    k.append(url.scheme).append("://").append(url.host).append(":");
-    k.append(std::to_string(url.port)).append(" ").append(network_interface);
-    k.append(loop, end.ptr);
-    return k;
-  }
-
-  // A slot is free: take it. Otherwise the returned waiter's future resolves when one is
-  // handed over (release()).
-  std::shared_ptr<Waiter> acquire() {
-    if (active < options.max_clients && queue.empty()) {
-      ++active;
-      return nullptr;
-    }
-    auto w = std::make_shared<Waiter>();
-    queue.push_back(w);
-    return w;
-  }
-  void release() {
-    while (!queue.empty()) {
-      std::shared_ptr<Waiter> w = std::move(queue.front());
-      queue.pop_front();
-      if (w->abandoned) continue;
-      w->granted = true;  // the slot passes straight to it: `active` does not change
-      w->granted_future.set_result();
-      return;
-    }
-    --active;
-  }
-  void abandon(const std::shared_ptr<Waiter>& w) {
-    w->abandoned = true;
-    if (w->granted) release();  // handed a slot in the same iteration its timeout fired
-  }
-
-  // The newest idle connection to `k` that is still usable, or nullptr.
-  std::shared_ptr<IOStream> take_idle(const std::string& k) {
-    auto it = idle.find(k);
-    if (it == idle.end()) return nullptr;
-    std::shared_ptr<IOStream> found;
-    while (!it->second.empty() && !found) {
-      Idle entry = std::move(it->second.back());
-      it->second.pop_back();
-      --idle_count;
-      entry.loop->remove_timeout(entry.timer);
-      entry.stream->set_close_callback(nullptr);
-      if (!entry.stream->closed() && entry.stream->read_buffer_size() == 0) {
-        found = std::move(entry.stream);
-      } else {
-        entry.stream->close();
-      }
-    }
-    if (it->second.empty()) idle.erase(it);
-    return found;
-  }
-
-  void put_idle(const std::string& k, std::shared_ptr<IOStream> stream) {
-    std::vector<Idle>& list = idle[k];
-    if (closed || list.size() >= options.max_idle_per_host) {
-      stream->close();
-      if (list.empty()) idle.erase(k);
-      return;
-    }
-    std::weak_ptr<HTTPClientState> weak = weak_from_this();
-    IOStream* raw = stream.get();
-    // The server closing an idle connection, or its idle time running out, drops it.
-    auto drop = [weak, k, raw] {
-      if (auto self = weak.lock()) self->drop_idle(k, raw);
-    };
-    stream->set_close_callback(drop);
-    const Timeout timer = IOLoop::current().call_later(options.idle_timeout, [weak, k, raw] {
-      if (auto self = weak.lock()) {
-        auto it = self->idle.find(k);
-        if (it == self->idle.end()) return;
-        for (Idle& e : it->second)
-          if (e.stream.get() == raw) e.stream->close();  // its close callback drops it
-      }
-    });
-    list.push_back(Idle{std::move(stream), timer, &IOLoop::current()});
-    ++idle_count;
-  }
-
-  void drop_idle(const std::string& k, IOStream* raw) {
-    auto it = idle.find(k);
-    if (it == idle.end()) return;
-    for (std::size_t i = 0; i < it->second.size(); ++i) {
-      if (it->second[i].stream.get() != raw) continue;
-      Idle gone = std::move(it->second[i]);
-      it->second.erase(it->second.begin() + static_cast<std::ptrdiff_t>(i));
-      --idle_count;
-      gone.loop->remove_timeout(gone.timer);
-      gone.stream->set_close_callback(nullptr);
-      break;
-    }
-    if (it->second.empty()) idle.erase(it);
-  }
-
-  void close_idle() {
-    std::map<std::string, std::vector<Idle>> all = std::move(idle);
-    idle.clear();
-    idle_count = 0;
-    for (auto& [k, list] : all) {
-      for (Idle& e : list) {
-        e.loop->remove_timeout(e.timer);
-        e.stream->set_close_callback(nullptr);
-        e.stream->close();
-      }
-    }
-  }
-};
-
-}  // namespace detail
-
 namespace {
 
 using detail::HTTPClientState;
 
 // Throws std::invalid_argument for a body where the method has none (Tornado's ValueError).
+// Methods whose requests carry a body (Tornado's body_expected), and whether this one has one.
+bool body_expected(const HTTPRequest& req) {
+  return req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+}
+bool body_present(const HTTPRequest& req) { return !req.body.empty() || req.body_producer; }
+
 void check_body(const HTTPRequest& req) {
-  const std::string& m = req.method;
-  const bool body_expected = m == "POST" || m == "PUT" || m == "PATCH";
-  const bool body_present = !req.body.empty() || req.body_producer;
-  if (!req.allow_nonstandard_methods && !body_expected && body_present)
-    throw std::invalid_argument("Body must be empty for a " + m + " request");
+  if (!req.allow_nonstandard_methods && !body_expected(req) && body_present(req))
+    throw std::invalid_argument("Body must be empty for a " + req.method + " request");
 }
 
 // The request's head, as sent on the wire (check_body has passed).
@@ -329,10 +180,7 @@ HTTPHeaders request_headers(const HTTPRequest& req, const URL& url, bool keep_al
     headers.set("Authorization",
                 "Basic " + base64_encode(req.auth_username + ":" + req.auth_password));
   }
-  const std::string& m = req.method;
-  const bool body_expected = m == "POST" || m == "PUT" || m == "PATCH";
-  const bool body_present = !req.body.empty() || req.body_producer;
-  if (!req.allow_nonstandard_methods && body_expected && !body_present &&
+  if (!req.allow_nonstandard_methods && body_expected(req) && !body_present(req) &&
       !headers.contains("Content-Length"))
     headers.set("Content-Length", "0");
   if (!req.body.empty() && !headers.contains("Content-Length"))
