@@ -27,6 +27,11 @@ endif
 ALL_CXXFLAGS := -std=c++20 $(OPT) $(WARNINGS) -I. -MMD -MP $(SANITIZE) $(CXXFLAGS)
 ALL_LDFLAGS  := $(SANITIZE) $(LDFLAGS) -pthread
 
+# Parallel by default, one job per core; a -j on the command line wins.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 ifeq ($(V),1)
 Q :=
 else
@@ -113,6 +118,9 @@ $(BUILD)/tests/support/kqueue_shim/kqueue_backend.o: reactor/kqueue.cc
 $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# The demos' objects are kept (not intermediates): after `make test`, `make` has nothing to do.
+.SECONDARY: $(DEMOS:%=$(BUILD)/demos/%.o)
 
 $(BUILD)/demos/%: $(BUILD)/demos/%.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@")

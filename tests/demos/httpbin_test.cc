@@ -82,12 +82,10 @@ TEST_CASE("demos: httpbin answers as the real httpbin does") {
   LoopCase c;
   DemoProcess ours(c.loop(), "httpbin", {"--static_path=demos/static"});
   if (!ours.running()) {
-    MESSAGE("skipped: " << ours.skip_reason());
-    return;
+    TORNADO_SKIP(ours.skip_reason());
   }
   if (std::system("/usr/bin/python3 -c 'import httpbin' 2>/dev/null") != 0) {
-    MESSAGE("skipped the comparison: Debian's python3-httpbin is not installed");
-    return;
+    TORNADO_SKIP("Debian's python3-httpbin is not installed: nothing to compare with");
   }
   DemoProcess theirs(c.loop(), {"/usr/bin/python3", "-m", "httpbin.core", "--port", "0"},
                      "Running on http://([0-9.]+):([0-9]+)\n");

@@ -25,8 +25,7 @@ TEST_CASE("demos: tcpecho echoes lines over TCP and shuts down on SIGTERM") {
   LoopCase c;
   DemoProcess demo(c.loop(), "tcpecho", {"--address=127.0.0.1"});
   if (!demo.running()) {
-    MESSAGE("skipped: " << demo.skip_reason());
-    return;
+    TORNADO_SKIP(demo.skip_reason());
   }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -42,7 +41,7 @@ TEST_CASE("demos: tcpecho echoes lines over TCP and shuts down on SIGTERM") {
     std::string second = co_await client->read_until("\n");
     co_return first + second;
   };
-  CHECK(gen::run_sync(c.loop(), talk, gen::Duration(10)) == "hello\nworld\n");
+  CHECK(testing::run_sync(c.loop(), talk, gen::Duration(10)) == "hello\nworld\n");
   client->close();
 
   const int status = demo.stop();

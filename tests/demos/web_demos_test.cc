@@ -35,8 +35,7 @@ TEST_CASE("demos: helloworld answers Hello, world") {
   LoopCase c;
   DemoProcess demo(c.loop(), "helloworld");
   if (!demo.running()) {
-    MESSAGE("skipped: " << demo.skip_reason());
-    return;
+    TORNADO_SKIP(demo.skip_reason());
   }
   const int fd = connect_loopback(demo.port());
   send_get(fd, "/");
@@ -50,13 +49,13 @@ TEST_CASE("demos: helloworld answers Hello, world") {
   CHECK(WEXITSTATUS(status) == 0);
 }
 
-TEST_CASE(
-    "demos: nonblocking: /justnow answers in under 50 ms while 20 /sleep and 20 /blocking wait") {
+// Not a stopwatch: the order of the answers shows the loop was free. A loop that ran the
+// /blocking calls itself would have answered every one queued before /justnow.
+TEST_CASE("demos: nonblocking: /justnow answers while 20 /sleep and 20 /blocking wait") {
   LoopCase c;
   DemoProcess demo(c.loop(), "nonblocking", {"--delay=0.3s"});
   if (!demo.running()) {
-    MESSAGE("skipped: " << demo.skip_reason());
-    return;
+    TORNADO_SKIP(demo.skip_reason());
   }
   std::vector<int> sleepers, blockers;
   for (int i = 0; i < 20; ++i) {
@@ -74,8 +73,13 @@ TEST_CASE(
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   ::close(fd);
   CHECK(r.find("i am just now") != std::string::npos);
-  CHECK(ms < 50);
-  MESSAGE("/justnow took " << ms << " ms");
+  int blockers_answered = 0;
+  for (int b : blockers) {
+    pollfd pfd{b, POLLIN, 0};
+    if (::poll(&pfd, 1, 0) > 0) ++blockers_answered;
+  }
+  CHECK(blockers_answered < 10);
+  MESSAGE("/justnow took " << ms << " ms; " << blockers_answered << " of 20 /blocking had answered");
   for (int s : sleepers) {
     CHECK(read_until_close(s, 10).find("slept") != std::string::npos);
     ::close(s);
@@ -93,8 +97,7 @@ TEST_CASE("demos: httpclient fetches from the httpbin demo") {
   LoopCase c;
   DemoProcess httpbin(c.loop(), "httpbin", {"--static_path=demos/static"});
   if (!httpbin.running()) {
-    MESSAGE("skipped: " << httpbin.skip_reason());
-    return;
+    TORNADO_SKIP(httpbin.skip_reason());
   }
   const std::string tool = std::string(std::getenv("TORNADO_DEMO_DIR")) + "/httpclient";
   const std::string base = "http://127.0.0.1:" + std::to_string(httpbin.port());

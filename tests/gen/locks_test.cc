@@ -60,7 +60,7 @@ TEST_CASE("locks: condition_notify") {
   LoopCase c;
   Condition cond;
   c.loop().call_later(0.01, [&] { cond.notify(); });
-  CHECK(gen::run_sync(c.loop(), [&] { return cond.wait(); }));
+  CHECK(testing::run_sync(c.loop(), [&] { return cond.wait(); }));
 }
 
 // Tornado: ConditionTest.test_notify_1.
@@ -225,9 +225,9 @@ TEST_CASE("locks: event") {
 TEST_CASE("locks: event_timeout") {
   LoopCase c;
   Event e;
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return e.wait(milliseconds(10)); }), TimeoutError);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return e.wait(milliseconds(10)); }), TimeoutError);
   c.loop().call_later(0.01, [&] { e.set(); });
-  gen::run_sync(c.loop(), [&] { return e.wait(std::chrono::seconds(1)); });
+  testing::run_sync(c.loop(), [&] { return e.wait(std::chrono::seconds(1)); });
   CHECK(e.waiters() == 0);  // set() took the timed-out waiter along with the others
 }
 
@@ -378,7 +378,7 @@ TEST_CASE("locks: semaphore_context_manager") {
     }
     co_return owned;
   };
-  CHECK(gen::run_sync(c.loop(), [&] { return body(sem); }));
+  CHECK(testing::run_sync(c.loop(), [&] { return body(sem); }));
   CHECK(sem.acquire().done());  // released: it can be acquired again
 }
 
@@ -390,7 +390,7 @@ TEST_CASE("locks: semaphore_context_manager_exception") {
     auto held = co_await s.acquire();
     throw std::domain_error("1 / 0");
   };
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return body(sem); }), std::domain_error);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return body(sem); }), std::domain_error);
   CHECK(sem.acquire().done());
 }
 
@@ -401,7 +401,7 @@ TEST_CASE("locks: semaphore_context_manager_timeout") {
   auto body = [](Semaphore& s) -> Future<void> {
     auto held = co_await s.acquire(milliseconds(10));
   };
-  gen::run_sync(c.loop(), [&] { return body(sem); });
+  testing::run_sync(c.loop(), [&] { return body(sem); });
   CHECK(sem.acquire().done());
 }
 
@@ -412,7 +412,7 @@ TEST_CASE("locks: semaphore_context_manager_timeout_error") {
   auto body = [](Semaphore& s) -> Future<void> {
     auto held = co_await s.acquire(milliseconds(10));
   };
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return body(sem); }), TimeoutError);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return body(sem); }), TimeoutError);
   CHECK(sem.value() == 0);  // the counter is still 0
   Future<ReleasingGuard> blocked = sem.acquire();
   CHECK_FALSE(blocked.done());
@@ -431,7 +431,7 @@ TEST_CASE("locks: semaphore_context_manager_contended") {
   };
   std::vector<Future<void>> both;  // built in order: function arguments have none
   for (int i = 0; i < 2; ++i) both.push_back(f(sem, history, i));
-  gen::run_sync(c.loop(), [&] { return gen::multi(std::move(both)); });
+  testing::run_sync(c.loop(), [&] { return gen::multi(std::move(both)); });
   CHECK(history == History{"acquired 0", "release 0", "acquired 1", "release 1"});
 }
 
@@ -515,7 +515,7 @@ TEST_CASE("locks: lock_acquire_fifo") {
   for (int i = 0; i < 5; ++i) futures.push_back(f(lock, history, i));
   for (const auto& fut : futures) CHECK_FALSE(fut.done());
   lock.release();
-  gen::run_sync(c.loop(), [&] { return gen::multi(std::move(futures)); });
+  testing::run_sync(c.loop(), [&] { return gen::multi(std::move(futures)); });
   CHECK(history == std::vector<int>{0, 1, 2, 3, 4});
   CHECK_FALSE(lock.locked());
 }
@@ -525,7 +525,7 @@ TEST_CASE("locks: lock_acquire_timeout") {
   LoopCase c;
   Lock lock;
   lock.acquire().result().detach();
-  CHECK_THROWS_AS((void)gen::run_sync(c.loop(), [&] { return lock.acquire(milliseconds(10)); }),
+  CHECK_THROWS_AS((void)testing::run_sync(c.loop(), [&] { return lock.acquire(milliseconds(10)); }),
                   TimeoutError);
   Future<ReleasingGuard> still_locked = lock.acquire();
   CHECK_FALSE(still_locked.done());

@@ -48,7 +48,7 @@ TEST_CASE("queues: repr_and_str") {
   CHECK(q.getters() == 0);
   CHECK(q.putters() == 1);
   CHECK(q.unfinished_tasks() == 2);
-  CHECK(gen::run_sync(c.loop(), [&] { return get; }) == 0);
+  CHECK(testing::run_sync(c.loop(), [&] { return get; }) == 0);
 }
 
 // Tornado: QueueBasicTest.test_order.
@@ -75,7 +75,7 @@ TEST_CASE("queues: maxsize") {
   CHECK(q.full());
   Future<void> put2 = q.put(2);
   CHECK_FALSE(put2.done());
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == 0);  // makes room
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == 0);  // makes room
   CHECK(put2.done());
   CHECK_FALSE(q.empty());
   CHECK(q.full());
@@ -96,7 +96,7 @@ TEST_CASE("queues: blocking_get") {
   LoopCase c;
   Queue<int> q;
   q.put_nowait(0);
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == 0);
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == 0);
 }
 
 // Tornado: QueueGetTest.test_nonblocking_get.
@@ -120,8 +120,8 @@ TEST_CASE("queues: get_with_putters") {
   Queue<int> q(1);
   q.put_nowait(0);
   Future<void> put = q.put(1);
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == 0);
-  gen::run_sync(c.loop(), [&] { return put; });
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == 0);
+  testing::run_sync(c.loop(), [&] { return put; });
   CHECK(q.get_nowait() == 1);
 }
 
@@ -132,8 +132,8 @@ TEST_CASE("queues: blocking_get_wait") {
   Future<void> put = q.put(0);
   c.loop().call_later(0.01, [&] { q.put_nowait(1); });
   c.loop().call_later(0.02, [&] { q.put_nowait(2); });
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(std::chrono::seconds(1)); }) == 0);
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(std::chrono::seconds(1)); }) == 1);
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(std::chrono::seconds(1)); }) == 0);
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(std::chrono::seconds(1)); }) == 1);
   CHECK(run_until(c.loop(), [&] { return q.qsize() == 1; }));  // the second put has run
 }
 
@@ -143,18 +143,18 @@ TEST_CASE("queues: get_timeout") {
   Queue<int> q;
   Future<int> get_timeout = q.get(milliseconds(10));
   Future<int> get = q.get();
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return get_timeout; }), TimeoutError);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return get_timeout; }), TimeoutError);
   q.put_nowait(0);
-  CHECK(gen::run_sync(c.loop(), [&] { return get; }) == 0);
+  CHECK(testing::run_sync(c.loop(), [&] { return get; }) == 0);
 }
 
 // Tornado: QueueGetTest.test_get_zero_timeout: a zero timeout fails at once if it must wait.
 TEST_CASE("queues: get_zero_timeout") {
   LoopCase c;
   Queue<int> q;
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return q.get(milliseconds(0)); }), TimeoutError);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return q.get(milliseconds(0)); }), TimeoutError);
   q.put_nowait(1);
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(milliseconds(0)); }) == 1);
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(milliseconds(0)); }) == 1);
 }
 
 // Tornado: QueueGetTest.test_get_timeout_preempted.
@@ -164,7 +164,7 @@ TEST_CASE("queues: get_timeout_preempted") {
   Future<int> get = q.get(milliseconds(10));
   Future<void> put = q.put(0);
   CHECK(c.loop().pending_timeouts() == 0);  // served: its timer is gone, it cannot time out
-  CHECK(gen::run_sync(c.loop(), [&] { return get; }) == 0);
+  CHECK(testing::run_sync(c.loop(), [&] { return get; }) == 0);
 }
 
 // Tornado: QueueGetTest.test_get_clears_timed_out_putters.
@@ -179,7 +179,7 @@ TEST_CASE("queues: get_clears_timed_out_putters") {
   CHECK(q.putters() == 10);  // timed out, still queued
   CHECK_FALSE(put.done());   // the last waiter is still active
   Future<void> put11 = q.put(11);
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == 0);  // get() clears the waiters
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == 0);  // get() clears the waiters
   CHECK(q.putters() == 1);
   for (std::size_t i = 1; i < putters.size(); ++i)
     CHECK_THROWS_AS(putters[i].result(), TimeoutError);
@@ -226,10 +226,10 @@ TEST_CASE("queues: put_with_getters") {
   Queue<int> q;
   Future<int> get0 = q.get();
   Future<int> get1 = q.get();
-  gen::run_sync(c.loop(), [&] { return q.put(0); });
-  CHECK(gen::run_sync(c.loop(), [&] { return get0; }) == 0);
-  gen::run_sync(c.loop(), [&] { return q.put(1); });
-  CHECK(gen::run_sync(c.loop(), [&] { return get1; }) == 1);
+  testing::run_sync(c.loop(), [&] { return q.put(0); });
+  CHECK(testing::run_sync(c.loop(), [&] { return get0; }) == 0);
+  testing::run_sync(c.loop(), [&] { return q.put(1); });
+  CHECK(testing::run_sync(c.loop(), [&] { return get1; }) == 1);
 }
 
 // Tornado: QueuePutTest.test_nonblocking_put_with_getters: put_nowait resolves the oldest
@@ -245,10 +245,10 @@ TEST_CASE("queues: nonblocking_put_with_getters") {
   Future<void> get1 = take(q, got);
   q.put_nowait(0);
   CHECK(got.empty());  // not inside put_nowait
-  gen::run_sync(c.loop(), [&] { return get0; });
+  testing::run_sync(c.loop(), [&] { return get0; });
   CHECK(got == std::vector<int>{0});
   q.put_nowait(1);
-  gen::run_sync(c.loop(), [&] { return get1; });
+  testing::run_sync(c.loop(), [&] { return get1; });
   CHECK(got == std::vector<int>{0, 1});
 }
 
@@ -263,7 +263,7 @@ TEST_CASE("queues: blocking_put_wait") {
   std::vector<Future<void>> futures{q.put(0), q.put(1)};
   CHECK_FALSE(futures[0].done());
   CHECK_FALSE(futures[1].done());
-  gen::run_sync(c.loop(), [&] { return gen::multi(std::move(futures)); });
+  testing::run_sync(c.loop(), [&] { return gen::multi(std::move(futures)); });
 }
 
 // Tornado: QueuePutTest.test_put_timeout: the timed-out putter's item never goes in.
@@ -273,10 +273,10 @@ TEST_CASE("queues: put_timeout") {
   q.put_nowait(0);  // now it is full
   Future<void> put_timeout = q.put(1, milliseconds(10));
   Future<void> put = q.put(2);
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return put_timeout; }), TimeoutError);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return put_timeout; }), TimeoutError);
   CHECK(q.get_nowait() == 0);
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == 2);  // 1 was never put
-  gen::run_sync(c.loop(), [&] { return put; });  // the last get() let this putter in
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == 2);  // 1 was never put
+  testing::run_sync(c.loop(), [&] { return put; });  // the last get() let this putter in
 }
 
 // Tornado: QueuePutTest.test_put_timeout_preempted.
@@ -287,7 +287,7 @@ TEST_CASE("queues: put_timeout_preempted") {
   Future<void> put = q.put(1, milliseconds(10));
   Future<int> get = q.get();
   CHECK(c.loop().pending_timeouts() == 0);       // served: its timer is gone
-  gen::run_sync(c.loop(), [&] { return put; });  // no TimeoutError
+  testing::run_sync(c.loop(), [&] { return put; });  // no TimeoutError
   CHECK(q.get_nowait() == 1);
 }
 
@@ -322,7 +322,7 @@ TEST_CASE("queues: put_clears_timed_out_getters") {
   CHECK_FALSE(get.done());      // the last waiters are still active
   Future<void> put = q.put(0);  // put() clears the waiters
   CHECK(q.getters() == 1);
-  CHECK(gen::run_sync(c.loop(), [&] { return get; }) == 0);
+  CHECK(testing::run_sync(c.loop(), [&] { return get; }) == 0);
   for (const auto& g : getters) CHECK_THROWS_AS(g.result(), TimeoutError);
 }
 
@@ -353,7 +353,7 @@ TEST_CASE_TEMPLATE("queues: task_done", Q, Queue<int>, PriorityQueue<int>, LifoQ
   };
   Future<void> w1 = worker(q, accumulator);
   Future<void> w2 = worker(q, accumulator);
-  gen::run_sync(c.loop(), [&] { return q.join(); });
+  testing::run_sync(c.loop(), [&] { return q.join(); });
   CHECK(accumulator == 4950);
   // Both workers go back to waiting in get(), and are destroyed with the queue.
   CHECK(run_until(c.loop(), [&] { return q.getters() == 2; }));
@@ -366,21 +366,21 @@ TEST_CASE_TEMPLATE("queues: task_done_delay", Q, Queue<int>, PriorityQueue<int>,
   q.put_nowait(0);
   Future<void> join = q.join();
   CHECK_FALSE(join.done());
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == 0);
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == 0);
   CHECK_FALSE(join.done());
   c.loop().run_once(0);  // Tornado's gen.moment
   CHECK_FALSE(join.done());
   q.task_done();
   CHECK(join.done());
-  gen::run_sync(c.loop(), [&] { return join; });
+  testing::run_sync(c.loop(), [&] { return join; });
 }
 
 // Tornado: QueueJoinTest.test_join_empty_queue.
 TEST_CASE_TEMPLATE("queues: join_empty_queue", Q, Queue<int>, PriorityQueue<int>, LifoQueue<int>) {
   LoopCase c;
   Q q;
-  gen::run_sync(c.loop(), [&] { return q.join(); });
-  gen::run_sync(c.loop(), [&] { return q.join(); });
+  testing::run_sync(c.loop(), [&] { return q.join(); });
+  testing::run_sync(c.loop(), [&] { return q.join(); });
 }
 
 // Tornado: QueueJoinTest.test_join_timeout.
@@ -388,7 +388,7 @@ TEST_CASE_TEMPLATE("queues: join_timeout", Q, Queue<int>, PriorityQueue<int>, Li
   LoopCase c;
   Q q;
   Future<void> put = q.put(0);
-  CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return q.join(milliseconds(10)); }), TimeoutError);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return q.join(milliseconds(10)); }), TimeoutError);
 }
 
 // Tornado: PriorityQueueJoinTest.test_order.
@@ -402,9 +402,9 @@ TEST_CASE("queues: priority_queue_order") {
   Future<void> put_c = q.put({3, "c"});
   Future<void> put_d = q.put({2, "d"});
   CHECK(q.get_nowait() == Item{0, "b"});
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == Item{1, "a"});
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == Item{1, "a"});
   CHECK(q.get_nowait() == Item{2, "d"});
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == Item{3, "c"});
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == Item{3, "c"});
   CHECK(q.empty());
 }
 
@@ -428,9 +428,9 @@ TEST_CASE("queues: lifo_queue_order") {
   Future<void> put3 = q.put(3);
   Future<void> put2 = q.put(2);
   CHECK(q.get_nowait() == 3);
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == 2);
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == 2);
   CHECK(q.get_nowait() == 0);
-  CHECK(gen::run_sync(c.loop(), [&] { return q.get(); }) == 1);
+  CHECK(testing::run_sync(c.loop(), [&] { return q.get(); }) == 1);
   CHECK(q.empty());
 }
 
@@ -451,8 +451,8 @@ TEST_CASE("queues: producer_consumer") {
     for (int item = 0; item < 10; ++item) co_await queue.put(item);
   };
   Future<void> consuming = consumer(q, history);  // never finishes: destroyed with the queue
-  gen::run_sync(c.loop(), [&] { return producer(q); });
-  gen::run_sync(c.loop(), [&] { return q.join(); });
+  testing::run_sync(c.loop(), [&] { return producer(q); });
+  testing::run_sync(c.loop(), [&] { return q.join(); });
   CHECK(history == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
 }
 
@@ -468,7 +468,7 @@ TEST_CASE("queues: move-only items pass through put, get and waiting putters") {
     std::unique_ptr<int> b = co_await queue.get();
     co_return *a * 10 + *b;
   };
-  CHECK(gen::run_sync(c.loop(), [&] { return take_two(q); }) == 12);
+  CHECK(testing::run_sync(c.loop(), [&] { return take_two(q); }) == 12);
   CHECK(waiting.done());
 }
 
@@ -480,7 +480,7 @@ TEST_CASE("queues: a getter cancelled through its Future is skipped") {
   CHECK(cancelled.cancel());
   q.put_nowait(5);
   CHECK(c.loop().pending_timeouts() == 0);  // dropping the cancelled getter removed its timer
-  CHECK(gen::run_sync(c.loop(), [&] { return patient; }) == 5);
+  CHECK(testing::run_sync(c.loop(), [&] { return patient; }) == 5);
   CHECK(q.empty());
 }
 

@@ -59,7 +59,7 @@ Outcome exchange(LoopCase& c, const RequestStartLine& request, const std::string
   if (close_after) ::shutdown(fds.b, SHUT_WR);
   Outcome o;
   try {
-    o.keep_alive = gen::run_sync(c.loop(), [&] { return conn->read_response(got); });
+    o.keep_alive = testing::run_sync(c.loop(), [&] { return conn->read_response(got); });
   } catch (const std::exception& e) {
     o.error = e.what();
   }

@@ -51,7 +51,7 @@ struct PeerCase {
   }
   HTTPResponse fetch(AsyncHTTPClient& client, HTTPRequest r, bool raise_error = true) {
     if (r.url.front() == '/') r.url = base + r.url;
-    return gen::run_sync(
+    return testing::run_sync(
         c.loop(), [&] { return client.fetch(r, raise_error); }, gen::Duration(20));
   }
   // "connections requests dropped" as the peer counted them.
@@ -68,8 +68,7 @@ struct PeerCase {
 TEST_CASE("httpclient peer (python http.server): reuse counted by the server") {
   PeerCase p;
   if (!p.skip.empty()) {
-    MESSAGE("skipped: " << p.skip);
-    return;
+    TORNADO_SKIP(p.skip);
   }
   AsyncHTTPClient client;
   for (int i = 0; i < 10; ++i) CHECK(p.fetch(client, "/hello").body == "hello");
@@ -105,8 +104,7 @@ TEST_CASE("httpclient peer (python http.server): reuse counted by the server") {
 TEST_CASE("httpclient peer (python http.server): a dropped idle connection is retried once") {
   PeerCase p;
   if (!p.skip.empty()) {
-    MESSAGE("skipped: " << p.skip);
-    return;
+    TORNADO_SKIP(p.skip);
   }
   AsyncHTTPClient client;
   CHECK(p.fetch(client, "/arm-drop").body == "armed");
@@ -129,12 +127,11 @@ TEST_CASE("httpclient peer (python http.server): a dropped idle connection is re
 TEST_CASE("httpclient peer (python http.server): 11 slow requests, max_clients 10") {
   PeerCase p;
   if (!p.skip.empty()) {
-    MESSAGE("skipped: " << p.skip);
-    return;
+    TORNADO_SKIP(p.skip);
   }
   AsyncHTTPClient client;  // max_clients is 10 by default
   REQUIRE(client.options().max_clients == 10);
-  std::vector<HTTPResponse> rs = gen::run_sync(
+  std::vector<HTTPResponse> rs = testing::run_sync(
       p.c.loop(),
       [&] {
         std::vector<Future<HTTPResponse>> fs;
@@ -168,8 +165,7 @@ TEST_CASE("httpclient peer (python http.server): 11 slow requests, max_clients 1
 TEST_CASE("httpclient peer (python http.server): max_body_size, request timeout") {
   PeerCase p;
   if (!p.skip.empty()) {
-    MESSAGE("skipped: " << p.skip);
-    return;
+    TORNADO_SKIP(p.skip);
   }
   AsyncHTTPClient client(HTTPClientOptions{.max_body_size = 4096});
   CHECK(p.fetch(client, "/big?n=4096").body.size() == 4096);
@@ -188,8 +184,7 @@ TEST_CASE("httpclient peer (python http.server): max_body_size, request timeout"
 TEST_CASE("httpclient peer (nginx): static files, keep-alive reuse, keepalive_requests") {
   const char* nginx = "/usr/sbin/nginx";
   if (!std::filesystem::exists(nginx)) {
-    MESSAGE("skipped: nginx is not installed (apt-get install nginx-light)");
-    return;
+    TORNADO_SKIP("nginx is not installed (apt-get install nginx-light)");
   }
   tornado::testing::LoopCase c;
   const std::filesystem::path dir =
@@ -229,7 +224,7 @@ TEST_CASE("httpclient peer (nginx): static files, keep-alive reuse, keepalive_re
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
   AsyncHTTPClient client;
   auto fetch = [&](HTTPRequest r) {
-    return gen::run_sync(
+    return testing::run_sync(
         c.loop(), [&] { return client.fetch(r, false); }, gen::Duration(10));
   };
   for (int i = 0; i < 7; ++i) CHECK(fetch(base + "/index.html").body == "hello from nginx\n");

@@ -55,7 +55,7 @@ struct Sleepy : RequestHandler {
 
 template <class T>
 T run(IOLoop& loop, std::function<Future<T>()> f, double seconds = 10) {
-  return gen::run_sync(loop, std::move(f), gen::Duration(seconds));
+  return testing::run_sync(loop, std::move(f), gen::Duration(seconds));
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ struct Status : RequestHandler {
 
 HTTPResponse fetch(AsyncHTTPTestCase& t, HTTPRequest r, bool raise_error = true) {
   AsyncHTTPClient client;
-  return gen::run_sync(
+  return testing::run_sync(
       t.io_loop(), [&] { return client.fetch(std::move(r), raise_error); }, gen::Duration(10));
 }
 

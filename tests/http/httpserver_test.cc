@@ -100,7 +100,7 @@ Future<std::string> exchange_until_close(SocketAddress to, std::string request) 
 
 template <class F>
 auto run(LoopCase& c, F f, double timeout = 5.0) {
-  return gen::run_sync(c.loop(), std::move(f), gen::Duration(timeout));
+  return testing::run_sync(c.loop(), std::move(f), gen::Duration(timeout));
 }
 
 std::string host_head(std::string_view line, std::string_view fields = {}) {
@@ -483,8 +483,7 @@ bool have(const char* tool) {
 
 TEST_CASE("httpserver: python3's http.client: keep-alive, chunked upload, 100-continue") {
   if (!have("python3")) {
-    MESSAGE("skipped: python3 is not installed");
-    return;
+    TORNADO_SKIP("python3 is not installed");
   }
   LoopCase c;
   EchoApp app;
@@ -522,8 +521,7 @@ TEST_CASE("httpserver: python3's http.client: keep-alive, chunked upload, 100-co
 
 TEST_CASE("httpserver: curl: several URLs on one connection, chunked upload, 100-continue") {
   if (!have("curl")) {
-    MESSAGE("skipped: curl is not installed");
-    return;
+    TORNADO_SKIP("curl is not installed");
   }
   LoopCase c;
   EchoApp app;

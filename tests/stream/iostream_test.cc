@@ -118,7 +118,7 @@ TEST_CASE("iostream: write then read_until, read_bytes, read_until_close") {
     std::string rest = co_await p.b->read_until_close();
     co_return line == "hello\r\n" && five == "world" && rest == " and more";
   };
-  CHECK(gen::run_sync(c.loop(), body, gen::Duration(5)));
+  CHECK(testing::run_sync(c.loop(), body, gen::Duration(5)));
   p.b->close();
 }
 
@@ -128,7 +128,7 @@ TEST_CASE("iostream: read_until with max_bytes: equal succeeds, one short is uns
   {
     RawPeer p = raw_peer();
     send_all(p.fd, "abcd\n");
-    CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_until("\n", 5); }) == "abcd\n");
+    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_until("\n", 5); }) == "abcd\n");
     p.stream->close();
   }
   {
@@ -136,7 +136,7 @@ TEST_CASE("iostream: read_until with max_bytes: equal succeeds, one short is uns
     bool closed_cb = false;
     p.stream->set_close_callback([&] { closed_cb = true; });
     send_all(p.fd, "abcdef");
-    CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return p.stream->read_until("\n", 5); }),
+    CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return p.stream->read_until("\n", 5); }),
                     UnsatisfiableReadError);
     CHECK(p.stream->closed());
     CHECK(run_until(c.loop(), [&] { return closed_cb; }));
@@ -165,7 +165,7 @@ TEST_CASE("iostream: read_until across many one-byte arrivals, delimiter split b
   }
   CHECK(run_until(c.loop(), [&] { return f.done(); }));
   CHECK(f.result() == std::string(300, 'x') + "--END--");
-  CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_bytes(4); }) == "tail");
+  CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(4); }) == "tail");
   p.stream->close();
 }
 
@@ -173,10 +173,10 @@ TEST_CASE("iostream: read_until_regex matches a POSIX extended pattern") {
   LoopCase c;
   RawPeer p = raw_peer();
   send_all(p.fd, "GET / HTTP/1.1\nHost: x\n\nbody");
-  CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_until_regex("\r?\n\r?\n"); }) ==
+  CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_until_regex("\r?\n\r?\n"); }) ==
         "GET / HTTP/1.1\nHost: x\n\n");
   CHECK_THROWS_AS((void)p.stream->read_until_regex("(unclosed"), std::invalid_argument);
-  CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_bytes(4); }) == "body");
+  CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(4); }) == "body");
   p.stream->close();
 }
 
@@ -184,12 +184,12 @@ TEST_CASE("iostream: read_until_regex matches a POSIX extended pattern") {
 TEST_CASE("iostream: read_bytes partial returns what is there; zero bytes at once") {
   LoopCase c;
   RawPeer p = raw_peer();
-  CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_bytes(0); }).empty());
+  CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(0); }).empty());
   send_all(p.fd, "abc");
-  CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_bytes(50, true); }) == "abc");
+  CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(50, true); }) == "abc");
   send_all(p.fd, "defgh");
-  CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_bytes(3, true); }) == "def");
-  CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_bytes(2, true); }) == "gh");
+  CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(3, true); }) == "def");
+  CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(2, true); }) == "gh");
   p.stream->close();
 }
 
@@ -202,9 +202,9 @@ TEST_CASE("iostream: read_into fills the caller's buffer, whole or partial") {
   c.loop().run_once(0.05);
   CHECK_FALSE(f.done());
   send_all(p.fd, "56789");
-  CHECK(gen::run_sync(c.loop(), [&] { return f; }) == 8);
+  CHECK(testing::run_sync(c.loop(), [&] { return f; }) == 8);
   CHECK(std::string(buf, 8) == "12345678");
-  CHECK(gen::run_sync(c.loop(),
+  CHECK(testing::run_sync(c.loop(),
                       [&] { return p.stream->read_into(std::span<char>(buf, 8), true); }) == 1);
   CHECK(buf[0] == '9');
   p.stream->close();
@@ -228,12 +228,12 @@ TEST_CASE("iostream: data buffered before the peer closed is still delivered") {
   send_all(p.fd, "line one\nline two");
   ::close(p.fd);
   p.fd = -1;
-  CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_until("\n"); }) == "line one\n");
-  CHECK(gen::run_sync(c.loop(), [&] { return p.stream->read_until_close(); }) == "line two");
+  CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_until("\n"); }) == "line one\n");
+  CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_until_close(); }) == "line two");
   CHECK(p.stream->closed());
   // A read the buffer cannot satisfy fails with a clean EOF (real_error 0).
   try {
-    gen::run_sync(c.loop(), [&] { return p.stream->read_bytes(1); });
+    testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(1); });
     FAIL("expected StreamClosedError");
   } catch (const StreamClosedError& e) {
     CHECK(e.real_error() == 0);
@@ -301,8 +301,8 @@ TEST_CASE("iostream: flow control: 10 MB through a 5 MB max_buffer_size, read in
     co_return got;
   };
   Future<void> w = writer();
-  CHECK(gen::run_sync(c.loop(), reader, gen::Duration(20)) == total);
-  gen::run_sync(c.loop(), [&] { return w; });
+  CHECK(testing::run_sync(c.loop(), reader, gen::Duration(20)) == total);
+  testing::run_sync(c.loop(), [&] { return w; });
   CHECK_FALSE(p.b->closed());
   p.a->close();
   p.b->close();
@@ -345,8 +345,8 @@ TEST_CASE("iostream: 64 MiB through tiny socket buffers arrives byte-exact") {
     }
     co_return sum;
   };
-  CHECK(gen::run_sync(c.loop(), reader, gen::Duration(60)) == sent_sum);
-  gen::run_sync(c.loop(), [&] { return gen::multi(std::move(writes)); });
+  CHECK(testing::run_sync(c.loop(), reader, gen::Duration(60)) == sent_sum);
+  testing::run_sync(c.loop(), [&] { return gen::multi(std::move(writes)); });
   CHECK(wa->write_buffer_size() == 0);
   wa->close();
   rb->close();
@@ -364,8 +364,8 @@ TEST_CASE("iostream: write futures resolve in order; an empty write at once") {
     std::string all = co_await p.b->read_bytes(50 * 100000);
     co_return all.size();
   };
-  CHECK(gen::run_sync(c.loop(), reader, gen::Duration(10)) == 5000000);
-  gen::run_sync(c.loop(), [&] { return gen::multi(std::move(fs)); });
+  CHECK(testing::run_sync(c.loop(), reader, gen::Duration(10)) == 5000000);
+  testing::run_sync(c.loop(), [&] { return gen::multi(std::move(fs)); });
   p.a->close();
   p.b->close();
 }
@@ -414,7 +414,7 @@ TEST_CASE("iostream: connect to a refused port fails with ECONNREFUSED") {
   ::close(probe);
   auto s = IOStream::create(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   try {
-    gen::run_sync(c.loop(), [&] { return s->connect(reinterpret_cast<sockaddr*>(&addr), len); });
+    testing::run_sync(c.loop(), [&] { return s->connect(reinterpret_cast<sockaddr*>(&addr), len); });
     FAIL("expected StreamClosedError");
   } catch (const StreamClosedError& e) {
     CHECK(e.real_error() == ECONNREFUSED);
@@ -436,12 +436,12 @@ TEST_CASE("iostream: writes made while connecting are sent after the connect") {
   auto s = IOStream::create(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   Future<void> conn = s->connect(reinterpret_cast<sockaddr*>(&addr), len);
   Future<void> w = s->write("early bytes");
-  gen::run_sync(c.loop(), [&] { return conn; });
-  gen::run_sync(c.loop(), [&] { return w; });
+  testing::run_sync(c.loop(), [&] { return conn; });
+  testing::run_sync(c.loop(), [&] { return w; });
   const int peer = ::accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
   REQUIRE(peer >= 0);
   auto ps = IOStream::create(peer);
-  CHECK(gen::run_sync(c.loop(), [&] { return ps->read_bytes(11); }) == "early bytes");
+  CHECK(testing::run_sync(c.loop(), [&] { return ps->read_bytes(11); }) == "early bytes");
   ps->close();
   s->close();
   ::close(l);
@@ -454,7 +454,7 @@ TEST_CASE("iostream: IPv6 loopback and Unix sockets carry data") {
     auto sa = IOStream::create(a);
     auto sb = IOStream::create(b);
     sa->write("over ::1");
-    CHECK(gen::run_sync(c.loop(), [&] { return sb->read_bytes(8); }) == "over ::1");
+    CHECK(testing::run_sync(c.loop(), [&] { return sb->read_bytes(8); }) == "over ::1");
     sa->close();
     sb->close();
   } else {
@@ -466,7 +466,7 @@ TEST_CASE("iostream: IPv6 loopback and Unix sockets carry data") {
   auto ub = IOStream::create(sv[1]);
   ua->write("unix");
   ua->set_nodelay(true);  // not TCP: ignored, not an error
-  CHECK(gen::run_sync(c.loop(), [&] { return ub->read_bytes(4); }) == "unix");
+  CHECK(testing::run_sync(c.loop(), [&] { return ub->read_bytes(4); }) == "unix");
   ua->close();
   ub->close();
 }
@@ -480,13 +480,13 @@ TEST_CASE("iostream: PipeIOStream reads and writes a pipe") {
   auto ws = PipeIOStream::create(fds[1]);
   ws->write("hel");
   ws->write("lo world");
-  CHECK(gen::run_sync(c.loop(), [&] { return rs->read_until(" "); }) == "hello ");
+  CHECK(testing::run_sync(c.loop(), [&] { return rs->read_until(" "); }) == "hello ");
   Future<void> big = ws->write(std::string(1 << 20, 'p'));
-  CHECK(gen::run_sync(c.loop(), [&] { return rs->read_bytes(5 + (1 << 20)); }).size() ==
+  CHECK(testing::run_sync(c.loop(), [&] { return rs->read_bytes(5 + (1 << 20)); }).size() ==
         5 + (1 << 20));
-  gen::run_sync(c.loop(), [&] { return big; });
+  testing::run_sync(c.loop(), [&] { return big; });
   ws->close();
-  CHECK(gen::run_sync(c.loop(), [&] { return rs->read_until_close(); }).empty());
+  CHECK(testing::run_sync(c.loop(), [&] { return rs->read_until_close(); }).empty());
   rs->close();
 }
 
@@ -519,7 +519,7 @@ TEST_CASE("iostream: read_until with max_bytes: a delimiter past the limit in on
   {
     RawPeer p = raw_peer();
     send_all(p.fd, "abcdefghij\n");
-    CHECK_THROWS_AS(gen::run_sync(c.loop(), [&] { return p.stream->read_until_regex("\n", 5); }),
+    CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return p.stream->read_until_regex("\n", 5); }),
                     UnsatisfiableReadError);
   }
 }
@@ -530,7 +530,7 @@ TEST_CASE("iostream: stream Futures cannot be cancelled") {
   Future<std::string> f = p.stream->read_bytes(3);
   CHECK_FALSE(f.cancel());
   send_all(p.fd, "xyz");
-  CHECK(gen::run_sync(c.loop(), [&] { return f; }) == "xyz");
+  CHECK(testing::run_sync(c.loop(), [&] { return f; }) == "xyz");
   p.stream->close();
 }
 
@@ -555,7 +555,7 @@ TEST_CASE("iostream: a hang-up while data waits unread does not spin the loop") 
       Future<std::string> first = s->read_until("\n");
       const std::string sent = "first\nsecond part";
       REQUIRE(::write(fds.b, sent.data(), sent.size()) == static_cast<ssize_t>(sent.size()));
-      CHECK(gen::run_sync(c.loop(), [&] { return first; }) == "first\n");
+      CHECK(testing::run_sync(c.loop(), [&] { return first; }) == "first\n");
       fds.close_b();  // hang up, with "second part" unread
       // An idle loop sleeps in poll; one woken by the fd at every iteration burns the CPU.
       const double cpu_before = cpu_seconds();
@@ -567,7 +567,7 @@ TEST_CASE("iostream: a hang-up while data waits unread does not spin the loop") 
       // (select and kqueue report nothing, and the next read finds the EOF)...
       if (backend == "epoll" || backend == "poll") CHECK(s->closed());
       // ...and nothing was lost.
-      CHECK(gen::run_sync(c.loop(), [&] { return s->read_until_close(); }) == "second part");
+      CHECK(testing::run_sync(c.loop(), [&] { return s->read_until_close(); }) == "second part");
       s->close();
     }
   }

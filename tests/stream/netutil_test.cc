@@ -451,10 +451,10 @@ TEST_CASE("netutil: is_valid_ip") {
 TEST_CASE("netutil: resolver localhost") {
   LoopCase c;
   netutil::DefaultResolver resolver;
-  const auto addrs = gen::run_sync(
+  const auto addrs = testing::run_sync(
       c.loop(), [&] { return resolver.resolve("localhost", 80); }, gen::Duration(10));
   CHECK((contains(addrs, "127.0.0.1", 80) || contains(addrs, "::1", 80)));
-  const auto only4 = gen::run_sync(
+  const auto only4 = testing::run_sync(
       c.loop(), [&] { return resolver.resolve("localhost", 80, AF_INET); }, gen::Duration(10));
   REQUIRE(!only4.empty());
   for (const ResolvedAddress& a : only4) CHECK(a.family == AF_INET);
@@ -478,7 +478,7 @@ TEST_CASE("netutil: resolver bad_host") {
   for (const char* host : {"nonexistent.invalid", "an invalid domain"}) {
     CAPTURE(host);
     try {
-      (void)gen::run_sync(
+      (void)testing::run_sync(
           c.loop(), [&] { return resolver.resolve(host, 80); }, gen::Duration(20));
       FAIL("resolved");
     } catch (const netutil::ResolveError& e) {
@@ -500,7 +500,7 @@ TEST_CASE("netutil: override resolver (resolve_multiaddr)") {
                   {{"google.com", 80, AF_INET}, {"1.2.3.4", 80}},
                   {{"google.com", 80, AF_INET6}, {"2a02:6b8:7c:40c:c51e:495f:e23a:3", 80}}}});
   auto resolve = [&](const char* host, int port, int family) {
-    return gen::run_sync(c.loop(), [&] { return resolver.resolve(host, port, family); });
+    return testing::run_sync(c.loop(), [&] { return resolver.resolve(host, port, family); });
   };
   CHECK(contains(resolve("google.com", 80, AF_INET), "1.2.3.4", 80));
   CHECK(contains(resolve("google.com", 80, AF_INET6), "2a02:6b8:7c:40c:c51e:495f:e23a:3", 80));

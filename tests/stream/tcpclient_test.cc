@@ -70,27 +70,26 @@ TEST_CASE("tcpclient: connect_ipv4_ipv4") {
   KeepServer srv;
   const SocketAddress addr = srv.listen("127.0.0.1");
   TCPClient client;
-  StreamPtr s = gen::run_sync(c.loop(), [&] { return client.connect("127.0.0.1", addr.port()); });
+  StreamPtr s = testing::run_sync(c.loop(), [&] { return client.connect("127.0.0.1", addr.port()); });
   CHECK(peer_family(s) == AF_INET);
   CHECK(SocketAddress::of_peer(s->fileno()).port() == addr.port());
   CHECK(run_until(c.loop(), [&] { return srv.streams.size() == 1; }));
   // The connection carries data both ways.
   (void)s->write("ping\n");
-  CHECK(gen::run_sync(c.loop(), [&] { return srv.streams[0]->read_until("\n"); }) == "ping\n");
+  CHECK(testing::run_sync(c.loop(), [&] { return srv.streams[0]->read_until("\n"); }) == "ping\n");
   s->close();
 }
 
 TEST_CASE("tcpclient: connect_ipv6_ipv6") {
   if (!ipv6_available()) {
-    MESSAGE("skipped: IPv6 is not available on this host");
-    return;
+    TORNADO_SKIP("IPv6 is not available on this host");
   }
   LoopCase c;
   KeepServer srv;
   const SocketAddress addr = srv.listen("::1");
   TCPClient client;
   StreamPtr s =
-      gen::run_sync(c.loop(), [&] { return client.connect("::1", addr.port(), AF_INET6); });
+      testing::run_sync(c.loop(), [&] { return client.connect("::1", addr.port(), AF_INET6); });
   CHECK(peer_family(s) == AF_INET6);
   s->close();
 }
@@ -102,7 +101,7 @@ TEST_CASE("tcpclient: connect to localhost through the default resolver") {
   srv.server.add_sockets(netutil::bind_sockets(0, "localhost"));
   const int port = srv.server.addresses().at(0).port();
   TCPClient client;
-  StreamPtr s = gen::run_sync(
+  StreamPtr s = testing::run_sync(
       c.loop(), [&] { return client.connect("localhost", port); }, gen::Duration(10));
   CHECK(SocketAddress::of_peer(s->fileno()).port() == port);
   s->close();
@@ -114,7 +113,7 @@ TEST_CASE("tcpclient: refused_ipv4") {
   RefusingAddress refused(AF_INET);
   TCPClient client;
   try {
-    (void)gen::run_sync(c.loop(),
+    (void)testing::run_sync(c.loop(),
                         [&] { return client.connect("127.0.0.1", refused.address.port()); });
     FAIL("connected");
   } catch (const StreamClosedError& e) {
@@ -126,7 +125,7 @@ TEST_CASE("tcpclient: a name that does not resolve fails with ResolveError") {
   LoopCase c;
   TCPClient client;
   CHECK_THROWS_AS(
-      gen::run_sync(
+      testing::run_sync(
           c.loop(), [&] { return client.connect("nonexistent.invalid", 80); }, gen::Duration(20)),
       netutil::ResolveError);
 }
@@ -134,15 +133,14 @@ TEST_CASE("tcpclient: a name that does not resolve fails with ResolveError") {
 TEST_CASE("tcpclient: connect_timeout") {
   BlackHole hole;
   if (!hole.make(AF_INET)) {
-    MESSAGE("skipped: this host answers every SYN, so no connect can be made to hang");
-    return;
+    TORNADO_SKIP("this host answers every SYN, so no connect can be made to hang");
   }
   LoopCase c;
   auto resolver = std::make_shared<FixedResolver>(std::vector<ResolvedAddress>{hole.address});
   TCPClient client(resolver);
   const double started = c.loop().time();
   CHECK_THROWS_AS(
-      gen::run_sync(c.loop(),
+      testing::run_sync(c.loop(),
                     [&] { return client.connect("blackhole", 80, AF_UNSPEC, {}, 0, 0.2); }),
       TimeoutError);
   const double elapsed = c.loop().time() - started;
@@ -155,13 +153,11 @@ TEST_CASE("tcpclient: connect_timeout") {
 // starts, and the first to connect wins.
 TEST_CASE("tcpclient: happy eyeballs: a black-holed primary, the secondary wins after 0.3 s") {
   if (!ipv6_available()) {
-    MESSAGE("skipped: two address families are needed and IPv6 is not available");
-    return;
+    TORNADO_SKIP("two address families are needed and IPv6 is not available");
   }
   BlackHole hole;
   if (!hole.make(AF_INET)) {
-    MESSAGE("skipped: this host answers every SYN, so no connect can be made to hang");
-    return;
+    TORNADO_SKIP("this host answers every SYN, so no connect can be made to hang");
   }
   LoopCase c;
   KeepServer srv;
@@ -169,7 +165,7 @@ TEST_CASE("tcpclient: happy eyeballs: a black-holed primary, the secondary wins 
   auto resolver = std::make_shared<FixedResolver>(std::vector<ResolvedAddress>{hole.address, v6});
   TCPClient client(resolver);
   const double started = c.loop().time();
-  StreamPtr s = gen::run_sync(c.loop(), [&] { return client.connect("dual", 80); });
+  StreamPtr s = testing::run_sync(c.loop(), [&] { return client.connect("dual", 80); });
   const double elapsed = c.loop().time() - started;
   CHECK(peer_family(s) == AF_INET6);
   CHECK(elapsed >= TCPClient::kInitialConnectTimeout - 0.01);
@@ -181,8 +177,7 @@ TEST_CASE("tcpclient: happy eyeballs: a black-holed primary, the secondary wins 
 TEST_CASE(
     "tcpclient: a refused primary starts the secondary at once (two_families_immediate_failure)") {
   if (!ipv6_available()) {
-    MESSAGE("skipped: two address families are needed and IPv6 is not available");
-    return;
+    TORNADO_SKIP("two address families are needed and IPv6 is not available");
   }
   LoopCase c;
   RefusingAddress refused(AF_INET);
@@ -192,7 +187,7 @@ TEST_CASE(
       std::make_shared<FixedResolver>(std::vector<ResolvedAddress>{refused.address, v6});
   TCPClient client(resolver);
   const double started = c.loop().time();
-  StreamPtr s = gen::run_sync(c.loop(), [&] { return client.connect("dual", 80); });
+  StreamPtr s = testing::run_sync(c.loop(), [&] { return client.connect("dual", 80); });
   CHECK(c.loop().time() - started < TCPClient::kInitialConnectTimeout);
   CHECK(peer_family(s) == AF_INET6);
   s->close();
@@ -208,7 +203,7 @@ TEST_CASE(
   auto resolver =
       std::make_shared<FixedResolver>(std::vector<ResolvedAddress>{refused.address, good});
   TCPClient client(resolver);
-  StreamPtr s = gen::run_sync(c.loop(), [&] { return client.connect("two", 80); });
+  StreamPtr s = testing::run_sync(c.loop(), [&] { return client.connect("two", 80); });
   CHECK(SocketAddress::of_peer(s->fileno()).port() == good.port());
   s->close();
 }
@@ -224,7 +219,7 @@ TEST_CASE("tcpclient: every address refused: the last error (all_fail)") {
   }
   TCPClient client(std::make_shared<FixedResolver>(addrs));
   try {
-    (void)gen::run_sync(c.loop(), [&] { return client.connect("nowhere", 80); });
+    (void)testing::run_sync(c.loop(), [&] { return client.connect("nowhere", 80); });
     FAIL("connected");
   } catch (const StreamClosedError& e) {
     CHECK(e.real_error() == ECONNREFUSED);
@@ -241,13 +236,13 @@ TEST_CASE("tcpclient: source_port and source_ip_success") {
     free_port = SocketAddress::of_socket(probe[0]).port();
   }
   TCPClient client;
-  StreamPtr s = gen::run_sync(
+  StreamPtr s = testing::run_sync(
       c.loop(), [&] { return client.connect("127.0.0.1", addr.port(), AF_INET, {}, free_port); });
   CHECK(SocketAddress::of_socket(s->fileno()).port() == free_port);
   CHECK(run_until(c.loop(), [&] { return srv.peers.size() == 1; }));
   CHECK(srv.peers[0].port() == free_port);
   s->close();
-  StreamPtr t = gen::run_sync(
+  StreamPtr t = testing::run_sync(
       c.loop(), [&] { return client.connect("127.0.0.1", addr.port(), AF_INET, "127.0.0.1"); });
   CHECK(SocketAddress::of_socket(t->fileno()).host() == "127.0.0.1");
   t->close();
@@ -263,12 +258,12 @@ TEST_CASE("tcpclient: source_ip_fail and source_port_fail") {
   for (const char* ip : {"203.0.113.7", "not-an-ip"}) {
     CAPTURE(ip);
     CHECK_THROWS_AS(
-        gen::run_sync(c.loop(),
+        testing::run_sync(c.loop(),
                       [&] { return client.connect("127.0.0.1", addr.port(), AF_INET, ip); }),
         std::system_error);
   }
   try {
-    (void)gen::run_sync(c.loop(), [&] {
+    (void)testing::run_sync(c.loop(), [&] {
       return client.connect("127.0.0.1", addr.port(), AF_INET, "127.0.0.1", addr.port());
     });
     FAIL("bound to a port a listener has");
@@ -284,7 +279,7 @@ TEST_CASE("tcpclient: IOStreamOptions reach the stream") {
   IOStreamOptions opts;
   opts.max_buffer_size = 4096;
   TCPClient client;
-  StreamPtr s = gen::run_sync(c.loop(), [&] {
+  StreamPtr s = testing::run_sync(c.loop(), [&] {
     return client.connect("127.0.0.1", addr.port(), AF_UNSPEC, {}, 0, std::nullopt, opts);
   });
   CHECK(s->options().max_buffer_size == 4096);

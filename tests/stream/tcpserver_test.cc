@@ -71,9 +71,9 @@ TEST_CASE(
     LoopCase c(backend);
     EchoServer server;
     const SocketAddress addr = listen_local(server);
-    StreamPtr client = gen::run_sync(c.loop(), [&] { return open_stream(addr); });
-    CHECK(gen::run_sync(c.loop(), [&] { return round_trip(client, "hello\n"); }) == "hello\n");
-    CHECK(gen::run_sync(c.loop(), [&] { return round_trip(client, "again\n"); }) == "again\n");
+    StreamPtr client = testing::run_sync(c.loop(), [&] { return open_stream(addr); });
+    CHECK(testing::run_sync(c.loop(), [&] { return round_trip(client, "hello\n"); }) == "hello\n");
+    CHECK(testing::run_sync(c.loop(), [&] { return round_trip(client, "again\n"); }) == "again\n");
     REQUIRE(server.peers.size() == 1);
     CHECK(server.peers[0].host() == "127.0.0.1");
     CHECK(server.peers[0].port() == SocketAddress::of_socket(client->fileno()).port());
@@ -88,7 +88,7 @@ TEST_CASE("tcpserver: a callable handler, returning nothing or a Future") {
   std::vector<StreamPtr> kept;
   TCPServer plain([&](StreamPtr stream, SocketAddress) { kept.push_back(std::move(stream)); });
   const SocketAddress plain_addr = listen_local(plain);
-  StreamPtr a = gen::run_sync(c.loop(), [&] { return open_stream(plain_addr); });
+  StreamPtr a = testing::run_sync(c.loop(), [&] { return open_stream(plain_addr); });
   CHECK(run_until(c.loop(), [&] { return kept.size() == 1; }));
   kept[0]->close();
   a->close();
@@ -103,8 +103,8 @@ TEST_CASE("tcpserver: a callable handler, returning nothing or a Future") {
     --active;
   });
   const SocketAddress coro_addr = listen_local(coro);
-  StreamPtr b = gen::run_sync(c.loop(), [&] { return open_stream(coro_addr); });
-  CHECK(gen::run_sync(c.loop(), [&] { return round_trip(b, "x\n"); }) == "x\n");
+  StreamPtr b = testing::run_sync(c.loop(), [&] { return open_stream(coro_addr); });
+  CHECK(testing::run_sync(c.loop(), [&] { return round_trip(b, "x\n"); }) == "x\n");
   b->close();
   CHECK(run_until(c.loop(), [&] { return active == 0; }));
 }
@@ -117,7 +117,7 @@ TEST_CASE("tcpserver: handle_stream_coroutine_logging") {
   });
   const SocketAddress addr = listen_local(server);
   ExpectLog log("handler failed on purpose");
-  StreamPtr client = gen::run_sync(c.loop(), [&] { return open_stream(addr); });
+  StreamPtr client = testing::run_sync(c.loop(), [&] { return open_stream(addr); });
   (void)client->write("go\n");
   CHECK(run_until(c.loop(), [&] { return log.count() == 1; }));
   CHECK(log.lines().back().find("Exception in handle_stream") != std::string::npos);
@@ -154,17 +154,17 @@ TEST_CASE("tcpserver: stop() closes the listening socket and keeps open connecti
   LoopCase c;
   EchoServer server;
   const SocketAddress addr = listen_local(server);
-  StreamPtr client = gen::run_sync(c.loop(), [&] { return open_stream(addr); });
-  CHECK(gen::run_sync(c.loop(), [&] { return round_trip(client, "before\n"); }) == "before\n");
+  StreamPtr client = testing::run_sync(c.loop(), [&] { return open_stream(addr); });
+  CHECK(testing::run_sync(c.loop(), [&] { return round_trip(client, "before\n"); }) == "before\n");
   server.stop();
   CHECK(server.addresses().empty());
   try {
-    (void)gen::run_sync(c.loop(), [&] { return open_stream(addr); });
+    (void)testing::run_sync(c.loop(), [&] { return open_stream(addr); });
     FAIL("connected to a stopped server");
   } catch (const StreamClosedError& e) {
     CHECK(e.real_error() == ECONNREFUSED);
   }
-  CHECK(gen::run_sync(c.loop(), [&] { return round_trip(client, "after\n"); }) == "after\n");
+  CHECK(testing::run_sync(c.loop(), [&] { return round_trip(client, "after\n"); }) == "after\n");
   client->close();
   CHECK(run_until(c.loop(), [&] { return server.active == 0; }));
 }
@@ -210,8 +210,8 @@ TEST_CASE("tcpserver: bind then start; only one process") {
   server.start();
   CHECK_THROWS_AS(server.start(), std::logic_error);
   const SocketAddress addr = server.addresses()[0];
-  StreamPtr client = gen::run_sync(c.loop(), [&] { return open_stream(addr); });
-  CHECK(gen::run_sync(c.loop(), [&] { return round_trip(client, "started\n"); }) == "started\n");
+  StreamPtr client = testing::run_sync(c.loop(), [&] { return open_stream(addr); });
+  CHECK(testing::run_sync(c.loop(), [&] { return round_trip(client, "started\n"); }) == "started\n");
   client->close();
   CHECK(run_until(c.loop(), [&] { return server.active == 0; }));
 }
@@ -242,8 +242,8 @@ TEST_CASE("tcpserver: serves a Unix-domain socket") {
   server.add_socket(netutil::bind_unix_socket(path));
   const SocketAddress addr = server.addresses().at(0);
   CHECK(addr.to_string() == path);
-  StreamPtr client = gen::run_sync(c.loop(), [&] { return open_stream(addr); });
-  CHECK(gen::run_sync(c.loop(), [&] { return round_trip(client, "unix\n"); }) == "unix\n");
+  StreamPtr client = testing::run_sync(c.loop(), [&] { return open_stream(addr); });
+  CHECK(testing::run_sync(c.loop(), [&] { return round_trip(client, "unix\n"); }) == "unix\n");
   CHECK(server.peers.at(0).family == AF_UNIX);
   client->close();
   CHECK(run_until(c.loop(), [&] { return server.active == 0; }));
@@ -273,8 +273,7 @@ TEST_CASE("tcpserver: echo server with 1,000 concurrent clients, 100 messages ea
   constexpr int kClients = 1000, kMessages = 100;
   // Each connection costs two descriptors here (both ends live in this process).
   if (!ensure_fd_limit(2 * kClients + 256)) {
-    MESSAGE("skipped: the hard RLIMIT_NOFILE is below " << 2 * kClients + 256);
-    return;
+    TORNADO_SKIP("the hard RLIMIT_NOFILE is below " + std::to_string(2 * kClients + 256));
   }
   // The platform's best backend, even when TORNADO_POLLER asks for select, which cannot watch
   // the descriptors past FD_SETSIZE that 2,000 connections need.
@@ -289,7 +288,7 @@ TEST_CASE("tcpserver: echo server with 1,000 concurrent clients, 100 messages ea
   for (int i = 0; i < kClients; ++i)
     clients.push_back(echo_client(client, addr.port(), i, kMessages));
   // About 2 s here, 3 s under the sanitizers; the deadline only bounds a failure.
-  const std::vector<int> echoed = gen::run_sync(
+  const std::vector<int> echoed = testing::run_sync(
       c.loop(), [&] { return gen::multi(std::move(clients)); }, gen::Duration(30));
   int total = 0;
   for (int n : echoed) total += n;

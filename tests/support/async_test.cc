@@ -8,11 +8,24 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include "stream/netutil.h"
 
 namespace tornado::testing {
 
 std::vector<std::string> backends() { return IOLoop::available_pollers(); }
+
+namespace {
+std::string g_skip_reason;  // the running case's; one case runs at a time
+}  // namespace
+
+void skip_case(const std::string& reason) {
+  MESSAGE("skipped: " << reason);
+  if (g_skip_reason.empty()) g_skip_reason = reason;
+}
+
+std::string take_skip_reason() { return std::exchange(g_skip_reason, {}); }
 
 BoundPort bind_unused_port() {
   const std::vector<int> fds = netutil::bind_sockets(0, "127.0.0.1");

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "gen/gen.h"
 #include "reactor/ioloop.h"
 #include "reactor/log.h"
 
@@ -42,6 +43,28 @@ class LoopCase {
   int fds_before_;
   std::unique_ptr<IOLoop> loop_;
 };
+
+// How long a test's run_sync waits before it fails with TimeoutError, so that a hang fails the
+// case in seconds instead of stalling the suite.
+inline constexpr double kRunSyncTimeout = 10.0;
+
+// gen::run_sync with the tests' default timeout: every loop a test runs this way is bounded.
+template <class F>
+decltype(auto) run_sync(IOLoop& loop, F&& fn, gen::Duration timeout = gen::Duration(kRunSyncTimeout)) {
+  return gen::run_sync(loop, std::forward<F>(fn), timeout);
+}
+
+// Marks the running case as skipped, with its reason (a peer that is not installed, a limit
+// this host sets). The runner counts it apart from the passed ones and lists the reasons before
+// its closing line. Use TORNADO_SKIP, which also leaves the case.
+void skip_case(const std::string& reason);
+// The reason the running case was skipped for, and clears it (tests/main.cc's listener).
+std::string take_skip_reason();
+#define TORNADO_SKIP(reason)                         \
+  do {                                               \
+    ::tornado::testing::skip_case(reason);           \
+    return;                                          \
+  } while (0)
 
 // Runs loop iterations until done() is true or `timeout` seconds pass; returns done().
 bool run_until(IOLoop& loop, const std::function<bool()>& done, double timeout = 5.0);

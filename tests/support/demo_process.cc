@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "gen/gen.h"
+#include "tests/support/async_test.h"
 
 namespace tornado::testing {
 
@@ -57,7 +58,7 @@ void DemoProcess::start(std::vector<std::string> args, const std::string& port_l
   ::close(err[1]);
   pid_ = pid;
   log_ = PipeIOStream::create(err[0]);
-  const std::string line = gen::run_sync(
+  const std::string line = testing::run_sync(
       loop_, [&] { return log_->read_until_regex(port_line); }, gen::Duration(15));
   std::smatch m;
   REQUIRE(std::regex_search(line, m, std::regex(port_line)));
