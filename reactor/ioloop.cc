@@ -344,6 +344,7 @@ void IOLoop::iterate(double max_wait) {
   if (max_wait < 0 && !running_.load(std::memory_order_relaxed)) return;  // stop() before poll
   if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));        // 5-6. timeout 0 if busy
   retired_.clear();  // 7. handlers removed while dispatching
+  log::flush_if_due();  // 7. access lines held back 100 ms at most
 }
 
 // Phase 5's pacing: an idle loop always polls; a busy one (callbacks waiting) polls once per
@@ -424,6 +425,9 @@ int IOLoop::poll_timeout_ms(double max_wait) const {
     const double until = deadline - time();
     if (until < wait) wait = until;
   }
+  // Buffered log lines are due too (both clocks are CLOCK_MONOTONIC).
+  if (const double log_due = log::flush_deadline(); log_due != 0.0 && log_due - time() < wait)
+    wait = log_due - time();
   if (wait <= 0) return 0;
   // Round up: a poll that wakes before the deadline would find nothing due and poll again
   // with a zero timeout, spinning; a timer must never fire early either.

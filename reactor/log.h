@@ -10,8 +10,9 @@
 // Format:   [L yymmdd hh:mm:ss module:line] message, L one of D I W E, as Tornado's
 //           LogFormatter, in colour when stderr is a terminal.
 // Rules:    arguments are printf-style; only scalars and C strings are accepted (a std::string
-//           passed by mistake is a compile error, not undefined behaviour). Each line is written
-//           with one write(2) while a lock is held, so lines from threads never interleave.
+//           passed by mistake is a compile error, not undefined behaviour). Lines are written
+//           whole while a lock is held, so lines from threads never interleave. DEBUG and INFO
+//           lines are buffered for up to 100 ms (see flush()); WARNING and ERROR go out at once.
 // Thread:   any thread.
 #pragma once
 
@@ -139,6 +140,16 @@ struct PrettyLogging {
 void enable_pretty_logging(const PrettyLogging& config);
 // "debug", "info", "warning", "error", "none" (any case).
 Level parse_level(std::string_view name);
+
+// Writes the DEBUG and INFO lines that the built-in outputs (stderr, the log file) hold back.
+// Each IOLoop calls flush_if_due every iteration, so no line waits more than 100 ms; an exit
+// through exit() or main's return flushes too. A program that ends otherwise (_exit, abort)
+// calls flush() first.
+void flush();
+void flush_if_due();
+// When buffered lines fall due (CLOCK_MONOTONIC seconds), or 0 when none are waiting: an idle
+// loop sleeps no longer than this.
+double flush_deadline();
 
 // Formats a record as Tornado's LogFormatter does: "[I 261122 10:00:00 ioloop:123] message".
 std::string format_record(const Record& r, bool color);

@@ -1,9 +1,15 @@
-// tests/reactor/log_test.cc: Tornado's log line format and the logger levels.
+// tests/reactor/log_test.cc: Tornado's log line format, the logger levels, and when buffered
+// lines reach their file.
 // Mirrors:  tornado/test/log_test.py (LogFormatterTest), for what applies without Python.
 #include "reactor/log.h"
 
 #include <doctest/doctest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <regex>
 #include <string>
 
@@ -37,4 +43,107 @@ TEST_CASE("log: levels filter, printf arguments format, long messages are whole"
   REQUIRE(cap.lines().size() == 2);
   CHECK(cap.lines()[0] == "kept 2 two 2.5");
   CHECK(cap.lines()[1] == big);
+}
+
+// ---------------------------------------------------------------- buffered INFO lines
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::string out;
+  if (FILE* f = std::fopen(path.c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    std::fclose(f);
+  }
+  return out;
+}
+
+// A log file in a fresh folder, installed as the sink; the previous sink and levels come back
+// (and the folder goes) at the end.
+struct LogFile {
+  std::string dir;
+  std::string path;
+  log::Sink previous;
+  LogFile() {
+    char tmpl[] = "/tmp/tornado-logbuf-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+    path = dir + "/app.log";
+    previous = log::set_sink(nullptr);
+    log::PrettyLogging config;
+    config.file_prefix = path;
+    log::enable_pretty_logging(config);
+  }
+  ~LogFile() {
+    log::set_sink(std::move(previous));
+    std::system(("rm -rf " + dir).c_str());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("log: INFO lines wait in a buffer; a WARNING writes them first, then itself") {
+  LogFile f;
+  log::access_log.info("200 GET /a");
+  log::access_log.info("200 GET /b");
+  CHECK(slurp(f.path).empty());  // held back: no write(2) per request line
+  log::app_log.warning("something odd");
+  const std::string text = slurp(f.path);
+  const auto a = text.find("200 GET /a"), b = text.find("200 GET /b"),
+             w = text.find("something odd");
+  REQUIRE(w != std::string::npos);
+  CHECK(a < b);
+  CHECK(b < w);
+  log::access_log.info("200 GET /c");
+  log::flush();
+  CHECK(slurp(f.path).find("200 GET /c") != std::string::npos);
+}
+
+TEST_CASE("log: a running IOLoop writes buffered lines within 100 ms, even when idle") {
+  LogFile f;
+  testing::LoopCase c;
+  log::access_log.info("200 GET /idle");
+  CHECK(slurp(f.path).empty());
+  CHECK(log::flush_deadline() > 0.0);
+  // Nothing else is scheduled: the loop must wake for the log's deadline by itself.
+  const double t0 = c.loop().time();
+  CHECK(testing::run_until(
+      c.loop(), [&] { return slurp(f.path).find("200 GET /idle") != std::string::npos; }, 2.0));
+  CHECK(c.loop().time() - t0 >= 0.05);  // not written before its time: it was buffered
+  CHECK(log::flush_deadline() == 0.0);
+}
+
+TEST_CASE("log: a full buffer is written without waiting") {
+  LogFile f;
+  const std::string filler(100, 'x');
+  for (int i = 0; i < 200; ++i) log::access_log.info("%d %s", i, filler.c_str());  // > 16 KiB
+  const std::string text = slurp(f.path);
+  CHECK(text.find("0 " + filler) != std::string::npos);
+  CHECK(text.size() >= 16 * 1024);
+  log::flush();
+  CHECK(slurp(f.path).find("199 " + filler) != std::string::npos);
+}
+
+TEST_CASE("log: a process that exits normally loses no buffered line") {
+  char tmpl[] = "/tmp/tornado-logexit-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::string path = std::string(tmpl) + "/app.log";
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    log::PrettyLogging config;
+    config.file_prefix = path;
+    log::enable_pretty_logging(config);
+    for (int i = 0; i < 3; ++i) log::access_log.info("line %d before exit", i);
+    std::exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  const std::string text = slurp(path);
+  CHECK(text.find("line 0 before exit") != std::string::npos);
+  CHECK(text.find("line 2 before exit") != std::string::npos);
+  std::system((std::string("rm -rf ") + tmpl).c_str());
 }
