@@ -131,10 +131,12 @@ bool operator==(const Value& a, const Value& b) {
 
 namespace {
 
+// cp is one UTF-16 code unit (callers split larger code points into surrogates).
 void put_u_escape(std::string& out, unsigned cp) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
-  out += buf;
+  static constexpr char kHex[] = "0123456789abcdef";
+  const char buf[6] = {'\\', 'u', kHex[(cp >> 12) & 0xf], kHex[(cp >> 8) & 0xf],
+                       kHex[(cp >> 4) & 0xf], kHex[cp & 0xf]};
+  out.append(buf, sizeof buf);
 }
 
 void encode_string(std::string& out, std::string_view s, const EncodeOptions& o) {

@@ -99,7 +99,7 @@ TEST_CASE("demos: httpclient fetches from the httpbin demo") {
   if (!httpbin.running()) {
     TORNADO_SKIP(httpbin.skip_reason());
   }
-  const std::string tool = std::string(std::getenv("TORNADO_DEMO_DIR")) + "/httpclient";
+  const std::string tool = demo_command("httpclient");
   const std::string base = "http://127.0.0.1:" + std::to_string(httpbin.port());
   auto run = [](const std::string& command, int& status) {
     FILE* p = ::popen(command.c_str(), "r");

@@ -19,6 +19,13 @@
 
 namespace tornado::testing {
 
+std::string demo_command(const std::string& name) {
+  const char* dir = std::getenv("TORNADO_DEMO_DIR");
+  const char* emulator = std::getenv("TORNADO_TEST_EMULATOR");
+  std::string command = emulator && *emulator ? std::string(emulator) + " " : std::string();
+  return command + (dir ? dir : ".") + "/" + name;
+}
+
 DemoProcess::DemoProcess(IOLoop& loop, const std::string& name, std::vector<std::string> args)
     : loop_(loop) {
   const char* dir = std::getenv("TORNADO_DEMO_DIR");
@@ -33,6 +40,10 @@ DemoProcess::DemoProcess(IOLoop& loop, const std::string& name, std::vector<std:
   }
   args.insert(args.begin(), "--port=0");
   args.insert(args.begin(), path);
+  // A cross-built suite runs under qemu-user, which cannot exec a foreign binary by itself
+  // (there may be no binfmt_misc): `make check-cross` names the emulator for the demos.
+  if (const char* emulator = std::getenv("TORNADO_TEST_EMULATOR"); emulator && *emulator)
+    args.insert(args.begin(), emulator);
   start(std::move(args), "listening on ([0-9.]+):([0-9]+)\n");
 }
 
@@ -52,7 +63,7 @@ void DemoProcess::start(std::vector<std::string> args, const std::string& port_l
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
+    ::execvp(argv[0], argv.data());
     _exit(127);
   }
   ::close(err[1]);

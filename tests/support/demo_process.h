@@ -17,6 +17,10 @@
 
 namespace tornado::testing {
 
+// The shell command that runs the built demo NAME: its path under $TORNADO_DEMO_DIR, behind
+// the emulator a cross-built suite runs under ($TORNADO_TEST_EMULATOR), if any.
+std::string demo_command(const std::string& name);
+
 class DemoProcess {
  public:
   // An empty `skip_reason` after start() means it runs.
