@@ -43,12 +43,19 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wold-style-cast -Woverl
 ifneq ($(findstring clang,$(shell $(CXX) --version 2>/dev/null)),)
 WARNINGS += -Wthread-safety
 endif
-ALL_CXXFLAGS := -std=c++20 $(OPT) $(WARNINGS) -I. -MMD -MP $(SANITIZE) $(CXXFLAGS)
+# Every file includes the library's headers as "tornado/web/web.h", the form they have once
+# installed under $(includedir)/tornado. In the tree that name is build/include/tornado, a
+# symbolic link to the top folder (made by the first build).
+INCLUDE_ROOT := build/include
+ALL_CXXFLAGS := -std=c++20 $(OPT) $(WARNINGS) -I$(INCLUDE_ROOT) -I. -MMD -MP $(SANITIZE) $(CXXFLAGS)
 ALL_LDFLAGS  := $(SANITIZE) $(LDFLAGS) -pthread
 
-# Parallel by default, one job per core; a -j on the command line wins.
+# Parallel by default, one job per core; a -j on the command line wins, and sub-makes share
+# the top one's job slots.
+ifeq ($(MAKELEVEL),0)
 ifeq ($(filter -j%,$(MAKEFLAGS)),)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 endif
 
 ifeq ($(V),1)
@@ -116,20 +123,23 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
+.PHONY: uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(DEMO_BINS)
 lib: $(LIB)
 
-$(BUILD)/%.o: %.cc
+$(INCLUDE_ROOT)/tornado:
+	@mkdir -p $(INCLUDE_ROOT) && ln -sfn ../.. $@
+
+$(BUILD)/%.o: %.cc | $(INCLUDE_ROOT)/tornado
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CXX     $<")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
 # The kqueue backend under test: the same reactor/kqueue.cc, built against the shim's headers.
-$(BUILD)/tests/support/kqueue_shim/kqueue_backend.o: reactor/kqueue.cc
+$(BUILD)/tests/support/kqueue_shim/kqueue_backend.o: reactor/kqueue.cc | $(INCLUDE_ROOT)/tornado
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CXX     $< (kqueue shim)")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -Itests/support/kqueue_shim -c $< -o $@
@@ -221,6 +231,7 @@ check:
 	  $(MAKE) --no-print-directory CROSS=$$c check-cross || exit 1; done
 	$(Q)$(MAKE) --no-print-directory check-man
 	$(Q)$(MAKE) --no-print-directory check-layers
+	$(Q)$(MAKE) --no-print-directory check-install
 	$(Q)sh tests/summarize_counts.sh build/test-counts build/asan/test-counts \
 	  $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/test-counts)
 
@@ -321,19 +332,19 @@ ensure-clang:
 	  else echo "libFuzzer is missing; run: sudo apt-get install clang libclang-rt-14-dev"; exit 1; fi; \
 	fi
 
-build/fuzz/%: tests/fuzz/%.cc $(FUZZ_SRCS) | ensure-clang
+build/fuzz/%: tests/fuzz/%.cc $(FUZZ_SRCS) | ensure-clang $(INCLUDE_ROOT)/tornado
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I. $< $(FUZZ_SRCS) -o $@
+	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I$(INCLUDE_ROOT) -I. $< $(FUZZ_SRCS) -o $@
 
 # The response reader runs on a real loop and stream: it needs the library below web/.
 # (clang 14's -fsanitize=function cannot compile coroutines: "Cannot represent a difference
 # across sections"; the rest of UBSan stays on.)
-build/fuzz/response_fuzz: tests/fuzz/response_fuzz.cc $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) | ensure-clang
+build/fuzz/response_fuzz: tests/fuzz/response_fuzz.cc $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) | ensure-clang $(INCLUDE_ROOT)/tornado
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function \
-	  -I. $^ -pthread -o $@
+	  -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -pthread -o $@
 
 fuzz: $(FUZZ_BINS)
 	@echo "built: $(FUZZ_BINS) (run each with its corpus: tests/fuzz/corpus/NAME)"
@@ -355,6 +366,20 @@ install: $(LIB)
 	$(Q)for m in $(MAN_PAGES); do \
 	  install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/$$(basename $$(dirname $$m))/; done
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' tornado.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tornado.pc
+
+# Removes exactly what install wrote (and the include/tornado folders it made, once empty).
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/lib/libtornado.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/tornado.pc
+	$(Q)rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/tornado/,$(PUBLIC_HEADERS))
+	$(Q)for m in $(MAN_PAGES); do \
+	  rm -f $(DESTDIR)$(PREFIX)/share/man/$$(basename $$(dirname $$m))/$$(basename $$m); done
+	$(Q)for d in $(sort $(dir $(PUBLIC_HEADERS))); do \
+	  rmdir $(DESTDIR)$(PREFIX)/include/tornado/$$d 2>/dev/null || true; done
+	$(Q)rmdir $(DESTDIR)$(PREFIX)/include/tornado 2>/dev/null || true
+
+# Installs into a scratch DESTDIR, builds a program with pkg-config alone, uninstalls.
+check-install: $(LIB)
+	$(Q)MAKE="$(MAKE)" CXX="$(CXX)" sh tests/check_install.sh $(BUILD)
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.h' '*.cc')

@@ -13,9 +13,9 @@
 #include <new>
 #include <vector>
 
-#include "gen/executor.h"
-#include "gen/gen.h"
-#include "gen/queues.h"
+#include "tornado/gen/executor.h"
+#include "tornado/gen/gen.h"
+#include "tornado/gen/queues.h"
 
 namespace {
 

@@ -14,9 +14,9 @@
 #include <cstring>
 #include <string>
 
-#include "http/httpserver.h"
-#include "reactor/ioloop.h"
-#include "reactor/log.h"
+#include "tornado/http/httpserver.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/log.h"
 
 int main(int argc, char** argv) {
   int port = 8888;

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "http/http1connection.h"
+#include "tornado/http/http1connection.h"
 
 #if defined(HAVE_HTTP_PARSER)
 #include <http_parser.h>

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
-#include "http/httpclient.h"
-#include "reactor/ioloop.h"
+#include "tornado/gen/gen.h"
+#include "tornado/http/httpclient.h"
+#include "tornado/reactor/ioloop.h"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "reactor/ioloop.h"
+#include "tornado/reactor/ioloop.h"
 
 namespace {
 

@@ -27,8 +27,8 @@
 #include <thread>
 #include <vector>
 
-#include "gen/gen.h"
-#include "stream/iostream.h"
+#include "tornado/gen/gen.h"
+#include "tornado/stream/iostream.h"
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "reactor/ioloop.h"
+#include "tornado/reactor/ioloop.h"
 
 namespace {
 

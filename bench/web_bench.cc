@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "http/httputil.h"
-#include "web/web.h"
+#include "tornado/http/httputil.h"
+#include "tornado/web/web.h"
 
 namespace {
 

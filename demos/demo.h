@@ -17,10 +17,10 @@
 #include <exception>
 #include <string>
 
-#include "reactor/ioloop.h"
-#include "reactor/log.h"
-#include "reactor/options.h"
-#include "web/web.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/log.h"
+#include "tornado/reactor/options.h"
+#include "tornado/web/web.h"
 
 namespace demo {
 

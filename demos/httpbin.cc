@@ -16,9 +16,9 @@
 #include <string>
 
 #include "demos/demo.h"
-#include "gen/gen.h"
-#include "http/base64.h"
-#include "http/json.h"
+#include "tornado/gen/gen.h"
+#include "tornado/http/base64.h"
+#include "tornado/http/json.h"
 
 namespace {
 

@@ -7,13 +7,13 @@
 // For each URL: the headers when --print_headers, then the body unless --print_body=false.
 // An HTTP error status still prints its response (as Tornado's tool does); a failure with no
 // response (refused, timeout, https) prints the error and makes the exit status 1.
-#include "http/httpclient.h"
+#include "tornado/http/httpclient.h"
 
 #include <cstdio>
 #include <string>
 
-#include "reactor/log.h"
-#include "reactor/options.h"
+#include "tornado/reactor/log.h"
+#include "tornado/reactor/options.h"
 
 int main(int argc, char** argv) {
   namespace options = tornado::options;

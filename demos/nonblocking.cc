@@ -15,8 +15,8 @@
 #include <memory>
 
 #include "demos/demo.h"
-#include "gen/executor.h"
-#include "gen/gen.h"
+#include "tornado/gen/executor.h"
+#include "tornado/gen/gen.h"
 
 namespace {
 

@@ -13,9 +13,9 @@
 #include <cstring>
 #include <string>
 
-#include "reactor/ioloop.h"
-#include "reactor/log.h"
-#include "stream/tcpserver.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/log.h"
+#include "tornado/stream/tcpserver.h"
 
 namespace {
 

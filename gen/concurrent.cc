@@ -5,9 +5,9 @@
 // Rules:    an exception that nobody retrieved (result(), exception(), co_await) is logged to
 //           app_log when the state is freed, so a failed fire-and-forget coroutine is never
 //           silent. Cancellation is not an error worth logging.
-#include "gen/concurrent.h"
+#include "tornado/gen/concurrent.h"
 
-#include "reactor/log.h"
+#include "tornado/reactor/log.h"
 
 namespace tornado::detail {
 

@@ -38,8 +38,8 @@
 #include <utility>
 #include <vector>
 
-#include "reactor/callback.h"
-#include "reactor/ioloop.h"
+#include "tornado/reactor/callback.h"
+#include "tornado/reactor/ioloop.h"
 
 namespace tornado {
 

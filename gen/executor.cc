@@ -6,7 +6,7 @@
 //           A worker touches nothing but its queue and the call it runs; results go back with
 //           IOLoop::add_callback. Workers are started once and joined by shutdown(true) or the
 //           destructor, never detached, so no thread outlives the members it uses.
-#include "gen/executor.h"
+#include "tornado/gen/executor.h"
 
 namespace tornado {
 

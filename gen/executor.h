@@ -31,8 +31,8 @@
 #include <utility>
 #include <vector>
 
-#include "gen/concurrent.h"
-#include "reactor/callback.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/reactor/callback.h"
 
 namespace tornado {
 

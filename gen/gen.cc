@@ -4,7 +4,7 @@
 // In loop:  sleep() is one call_later whose callback resolves the Future; the timer holds the
 //           only producer claim, so a loop closed before the deadline abandons the Future and
 //           frees the coroutines waiting on it.
-#include "gen/gen.h"
+#include "tornado/gen/gen.h"
 
 namespace tornado::gen {
 

@@ -29,9 +29,9 @@
 #include <utility>
 #include <vector>
 
-#include "gen/concurrent.h"
-#include "reactor/log.h"
-#include "reactor/util.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado::gen {
 

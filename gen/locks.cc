@@ -12,10 +12,10 @@
 //           Every waiter that leaves a queue removes its timer, so no timer outlives the
 //           primitive it refers to.
 // Thread:   loop thread only.
-#include "gen/locks.h"
+#include "tornado/gen/locks.h"
 
-#include "reactor/log.h"
-#include "reactor/util.h"
+#include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado {
 

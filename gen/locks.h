@@ -30,8 +30,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "gen/concurrent.h"
-#include "gen/gen.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/gen/gen.h"
 
 namespace tornado {
 

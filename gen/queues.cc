@@ -5,7 +5,7 @@
 //           types' constructors and the error paths here gives them one definition each
 //           instead of one per instantiation.
 // Thread:   any (nothing here touches a loop).
-#include "gen/queues.h"
+#include "tornado/gen/queues.h"
 
 namespace tornado {
 

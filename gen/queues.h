@@ -31,9 +31,9 @@
 #include <utility>
 #include <vector>
 
-#include "gen/concurrent.h"
-#include "gen/gen.h"
-#include "gen/locks.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/gen/gen.h"
+#include "tornado/gen/locks.h"
 
 namespace tornado {
 

@@ -1,5 +1,5 @@
 // http/base64.cc: three bytes to four characters and back.
-#include "http/base64.h"
+#include "tornado/http/base64.h"
 
 #include <cstdint>
 

@@ -2,7 +2,7 @@
 //
 // Mirrors:  tornado/escape.py, with Python's urllib.parse.quote/unquote/parse_qs rules.
 // Thread:   pure functions.
-#include "http/escape.h"
+#include "tornado/http/escape.h"
 
 #include <cstdint>
 

@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "http/httputil.h"
+#include "tornado/http/httputil.h"
 
 namespace tornado::escape {
 

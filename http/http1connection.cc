@@ -13,13 +13,13 @@
 //           431 or 413 from here, with Connection: close, and the connection ends. Timeouts
 //           close the stream, which fails the pending read; `timed_out_` says why.
 // Thread:   the loop thread of the stream.
-#include "http/http1connection.h"
+#include "tornado/http/http1connection.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "gen/gen.h"
-#include "reactor/log.h"
+#include "tornado/gen/gen.h"
+#include "tornado/reactor/log.h"
 
 namespace tornado {
 

@@ -10,9 +10,9 @@
 // Errors:   a malformed response fails read_response with HTTPInputError and closes the
 //           connection; the client never guesses where a body ends.
 // Thread:   the loop thread of the stream.
-#include "http/http1connection.h"
-#include "reactor/log.h"
-#include "reactor/util.h"
+#include "tornado/http/http1connection.h"
+#include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado {
 

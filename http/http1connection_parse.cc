@@ -11,7 +11,7 @@
 // trailers are accepted and ignored, a chunk not followed by CRLF is a 400 (Tornado asserts).
 #include <cstring>
 
-#include "http/http1connection.h"
+#include "tornado/http/http1connection.h"
 
 namespace tornado::http1connection {
 

@@ -8,19 +8,19 @@
 //           (race_timeout, which closes the stream when it fires). A finished exchange puts
 //           its stream in the idle pool, where a close callback and a timer watch it. Results
 //           travel up by `co_await std::move(f)`, so a response is moved, never copied.
-#include "http/httpclient.h"
+#include "tornado/http/httpclient.h"
 
 #include <sys/socket.h>
 
 #include <cctype>
 
-#include "gen/gen.h"
-#include "http/base64.h"
-#include "http/http1connection.h"
-#include "http/httpclient_pool.h"
-#include "reactor/ioloop.h"
-#include "reactor/util.h"
-#include "stream/tcpclient.h"
+#include "tornado/gen/gen.h"
+#include "tornado/http/base64.h"
+#include "tornado/http/http1connection.h"
+#include "tornado/http/httpclient_pool.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/util.h"
+#include "tornado/stream/tcpclient.h"
 
 namespace tornado {
 

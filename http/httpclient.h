@@ -51,10 +51,10 @@
 #include <string>
 #include <string_view>
 
-#include "gen/concurrent.h"
-#include "http/httputil.h"
-#include "reactor/ioloop.h"
-#include "stream/iostream.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/http/httputil.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/stream/iostream.h"
 
 namespace tornado {
 

@@ -5,7 +5,7 @@
 // In loop:  a released slot passes straight to the next waiter, so `active` counts slots, not
 //           connections. An idle stream is watched by its close callback and by one timer; the
 //           timer only closes the stream, and the close callback does the forgetting.
-#include "http/httpclient_pool.h"
+#include "tornado/http/httpclient_pool.h"
 
 #include <charconv>
 #include <cstdint>

@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "gen/concurrent.h"
-#include "http/httpclient.h"
-#include "reactor/ioloop.h"
-#include "stream/iostream.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/http/httpclient.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/stream/iostream.h"
 
 namespace tornado::detail {
 

@@ -5,14 +5,14 @@
 // In loop:  TCPServer accepts and calls handle_stream, which starts an HTTP1ServerConnection;
 //           that calls start_request once per request, and on_close when it ends.
 // Thread:   the loop thread.
-#include "http/httpserver.h"
+#include "tornado/http/httpserver.h"
 
 #include <algorithm>
 #include <stdexcept>
 
-#include "gen/gen.h"
-#include "reactor/log.h"
-#include "stream/netutil.h"
+#include "tornado/gen/gen.h"
+#include "tornado/reactor/log.h"
+#include "tornado/stream/netutil.h"
 
 namespace tornado {
 

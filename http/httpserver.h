@@ -32,10 +32,10 @@
 #include <string>
 #include <vector>
 
-#include "gen/concurrent.h"
-#include "http/http1connection.h"
-#include "http/httputil.h"
-#include "stream/tcpserver.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/http/http1connection.h"
+#include "tornado/http/httputil.h"
+#include "tornado/stream/tcpserver.h"
 
 namespace tornado {
 

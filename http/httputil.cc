@@ -8,13 +8,13 @@
 // before the colon, a value is visible bytes, spaces, tabs and obs-text. A server that is
 // lenient here can be made to disagree with a proxy in front of it about where a header ends,
 // so every departure throws HTTPInputError and the connection answers 400.
-#include "http/httputil.h"
+#include "tornado/http/httputil.h"
 
 #include <time.h>
 
 #include <algorithm>
 
-#include "http/escape.h"
+#include "tornado/http/escape.h"
 
 namespace tornado {
 

@@ -38,7 +38,7 @@
 #include <variant>
 #include <vector>
 
-#include "gen/concurrent.h"
+#include "tornado/gen/concurrent.h"
 
 namespace tornado {
 

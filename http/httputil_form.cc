@@ -11,8 +11,8 @@
 
 #include <cstdio>
 
-#include "http/escape.h"
-#include "http/httputil.h"
+#include "tornado/http/escape.h"
+#include "tornado/http/httputil.h"
 
 namespace tornado::httputil {
 

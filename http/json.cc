@@ -1,6 +1,6 @@
 // http/json.cc: the Value's storage, the encoder (json.dumps's defaults) and a recursive-descent
 // decoder with a depth limit.
-#include "http/json.h"
+#include "tornado/http/json.h"
 
 #include <algorithm>
 #include <charconv>
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "http/escape.h"
+#include "tornado/http/escape.h"
 
 namespace tornado::json {
 
@@ -134,8 +134,9 @@ namespace {
 // cp is one UTF-16 code unit (callers split larger code points into surrogates).
 void put_u_escape(std::string& out, unsigned cp) {
   static constexpr char kHex[] = "0123456789abcdef";
-  const char buf[6] = {'\\', 'u', kHex[(cp >> 12) & 0xf], kHex[(cp >> 8) & 0xf],
-                       kHex[(cp >> 4) & 0xf], kHex[cp & 0xf]};
+  const char buf[6] = {
+      '\\',          'u', kHex[(cp >> 12) & 0xf], kHex[(cp >> 8) & 0xf], kHex[(cp >> 4) & 0xf],
+      kHex[cp & 0xf]};
   out.append(buf, sizeof buf);
 }
 

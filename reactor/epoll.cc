@@ -20,13 +20,13 @@
 //   fd that another process (or a dup) still holds keeps it registered. The IOLoop therefore
 //   always unregisters before the fd is closed (DESIGN §4).
 // - Regular files cannot be registered (EPERM); poll and select report them always ready.
+#include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <poll.h>
 
-#include "reactor/poller.h"
+#include "tornado/reactor/poller.h"
 
 namespace tornado::detail {
 
@@ -55,10 +55,10 @@ class EpollPoller final : public Poller {
     const int n = ::epoll_wait(epfd_, ready_.data(), static_cast<int>(ready_.size()), timeout_ms);
     if (n < 0) return -errno;
     for (int i = 0; i < n; ++i) {
-      out.push_back(PollEvent{ready_[static_cast<std::size_t>(i)].data.fd,
-                              ready_[static_cast<std::size_t>(i)].events &
-                                  (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP),
-                              0});
+      out.push_back(PollEvent{
+          ready_[static_cast<std::size_t>(i)].data.fd,
+          ready_[static_cast<std::size_t>(i)].events & (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP),
+          0});
     }
     // A full batch suggests more fds are ready than we asked for: ask for more next time.
     if (static_cast<std::size_t>(n) == ready_.size() && ready_.size() < kMaxEvents)

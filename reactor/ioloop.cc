@@ -16,7 +16,7 @@
 //           - every user callable runs inside run_guarded(): exceptions are logged, never
 //             propagated, and slow callables are reported when a threshold is set.
 // Thread:   the loop thread, except add_callback() and stop().
-#include "reactor/ioloop.h"
+#include "tornado/reactor/ioloop.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -28,9 +28,9 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "reactor/log.h"
-#include "reactor/poller.h"
-#include "reactor/waker.h"
+#include "tornado/reactor/log.h"
+#include "tornado/reactor/poller.h"
+#include "tornado/reactor/waker.h"
 
 namespace tornado {
 
@@ -343,7 +343,7 @@ void IOLoop::iterate(double max_wait) {
   run_due_timeouts();                     // 4. unless cancelled since phase 2
   if (max_wait < 0 && !running_.load(std::memory_order_relaxed)) return;  // stop() before poll
   if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));        // 5-6. timeout 0 if busy
-  retired_.clear();  // 7. handlers removed while dispatching
+  retired_.clear();     // 7. handlers removed while dispatching
   log::flush_if_due();  // 7. access lines held back 100 ms at most
 }
 

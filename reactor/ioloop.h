@@ -30,10 +30,10 @@
 #include <string_view>
 #include <vector>
 
-#include "reactor/callback.h"
-#include "reactor/mutex.h"
-#include "reactor/source_location.h"
-#include "reactor/timeout_heap.h"
+#include "tornado/reactor/callback.h"
+#include "tornado/reactor/mutex.h"
+#include "tornado/reactor/source_location.h"
+#include "tornado/reactor/timeout_heap.h"
 
 namespace tornado {
 

@@ -11,8 +11,8 @@
 #include <random>
 #include <stdexcept>
 
-#include "reactor/ioloop.h"
-#include "reactor/log.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/log.h"
 
 namespace tornado {
 
@@ -22,8 +22,10 @@ PeriodicCallback::PeriodicCallback(InlineFunction<void()> callback, double callb
       callback_time_ms_(callback_time_ms),
       jitter_(jitter),
       loop_(loop != nullptr ? loop : &IOLoop::current()) {
-  if (!(callback_time_ms > 0)) throw std::invalid_argument("PeriodicCallback: callback_time must be positive");
-  if (jitter < 0 || jitter > 1) throw std::invalid_argument("PeriodicCallback: jitter must be in [0, 1]");
+  if (!(callback_time_ms > 0))
+    throw std::invalid_argument("PeriodicCallback: callback_time must be positive");
+  if (jitter < 0 || jitter > 1)
+    throw std::invalid_argument("PeriodicCallback: jitter must be in [0, 1]");
 }
 
 PeriodicCallback::~PeriodicCallback() {

@@ -16,8 +16,8 @@
 #include <atomic>
 #include <cerrno>
 
-#include "reactor/ioloop.h"
-#include "reactor/waker.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/waker.h"
 
 namespace tornado {
 

@@ -28,7 +28,7 @@
 
 #include <cerrno>
 
-#include "reactor/poller.h"
+#include "tornado/reactor/poller.h"
 
 namespace tornado::detail {
 

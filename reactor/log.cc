@@ -10,7 +10,7 @@
 //           ERROR line (which is written at once, in order after them), before a log file
 //           rolls over, when the sink changes, and at exit. A write(2) per request line cost a
 //           third of helloworld's throughput (bench/README.md, "the access log").
-#include "reactor/log.h"
+#include "tornado/reactor/log.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,8 +20,8 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -108,7 +108,6 @@ void flush_locked() {
   if (g_file_buffer != nullptr) g_file_buffer->flush();
   g_flush_deadline.store(0.0, std::memory_order_relaxed);
 }
-
 
 bool urgent(Level l) { return l >= Level::kWarning; }
 

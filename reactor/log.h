@@ -24,7 +24,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "reactor/source_location.h"
+#include "tornado/reactor/source_location.h"
 
 namespace tornado::log {
 

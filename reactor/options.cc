@@ -3,7 +3,7 @@
 // Mirrors:  tornado/options.py (OptionParser.parse_command_line, parse_config_file,
 //           print_help, _Option.parse and its _parse_* helpers, _TIMEDELTA_ABBREV_DICT) and
 //           log.py's define_logging_options (applied by enable_pretty_logging, reactor/log).
-#include "reactor/options.h"
+#include "tornado/reactor/options.h"
 
 #include <algorithm>
 #include <cctype>
@@ -14,7 +14,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "reactor/log.h"
+#include "tornado/reactor/log.h"
 
 namespace tornado::options {
 

@@ -16,7 +16,7 @@
 
 #include <cerrno>
 
-#include "reactor/poller.h"
+#include "tornado/reactor/poller.h"
 
 namespace tornado::detail {
 
@@ -29,7 +29,8 @@ class PollPoller final : public Poller {
   int register_fd(int fd, std::uint32_t events) override {
     if (fd < 0) return -EBADF;
     if (index_of(fd) >= 0) return -EEXIST;
-    if (static_cast<std::size_t>(fd) >= index_.size()) index_.resize(static_cast<std::size_t>(fd) + 1, -1);
+    if (static_cast<std::size_t>(fd) >= index_.size())
+      index_.resize(static_cast<std::size_t>(fd) + 1, -1);
     index_[static_cast<std::size_t>(fd)] = static_cast<int>(fds_.size());
     fds_.push_back(pollfd{fd, to_poll(events), 0});
     return 0;
@@ -61,7 +62,8 @@ class PollPoller final : public Poller {
       if (found == n) break;
       if (p.revents == 0) continue;
       ++found;
-      std::uint32_t ev = static_cast<std::uint32_t>(p.revents) & (POLLIN | POLLOUT | POLLERR | POLLHUP);
+      std::uint32_t ev =
+          static_cast<std::uint32_t>(p.revents) & (POLLIN | POLLOUT | POLLERR | POLLHUP);
       if (p.revents & POLLNVAL) ev |= POLLERR;
       out.push_back(PollEvent{p.fd, ev, 0});
     }

@@ -6,11 +6,11 @@
 //           IOLoop::configure() or the TORNADO_POLLER environment variable.
 // Rules:    this is the one file with platform #ifs (the Makefile builds the matching backend
 //           files). Order is preference: epoll or kqueue, then poll, then select.
+#include "tornado/reactor/poller.h"
+
 #include <cerrno>
 #include <mutex>
 #include <utility>
-
-#include "reactor/poller.h"
 
 namespace tornado::detail {
 

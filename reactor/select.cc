@@ -12,12 +12,12 @@
 //           the except set carries out-of-band data and, on some systems, errors.
 //           select modifies its sets, so each poll copies the registered sets first.
 // Thread:   loop thread only.
+#include <poll.h>
 #include <sys/select.h>
 
 #include <cerrno>
-#include <poll.h>
 
-#include "reactor/poller.h"
+#include "tornado/reactor/poller.h"
 
 namespace tornado::detail {
 
@@ -37,7 +37,8 @@ class SelectPoller final : public Poller {
     if (fd < 0) return -EBADF;
     if (fd >= FD_SETSIZE) return -EINVAL;
     if (registered(fd)) return -EEXIST;
-    if (static_cast<std::size_t>(fd) >= present_.size()) present_.resize(static_cast<std::size_t>(fd) + 1, false);
+    if (static_cast<std::size_t>(fd) >= present_.size())
+      present_.resize(static_cast<std::size_t>(fd) + 1, false);
     present_[static_cast<std::size_t>(fd)] = true;
     if (fd > max_fd_) max_fd_ = fd;
     set(fd, events);
@@ -84,8 +85,14 @@ class SelectPoller final : public Poller {
            present_[static_cast<std::size_t>(fd)];
   }
   void set(int fd, std::uint32_t events) {
-    if (events & POLLIN) FD_SET(fd, &read_); else FD_CLR(fd, &read_);
-    if (events & POLLOUT) FD_SET(fd, &write_); else FD_CLR(fd, &write_);
+    if (events & POLLIN)
+      FD_SET(fd, &read_);
+    else
+      FD_CLR(fd, &read_);
+    if (events & POLLOUT)
+      FD_SET(fd, &write_);
+    else
+      FD_CLR(fd, &write_);
     FD_SET(fd, &except_);  // ERROR is always watched, as Tornado's add_handler always adds it
   }
 

@@ -12,7 +12,7 @@
 // Rules:    a slot's generation is odd while its timeout is live; firing or cancelling bumps it,
 //           which makes every old handle for that slot stale at once. A heap entry is current
 //           only while its slot is in the heap with the entry's sequence number.
-#include "reactor/timeout_heap.h"
+#include "tornado/reactor/timeout_heap.h"
 
 #include <algorithm>
 #include <numeric>

@@ -19,8 +19,8 @@
 #include <new>
 #include <vector>
 
-#include "reactor/callback.h"
-#include "reactor/source_location.h"
+#include "tornado/reactor/callback.h"
+#include "tornado/reactor/source_location.h"
 
 namespace tornado {
 

@@ -8,7 +8,7 @@
 // Rules:    wake() only writes and ignores EAGAIN: a full pipe or a saturated counter already
 //           guarantees the next poll returns. errno is saved and restored so a signal handler
 //           calling wake() cannot clobber the interrupted code's errno.
-#include "reactor/waker.h"
+#include "tornado/reactor/waker.h"
 
 #include <fcntl.h>
 #include <unistd.h>

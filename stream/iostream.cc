@@ -17,7 +17,7 @@
 //             StreamClosedError(real_error), and runs the close callback on the loop.
 // Thread:   the loop thread of the stream.
 // See:      stream/iostream_write.cc for the write path, connect, and the two stream kinds.
-#include "stream/iostream.h"
+#include "tornado/stream/iostream.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -31,7 +31,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "reactor/log.h"
+#include "tornado/reactor/log.h"
 
 namespace tornado {
 

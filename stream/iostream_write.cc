@@ -18,7 +18,7 @@
 #include <cerrno>
 #include <iterator>
 
-#include "stream/iostream.h"
+#include "tornado/stream/iostream.h"
 
 namespace tornado {
 

@@ -14,7 +14,7 @@
 //           after each callback, removed_ is checked again, since the callback may stop the
 //           server (tcpserver_test: "stop_in_callback").
 // Thread:   the loop thread.
-#include "stream/netutil.h"
+#include "tornado/stream/netutil.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -28,7 +28,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "reactor/log.h"
+#include "tornado/reactor/log.h"
 
 namespace tornado::netutil {
 

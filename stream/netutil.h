@@ -34,9 +34,9 @@
 #include <utility>
 #include <vector>
 
-#include "gen/concurrent.h"
-#include "reactor/callback.h"
-#include "reactor/ioloop.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/reactor/callback.h"
+#include "tornado/reactor/ioloop.h"
 
 namespace tornado {
 

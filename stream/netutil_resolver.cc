@@ -14,8 +14,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "gen/executor.h"
-#include "stream/netutil.h"
+#include "tornado/gen/executor.h"
+#include "tornado/stream/netutil.h"
 
 namespace tornado::netutil {
 

@@ -13,7 +13,7 @@
 //           both timers are cancelled and every other attempt is closed, which resolves its
 //           Future and releases the Connector.
 // Thread:   the loop thread.
-#include "stream/tcpclient.h"
+#include "tornado/stream/tcpclient.h"
 
 #include <netdb.h>
 #include <unistd.h>
@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
-#include "gen/gen.h"
-#include "reactor/util.h"
+#include "tornado/gen/gen.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado {
 

@@ -29,9 +29,9 @@
 #include <optional>
 #include <string>
 
-#include "gen/concurrent.h"
-#include "stream/iostream.h"
-#include "stream/netutil.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/stream/iostream.h"
+#include "tornado/stream/netutil.h"
 
 namespace tornado {
 

@@ -10,14 +10,14 @@
 // Rules:    stop() removes each accept handler before closing its fd (DESIGN §4); it may be
 //           called from inside handle_stream (tcpserver_test: "stop_in_callback").
 // Thread:   the loop thread.
-#include "stream/tcpserver.h"
+#include "tornado/stream/tcpserver.h"
 
 #include <unistd.h>
 
 #include <exception>
 #include <stdexcept>
 
-#include "reactor/log.h"
+#include "tornado/reactor/log.h"
 
 namespace tornado {
 

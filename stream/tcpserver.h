@@ -33,10 +33,10 @@
 #include <utility>
 #include <vector>
 
-#include "gen/concurrent.h"
-#include "reactor/callback.h"
-#include "stream/iostream.h"
-#include "stream/netutil.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/reactor/callback.h"
+#include "tornado/stream/iostream.h"
+#include "tornado/stream/netutil.h"
 
 namespace tornado {
 

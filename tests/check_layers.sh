@@ -11,7 +11,7 @@ for layer in reactor gen stream http web; do
   [ -d "$layer" ] || continue
   mine=$(rank "$layer")
   for f in $(find "$layer" -name '*.h' -o -name '*.cc' | sort); do
-    for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([a-z]*\)\/.*".*/\1/p' "$f"); do
+    for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"tornado\/\([a-z]*\)\/.*".*/\1/p' "$f"); do
       theirs=$(rank "$inc")
       if [ "$theirs" -gt "$mine" ]; then
         echo "layering: $f includes a header from $inc/, a higher layer than $layer/" >&2

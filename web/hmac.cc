@@ -1,5 +1,5 @@
 // web/hmac.cc: HMAC as RFC 2104 defines it, one template over the two hashes.
-#include "web/hmac.h"
+#include "tornado/web/hmac.h"
 
 #include <cstdint>
 

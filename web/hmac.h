@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "web/sha1.h"
-#include "web/sha256.h"
+#include "tornado/web/sha1.h"
+#include "tornado/web/sha256.h"
 
 namespace tornado {
 

@@ -1,6 +1,6 @@
 // web/routing.cc: translating Python-style route patterns to POSIX extended regexes, matching
 // with a literal-prefix fast path, and reversing simple patterns.
-#include "web/routing.h"
+#include "tornado/web/routing.h"
 
 #include <regex.h>
 
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "http/escape.h"
+#include "tornado/http/escape.h"
 
 namespace tornado::web {
 namespace {

@@ -1,5 +1,5 @@
 // web/sha1.cc: SHA-1 over 64-byte blocks, written from FIPS 180-4 §6.1.
-#include "web/sha1.h"
+#include "tornado/web/sha1.h"
 
 namespace tornado {
 namespace {
@@ -55,8 +55,9 @@ void Sha1::update(std::string_view data) {
 Sha1::Digest Sha1::digest() {
   buf_.finish([this](const std::uint8_t* p) { block(p); });
   Digest out;
-  for (int i = 0; i < 5; ++i) {
-    for (int j = 0; j < 4; ++j) out[4 * i + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));
+  for (std::size_t i = 0; i < 5; ++i) {
+    for (std::size_t j = 0; j < 4; ++j)
+      out[4 * i + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));
   }
   *this = Sha1();
   return out;

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "web/block_buffer.h"
+#include "tornado/web/block_buffer.h"
 
 namespace tornado {
 

@@ -1,7 +1,7 @@
 // web/sha256.cc: SHA-256 over 64-byte blocks, written from FIPS 180-4 §6.2.
-#include "web/sha256.h"
+#include "tornado/web/sha256.h"
 
-#include "web/sha1.h"  // hex_encode
+#include "tornado/web/sha1.h"  // hex_encode
 
 namespace tornado {
 namespace {
@@ -73,8 +73,9 @@ void Sha256::update(std::string_view data) {
 Sha256::Digest Sha256::digest() {
   buf_.finish([this](const std::uint8_t* p) { block(p); });
   Digest out;
-  for (int i = 0; i < 8; ++i) {
-    for (int j = 0; j < 4; ++j) out[4 * i + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));
+  for (std::size_t i = 0; i < 8; ++i) {
+    for (std::size_t j = 0; j < 4; ++j)
+      out[4 * i + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));
   }
   *this = Sha256();
   return out;

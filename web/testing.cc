@@ -1,12 +1,12 @@
 // web/testing.cc: AsyncHTTPTestCase: a private loop, a server on an ephemeral port, and fetch
 // through AsyncHTTPClient.
-#include "web/testing.h"
+#include "tornado/web/testing.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "gen/gen.h"
-#include "stream/netutil.h"
+#include "tornado/gen/gen.h"
+#include "tornado/stream/netutil.h"
 
 namespace tornado::testing {
 

@@ -21,11 +21,11 @@
 #include <string>
 #include <string_view>
 
-#include "http/httpclient.h"
-#include "http/httpserver.h"
-#include "http/httputil.h"
-#include "reactor/ioloop.h"
-#include "web/web.h"
+#include "tornado/http/httpclient.h"
+#include "tornado/http/httpserver.h"
+#include "tornado/http/httputil.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/web/web.h"
 
 namespace tornado::testing {
 

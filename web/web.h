@@ -62,11 +62,11 @@
 #include <utility>
 #include <vector>
 
-#include "gen/concurrent.h"
-#include "http/httpserver.h"
-#include "http/httputil.h"
-#include "http/json.h"
-#include "web/routing.h"
+#include "tornado/gen/concurrent.h"
+#include "tornado/http/httpserver.h"
+#include "tornado/http/httputil.h"
+#include "tornado/http/json.h"
+#include "tornado/web/routing.h"
 
 namespace tornado::web {
 
@@ -336,7 +336,7 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
 
 }  // namespace tornado::web
 
-#include "web/web_binding.h"  // IWYU pragma: export
+#include "tornado/web/web_binding.h"  // IWYU pragma: export
 
 namespace tornado::web {
 

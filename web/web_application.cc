@@ -10,8 +10,8 @@
 #include <cctype>
 #include <cstring>
 
-#include "reactor/log.h"
-#include "web/web.h"
+#include "tornado/reactor/log.h"
+#include "tornado/web/web.h"
 
 namespace tornado::web {
 

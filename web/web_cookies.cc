@@ -21,11 +21,11 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "http/base64.h"
-#include "http/escape.h"
-#include "reactor/log.h"
-#include "web/hmac.h"
-#include "web/web.h"
+#include "tornado/http/base64.h"
+#include "tornado/http/escape.h"
+#include "tornado/reactor/log.h"
+#include "tornado/web/hmac.h"
+#include "tornado/web/web.h"
 
 namespace tornado::web {
 

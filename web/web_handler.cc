@@ -10,11 +10,11 @@
 #include <cstdio>
 #include <ctime>
 
-#include "http/escape.h"
-#include "reactor/ioloop.h"
-#include "reactor/log.h"
-#include "web/sha1.h"
-#include "web/web.h"
+#include "tornado/http/escape.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/log.h"
+#include "tornado/web/sha1.h"
+#include "tornado/web/web.h"
 
 namespace tornado::web {
 

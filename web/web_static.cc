@@ -17,10 +17,10 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "stream/iostream.h"
-#include "web/sha1.h"
-#include "web/sha256.h"
-#include "web/web.h"
+#include "tornado/stream/iostream.h"
+#include "tornado/web/sha1.h"
+#include "tornado/web/sha256.h"
+#include "tornado/web/web.h"
 
 namespace tornado::web {
 

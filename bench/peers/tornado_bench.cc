@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "bench/peers/bench_common.h"
-#include "reactor/ioloop.h"
+#include "tornado/reactor/ioloop.h"
 
 using tornado::IOLoop;
 using tornado::Timeout;

@@ -13,10 +13,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "http/httputil.h"
-#include "http/json.h"
 #include "tests/support/async_test.h"
 #include "tests/support/demo_process.h"
+#include "tornado/http/httputil.h"
+#include "tornado/http/json.h"
 
 using namespace tornado;
 using namespace tornado::testing;

@@ -13,10 +13,10 @@
 #include <regex>
 #include <string>
 
-#include "gen/gen.h"
-#include "stream/iostream.h"
 #include "tests/support/async_test.h"
 #include "tests/support/demo_process.h"
+#include "tornado/gen/gen.h"
+#include "tornado/stream/iostream.h"
 
 using namespace tornado;
 using namespace tornado::testing;

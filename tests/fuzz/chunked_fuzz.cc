@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "http/http1connection.h"
+#include "tornado/http/http1connection.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "http/json.h"
+#include "tornado/http/json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);

@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "http/http1connection.h"
+#include "tornado/http/http1connection.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;

@@ -18,9 +18,9 @@
 #include <string>
 #include <string_view>
 
-#include "gen/gen.h"
-#include "http/http1connection.h"
-#include "reactor/ioloop.h"
+#include "tornado/gen/gen.h"
+#include "tornado/http/http1connection.h"
+#include "tornado/reactor/ioloop.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // tests/gen/concurrent_test.cc: Future<T> and the coroutine machinery.
 // Mirrors:  tornado/test/concurrent_test.py and the coroutine parts of gen_test.py
 //           (GenCoroutineTest); Tornado names are given where a case matches one.
-#include "gen/concurrent.h"
+#include "tornado/gen/concurrent.h"
 
 #include <doctest/doctest.h>
 
@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
+#include "tornado/gen/gen.h"
 
 using namespace tornado;
 using namespace tornado::testing;

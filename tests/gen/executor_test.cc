@@ -1,7 +1,7 @@
 // tests/gen/executor_test.cc: ThreadPoolExecutor and run_on_executor.
 // Mirrors:  tornado/test/concurrent_test.py RunOnExecutorTest, and the second half of the seed
 //           scenario (a blocking call on a 2-thread pool does not block the loop).
-#include "gen/executor.h"
+#include "tornado/gen/executor.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
+#include "tornado/gen/gen.h"
 
 using namespace tornado;
 using namespace tornado::testing;
@@ -63,8 +63,8 @@ TEST_CASE("executor: run_on_executor with a member function and arguments") {
   LoopCase c;
   ThreadPoolExecutor pool(2);
   Database db;
-  CHECK(testing::run_sync(c.loop(), [&] { return run_on_executor(pool, &Database::query, &db, 2); }) ==
-        42);
+  CHECK(testing::run_sync(c.loop(),
+                          [&] { return run_on_executor(pool, &Database::query, &db, 2); }) == 42);
   std::string moved = "payload";
   auto f = run_on_executor(
       pool, [](std::string s) { return s.size(); }, std::move(moved));
@@ -76,7 +76,8 @@ TEST_CASE("executor: 2000 calls on 4 workers all complete, each once") {
   ThreadPoolExecutor pool(4);
   std::vector<Future<int>> fs;
   for (int i = 0; i < 2000; ++i) fs.push_back(pool.submit([i] { return i; }));
-  const std::vector<int> got = testing::run_sync(c.loop(), [&] { return gen::multi(std::move(fs)); });
+  const std::vector<int> got =
+      testing::run_sync(c.loop(), [&] { return gen::multi(std::move(fs)); });
   REQUIRE(got.size() == 2000);
   for (int i = 0; i < 2000; ++i) CHECK(got[static_cast<std::size_t>(i)] == i);
 }

@@ -2,7 +2,7 @@
 // scenario (the classic "non-blocking" lesson without HTTP).
 // Mirrors:  tornado/test/gen_test.py (GenCoroutineTest, WithTimeoutTest, WaitIteratorTest,
 //           test_multi_*); Tornado names are given where a case matches one.
-#include "gen/gen.h"
+#include "tornado/gen/gen.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -60,9 +60,11 @@ TEST_CASE("gen: with_timeout raises TimeoutError; completes or fails through whe
   Future<int> slow = value_after(0.05, 1);
   CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return gen::with_timeout(0.01, slow); }),
                   TimeoutError);
-  CHECK(testing::run_sync(c.loop(), [] { return gen::with_timeout(0.5, value_after(0.001, 7)); }) == 7);
+  CHECK(testing::run_sync(c.loop(), [] { return gen::with_timeout(0.5, value_after(0.001, 7)); }) ==
+        7);
   CHECK_THROWS_WITH(
-      testing::run_sync(c.loop(), [] { return gen::with_timeout(0.5, fail_after(0.001, "early")); }),
+      testing::run_sync(c.loop(),
+                        [] { return gen::with_timeout(0.5, fail_after(0.001, "early")); }),
       "early");
   // The inner future is not cancelled: it still completes after the timeout.
   Future<int> inner = value_after(0.02, 3);
@@ -100,12 +102,12 @@ TEST_CASE("gen: multi over a vector gives results in order; first error wins, ot
   CHECK(ok == std::vector<int>{1, 2, 3});
   ExpectLog log("Multiple exceptions in yield list");
   CHECK_THROWS_WITH(testing::run_sync(c.loop(),
-                                  [] {
-                                    std::vector<Future<int>> fs{fail_after(0.001, "first"),
-                                                                fail_after(0.01, "second"),
-                                                                value_after(0.005, 1)};
-                                    return gen::multi(std::move(fs));
-                                  }),
+                                      [] {
+                                        std::vector<Future<int>> fs{fail_after(0.001, "first"),
+                                                                    fail_after(0.01, "second"),
+                                                                    value_after(0.005, 1)};
+                                        return gen::multi(std::move(fs));
+                                      }),
                     "first");
   CHECK(run_until(c.loop(), [&] { return log.count() == 1; }));
   CHECK(testing::run_sync(c.loop(), [] { return gen::multi(std::vector<Future<int>>{}); }).empty());

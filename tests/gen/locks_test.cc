@@ -4,7 +4,7 @@
 //           and test_yield_sem / test_yield_lock / test_context_manager_misuse do not compile
 //           in C++ (a Semaphore or Lock is not awaitable), so they have no case here. Where
 //           Tornado sleeps to let a timeout pass, these cases run the loop until it has.
-#include "gen/locks.h"
+#include "tornado/gen/locks.h"
 
 #include <doctest/doctest.h>
 
@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
+#include "tornado/gen/gen.h"
 
 using namespace tornado;
 using namespace tornado::testing;
@@ -225,7 +225,8 @@ TEST_CASE("locks: event") {
 TEST_CASE("locks: event_timeout") {
   LoopCase c;
   Event e;
-  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return e.wait(milliseconds(10)); }), TimeoutError);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return e.wait(milliseconds(10)); }),
+                  TimeoutError);
   c.loop().call_later(0.01, [&] { e.set(); });
   testing::run_sync(c.loop(), [&] { return e.wait(std::chrono::seconds(1)); });
   CHECK(e.waiters() == 0);  // set() took the timed-out waiter along with the others

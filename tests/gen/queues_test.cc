@@ -4,7 +4,7 @@
 //           LifoQueueJoinTest subclasses do. test_async_for (no async iteration here) and
 //           test_float_maxsize (maxsize is an integer) have no counterpart. Where Tornado sleeps
 //           to let timeouts pass, these cases run the loop until they have.
-#include "gen/queues.h"
+#include "tornado/gen/queues.h"
 
 #include <doctest/doctest.h>
 
@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
+#include "tornado/gen/gen.h"
 
 using namespace tornado;
 using namespace tornado::testing;
@@ -152,7 +152,8 @@ TEST_CASE("queues: get_timeout") {
 TEST_CASE("queues: get_zero_timeout") {
   LoopCase c;
   Queue<int> q;
-  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return q.get(milliseconds(0)); }), TimeoutError);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return q.get(milliseconds(0)); }),
+                  TimeoutError);
   q.put_nowait(1);
   CHECK(testing::run_sync(c.loop(), [&] { return q.get(milliseconds(0)); }) == 1);
 }
@@ -286,7 +287,7 @@ TEST_CASE("queues: put_timeout_preempted") {
   q.put_nowait(0);
   Future<void> put = q.put(1, milliseconds(10));
   Future<int> get = q.get();
-  CHECK(c.loop().pending_timeouts() == 0);       // served: its timer is gone
+  CHECK(c.loop().pending_timeouts() == 0);           // served: its timer is gone
   testing::run_sync(c.loop(), [&] { return put; });  // no TimeoutError
   CHECK(q.get_nowait() == 1);
 }
@@ -388,7 +389,8 @@ TEST_CASE_TEMPLATE("queues: join_timeout", Q, Queue<int>, PriorityQueue<int>, Li
   LoopCase c;
   Q q;
   Future<void> put = q.put(0);
-  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return q.join(milliseconds(10)); }), TimeoutError);
+  CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return q.join(milliseconds(10)); }),
+                  TimeoutError);
 }
 
 // Tornado: PriorityQueueJoinTest.test_order.

@@ -2,7 +2,7 @@
 // Mirrors:  tornado/test/escape_test.py (test_xhtml_escape, test_xhtml_unescape_numeric,
 //           test_url_escape_unicode, test_url_unescape_unicode, test_escape_return_types)
 //           and Python's parse_qs rules, as tables.
-#include "http/escape.h"
+#include "tornado/http/escape.h"
 
 #include <doctest/doctest.h>
 

@@ -9,9 +9,9 @@
 
 #include <string>
 
-#include "gen/gen.h"
-#include "http/http1connection.h"
 #include "tests/support/async_test.h"
+#include "tornado/gen/gen.h"
+#include "tornado/http/http1connection.h"
 
 using namespace tornado;
 using namespace tornado::testing;

@@ -4,7 +4,7 @@
 //           outcome expected. Every input is also fed in every split (each prefix, then the
 //           rest) and placed to end at a guard page, so incremental parsing must say
 //           "incomplete" rather than fail, and an overread faults even without a sanitizer.
-#include "http/http1connection.h"
+#include "tornado/http/http1connection.h"
 
 #include <doctest/doctest.h>
 #include <sys/mman.h>

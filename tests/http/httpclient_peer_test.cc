@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
-#include "http/httpclient.h"
-#include "stream/netutil.h"
 #include "tests/support/async_test.h"
 #include "tests/support/demo_process.h"
+#include "tornado/gen/gen.h"
+#include "tornado/http/httpclient.h"
+#include "tornado/stream/netutil.h"
 
 using namespace tornado;
 using tornado::testing::DemoProcess;

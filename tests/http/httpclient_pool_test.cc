@@ -14,15 +14,15 @@
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
-#include "http/http1connection.h"
-#include "http/httpclient.h"
-#include "http/httpserver.h"
-#include "stream/netutil.h"
-#include "stream/tcpserver.h"
 #include "tests/support/async_test.h"
-#include "web/testing.h"
-#include "web/web.h"
+#include "tornado/gen/gen.h"
+#include "tornado/http/http1connection.h"
+#include "tornado/http/httpclient.h"
+#include "tornado/http/httpserver.h"
+#include "tornado/stream/netutil.h"
+#include "tornado/stream/tcpserver.h"
+#include "tornado/web/testing.h"
+#include "tornado/web/web.h"
 
 using namespace tornado;
 using namespace tornado::web;

@@ -4,17 +4,17 @@
 //           test_redirect_put_with_body, test_credentials_in_url, test_header_callback,
 //           test_non_ascii_header) and simple_httpclient_test.py (test_max_redirects,
 //           test_request_timeout, test_connection_refused, test_303_redirect, test_head_request).
-#include "http/httpclient.h"
+#include "tornado/http/httpclient.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
-#include "web/testing.h"
-#include "web/web.h"
+#include "tornado/gen/gen.h"
+#include "tornado/web/testing.h"
+#include "tornado/web/web.h"
 
 using namespace tornado;
 using namespace tornado::web;

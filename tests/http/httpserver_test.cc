@@ -4,7 +4,7 @@
 //           BadRequestTest), with the bad-input table of this port: one row per malformed
 //           request, each checking the status and that the connection is closed and that the
 //           application never saw it. Then python3's http.client and curl, when present.
-#include "http/httpserver.h"
+#include "tornado/http/httpserver.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
 #include "tests/support/net_test.h"
+#include "tornado/gen/gen.h"
 
 extern char** environ;
 

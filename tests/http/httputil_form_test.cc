@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "http/httputil.h"
+#include "tornado/http/httputil.h"
 
 using namespace tornado;
 using namespace tornado::httputil;

@@ -3,7 +3,7 @@
 //           test_unicode_newlines, test_optional_cr, test_copy, test_pickle_roundtrip's
 //           normalization, test_setdefault; ParseRequestStartLineTest;
 //           HTTPServerRequestTest), with the stricter header rules of this port as rows.
-#include "http/httputil.h"
+#include "tornado/http/httputil.h"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // tests/http/json_test.cc: json::Value, the encoder (compared with what Python's json.dumps
 // prints for the same values) and the decoder's acceptance and refusals (RFC 8259).
 // Mirrors:  tornado/test/escape_test.py test_json_decode, test_json_encode.
-#include "http/json.h"
+#include "tornado/http/json.h"
 
 #include <doctest/doctest.h>
 

@@ -1,10 +1,10 @@
 // tests/reactor/callback_test.cc: InlineFunction, the callable type of every loop callback.
+#include "tornado/reactor/callback.h"
+
 #include <doctest/doctest.h>
 
 #include <memory>
 #include <string>
-
-#include "reactor/callback.h"
 
 using tornado::Callback;
 using tornado::InlineFunction;
@@ -20,7 +20,10 @@ TEST_CASE("callback: small capture is stored inline and runs many times") {
 TEST_CASE("callback: move-only captures are accepted and released on reset") {
   auto p = std::make_shared<int>(5);
   std::weak_ptr<int> w = p;
-  Callback cb = [q = std::move(p), u = std::make_unique<int>(1)] { (void)q; (void)u; };
+  Callback cb = [q = std::move(p), u = std::make_unique<int>(1)] {
+    (void)q;
+    (void)u;
+  };
   CHECK(!w.expired());
   Callback moved = std::move(cb);
   CHECK(!cb);
@@ -52,6 +55,4 @@ TEST_CASE("callback: calling an empty callback throws instead of crashing") {
   CHECK_THROWS_AS(cb(), std::bad_function_call);
 }
 
-TEST_CASE("callback: the inline type is one cache line") {
-  CHECK(sizeof(Callback) <= 64);
-}
+TEST_CASE("callback: the inline type is one cache line") { CHECK(sizeof(Callback) <= 64); }

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "reactor/ioloop.h"
 #include "tests/support/async_test.h"
+#include "tornado/reactor/ioloop.h"
 
 using tornado::IOLoop;
 using namespace tornado::testing;

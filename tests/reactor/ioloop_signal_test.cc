@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <thread>
 
-#include "reactor/ioloop.h"
 #include "tests/support/async_test.h"
+#include "tornado/reactor/ioloop.h"
 
 using tornado::IOLoop;
 using namespace tornado::testing;
@@ -16,7 +16,10 @@ TEST_CASE("ioloop_signal: SIGUSR1 raised in the process runs the handler on the 
     INFO("backend: " << backend);
     LoopCase c(backend);
     int got = 0;
-    REQUIRE(c.loop().add_signal_handler(SIGUSR1, [&] { ++got; c.loop().stop(); }) == 0);
+    REQUIRE(c.loop().add_signal_handler(SIGUSR1, [&] {
+      ++got;
+      c.loop().stop();
+    }) == 0);
     c.loop().call_later(0.01, [] { ::kill(::getpid(), SIGUSR1); });
     CHECK(start_with_timeout(c.loop()));
     CHECK(got == 1);
@@ -27,7 +30,10 @@ TEST_CASE("ioloop_signal: SIGUSR1 raised in the process runs the handler on the 
 TEST_CASE("ioloop_signal: a signal from another thread wakes a blocked loop") {
   LoopCase c;
   bool got = false;
-  REQUIRE(c.loop().add_signal_handler(SIGUSR2, [&] { got = true; c.loop().stop(); }) == 0);
+  REQUIRE(c.loop().add_signal_handler(SIGUSR2, [&] {
+    got = true;
+    c.loop().stop();
+  }) == 0);
   std::thread t([] { ::kill(::getpid(), SIGUSR2); });
   CHECK(start_with_timeout(c.loop(), 10.0));
   t.join();

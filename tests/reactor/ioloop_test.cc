@@ -3,7 +3,7 @@
 // Mirrors:  tornado/test/ioloop_test.py (Tornado 4.5 names where a case matches one: say so).
 // Every case loops over testing::backends() (epoll or kqueue, poll, select, and kqueue through
 // the shim on Linux), each on a fresh LoopCase that checks for leaks when it ends.
-#include "reactor/ioloop.h"
+#include "tornado/reactor/ioloop.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>

@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "reactor/ioloop.h"
 #include "tests/support/async_test.h"
+#include "tornado/reactor/ioloop.h"
 
 using tornado::IOLoop;
 using namespace tornado::testing;
@@ -36,7 +36,8 @@ TEST_CASE("ioloop_thread: callbacks from 8 threads at once: none lost, none run 
       });
     }
     go.store(true);
-    CHECK(run_until(c.loop(), [&] { return total == kThreads * kPerThread; }, 30.0));
+    CHECK(run_until(
+        c.loop(), [&] { return total == kThreads * kPerThread; }, 30.0));
     for (auto& th : threads) th.join();
     c.loop().run_once(0);
     CHECK(total == kThreads * kPerThread);
@@ -49,7 +50,12 @@ TEST_CASE("ioloop_thread: add_callback from another thread wakes a loop blocked 
     INFO("backend: " << backend);
     LoopCase c(backend);
     bool ran = false;
-    std::thread t([&] { c.loop().add_callback([&] { ran = true; c.loop().stop(); }); });
+    std::thread t([&] {
+      c.loop().add_callback([&] {
+        ran = true;
+        c.loop().stop();
+      });
+    });
     const double t0 = c.loop().time();
     CHECK(start_with_timeout(c.loop(), 10.0));  // the poll would otherwise wait 10 s
     t.join();

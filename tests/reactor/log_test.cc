@@ -1,7 +1,7 @@
 // tests/reactor/log_test.cc: Tornado's log line format, the logger levels, and when buffered
 // lines reach their file.
 // Mirrors:  tornado/test/log_test.py (LogFormatterTest), for what applies without Python.
-#include "reactor/log.h"
+#include "tornado/reactor/log.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>

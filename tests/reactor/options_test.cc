@@ -4,7 +4,7 @@
 //           test_parse_callbacks, test_help, test_types, test_multiple_string,
 //           test_multiple_int, test_error_redefine, test_dash_underscore_cli,
 //           test_types_with_conf_file) and log_test.py's rotation cases.
-#include "reactor/options.h"
+#include "tornado/reactor/options.h"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "reactor/log.h"
+#include "tornado/reactor/log.h"
 
 using namespace tornado::options;
 

@@ -7,8 +7,8 @@
 #include <memory>
 #include <vector>
 
-#include "reactor/ioloop.h"
 #include "tests/support/async_test.h"
+#include "tornado/reactor/ioloop.h"
 
 using tornado::IOLoop;
 using tornado::PeriodicCallback;

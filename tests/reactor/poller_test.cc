@@ -1,6 +1,6 @@
 // tests/reactor/poller_test.cc: the Poller contract, checked directly on every backend.
 // Internal interface (reactor/poller.h); the loop-level cases are in ioloop_test.cc.
-#include "reactor/poller.h"
+#include "tornado/reactor/poller.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "reactor/ioloop.h"
 #include "tests/support/async_test.h"
+#include "tornado/reactor/ioloop.h"
 
 using tornado::IOLoop;
 using namespace tornado::detail;

@@ -1,6 +1,6 @@
 // tests/reactor/timeout_heap_test.cc: the deadline heap alone, without a loop.
 // Mirrors the timeout parts of tornado/test/ioloop_test.py that do not need I/O.
-#include "reactor/timeout_heap.h"
+#include "tornado/reactor/timeout_heap.h"
 
 #include <doctest/doctest.h>
 

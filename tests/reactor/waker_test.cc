@@ -1,8 +1,9 @@
 // tests/reactor/waker_test.cc: both kinds of waker, alone and under a loop.
+#include "tornado/reactor/waker.h"
+
 #include <doctest/doctest.h>
 #include <poll.h>
 
-#include "reactor/waker.h"
 #include "tests/support/async_test.h"
 
 using tornado::detail::Waker;

@@ -2,7 +2,7 @@
 // Mirrors:  tornado/test/iostream_test.py (TestIOStreamMixin, TestReadWriteMixin,
 // TestPipeIOStream);
 //           Tornado names are given where a case matches one.
-#include "stream/iostream.h"
+#include "tornado/stream/iostream.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
+#include "tornado/gen/gen.h"
 
 using namespace tornado;
 using namespace tornado::testing;
@@ -205,7 +205,7 @@ TEST_CASE("iostream: read_into fills the caller's buffer, whole or partial") {
   CHECK(testing::run_sync(c.loop(), [&] { return f; }) == 8);
   CHECK(std::string(buf, 8) == "12345678");
   CHECK(testing::run_sync(c.loop(),
-                      [&] { return p.stream->read_into(std::span<char>(buf, 8), true); }) == 1);
+                          [&] { return p.stream->read_into(std::span<char>(buf, 8), true); }) == 1);
   CHECK(buf[0] == '9');
   p.stream->close();
 }
@@ -414,7 +414,8 @@ TEST_CASE("iostream: connect to a refused port fails with ECONNREFUSED") {
   ::close(probe);
   auto s = IOStream::create(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   try {
-    testing::run_sync(c.loop(), [&] { return s->connect(reinterpret_cast<sockaddr*>(&addr), len); });
+    testing::run_sync(c.loop(),
+                      [&] { return s->connect(reinterpret_cast<sockaddr*>(&addr), len); });
     FAIL("expected StreamClosedError");
   } catch (const StreamClosedError& e) {
     CHECK(e.real_error() == ECONNREFUSED);
@@ -519,8 +520,9 @@ TEST_CASE("iostream: read_until with max_bytes: a delimiter past the limit in on
   {
     RawPeer p = raw_peer();
     send_all(p.fd, "abcdefghij\n");
-    CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return p.stream->read_until_regex("\n", 5); }),
-                    UnsatisfiableReadError);
+    CHECK_THROWS_AS(
+        testing::run_sync(c.loop(), [&] { return p.stream->read_until_regex("\n", 5); }),
+        UnsatisfiableReadError);
   }
 }
 

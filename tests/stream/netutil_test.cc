@@ -3,7 +3,7 @@
 //           tests), plus the accept loop's limits, which Tornado does not test: the batch of
 //           128, and running out of descriptors (in a child process, with a lowered
 //           RLIMIT_NOFILE).
-#include "stream/netutil.h"
+#include "tornado/stream/netutil.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
 #include "tests/support/net_test.h"
+#include "tornado/gen/gen.h"
 
 using namespace tornado;
 using namespace tornado::testing;

@@ -4,7 +4,7 @@
 //           test_source_ip_success, test_source_port_fail, test_connect_timeout; ConnectorTest's
 //           scenarios, here over real sockets: a refused address fails at once, a black-holed
 //           one never answers).
-#include "stream/tcpclient.h"
+#include "tornado/stream/tcpclient.h"
 
 #include <doctest/doctest.h>
 #include <sys/socket.h>
@@ -15,11 +15,11 @@
 #include <system_error>
 #include <vector>
 
-#include "gen/gen.h"
-#include "reactor/util.h"
-#include "stream/tcpserver.h"
 #include "tests/support/async_test.h"
 #include "tests/support/net_test.h"
+#include "tornado/gen/gen.h"
+#include "tornado/reactor/util.h"
+#include "tornado/stream/tcpserver.h"
 
 using namespace tornado;
 using namespace tornado::testing;
@@ -70,7 +70,8 @@ TEST_CASE("tcpclient: connect_ipv4_ipv4") {
   KeepServer srv;
   const SocketAddress addr = srv.listen("127.0.0.1");
   TCPClient client;
-  StreamPtr s = testing::run_sync(c.loop(), [&] { return client.connect("127.0.0.1", addr.port()); });
+  StreamPtr s =
+      testing::run_sync(c.loop(), [&] { return client.connect("127.0.0.1", addr.port()); });
   CHECK(peer_family(s) == AF_INET);
   CHECK(SocketAddress::of_peer(s->fileno()).port() == addr.port());
   CHECK(run_until(c.loop(), [&] { return srv.streams.size() == 1; }));
@@ -114,7 +115,7 @@ TEST_CASE("tcpclient: refused_ipv4") {
   TCPClient client;
   try {
     (void)testing::run_sync(c.loop(),
-                        [&] { return client.connect("127.0.0.1", refused.address.port()); });
+                            [&] { return client.connect("127.0.0.1", refused.address.port()); });
     FAIL("connected");
   } catch (const StreamClosedError& e) {
     CHECK(e.real_error() == ECONNREFUSED);
@@ -141,7 +142,7 @@ TEST_CASE("tcpclient: connect_timeout") {
   const double started = c.loop().time();
   CHECK_THROWS_AS(
       testing::run_sync(c.loop(),
-                    [&] { return client.connect("blackhole", 80, AF_UNSPEC, {}, 0, 0.2); }),
+                        [&] { return client.connect("blackhole", 80, AF_UNSPEC, {}, 0, 0.2); }),
       TimeoutError);
   const double elapsed = c.loop().time() - started;
   CHECK(elapsed >= 0.19);
@@ -259,7 +260,7 @@ TEST_CASE("tcpclient: source_ip_fail and source_port_fail") {
     CAPTURE(ip);
     CHECK_THROWS_AS(
         testing::run_sync(c.loop(),
-                      [&] { return client.connect("127.0.0.1", addr.port(), AF_INET, ip); }),
+                          [&] { return client.connect("127.0.0.1", addr.port(), AF_INET, ip); }),
         std::system_error);
   }
   try {

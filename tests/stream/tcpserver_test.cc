@@ -2,7 +2,7 @@
 // Mirrors:  tornado/test/tcpserver_test.py (test_handle_stream_coroutine_logging,
 //           test_handle_stream_native_coroutine, test_stop_twice, test_stop_in_callback), plus
 //           the echo server under 1,000 concurrent clients.
-#include "stream/tcpserver.h"
+#include "tornado/stream/tcpserver.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
-#include "stream/tcpclient.h"
 #include "tests/support/async_test.h"
 #include "tests/support/net_test.h"
+#include "tornado/gen/gen.h"
+#include "tornado/stream/tcpclient.h"
 
 using namespace tornado;
 using namespace tornado::testing;
@@ -211,7 +211,8 @@ TEST_CASE("tcpserver: bind then start; only one process") {
   CHECK_THROWS_AS(server.start(), std::logic_error);
   const SocketAddress addr = server.addresses()[0];
   StreamPtr client = testing::run_sync(c.loop(), [&] { return open_stream(addr); });
-  CHECK(testing::run_sync(c.loop(), [&] { return round_trip(client, "started\n"); }) == "started\n");
+  CHECK(testing::run_sync(c.loop(), [&] { return round_trip(client, "started\n"); }) ==
+        "started\n");
   client->close();
   CHECK(run_until(c.loop(), [&] { return server.active == 0; }));
 }

@@ -10,7 +10,7 @@
 
 #include <utility>
 
-#include "stream/netutil.h"
+#include "tornado/stream/netutil.h"
 
 namespace tornado::testing {
 

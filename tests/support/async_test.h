@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "gen/gen.h"
-#include "reactor/ioloop.h"
-#include "reactor/log.h"
+#include "tornado/gen/gen.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/log.h"
 
 namespace tornado::testing {
 
@@ -50,7 +50,8 @@ inline constexpr double kRunSyncTimeout = 10.0;
 
 // gen::run_sync with the tests' default timeout: every loop a test runs this way is bounded.
 template <class F>
-decltype(auto) run_sync(IOLoop& loop, F&& fn, gen::Duration timeout = gen::Duration(kRunSyncTimeout)) {
+decltype(auto) run_sync(IOLoop& loop, F&& fn,
+                        gen::Duration timeout = gen::Duration(kRunSyncTimeout)) {
   return gen::run_sync(loop, std::forward<F>(fn), timeout);
 }
 
@@ -60,10 +61,10 @@ decltype(auto) run_sync(IOLoop& loop, F&& fn, gen::Duration timeout = gen::Durat
 void skip_case(const std::string& reason);
 // The reason the running case was skipped for, and clears it (tests/main.cc's listener).
 std::string take_skip_reason();
-#define TORNADO_SKIP(reason)                         \
-  do {                                               \
-    ::tornado::testing::skip_case(reason);           \
-    return;                                          \
+#define TORNADO_SKIP(reason)               \
+  do {                                     \
+    ::tornado::testing::skip_case(reason); \
+    return;                                \
   } while (0)
 
 // Runs loop iterations until done() is true or `timeout` seconds pass; returns done().

@@ -14,8 +14,8 @@
 #include <cstdlib>
 #include <regex>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
+#include "tornado/gen/gen.h"
 
 namespace tornado::testing {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "reactor/ioloop.h"
-#include "stream/iostream.h"
+#include "tornado/reactor/ioloop.h"
+#include "tornado/stream/iostream.h"
 
 namespace tornado::testing {
 

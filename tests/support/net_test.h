@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "stream/netutil.h"
+#include "tornado/stream/netutil.h"
 
 namespace tornado::testing {
 

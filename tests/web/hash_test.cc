@@ -5,10 +5,10 @@
 
 #include <string>
 
-#include "http/base64.h"
-#include "web/hmac.h"
-#include "web/sha1.h"
-#include "web/sha256.h"
+#include "tornado/http/base64.h"
+#include "tornado/web/hmac.h"
+#include "tornado/web/sha1.h"
+#include "tornado/web/sha256.h"
 
 using namespace tornado;
 

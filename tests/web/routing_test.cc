@@ -2,7 +2,7 @@
 // prefix, reversal, and the patterns refused up front.
 // Mirrors:  tornado/test/routing_test.py and web_test.py's URLSpecReverseTest
 //           (test_reverse, test_non_reversible, test_reverse_arguments).
-#include "web/routing.h"
+#include "tornado/web/routing.h"
 
 #include <doctest/doctest.h>
 

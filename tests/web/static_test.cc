@@ -13,8 +13,8 @@
 #include <string>
 
 #include "tests/support/async_test.h"
-#include "web/testing.h"
-#include "web/web.h"
+#include "tornado/web/testing.h"
+#include "tornado/web/web.h"
 
 using namespace tornado;
 using namespace tornado::web;

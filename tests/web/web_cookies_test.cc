@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "http/escape.h"
 #include "tests/support/async_test.h"
-#include "web/testing.h"
-#include "web/web.h"
+#include "tornado/http/escape.h"
+#include "tornado/web/testing.h"
+#include "tornado/web/web.h"
 
 using namespace tornado;
 using namespace tornado::web;

@@ -1,6 +1,6 @@
 // tests/web/web_test.cc: Application and RequestHandler through a real connection.
 // Mirrors:  tornado/test/web_test.py; each case names the Tornado test it follows.
-#include "web/web.h"
+#include "tornado/web/web.h"
 
 #include <doctest/doctest.h>
 #include <netinet/in.h>
@@ -9,9 +9,9 @@
 
 #include <string>
 
-#include "gen/gen.h"
 #include "tests/support/async_test.h"
-#include "web/testing.h"
+#include "tornado/gen/gen.h"
+#include "tornado/web/testing.h"
 
 using namespace tornado;
 using namespace tornado::web;

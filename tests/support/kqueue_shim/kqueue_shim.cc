@@ -17,8 +17,8 @@
 #include <mutex>
 #include <vector>
 
-#include "reactor/poller.h"
 #include "tests/support/kqueue_shim/sys/event.h"
+#include "tornado/reactor/poller.h"
 
 namespace {
 
