@@ -220,7 +220,7 @@ class HTTP1Connection : public HTTPConnection,
   const std::shared_ptr<IOStream>& stream() const { return stream_; }
   // The response's status code once write_headers ran, else 0 (for the access log).
   int response_code() const { return response_code_; }
-  bool closed() const { return !stream_ || stream_->closed(); }
+  bool closed() const override { return !stream_ || stream_->closed(); }
   bool detached() const { return detached_; }
 
   // For HTTP1ServerConnection: the stream closed.
