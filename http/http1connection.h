@@ -128,6 +128,11 @@ class ChunkedDecoder {
   bool done() const { return state_ == State::kDone; }
   // Body bytes decoded so far.
   std::uint64_t body_size() const { return body_size_; }
+  // The sum of the chunk sizes declared so far, counted as soon as a size line ends, before
+  // the chunk's bytes arrive (never less than body_size(); it stops growing at UINT64_MAX).
+  // A reader checks its body limit against this, as Tornado's _read_chunked_body does, so a
+  // chunk that promises more than the limit is refused without waiting for its bytes.
+  std::uint64_t declared_size() const { return declared_size_; }
 
  private:
   enum class State : std::uint8_t { kSizeLine, kData, kDataCR, kDataLF, kTrailer, kDone };
@@ -140,6 +145,7 @@ class ChunkedDecoder {
   std::string line_;
   std::uint64_t remaining_ = 0;
   std::uint64_t body_size_ = 0;
+  std::uint64_t declared_size_ = 0;
   std::size_t trailer_size_ = 0;
   std::size_t max_trailer_size_;
 };
@@ -214,7 +220,7 @@ class HTTP1Connection : public HTTPConnection,
   const std::shared_ptr<IOStream>& stream() const { return stream_; }
   // The response's status code once write_headers ran, else 0 (for the access log).
   int response_code() const { return response_code_; }
-  bool closed() const { return !stream_ || stream_->closed(); }
+  bool closed() const override { return !stream_ || stream_->closed(); }
   bool detached() const { return detached_; }
 
   // For HTTP1ServerConnection: the stream closed.

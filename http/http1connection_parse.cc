@@ -335,6 +335,8 @@ void ChunkedDecoder::end_size_line() {
       if ((u < 0x20 && u != '\t') || u == 0x7f) throw HTTPInputError("invalid chunk extension");
     }
   }
+  // Sizes are below 2^60, but a body may declare many of them: saturate rather than wrap.
+  declared_size_ = size > UINT64_MAX - declared_size_ ? UINT64_MAX : declared_size_ + size;
   if (size == 0) {
     state_ = State::kTrailer;
   } else {

@@ -277,6 +277,9 @@ class HTTPConnection {
   // Runs cb if the connection closes before the response is finished (the web layer's
   // on_connection_close). A connection that cannot tell ignores it.
   virtual void set_close_callback(Callback cb) { (void)cb; }
+  // Whether the peer has gone: writes then fail with StreamClosedError (whose Futures log
+  // nothing when dropped). A connection that cannot tell says false.
+  virtual bool closed() const { return false; }
 };
 
 }  // namespace tornado

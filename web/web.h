@@ -258,6 +258,8 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   void write(const char* chunk) { write(std::string_view(chunk)); }
   void write(const std::string& chunk) { write(std::string_view(chunk)); }
   // Sends what is buffered: the headers first, then the body so far (chunked, for HTTP/1.1).
+  // Once the client has gone it fails with StreamClosedError; left to escape the handler,
+  // that ends the request quietly (a peer leaving is not an error).
   Future<void> flush();
   // Ends the response (and sets Content-Length, the ETag and 304 when nothing was flushed).
   Future<void> finish(std::string_view chunk = {});

@@ -13,6 +13,7 @@
 #include "tornado/http/escape.h"
 #include "tornado/reactor/ioloop.h"
 #include "tornado/reactor/log.h"
+#include "tornado/stream/iostream.h"
 #include "tornado/web/sha1.h"
 #include "tornado/web/web.h"
 
@@ -131,20 +132,33 @@ Future<void> RequestHandler::execute(std::shared_ptr<RequestHandler> self,
 
 void RequestHandler::handle_request_exception(std::exception_ptr e) {
   int code = 500;
+  bool quiet = false;
   try {
     std::rethrow_exception(e);
   } catch (const Finish&) {
+    quiet = true;
+  } catch (const StreamClosedError&) {
+    // A co_awaited flush() throws this once the client has left, so that the handler can stop:
+    // a peer leaving is normal, and nobody is there to read an error page
+    // (web_connection_close_test). Another stream's failure is still the handler's error.
+    if (request_->connection->closed()) {
+      log::gen_log.debug("%s: the client left before the response was finished",
+                         request_summary().c_str());
+      quiet = true;
+    }
+  } catch (const HTTPError& h) {
+    code = h.status_code();
+  } catch (...) {
+  }
+  if (quiet) {
     if (!finished_) {
       try {
-        (void)finish();
+        (void)finish();  // on_finish runs; on a closed connection the output is dropped
       } catch (const std::exception& f) {
         log::gen_log.error("Failed to finish %s: %s", request_summary().c_str(), f.what());
       }
     }
     return;
-  } catch (const HTTPError& h) {
-    code = h.status_code();
-  } catch (...) {
   }
   log_exception(e);
   if (finished_) return;  // the response went out; nothing more can be said

@@ -4,8 +4,9 @@
 //
 // Decodes the bytes twice, whole and in pieces whose sizes the first input byte picks, and
 // checks what must hold whatever the input: each step consumes at least one byte and no more
-// than it was given, the data it returns lies inside its input, and both runs agree on the
-// body, on where it ended and on whether it was malformed (HTTPInputError, nothing else).
+// than it was given, the data it returns lies inside its input, the chunk sizes declared
+// never add up to less than the bytes delivered, and both runs agree on the body, on where it
+// ended and on whether it was malformed (HTTPInputError, nothing else).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -43,6 +44,8 @@ Outcome decode(std::string_view in, std::size_t piece) {
   }
   o.done = d.done();
   if (d.body_size() != o.body.size()) std::abort();
+  // The limit is checked against declared_size: it must never trail what was delivered.
+  if (d.declared_size() < d.body_size()) std::abort();
   return o;
 }
 

@@ -314,3 +314,19 @@ TEST_CASE("http1connection: a chunked body fed one byte at a time") {
   CHECK(body == "abc0123456789abcdef");
   CHECK(left == 0);
 }
+
+// What a reader checks its body limit against: the sizes are counted when their line ends,
+// before any of the chunk's bytes.
+TEST_CASE("http1connection: declared_size counts each chunk when its size line ends") {
+  ChunkedDecoder d;
+  CHECK(d.feed("40000000\r").consumed == 9);
+  CHECK(d.declared_size() == 0);
+  CHECK(d.feed("\n").consumed == 1);
+  CHECK(d.declared_size() == std::uint64_t{1} << 30);  // 1 GiB declared, nothing received
+  CHECK(d.body_size() == 0);
+  ChunkedDecoder two;
+  std::string_view in = "3\r\nabc\r\n5\r\n";
+  while (!in.empty()) in.remove_prefix(two.feed(in).consumed);
+  CHECK(two.declared_size() == 8);
+  CHECK(two.body_size() == 3);
+}

@@ -292,6 +292,51 @@ TEST_CASE("httpclient: malformed and truncated responses are errors, not crashes
   server.stop();
 }
 
+// The client too refuses a chunked body for the sizes it declares, before their bytes: a
+// server that promises a 1 GiB chunk and then sends nothing must not hold the fetch until its
+// request_timeout. The canned server here keeps the connection open after its bytes.
+TEST_CASE("httpclient: a declared chunk size past max_body_size fails the fetch at once") {
+  struct Row {
+    const char* name;
+    std::size_t max_body_size;  // the client's
+    std::string response;       // it always ends with a chunk-size line
+  };
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string kib(1024, 'x');
+  const Row rows[] = {
+      {"one 1 GiB chunk", 100 * 1024 * 1024, head + "40000000\r\n"},
+      {"one 128 MiB chunk", 100 * 1024 * 1024, head + "8000000\r\n"},
+      {"four 1 KiB chunks, then one more byte past 4 KiB", 4096,
+       head + "400\r\n" + kib + "\r\n400\r\n" + kib + "\r\n400\r\n" + kib + "\r\n400\r\n" + kib +
+           "\r\n1\r\n"},
+  };
+  tornado::testing::LoopCase c;
+  const Row* current = nullptr;
+  TCPServer server([&current](std::shared_ptr<IOStream> s, TCPServer::Address) -> Future<void> {
+    (void)co_await s->read_until("\r\n\r\n");
+    co_await s->write(current->response);
+    try {
+      (void)co_await s->read_until_close();  // until the client gives up
+    } catch (const StreamClosedError&) {
+    }
+  });
+  const tornado::testing::BoundPort bound = tornado::testing::bind_unused_port();
+  server.add_socket(bound.fd);
+  const std::string url = "http://127.0.0.1:" + std::to_string(bound.port) + "/";
+  for (const Row& row : rows) {
+    const std::string name = row.name;
+    CAPTURE(name);
+    current = &row;
+    AsyncHTTPClient client(HTTPClientOptions{.max_body_size = row.max_body_size});
+    HTTPResponse r = run<HTTPResponse>(c.loop(), [&] { return client.fetch(url, false); });
+    CHECK(r.code == 599);
+    CHECK_THROWS_WITH_AS(r.rethrow(), "chunked body too large", HTTPInputError);
+    CHECK(client.idle_connections() == 0);
+  }
+  server.stop();
+  (void)run<void>(c.loop(), [] { return gen::sleep(0.0); });
+}
+
 TEST_CASE("httpclient: a body over max_body_size fails the fetch") {
   struct Big : RequestHandler {
     void get() { write(std::string(std::stoul(get_argument("n")), 'x')); }

@@ -204,6 +204,45 @@ TEST_CASE("httpserver: bad input, one row per case: status, closed, never forwar
   run(c, [&] { return server.close_all_connections(); });
 }
 
+// A chunked body is refused for the sizes it declares, not the bytes that came (Tornado's
+// _read_chunked_body): a chunk line promising 1 GiB once left the server waiting for bytes
+// that never come. Each client sends only up to a chunk-size line and then waits.
+TEST_CASE("httpserver: a declared chunk size past max_body_size is 413 at once") {
+  struct Row {
+    const char* name;
+    std::size_t max_body_size;  // 0: the default, max_buffer_size (100 MiB)
+    std::string body;           // what follows the head; it always ends with a chunk-size line
+  };
+  const std::string kib(1024, 'x');
+  const Row rows[] = {
+      {"one 1 GiB chunk", 0, "40000000\r\n"},
+      {"one 128 MiB chunk", 0, "8000000\r\n"},
+      {"four 1 KiB chunks, then one more byte past 4 KiB", 4096,
+       "400\r\n" + kib + "\r\n400\r\n" + kib + "\r\n400\r\n" + kib + "\r\n400\r\n" + kib +
+           "\r\n1\r\n"},
+  };
+  LoopCase c;
+  for (const Row& row : rows) {
+    const std::string name = row.name;
+    CAPTURE(name);
+    EchoApp app;
+    HTTPServerOptions opts;
+    opts.max_body_size = row.max_body_size;
+    HTTPServer server(app.callback(), opts);
+    const SocketAddress addr = listen_local(server);
+    ExpectLog logged("chunked body too large");
+    const std::string got = run(c, [&] {
+      return exchange_until_close(
+          addr, host_head("POST / HTTP/1.1", "Transfer-Encoding: chunked\r\n") + row.body);
+    });
+    CHECK(got.substr(0, 13) == "HTTP/1.1 413 ");
+    CHECK(got.find("Connection: close\r\n") != std::string::npos);
+    CHECK(logged.count() == 1);
+    CHECK(app.requests == 0);
+    run(c, [&] { return server.close_all_connections(); });
+  }
+}
+
 TEST_CASE("httpserver: keep-alive rules of HTTP/1.0 and 1.1 (KeepAliveTest)") {
   LoopCase c;
   EchoApp app;
