@@ -26,7 +26,8 @@
 //           factory, and runs Tornado's sequence on it: initialize (from the factory's
 //           arguments), the XSRF check, prepare, the method named by the request (with the
 //           pattern's groups as arguments), finish unless the handler kept the request open,
-//           on_finish, the access log line.
+//           on_finish, the access log line. OPTIONS * (200 with Allow) and CONNECT (405) name
+//           the server, not a path, and are answered without consulting the rules.
 // Handlers: a handler is a class derived from RequestHandler with a default constructor. Its
 //           HTTP methods (get, head, post, delete_, patch, put, options; delete is a C++
 //           keyword) and prepare are found by name at compile time by handler_factory<H>():
