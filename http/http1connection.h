@@ -70,7 +70,8 @@ std::size_t find_head_end(std::string_view data, std::size_t from = 0);
 // a request line).
 std::size_t leading_blank_lines(std::string_view data);
 
-// Parses a complete request head (what find_head_end delimits). Throws HTTPInputError.
+// Parses a complete request head (what find_head_end delimits); the target must be one of
+// RFC 9112's forms and fit the method (parse_request_target). Throws HTTPInputError.
 void parse_request_head(std::string_view head, RequestStartLine& start_line, HTTPHeaders& headers);
 
 // How a message's body is delimited (RFC 9112 §6).

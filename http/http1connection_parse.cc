@@ -97,6 +97,9 @@ void parse_request_head(std::string_view head, RequestStartLine& start_line, HTT
     return line;
   };
   start_line = parse_request_start_line(next_line());
+  // One of RFC 9112's four target forms, fitting the method: anything else is a 400 before
+  // the application sees it (HTTPServerRequest then reads the absolute form).
+  (void)parse_request_target(start_line.method, start_line.path);
   while (!head.empty()) {
     const std::string_view line = next_line();
     if (line.empty()) break;

@@ -95,6 +95,67 @@ bool is_http1_version(std::string_view v) {
   return v.size() == 8 && v.substr(0, 7) == "HTTP/1." && v[7] >= '0' && v[7] <= '9';
 }
 
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 3986 §3.2.2 reg-name: unreserved, sub-delims but the comma (which would read as a list
+// separator wherever the host is repeated in a header), and %XX.
+bool is_reg_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
+    if (c == '%') {
+      if (i + 2 >= s.size() || hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0) return false;
+      i += 2;
+      continue;
+    }
+    if (std::string_view("-._~!$&'()*+;=").find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+// host [":" port]: host a bracketed IPv6 literal (hex digits, colons, dots) or a reg-name;
+// port up to five digits. Userinfo ("user@") is not an authority here (RFC 9110 §4.2.4).
+// `port` is set to what follows the colon, `has_port` to whether there is one.
+bool split_authority(std::string_view a, std::string_view& port, bool& has_port) {
+  std::string_view rest;
+  if (!a.empty() && a.front() == '[') {
+    const std::size_t close = a.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (const char c : a.substr(1, close - 1))
+      if (hex_digit(c) < 0 && c != ':' && c != '.') return false;
+    rest = a.substr(close + 1);
+  } else {
+    const std::size_t colon = a.find(':');
+    if (!is_reg_name(a.substr(0, colon))) return false;
+    rest = colon == std::string_view::npos ? std::string_view{} : a.substr(colon);
+  }
+  has_port = !rest.empty();
+  if (has_port && rest.front() != ':') return false;
+  port = has_port ? rest.substr(1) : std::string_view{};
+  if (port.size() > 5) return false;
+  for (const char c : port)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+bool is_scheme(std::string_view s) {
+  if (s.empty()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) continue;
+    if (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) continue;
+    return false;
+  }
+  return true;
+}
+
 double monotonic_now() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -243,6 +304,51 @@ RequestStartLine parse_request_start_line(std::string_view line) {
   return out;
 }
 
+RequestTarget parse_request_target(std::string_view method, std::string_view target) {
+  RequestTarget t;
+  std::string_view port;
+  bool has_port = false;
+  if (method == "CONNECT") {
+    // RFC 9110 §9.3.6: the tunnel's host and port, and there is no default port.
+    if (!split_authority(target, port, has_port) || port.empty())
+      throw HTTPInputError("CONNECT needs a host:port target: " + quoted(target));
+    t.form = RequestTarget::Form::kAuthority;
+    t.authority = target;
+    return t;
+  }
+  if (!target.empty() && target.front() == '/') {
+    t.path = target;
+    return t;
+  }
+  if (target == "*") {
+    if (method != "OPTIONS") throw HTTPInputError("Only OPTIONS may have the target *");
+    t.form = RequestTarget::Form::kAsterisk;
+    return t;
+  }
+  const std::size_t sep = target.find("://");
+  if (sep == std::string_view::npos || !is_scheme(target.substr(0, sep))) {
+    if (split_authority(target, port, has_port) && !port.empty())
+      throw HTTPInputError("A host:port target is only for CONNECT: " + quoted(target));
+    throw HTTPInputError("Malformed request target (not /path, http(s)://host/path or *): " +
+                         quoted(target));
+  }
+  const std::string_view scheme = target.substr(0, sep);
+  if (!iequals(scheme, "http") && !iequals(scheme, "https"))
+    throw HTTPInputError("Unsupported scheme in the request target: " + quoted(target));
+  const std::string_view rest = target.substr(sep + 3);
+  const std::size_t end = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, end);
+  if (!split_authority(authority, port, has_port))
+    throw HTTPInputError("Malformed host in the request target: " + quoted(target));
+  // RFC 3986 §6.2.3: "host:" is "host".
+  if (has_port && port.empty()) authority.remove_suffix(1);
+  t.form = RequestTarget::Form::kAbsolute;
+  t.scheme = scheme;
+  t.authority = authority;
+  t.path = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+  return t;
+}
+
 ResponseStartLine parse_response_start_line(std::string_view line) {
   // "HTTP/1.x" SP 3DIGIT [SP reason]; the reason is anything but controls (tab allowed).
   if (line.size() < 12 || !is_http1_version(line.substr(0, 8)) || line[8] != ' ')
@@ -283,8 +389,27 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
     remote_ip.assign(connection->remote_ip());
     protocol.assign(connection->protocol());
   }
-  const std::string* host_header = headers.find("Host");
-  host = host_header ? *host_header : "127.0.0.1";
+  if (!uri.empty() && uri.front() != '/' && uri != "*" && method != "CONNECT") {
+    // An absolute-form target names the host itself (RFC 9112 §3.2.2) and is reduced to the
+    // path and query an origin-form request would carry. The server has checked the target
+    // (http1connection's parse_request_head); one given here by hand that does not parse is
+    // kept as it is, as Tornado keeps every target.
+    try {
+      const RequestTarget t = parse_request_target(method, uri);
+      if (t.form == RequestTarget::Form::kAbsolute) {
+        host.assign(t.authority);
+        for (const char c : t.scheme) target_scheme += ascii_lower(c);
+        std::string origin = t.path.empty() || t.path.front() == '?' ? "/" : "";
+        origin.append(t.path);
+        uri = std::move(origin);
+      }
+    } catch (const HTTPInputError&) {
+    }
+  }
+  if (host.empty()) {
+    const std::string* host_header = headers.find("Host");
+    host = host_header ? *host_header : "127.0.0.1";
+  }
   std::string lowered = host;
   for (char& c : lowered) c = ascii_lower(c);
   host_name = httputil::split_host_and_port(lowered).first;
@@ -297,7 +422,9 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
   }
 }
 
-std::string HTTPServerRequest::full_url() const { return protocol + "://" + host + uri; }
+std::string HTTPServerRequest::full_url() const {
+  return (target_scheme.empty() ? protocol : target_scheme) + "://" + host + uri;
+}
 
 double HTTPServerRequest::request_time() const {
   return (finish_time >= 0 ? finish_time : monotonic_now()) - start_time;

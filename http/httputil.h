@@ -131,6 +131,28 @@ RequestStartLine parse_request_start_line(std::string_view line);
 // "HTTP/1.1 200 OK": a version HTTP/1.<digit>, a three-digit code, an optional reason.
 ResponseStartLine parse_response_start_line(std::string_view line);
 
+// A request target split by its form (RFC 9112 §3.2). The views point into the target.
+struct RequestTarget {
+  enum class Form : std::uint8_t {
+    kOrigin,     // "/path?query"
+    kAbsolute,   // "http://authority/path?query" (a proxy's form, which servers accept)
+    kAuthority,  // "host:port", for CONNECT
+    kAsterisk,   // "*", for OPTIONS about the server itself
+  };
+  Form form = Form::kOrigin;
+  std::string_view scheme;     // absolute-form: "http" or "https", in the case sent
+  std::string_view authority;  // absolute- and authority-form: host[:port] (an empty port
+                               // is dropped: "h:" gives "h")
+  std::string_view path;       // origin-form: the target; absolute-form: what follows the
+                               // authority, "" or starting with '/' or '?'
+};
+
+// Classifies `target` for `method`: CONNECT takes only authority-form (with a port); "*" is
+// only for OPTIONS; otherwise origin-form, or absolute-form with the scheme http or https (any
+// case) and a valid authority: a bracketed IPv6 literal or a host name, an optional numeric
+// port, no userinfo. Throws HTTPInputError (400) for anything else.
+RequestTarget parse_request_target(std::string_view method, std::string_view target);
+
 // A file from a multipart/form-data body.
 struct HTTPFile {
   std::string filename;
@@ -201,17 +223,26 @@ class HTTPServerRequest {
                     std::shared_ptr<HTTPConnection> connection = nullptr);
 
   std::string method;
-  std::string uri;      // the request target: path and query
+  // The request target: path and query. An absolute-form target ("http://host/p?q") is
+  // reduced to its path and query ("/p?q"), so routing and arguments see what an origin-form
+  // request gives; "*" and CONNECT's "host:port" are kept as sent.
+  std::string uri;
   std::string version;  // "HTTP/1.1"
   HTTPHeaders headers;
   std::string body;
   std::string remote_ip;  // the peer's address, or what X-Real-Ip says with xheaders
   std::string protocol;   // "http" or "https"
-  std::string host;       // the Host header, or "127.0.0.1"
-  std::string host_name;  // host without the port
-  std::string path;       // uri before "?"
-  std::string query;      // uri after "?"
-  Arguments arguments;    // query and body arguments together
+  // The authority of an absolute-form target (RFC 9112 §3.2.2: it replaces the Host
+  // header's value), else the Host header, else "127.0.0.1". request.headers keep the Host
+  // header as sent.
+  std::string host;
+  std::string host_name;  // host without the port, lower case
+  // The scheme of an absolute-form target, lower case ("http" or "https"); empty otherwise.
+  // protocol still says how the request arrived.
+  std::string target_scheme;
+  std::string path;     // uri before "?"
+  std::string query;    // uri after "?"
+  Arguments arguments;  // query and body arguments together
   Arguments query_arguments;
   Arguments body_arguments;
   Files files;
@@ -221,7 +252,8 @@ class HTTPServerRequest {
   double start_time = 0;  // IOLoop time when the head arrived
   double finish_time = -1;
 
-  // protocol://host + uri.
+  // protocol://host + uri; for an absolute-form target, the target itself (its scheme,
+  // authority, path and query; "/" for an empty path).
   std::string full_url() const;
   // Seconds from start_time to finish (or to now while unfinished).
   double request_time() const;

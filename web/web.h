@@ -26,15 +26,18 @@
 //           factory, and runs Tornado's sequence on it: initialize (from the factory's
 //           arguments), the XSRF check, prepare, the method named by the request (with the
 //           pattern's groups as arguments), finish unless the handler kept the request open,
-//           on_finish, the access log line.
+//           on_finish, the access log line. OPTIONS * (200 with Allow) and CONNECT (405) name
+//           the server, not a path, and are answered without consulting the rules.
 // Handlers: a handler is a class derived from RequestHandler with a default constructor. Its
 //           HTTP methods (get, head, post, delete_, patch, put, options; delete is a C++
 //           keyword) and prepare are found by name at compile time by handler_factory<H>():
 //           each may return void or Future<void> (a coroutine), and takes one string-like
 //           argument per group of its pattern. A method the class does not have answers
-//           405, as Tornado's default methods do. The other hooks (on_finish,
-//           on_connection_close, write_error, set_default_headers, compute_etag,
-//           get_current_user, check_xsrf_cookie) are virtual.
+//           405, as Tornado's default methods do, except HEAD: without head(), get() runs and
+//           the response goes out without its body (RFC 9110 §9.1; Tornado answers 405).
+//           The other hooks (on_finish, on_connection_close, write_error,
+//           set_default_headers, compute_etag, get_current_user, check_xsrf_cookie) are
+//           virtual.
 // Ownership: the Application owns its rules and settings and must outlive its servers. Each
 //           handler is owned by a shared_ptr held while its request runs; a handler that
 //           calls asynchronous() and finishes later from a callback keeps itself alive by

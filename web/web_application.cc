@@ -17,6 +17,24 @@ namespace tornado::web {
 
 namespace {
 
+// The methods a handler class can have (RequestHandler::supports_method).
+constexpr std::string_view kAllowed = "GET, HEAD, POST, DELETE, PATCH, PUT, OPTIONS";
+
+// Answers the requests that name the server rather than a resource, which no rule sees:
+// OPTIONS * (RFC 9110 §9.3.7) gets 200 with Allow listing the methods handlers can have;
+// CONNECT (this is not a proxy) gets 405, which must carry Allow too (RFC 9110 §15.5.6).
+class ServerWideHandler : public RequestHandler {
+ public:
+  void options() {
+    set_header("Allow", kAllowed);
+    clear_header("Content-Type");  // there is no content
+  }
+  void write_error(int status_code, std::exception_ptr error) override {
+    if (status_code == 405) set_header("Allow", kAllowed);
+    RequestHandler::write_error(status_code, error);
+  }
+};
+
 // Feeds one request to its handler (Tornado's _HandlerDelegate, without streaming bodies).
 class RequestDispatcher : public HTTPMessageDelegate {
  public:
@@ -37,9 +55,14 @@ class RequestDispatcher : public HTTPMessageDelegate {
   void finish() override {
     if (!parse_body_or_reject(*request_, *conn_)) return;
     std::vector<std::string> groups;
-    const URLSpec* spec = app_.find_handler(*request_, groups);
+    // A target that is not a path gets here only as OPTIONS * or CONNECT host:port (the
+    // connection refuses the rest, parse_request_target): no rule names either.
+    const bool server_wide = request_->method == "CONNECT" || request_->uri == "*";
+    const URLSpec* spec = server_wide ? nullptr : app_.find_handler(*request_, groups);
     std::shared_ptr<RequestHandler> handler;
-    if (spec) {
+    if (server_wide) {
+      handler = handler_factory<ServerWideHandler>().make(app_, request_);
+    } else if (spec) {
       handler = spec->handler().make(app_, request_);
     } else if (app_.settings().default_handler) {
       handler = app_.settings().default_handler.make(app_, request_);

@@ -8,7 +8,8 @@
 //           For each class H a HandlerOps table is filled in at compile time: one caller per
 //           HTTP method name (get, head, post, delete_, patch, put, options) found with a
 //           `requires` test, for 0 to 6 path groups passed as strings; whether prepare() and
-//           the method return void or Future<void>. A method H lacks answers 405.
+//           the method return void or Future<void>. A method H lacks answers 405, except
+//           HEAD, which runs get() when H has no head() (RFC 9110 §9.1; Tornado answers 405).
 //           HandlerAccess is the one friend that attaches a new handler to its application
 //           and request, and starts its sequence.
 #pragma once
@@ -23,8 +24,8 @@ namespace detail {
 struct HandlerOps {
   // prepare(): nullopt when it returned void.
   std::optional<Future<void>> (*prepare)(RequestHandler&);
-  // The method for `method` with these arguments; throws HTTPError(405) when the class has
-  // no such method.
+  // The method for `method` with these arguments (get() for HEAD when the class has no
+  // head()); throws HTTPError(405) when the class has no such method.
   std::optional<Future<void>> (*call)(RequestHandler&, std::string_view method,
                                       const std::vector<std::string>& args);
 };
@@ -125,7 +126,17 @@ std::optional<Future<void>> call_for(RequestHandler& h, std::string_view method,
                                      const std::vector<std::string>& a) {
   if (method == "GET") return call_method<CallGet, H>(h, a);
   if (method == "POST") return call_method<CallPost, H>(h, a);
-  if (method == "HEAD") return call_method<CallHead, H>(h, a);
+  if (method == "HEAD") {
+    // RFC 9110 §9.1: HEAD is answered wherever GET is. Without head(), get() runs (with
+    // request().method still "HEAD") and the response goes out without its body: flush()
+    // drops it and HTTP1Connection sends none to HEAD, while finish() sets Content-Length
+    // and the ETag from what get() wrote (web_head_test). A class with neither gets 405.
+    if constexpr (has_method<CallHead, H>()) {
+      return call_method<CallHead, H>(h, a);
+    } else {
+      return call_method<CallGet, H>(h, a);
+    }
+  }
   if (method == "PUT") return call_method<CallPut, H>(h, a);
   if (method == "DELETE") return call_method<CallDelete, H>(h, a);
   if (method == "PATCH") return call_method<CallPatch, H>(h, a);

@@ -174,6 +174,19 @@ TEST_CASE("demos: httpbin answers as the real httpbin does") {
       CHECK(x.body == y.body);
     }
   }
+  SUBCASE("HEAD on GET endpoints: the GET's status and length, no body (as Flask answers)") {
+    for (const char* p : {"/get", "/bytes/10", "/status/418", "/redirect/1", "/html"}) {
+      const std::string path = p;
+      CAPTURE(path);
+      const Answer x = ask(a, "HEAD", path), y = ask(b, "HEAD", path);
+      const Answer get = ask(a, "GET", path);
+      CHECK(x.code == get.code);
+      CHECK(x.code == y.code);
+      CHECK(x.body.empty());
+      CHECK(x.headers.get("Content-Length") == std::to_string(get.body.size()));
+      CHECK(x.headers.get("Location") == y.headers.get("Location"));
+    }
+  }
   SUBCASE("/headers, /ip, /user-agent, /anything, /base64") {
     for (const char* p : {"/headers", "/ip", "/user-agent", "/anything/x?y=1"}) {
       const std::string path = p;

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace tornado;
@@ -119,6 +120,112 @@ TEST_CASE("httputil: parse_request_start_line and parse_response_start_line") {
   for (const char* line : bad_responses) {
     CAPTURE(line);
     CHECK_THROWS_AS(parse_response_start_line(line), HTTPInputError);
+  }
+}
+
+TEST_CASE("httputil: parse_request_target, the four forms of RFC 9112 §3.2") {
+  using Form = RequestTarget::Form;
+  struct Row {
+    const char* method;
+    const char* target;
+    Form form;
+    const char* scheme;
+    const char* authority;
+    const char* path;
+  };
+  const Row good[] = {
+      {"GET", "/", Form::kOrigin, "", "", "/"},
+      {"GET", "//a?b", Form::kOrigin, "", "", "//a?b"},
+      {"GET", "http://a.example/p?q", Form::kAbsolute, "http", "a.example", "/p?q"},
+      {"POST", "HTTPS://A.example:8443", Form::kAbsolute, "HTTPS", "A.example:8443", ""},
+      {"GET", "http://h?q=1", Form::kAbsolute, "http", "h", "?q=1"},
+      {"GET", "http://h:/p", Form::kAbsolute, "http", "h", "/p"},  // an empty port is dropped
+      {"GET", "http://[::1]:80/p", Form::kAbsolute, "http", "[::1]:80", "/p"},
+      {"GET", "http://[2001:db8::a.b.c.d]/", Form::kAbsolute, "http", "[2001:db8::a.b.c.d]", "/"},
+      {"GET", "http://a%2Db/", Form::kAbsolute, "http", "a%2Db", "/"},
+      {"GET", "http://h/p@x:y", Form::kAbsolute, "http", "h", "/p@x:y"},  // '@' in the path
+      {"CONNECT", "example.com:443", Form::kAuthority, "", "example.com:443", ""},
+      {"CONNECT", "[::1]:443", Form::kAuthority, "", "[::1]:443", ""},
+      {"OPTIONS", "*", Form::kAsterisk, "", "", ""},
+  };
+  for (const Row& r : good) {
+    const std::string target = r.target;
+    CAPTURE(target);
+    const RequestTarget t = parse_request_target(r.method, r.target);
+    CHECK(t.form == r.form);
+    CHECK(t.scheme == r.scheme);
+    CHECK(t.authority == r.authority);
+    CHECK(t.path == r.path);
+  }
+  const std::pair<const char*, const char*> bad[] = {
+      {"GET", "a/b"},
+      {"GET", "?q"},
+      {"GET", "*"},
+      {"HEAD", "*"},
+      {"OPTIONS", "*/"},
+      {"GET", "example.com:443"},
+      {"CONNECT", "/"},
+      {"CONNECT", "example.com"},  // no default port for CONNECT
+      {"CONNECT", "example.com:"},
+      {"CONNECT", "http://example.com:443/"},
+      {"GET", "ftp://example.com/"},
+      {"GET", "http:/p"},
+      {"GET", "http:///p"},
+      {"GET", "://h/p"},
+      {"GET", "1http://h/p"},
+      {"GET", "http://user@h/p"},
+      {"GET", "http://user:pw@h/p"},
+      {"GET", "http://[::1/p"},
+      {"GET", "http://[]/p"},
+      {"GET", "http://[::g]/p"},
+      {"GET", "http://[::1]x/p"},
+      {"GET", "http://h:8o/p"},
+      {"GET", "http://h:123456/p"},
+      {"GET", "http://h:1:2/p"},
+      {"GET", "http://a,b/p"},
+      {"GET", "http://a%2/p"},
+      {"GET", "http://h#f"},
+      {"GET", ""},
+  };
+  for (const auto& [method, target] : bad) {
+    const std::string m = method, tg = target;
+    CAPTURE(m);
+    CAPTURE(tg);
+    CHECK_THROWS_AS(parse_request_target(method, target), HTTPInputError);
+  }
+}
+
+TEST_CASE("httputil: HTTPServerRequest reads an absolute-form target (RFC 9112 §3.2.2)") {
+  HTTPHeaders h{{"Host", "ignored.example"}};
+  HTTPServerRequest req(parse_request_start_line("GET HTTPS://Example.com:8443/a/b?x=1 HTTP/1.1"),
+                        h);
+  CHECK(req.host == "Example.com:8443");  // the target's authority, not the Host header
+  CHECK(req.host_name == "example.com");
+  CHECK(req.uri == "/a/b?x=1");
+  CHECK(req.path == "/a/b");
+  CHECK(req.query == "x=1");
+  CHECK(req.query_arguments.at("x") == std::vector<std::string>{"1"});
+  CHECK(req.protocol == "http");  // how it arrived
+  CHECK(req.target_scheme == "https");
+  CHECK(req.full_url() == "https://Example.com:8443/a/b?x=1");
+  CHECK(req.headers.get("Host") == "ignored.example");  // the headers stay as sent
+
+  HTTPServerRequest empty_path(parse_request_start_line("GET http://[::1]?q HTTP/1.0"),
+                               HTTPHeaders{});
+  CHECK(empty_path.host == "[::1]");
+  CHECK(empty_path.uri == "/?q");
+  CHECK(empty_path.path == "/");
+  CHECK(empty_path.full_url() == "http://[::1]/?q");
+
+  // "*" and CONNECT's host:port are kept as sent; so is a target the server would refuse.
+  for (const char* line : {"OPTIONS * HTTP/1.1", "CONNECT a.example:443 HTTP/1.1",
+                           "GET ftp://a/b HTTP/1.1", "GET a/b HTTP/1.1"}) {
+    CAPTURE(line);
+    const RequestStartLine start = parse_request_start_line(line);
+    HTTPServerRequest kept(start, HTTPHeaders{{"Host", "h"}});
+    CHECK(kept.uri == start.path);
+    CHECK(kept.host == "h");
+    CHECK(kept.target_scheme.empty());
   }
 }
 

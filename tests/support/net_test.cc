@@ -8,6 +8,8 @@
 
 #include <cerrno>
 
+#include "tests/support/async_test.h"
+
 namespace tornado::testing {
 
 bool ipv6_available() {
@@ -73,6 +75,33 @@ bool BlackHole::make(int family) {
     fillers.push_back(c);  // it got in, and now takes a place in the accept queue
   }
   return false;
+}
+
+std::string exchange_raw(IOLoop& loop, int port, std::string_view request, double timeout) {
+  const int fd = connect_blocking(loopback(AF_INET, port));
+  if (fd < 0) return {};
+  std::string got;
+  // The server runs on this thread: the request is small enough for the socket buffer, and
+  // the answer is read without blocking while the loop turns.
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+      static_cast<ssize_t>(request.size())) {
+    run_until(
+        loop,
+        [&] {
+          char buf[4096];
+          for (;;) {
+            const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (n > 0) {
+              got.append(buf, static_cast<std::size_t>(n));
+              continue;
+            }
+            return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+          }
+        },
+        timeout);
+  }
+  ::close(fd);
+  return got;
 }
 
 bool ensure_fd_limit(rlim_t want) {

@@ -12,9 +12,11 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "tornado/reactor/ioloop.h"
 #include "tornado/stream/netutil.h"
 
 namespace tornado::testing {
@@ -60,6 +62,12 @@ struct BlackHole {
   std::vector<int> fillers;
   netutil::SocketAddress address;
 };
+
+// Sends `request` as raw bytes to 127.0.0.1:`port` and returns every byte the server sends
+// until it closes, running `loop` (the server's) meanwhile; what came so far when `timeout`
+// seconds pass. For what a client library would not send (absolute-form targets, pipelined
+// HEAD and GET) and for checking the bytes on the wire.
+std::string exchange_raw(IOLoop& loop, int port, std::string_view request, double timeout = 5);
 
 // Raises the soft RLIMIT_NOFILE to at least `want` (up to the hard limit); false if the hard
 // limit is lower.
