@@ -10,8 +10,10 @@
 //           ERROR line (which is written at once, in order after them), before a log file
 //           rolls over, when the sink changes, and at exit. A write(2) per request line cost a
 //           third of helloworld's throughput (bench/README.md, "the access log").
+// Also:     the terminate handler, the process's last words (end of file).
 #include "tornado/reactor/log.h"
 
+#include <cxxabi.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -23,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -320,3 +323,80 @@ void enable_pretty_logging(const PrettyLogging& config) {
 }
 
 }  // namespace tornado::log
+
+// --- std::terminate's last words ---------------------------------------------------------------
+
+// libstdc++'s default terminate handler, __gnu_cxx::__verbose_terminate_handler, demangles the
+// exception's type with __cxa_demangle, and that links the whole C++ demangler (47 KB of code)
+// into every static program. This one prints the same lines for the names exceptions have (a
+// class, possibly in namespaces: "std::runtime_error", "tornado::options::Error"); any other
+// name (a template, a built-in type) is printed mangled, as libstdc++ does when demangling
+// fails. It lives in this file because every program that runs a loop links it, so the linker
+// has it before it reads libstdc++.a. std::set_terminate still replaces it.
+namespace {
+
+// Writes "std::runtime_error" for "St13runtime_error" and "a::b::C" for "N1a1b1CE" into `out`
+// (NUL-terminated); false for any other mangled form, or a name longer than `size`.
+bool demangle_class_name(const char* mangled, char* out, std::size_t size) {
+  std::string_view m(mangled);
+  const bool nested = m.size() > 2 && m.front() == 'N' && m.back() == 'E';
+  if (nested) m = m.substr(1, m.size() - 2);
+  std::size_t used = 0;
+  const auto append = [&](std::string_view part) {
+    if (used + part.size() + 3 > size) return false;
+    if (used > 0) {
+      std::memcpy(out + used, "::", 2);
+      used += 2;
+    }
+    std::memcpy(out + used, part.data(), part.size());
+    used += part.size();
+    out[used] = '\0';
+    return true;
+  };
+  if (m.starts_with("St")) {
+    (void)append("std");
+    m.remove_prefix(2);
+  }
+  int names = 0;
+  while (!m.empty()) {
+    std::size_t len = 0;
+    std::size_t digits = 0;
+    while (digits < m.size() && m[digits] >= '0' && m[digits] <= '9' && len <= m.size())
+      len = len * 10 + static_cast<std::size_t>(m[digits++] - '0');
+    if (digits == 0 || len == 0 || len > m.size() - digits) return false;
+    const std::string_view id = m.substr(digits, len);
+    if (!append(id.starts_with("_GLOBAL__N") ? "(anonymous namespace)" : id)) return false;
+    m.remove_prefix(digits + len);
+    ++names;
+  }
+  return names == 1 || (nested && names > 1);
+}
+
+}  // namespace
+
+void __gnu_cxx::__verbose_terminate_handler() {
+  static bool terminating = false;
+  if (terminating) {
+    std::fputs("terminate called recursively\n", stderr);
+    std::abort();
+  }
+  terminating = true;
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  if (type == nullptr) {
+    std::fputs("terminate called without an active exception\n", stderr);
+    std::abort();
+  }
+  char name[256];
+  std::fputs("terminate called after throwing an instance of '", stderr);
+  std::fputs(demangle_class_name(type->name(), name, sizeof name) ? name : type->name(), stderr);
+  std::fputs("'\n", stderr);
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    std::fputs("  what():  ", stderr);
+    std::fputs(e.what(), stderr);
+    std::fputs("\n", stderr);
+  } catch (...) {
+  }
+  std::abort();
+}

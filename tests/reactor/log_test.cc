@@ -1,5 +1,5 @@
 // tests/reactor/log_test.cc: Tornado's log line format, the logger levels, and when buffered
-// lines reach their file.
+// lines reach their file; what the process prints when std::terminate ends it (reactor/log.cc).
 // Mirrors:  tornado/test/log_test.py (LogFormatterTest), for what applies without Python.
 #include "tornado/reactor/log.h"
 
@@ -8,12 +8,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <new>
 #include <regex>
+#include <stdexcept>
 #include <string>
 
 #include "tests/support/async_test.h"
+#include "tornado/reactor/options.h"
 
 using namespace tornado;
 
@@ -146,4 +151,64 @@ TEST_CASE("log: a process that exits normally loses no buffered line") {
   CHECK(text.find("line 0 before exit") != std::string::npos);
   CHECK(text.find("line 2 before exit") != std::string::npos);
   std::system((std::string("rm -rf ") + tmpl).c_str());
+}
+
+namespace {
+
+// What __gnu_cxx::__verbose_terminate_handler prints on stderr in a child process that calls
+// std::terminate from `body`; the child dies of SIGABRT or the result is empty.
+std::string terminate_message(void (*body)()) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(fds[1], STDERR_FILENO);
+    std::signal(SIGABRT, SIG_DFL);  // doctest's handler would report the abort too
+    std::set_terminate(__gnu_cxx::__verbose_terminate_handler);
+    body();
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[512];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) return "";
+  return out;
+}
+
+template <typename E>
+void terminate_with(const E& e) {
+  try {
+    throw e;
+  } catch (...) {
+    std::terminate();
+  }
+}
+
+}  // namespace
+
+// The library's terminate handler (reactor/log.cc) prints what libstdc++'s verbose handler
+// prints, without linking the C++ demangler: the same lines for the same exceptions.
+TEST_CASE("log: terminate prints the exception's type and what(), as libstdc++'s handler") {
+  struct Case {
+    void (*body)();
+    const char* expected;
+  };
+  const Case cases[] = {
+      {[] { terminate_with(std::runtime_error("boom")); },
+       "terminate called after throwing an instance of 'std::runtime_error'\n  what():  boom\n"},
+      {[] { terminate_with(options::Error("bad option")); },
+       "terminate called after throwing an instance of 'tornado::options::Error'\n"
+       "  what():  bad option\n"},
+      {[] { terminate_with(std::bad_alloc()); },
+       "terminate called after throwing an instance of 'std::bad_alloc'\n"
+       "  what():  std::bad_alloc\n"},
+      {[] { std::terminate(); }, "terminate called without an active exception\n"},
+  };
+  for (const Case& c : cases) CHECK(terminate_message(c.body) == c.expected);
 }
