@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <new>
 #include <regex>
@@ -29,6 +30,33 @@ TEST_CASE("log: format_record has Tornado's shape") {
   const std::string colored = log::format_record(r, true);
   CHECK(colored.find("\033[") == 0);
   CHECK(colored.find("hello\n") != std::string::npos);
+}
+
+namespace {
+
+std::string strftime_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  ::localtime_r(&now, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%y%m%d %H:%M:%S", &local);
+  return stamp;
+}
+
+}  // namespace
+
+// Tornado's LogFormatter datefmt, "%y%m%d %H:%M:%S" in local time (the line writes it out
+// without strftime).
+TEST_CASE("log: the time stamp is strftime's %y%m%d %H:%M:%S in local time") {
+  const log::Record r{&log::app_log, log::Level::kInfo, SourceLocation::current(), "x"};
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const std::string before = strftime_now();
+    const std::string line = log::format_record(r, false);
+    if (strftime_now() != before) continue;  // a second ended in between: take another
+    CHECK(line.substr(3, before.size()) == before);
+    return;
+  }
+  FAIL("the clock's second kept changing");
 }
 
 TEST_CASE("log: module_name strips directories and extensions") {
