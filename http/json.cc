@@ -3,9 +3,11 @@
 #include "tornado/http/json.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "tornado/http/escape.h"
@@ -205,6 +207,67 @@ void encode_string(std::string& out, std::string_view s, const EncodeOptions& o)
   out += '"';
 }
 
+// True when the decimal digits × 10^(exp - digits + 1) read back as d.
+bool reads_back(const std::string& digits, int exp, double d) {
+  char text[48];
+  const int n = std::snprintf(text, sizeof text, "%se%d", digits.c_str(),
+                              exp - static_cast<int>(digits.size()) + 1);
+  double back = 0;
+  std::from_chars(text, text + n, back);
+  return back == d;
+}
+
+// d's significant digits rounded to `precision` of them (snprintf rounds correctly), and the
+// exponent of the first: 1234.5 at 3 gives "123" and 3.
+int rounded_digits(double d, int precision, std::string& digits) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.*e", precision - 1, d);
+  digits.clear();
+  const char* p = text;
+  for (; *p != 'e'; ++p)  // the digits either side of the locale's decimal point
+    if (*p >= '0' && *p <= '9') digits += *p;
+  return std::atoi(p + 1);
+}
+
+// One more in the last digit: "1299" becomes "1300"; "999" becomes "100" a decade up.
+int next_digits_up(std::string& digits, int exp) {
+  std::size_t i = digits.size();
+  while (i > 0 && digits[i - 1] == '9') digits[--i] = '0';
+  if (i > 0) {
+    ++digits[i - 1];
+    return exp;
+  }
+  digits.insert(digits.begin(), '1');
+  digits.pop_back();
+  return exp + 1;
+}
+
+// The shortest decimal digits that read back as d (> 0, finite), and the exponent of the first.
+// std::to_chars finds them directly, but its tables (Ryu's) add 130 KB to a static program.
+// Here snprintf's correctly rounded digits are tried at 15, 16 and 17 significant digits: a
+// double that some string of 15 or fewer digits reads back to has that string, zero-padded, as
+// its 15-digit rounding, since a double's rounding interval is narrower than half a unit in the
+// 15th digit. Two exceptions, both checked against std::to_chars over every power of two and
+// millions of other doubles (tests/http/json_test.cc keeps a sample): a subnormal has fewer
+// bits, so its digits are searched from 1; and a power of two has a narrower gap below it than
+// above, so where its rounded digits miss it from below, the next digits up may read back.
+int shortest_digits(double d, std::string& digits) {
+  int exp = 0;
+  for (int precision = d < DBL_MIN ? 1 : 15;; ++precision) {
+    exp = rounded_digits(d, precision, digits);
+    if (precision == 17 || reads_back(digits, exp, d)) break;
+    std::string up = digits;
+    const int up_exp = next_digits_up(up, exp);
+    if (reads_back(up, up_exp, d)) {
+      digits = std::move(up);
+      exp = up_exp;
+      break;
+    }
+  }
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  return exp;
+}
+
 // Python's float repr: the shortest digits that round-trip, fixed notation for exponents in
 // [-4, 16), scientific otherwise ("1e+16", "1.5e-05"), and always a "." or an "e".
 void encode_double(std::string& out, double d) {
@@ -212,17 +275,9 @@ void encode_double(std::string& out, double d) {
     out += "null";
     return;
   }
-  char sci[64];
-  const auto r = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific);
-  std::string_view s(sci, static_cast<std::size_t>(r.ptr - sci));
-  const bool negative = s[0] == '-';
-  if (negative) s.remove_prefix(1);
-  const std::size_t e_at = s.find('e');
-  std::string digits;
-  digits += s[0];
-  if (e_at > 1) digits.append(s.substr(2, e_at - 2));  // skip "d."
-  int exp = 0;
-  std::from_chars(s.data() + e_at + 1 + (s[e_at + 1] == '+' ? 1 : 0), s.data() + s.size(), exp);
+  const bool negative = std::signbit(d);
+  std::string digits = "0";
+  const int exp = d == 0 ? 0 : shortest_digits(std::fabs(d), digits);
   if (negative) out += '-';
   if (exp >= -4 && exp < 16) {
     const int n = static_cast<int>(digits.size());

@@ -5,7 +5,13 @@
 
 #include <doctest/doctest.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <string>
+#include <vector>
 
 using namespace tornado;
 using json::Array;
@@ -52,6 +58,68 @@ TEST_CASE("json: encode matches json.dumps") {
   }
   // Non-finite numbers have no JSON form.
   CHECK(json::encode(Value(1.0 / 0.0)) == "null");
+}
+
+namespace {
+
+// Python's float repr built on std::to_chars's shortest digits: what the encoder printed before
+// it found the same digits with snprintf (http/json.cc shortest_digits), kept as the oracle.
+std::string repr_by_to_chars(double d) {
+  char sci[64];
+  const auto r = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific);
+  std::string_view s(sci, static_cast<std::size_t>(r.ptr - sci));
+  std::string out;
+  if (s[0] == '-') {
+    out += '-';
+    s.remove_prefix(1);
+  }
+  const std::size_t e_at = s.find('e');
+  std::string digits(1, s[0]);
+  if (e_at > 1) digits.append(s.substr(2, e_at - 2));
+  const int exp = std::stoi(std::string(s.substr(e_at + 1)));
+  const int n = static_cast<int>(digits.size());
+  if (exp >= -4 && exp < 16) {
+    if (exp < 0) return out + "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+    if (exp + 1 >= n)
+      return out + digits + std::string(static_cast<std::size_t>(exp + 1 - n), '0') + ".0";
+    return out + digits.substr(0, static_cast<std::size_t>(exp + 1)) + "." +
+           digits.substr(static_cast<std::size_t>(exp + 1));
+  }
+  out += digits.substr(0, 1);
+  if (n > 1) out += "." + digits.substr(1);
+  char e[16];
+  std::snprintf(e, sizeof e, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+  return out + e;
+}
+
+}  // namespace
+
+// Every power of two (where the gap below is half the gap above) and its neighbours, the
+// subnormals among them, and random bit patterns: the shortest round-trip digits, as to_chars.
+TEST_CASE("json: doubles encode with the shortest digits that read back, as std::to_chars") {
+  std::vector<double> values;
+  for (int e = -1074; e <= 1023; ++e) {
+    const double p = std::ldexp(1.0, e);
+    values.insert(values.end(), {p, std::nextafter(p, 0.0), std::nextafter(p, HUGE_VAL), -p});
+  }
+  std::mt19937_64 rng(20240601);
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t bits = rng();
+    double d = 0;
+    std::memcpy(&d, &bits, sizeof d);
+    if (std::isfinite(d)) values.push_back(d);
+    values.push_back(static_cast<double>(bits % 1000000007) /
+                     std::pow(10.0, static_cast<double>(i % 25)));
+  }
+  int differing = 0;
+  for (const double d : values) {
+    const std::string ours = json::encode(Value(d));
+    if (ours != repr_by_to_chars(d) && ++differing <= 5) {
+      CAPTURE(d);
+      CHECK(ours == repr_by_to_chars(d));
+    }
+  }
+  CHECK(differing == 0);
 }
 
 TEST_CASE("json: indent, sort_keys, ensure_ascii, script_safe") {
