@@ -5,14 +5,16 @@
 //           log.py's define_logging_options (applied by enable_pretty_logging, reactor/log).
 #include "tornado/reactor/options.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "tornado/reactor/log.h"
 
@@ -100,6 +102,26 @@ Scalar parse_scalar(const Option& o, std::string_view text) {
       return Scalar(std::string(text));
   }
   bad_value(o, text);
+}
+
+// The whole file, through open(2) and read(2): std::ifstream would link iostreams and the
+// locale facets into a static program (some 60 KB) to read a few lines. A file that cannot be
+// read (missing, a directory) is an error, as Python's open() makes it in Tornado.
+std::string read_config_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error("cannot read config file " + path);
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      text.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      ::close(fd);
+      if (n < 0) throw Error("cannot read config file " + path);
+      return text;
+    }
+  }
 }
 
 std::string format_scalar(const Scalar& v) {
@@ -335,13 +357,14 @@ std::vector<std::string> OptionParser::parse_command_line(int argc, const char* 
 }
 
 void OptionParser::parse_config_file(const std::string& path, bool final) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read config file " + path);
-  std::string line;
+  const std::string text = read_config_file(path);
+  std::string_view rest = text;
   int number = 0;
-  while (std::getline(in, line)) {
+  while (!rest.empty()) {
+    const std::size_t newline = rest.find('\n');
+    std::string_view l = rest.substr(0, newline);
+    rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
     ++number;
-    std::string_view l = line;
     // A "#" outside quotes starts a comment.
     char quote = 0;
     for (std::size_t i = 0; i < l.size(); ++i) {

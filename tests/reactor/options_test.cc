@@ -197,8 +197,17 @@ TEST_CASE("options: config files and parse callbacks (test_parse_config_file)") 
     CHECK(std::string(e.what()).find(":1: Unrecognized int value for option --port") !=
           std::string::npos);
   }
+  // The last line needs no newline; the line numbers count from 1.
+  std::ofstream(path) << "port = 5\r\nname = last";
+  p.parse_config_file(path);
+  CHECK(p.get<int>("port") == 5);
+  CHECK(p.get<std::string>("name") == "last");
+  std::ofstream(path) << "\n\nport = x";
+  CHECK_THROWS_WITH(p.parse_config_file(path), doctest::Contains(":3: Unrecognized int value"));
   std::remove(path);
   CHECK_THROWS_AS(p.parse_config_file("/nonexistent/file"), Error);
+  // A directory cannot be read: an error, as open() raises in Python.
+  CHECK_THROWS_AS(p.parse_config_file("/tmp"), Error);
 }
 
 TEST_CASE("options: a per-option callback runs when the value is set") {
