@@ -5,6 +5,7 @@
 //           RequestStartLine, ResponseStartLine, parse_request_start_line,
 //           parse_response_start_line, url_concat, parse_body_arguments,
 //           parse_multipart_form_data, HTTPFile, format_timestamp, parse_cookie,
+//           parse_http_date (email.utils.parsedate for the three HTTP forms),
 //           split_host_and_port, and http.client.responses).
 //
 //   tornado::HTTPHeaders h = tornado::HTTPHeaders::parse("content-type: text/html\r\n");
@@ -197,6 +198,14 @@ std::pair<std::string, std::map<std::string, std::string, std::less<>>> parse_he
 // IMF-fixdate (RFC 9110 §5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string format_timestamp(std::time_t t);
 std::string format_timestamp(double seconds_since_epoch);
+
+// An HTTP date as seconds since the epoch: the IMF-fixdate above and the two obsolete forms
+// RFC 9110 §5.6.7 asks a recipient to accept ("Sunday, 06-Nov-94 08:49:37 GMT" and asctime's
+// "Sun Nov  6 08:49:37 1994"), read as strptime(3) reads "%a, %d %b %Y %H:%M:%S GMT",
+// "%A, %d-%b-%y %H:%M:%S GMT" and "%a %b %d %H:%M:%S %Y" in the C locale (names in any case,
+// full or abbreviated; white space where the format has a space; a two-digit year below 69 is
+// 20xx). Nothing else may follow. nullopt when none of the three fits.
+std::optional<std::time_t> parse_http_date(std::string_view text);
 
 // A Cookie header as browsers send it: every ";" separates, a pair without "=" is a value
 // with an empty name, quotes are removed, the last duplicate wins (Tornado's parse_cookie).

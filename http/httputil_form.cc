@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "tornado/http/escape.h"
 #include "tornado/http/httputil.h"
@@ -205,6 +206,141 @@ std::string format_timestamp(std::time_t t) {
 
 std::string format_timestamp(double seconds_since_epoch) {
   return format_timestamp(static_cast<std::time_t>(seconds_since_epoch));
+}
+
+namespace {
+
+// The C locale's names; strptime also takes their first three letters.
+constexpr const char* kDayNames[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                     "Thursday", "Friday", "Saturday"};
+constexpr const char* kMonthNames[] = {"January",   "February", "March",    "April",
+                                       "May",       "June",     "July",     "August",
+                                       "September", "October",  "November", "December"};
+
+// Reads an HTTP date field by field with strptime's rules, so that parse_http_date accepts
+// what strptime accepted before it, without linking strptime and timegm (and the locale
+// tables behind them) into a static program.
+class DateReader {
+ public:
+  explicit DateReader(std::string_view text) : s_(text) {}
+
+  // A space in a strptime format: any run of white space, or none.
+  DateReader& spaces() {
+    while (!s_.empty() && is_space(s_.front())) s_.remove_prefix(1);
+    return *this;
+  }
+  DateReader& literal(std::string_view text) {
+    if (ok_ && s_.starts_with(text)) {
+      s_.remove_prefix(text.size());
+    } else {
+      ok_ = false;
+    }
+    return *this;
+  }
+  // %a or %b: a full or a three-letter name in any case, the longest that fits.
+  template <std::size_t N>
+  DateReader& name(const char* const (&names)[N], int& index) {
+    std::size_t longest = 0;
+    for (std::size_t i = 0; ok_ && i < N; ++i) {
+      for (const std::size_t n : {std::strlen(names[i]), std::size_t{3}}) {
+        if (n > longest && starts_with_nocase(names[i], n)) {
+          longest = n;
+          index = static_cast<int>(i);
+        }
+      }
+    }
+    if (longest == 0) ok_ = false;
+    s_.remove_prefix(longest);
+    return *this;
+  }
+  // A number as strptime reads one: white space first, then up to `width` digits, stopping
+  // early where one more digit would pass `max`; refused outside [min, max].
+  DateReader& number(int min, int max, int width, int& value) {
+    spaces();
+    if (!ok_ || s_.empty() || !is_digit(s_.front())) {
+      ok_ = false;
+      return *this;
+    }
+    value = 0;
+    do {
+      value = value * 10 + (s_.front() - '0');
+      s_.remove_prefix(1);
+    } while (--width > 0 && value * 10 <= max && !s_.empty() && is_digit(s_.front()));
+    if (value < min || value > max) ok_ = false;
+    return *this;
+  }
+  bool complete() const { return ok_ && s_.empty(); }
+
+ private:
+  static bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+  bool starts_with_nocase(const char* name, std::size_t n) const {
+    if (s_.size() < n) return false;
+    for (std::size_t i = 0; i < n; ++i) {
+      const char c = s_[i] >= 'A' && s_[i] <= 'Z' ? static_cast<char>(s_[i] - 'A' + 'a') : s_[i];
+      const char want =
+          name[i] >= 'A' && name[i] <= 'Z' ? static_cast<char>(name[i] - 'A' + 'a') : name[i];
+      if (c != want) return false;
+    }
+    return true;
+  }
+
+  std::string_view s_;
+  bool ok_ = true;
+};
+
+// Leap years from year 1 to year y of the proleptic Gregorian calendar (year 0 is one too:
+// for y = -1 the floor divisions give -1).
+long long leap_years_through(long long y) {
+  const auto floor_div = [](long long a, long long b) { return a / b - (a % b < 0 ? 1 : 0); };
+  return floor_div(y, 4) - floor_div(y, 100) + floor_div(y, 400);
+}
+
+// Days from 1970-01-01 to the given day (month 0-11); a day past the end of its month runs into
+// the next one, as timegm normalises it.
+long long days_since_epoch(long long year, int month, int day) {
+  static constexpr int kDaysBefore[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  return (year - 1970) * 365 + leap_years_through(year - 1) - leap_years_through(1969) +
+         kDaysBefore[month] + (leap && month >= 2 ? 1 : 0) + day - 1;
+}
+
+}  // namespace
+
+std::optional<std::time_t> parse_http_date(std::string_view text) {
+  int weekday = 0, day = 0, month = 0, year = 0, hour = 0, minute = 0, second = 0;
+  const auto clock = [&](DateReader& r) -> DateReader& {
+    return r.number(0, 23, 2, hour)
+        .literal(":")
+        .number(0, 59, 2, minute)
+        .literal(":")
+        .number(0, 61, 2, second);
+  };
+  std::optional<long long> full_year;
+  {  // "%a, %d %b %Y %H:%M:%S GMT"
+    DateReader r(text);
+    r.name(kDayNames, weekday).literal(",").spaces().number(1, 31, 2, day).spaces();
+    r.name(kMonthNames, month).spaces().number(0, 9999, 4, year).spaces();
+    clock(r).spaces().literal("GMT");
+    if (r.complete()) full_year = year;
+  }
+  if (!full_year) {  // "%A, %d-%b-%y %H:%M:%S GMT"
+    DateReader r(text);
+    r.name(kDayNames, weekday).literal(",").spaces().number(1, 31, 2, day).literal("-");
+    r.name(kMonthNames, month).literal("-").number(0, 99, 2, year).spaces();
+    clock(r).spaces().literal("GMT");
+    if (r.complete()) full_year = year + (year >= 69 ? 1900 : 2000);
+  }
+  if (!full_year) {  // "%a %b %d %H:%M:%S %Y"
+    DateReader r(text);
+    r.name(kDayNames, weekday).spaces().name(kMonthNames, month).spaces();
+    r.number(1, 31, 2, day).spaces();
+    clock(r).spaces().number(0, 9999, 4, year);
+    if (r.complete()) full_year = year;
+  }
+  if (!full_year) return std::nullopt;
+  return static_cast<std::time_t>(days_since_epoch(*full_year, month, day) * 86400 + hour * 3600 +
+                                  minute * 60 + second);
 }
 
 std::map<std::string, std::string, std::less<>> parse_cookie(std::string_view header) {

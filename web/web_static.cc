@@ -110,18 +110,6 @@ std::optional<Range> parse_range(std::string_view header) {
   return r;
 }
 
-// An HTTP date (IMF-fixdate, and the two obsolete forms) as seconds since the epoch.
-std::optional<std::time_t> parse_http_date(const std::string& s) {
-  struct tm tm {};
-  for (const char* fmt :
-       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
-    tm = {};
-    const char* end = ::strptime(s.c_str(), fmt, &tm);
-    if (end && *end == '\0') return ::timegm(&tm);
-  }
-  return std::nullopt;
-}
-
 std::string hash_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {};
@@ -227,7 +215,8 @@ std::optional<std::string> StaticFileHandler::compute_etag() const {
 bool StaticFileHandler::should_return_304() const {
   if (request().headers.contains("If-None-Match")) return check_etag_header();
   if (const std::string* ims = request().headers.find("If-Modified-Since")) {
-    if (const std::optional<std::time_t> since = parse_http_date(*ims)) return *since >= modified_;
+    if (const std::optional<std::time_t> since = httputil::parse_http_date(*ims))
+      return *since >= modified_;
   }
   return false;
 }

@@ -3,7 +3,10 @@
 //           FormatTimestampTest, ParseCookieTest, SplitHostAndPortTest), as tables, with
 //           the hostile rows (no final boundary, too many parts, oversized part headers).
 #include <doctest/doctest.h>
+#include <time.h>
 
+#include <optional>
+#include <random>
 #include <string>
 
 #include "tornado/http/httputil.h"
@@ -121,6 +124,117 @@ TEST_CASE("httputil form: format_timestamp (IMF-fixdate)") {
   CHECK(format_timestamp(std::time_t{784111777}) == "Sun, 06 Nov 1994 08:49:37 GMT");
   CHECK(format_timestamp(1359312200.503611) == "Sun, 27 Jan 2013 18:43:20 GMT");
   CHECK(format_timestamp(std::time_t{0}) == "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
+namespace {
+
+// What parse_http_date did before it read dates itself: strptime with the three formats, then
+// timegm; kept as the oracle.
+std::optional<std::time_t> parse_with_strptime(const std::string& s) {
+  for (const char* fmt :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
+    struct tm tm {};
+    const char* end = ::strptime(s.c_str(), fmt, &tm);
+    if (end && *end == '\0') return ::timegm(&tm);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("httputil form: parse_http_date reads the three HTTP forms") {
+  struct Row {
+    const char* text;
+    std::optional<std::time_t> seconds;
+  };
+  const Row rows[] = {
+      {"Sun, 06 Nov 1994 08:49:37 GMT", 784111777},
+      {"Sunday, 06-Nov-94 08:49:37 GMT", 784111777},
+      {"Sun Nov  6 08:49:37 1994", 784111777},
+      {"Thu, 01 Jan 1970 00:00:00 GMT", 0},
+      {"Wed, 31 Dec 1969 23:59:59 GMT", -1},
+      {"Tue, 29 Feb 2000 12:00:00 GMT", 951825600},
+      {"Fri, 31 Dec 9999 23:59:59 GMT", 253402300799},
+      {"Sun, 01-Jan-68 00:00:00 GMT", 3092601600},  // a two-digit year below 69 is 20xx
+      {"Wed, 01-Jan-69 00:00:00 GMT", -31536000},
+      {"sun, 06 NOV 1994 08:49:37 GMT", 784111777},  // names in any case
+      {"Sun, 06 Nov 1994 08:49:37 gmt", std::nullopt},
+      {"Sun, 06 Nov 1994 08:49:37 GMT ", std::nullopt},  // nothing may follow
+      {"Sun, 06 Nov 1994 08:49:37", std::nullopt},
+      {"Sun, 06 Nov 1994 24:00:00 GMT", std::nullopt},
+      {"Sun, 32 Nov 1994 08:49:37 GMT", std::nullopt},
+      {"", std::nullopt},
+      {"not a date", std::nullopt},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(std::string(r.text));
+    CHECK(parse_http_date(r.text) == r.seconds);
+    CHECK(parse_with_strptime(r.text) == r.seconds);
+  }
+}
+
+// Dates assembled from good and bad pieces (names in other cases and lengths, spacing, one-
+// to three-digit fields, out-of-range values, a missing or extra zone), and the three forms
+// with one byte changed: parse_http_date accepts what strptime accepts, with the same time.
+TEST_CASE("httputil form: parse_http_date agrees with strptime and timegm") {
+  const std::vector<std::string> days = {"Sun",   "sun",       "SUNDAY", "Sunday", "Thu",
+                                         "Thurs", "Wednesday", "Xyz",    "Su",     ""};
+  const std::vector<std::string> commas = {", ", ",", " , ", ",\t", "", " "};
+  const std::vector<std::string> mdays = {"06", "6", " 6", "31", "32", "00", "1", "123", "3x"};
+  const std::vector<std::string> months = {"Nov",  "nov", "NOVEMBER", "Novem", "Feb",
+                                           "Sept", "May", "Ma",       "Foo"};
+  const std::vector<std::string> seps = {" ", "  ", "-", "", "\n"};
+  const std::vector<std::string> years = {"1994", "94",   "69",    "68",  "0",
+                                          "00",   "9999", "10000", "199", "2000"};
+  const std::vector<std::string> clocks = {"08:49:37", "8:9:7",    "23:59:60", "23:59:61",
+                                           "24:00:00", "08:49",    "08:60:00", "08:49:62",
+                                           " 8: 9: 7", "08:49:37x"};
+  const std::vector<std::string> zones = {" GMT", "GMT", " gmt", " UTC", "", " GMT ", "\tGMT"};
+  std::mt19937 rng(7);
+  const auto pick = [&rng](const std::vector<std::string>& v) -> const std::string& {
+    return v[rng() % v.size()];
+  };
+  std::vector<std::string> inputs;
+  for (int i = 0; i < 6000; ++i) {
+    switch (i % 3) {
+      case 0:
+        inputs.push_back(pick(days) + pick(commas) + pick(mdays) + pick(seps) + pick(months) +
+                         pick(seps) + pick(years) + pick(seps) + pick(clocks) + pick(zones));
+        break;
+      case 1:
+        inputs.push_back(pick(days) + pick(commas) + pick(mdays) + "-" + pick(months) + "-" +
+                         pick(years) + pick(seps) + pick(clocks) + pick(zones));
+        break;
+      default:
+        inputs.push_back(pick(days) + pick(seps) + pick(months) + pick(seps) + pick(mdays) +
+                         pick(seps) + pick(clocks) + pick(seps) + pick(years));
+    }
+  }
+  const std::string forms[] = {"Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
+                               "Sun Nov  6 08:49:37 1994"};
+  const std::string bytes = "0123456789 ,:-GMTadfinoSNuvy\t";
+  for (const std::string& form : forms) {
+    for (std::size_t at = 0; at <= form.size(); ++at) {
+      for (const char b : bytes) {
+        std::string changed = form;
+        if (at < form.size()) changed[at] = b;
+        inputs.push_back(changed);
+        inputs.push_back(form.substr(0, at) + b + form.substr(at));  // one byte more
+      }
+      inputs.push_back(form.substr(0, at) + form.substr(std::min(at + 1, form.size())));
+    }
+  }
+  int accepted = 0, differing = 0;
+  for (const std::string& text : inputs) {
+    const std::optional<std::time_t> ours = parse_http_date(text);
+    accepted += ours ? 1 : 0;
+    if (ours != parse_with_strptime(text) && ++differing <= 5) {
+      CAPTURE(text);
+      CHECK(ours == parse_with_strptime(text));
+    }
+  }
+  CHECK(differing == 0);
+  CHECK(accepted > 500);  // the pieces make enough good dates for the comparison to mean something
 }
 
 TEST_CASE("httputil form: parse_cookie (ParseCookieTest)") {
