@@ -2,7 +2,7 @@
 #
 #   make                 build/libtornado.a and the demos
 #   make test            the doctest suite; last line "N passed, N failed"
-#   make check           test + the suite under ASan/UBSan + man lint + layering check (CI)
+#   make check           test + the suite under ASan/UBSan + man lint + layering + size (CI)
 #   make static-demos    the demos linked -static (-Os) into build/static/, stripped
 #   make bench           Google Benchmark micro-benchmarks
 #   make bench-peers     the same workloads on libev, libevent and libuv, side by side
@@ -132,7 +132,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
 .PHONY: uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
-        static-demos static-demo-bins ensure-static-libs \
+        static-demos static-demo-bins ensure-static-libs check-size \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
 
@@ -181,7 +181,7 @@ ensure-static-libs:
 	  f=$$($(CXX) -print-file-name=$$a); \
 	  if [ "$$f" = "$$a" ] || [ ! -f "$$f" ]; then \
 	    echo "static-demos: $(CXX) finds no $$a, so it cannot link -static" \
-	      "(Debian: apt-get install libc6-dev libstdc++-12-dev)"; exit 1; fi; \
+	      "(Debian: apt-get install libc6-dev and the libstdc++-N-dev of this compiler)"; exit 1; fi; \
 	done
 
 static-demos: ensure-static-libs
@@ -201,6 +201,13 @@ $(STATIC_BINS:%=%.debug): $(BUILD)/%.debug: $(BUILD)/demos/%.o $(LIB)
 $(STATIC_BINS): $(BUILD)/%: $(BUILD)/%.debug
 	@$(if $(Q),echo "  STRIP   $@")
 	$(Q)$(STRIP) -o $@ $<
+
+# The library's share of the static, stripped helloworld (its size minus a printf-only
+# program's, same flags) must stay within the budget (tests/check_size.sh; bench/README.md).
+SIZE_BUDGET_KIB ?= 720
+check-size: static-demos
+	$(Q)CXX="$(CXX)" OPT="$(STATIC_OPT)" LDFLAGS="$(ALL_LDFLAGS) $(STATIC_LDFLAGS)" \
+	  STRIP="$(STRIP)" SIZE_BUDGET_KIB=$(SIZE_BUDGET_KIB) sh tests/check_size.sh $(STATIC_DIR)
 
 # --- tests ------------------------------------------------------------------------------------------
 ensure-doctest:
@@ -279,6 +286,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-man
 	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)$(MAKE) --no-print-directory check-install
+	$(Q)$(MAKE) --no-print-directory check-size
 	$(Q)sh tests/summarize_counts.sh build/test-counts build/asan/test-counts \
 	  $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/test-counts)
 

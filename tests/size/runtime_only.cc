@@ -1,0 +1,41 @@
+// tests/size/runtime_only.cc: what the library asks of the C and C++ runtimes, without the
+// library: C++ exceptions, a thread, local time (the log's time stamps), getaddrinfo
+// (bind_sockets, the resolver), POSIX regular expressions (routes, read_until_regex) and
+// strtod. tests/check_size.sh prints how much of helloworld's share this alone costs in a static
+// glibc program, to tell the library's own code from the runtime it calls.
+#include <netdb.h>
+#include <regex.h>
+#include <time.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+// As the library does (reactor/log.cc): a terminate handler that does not link the demangler.
+namespace __gnu_cxx {
+void __verbose_terminate_handler() { std::abort(); }
+}  // namespace __gnu_cxx
+
+int main(int argc, char** argv) {
+  try {
+    if (argc > 5) throw std::runtime_error(std::string("too many: ") + argv[1]);
+  } catch (const std::exception& e) {
+    std::printf("%s\n", e.what());
+  }
+  std::thread worker([] { std::puts("worker"); });
+  worker.join();
+  const time_t now = time(nullptr);
+  struct tm local {};
+  localtime_r(&now, &local);
+  std::printf("%02d:%02d %g\n", local.tm_hour, local.tm_min, std::strtod(argv[0], nullptr));
+  addrinfo* found = nullptr;
+  if (getaddrinfo(argv[0], "80", nullptr, &found) == 0) freeaddrinfo(found);
+  regex_t re;
+  if (regcomp(&re, "^/([^/]+)$", REG_EXTENDED) == 0) {
+    std::printf("%d\n", regexec(&re, argv[0], 0, nullptr, 0));
+    regfree(&re);
+  }
+  return 0;
+}
