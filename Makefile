@@ -2,7 +2,7 @@
 #
 #   make                 build/libtornado.a and the demos
 #   make test            the doctest suite; last line "N passed, N failed"
-#   make check           test + the suite under ASan/UBSan + man lint + layering + size (CI)
+#   make check           test, the suite under ASan/UBSan, man lint, layering, size, switches (CI)
 #   make static-demos    the demos linked -static (-Os) into build/static/, stripped
 #   make bench           Google Benchmark micro-benchmarks
 #   make bench-peers     the same workloads on libev, libevent and libuv, side by side
@@ -11,6 +11,7 @@
 #   make CROSS=aarch64-linux-gnu-   cross build (static) into build/aarch64-linux-gnu/
 #   make CROSS=aarch64-linux-gnu- check-cross   the suite cross-built, run under qemu-user
 #   CXX=clang++  another compiler;  V=1  full commands
+#   make NO_WEB=1        the library without web/ (into build/noweb/)
 
 CROSS    ?=
 CXX      := $(CROSS)$(if $(filter default,$(origin CXX)),g++,$(CXX))
@@ -18,6 +19,12 @@ AR       := $(CROSS)ar
 STRIP    := $(CROSS)strip
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+# Feature switches (bench/README.md has what each saves; make check builds them: check-configs).
+#   NO_WEB=1   the library without web/: reactor, gen, stream and http (HTTPServer, the client);
+#              the demos and tests that need web/ are left out
+# A build with a switch goes to a folder of its own, so that its objects never mix with others.
+NO_WEB   ?=
+SWITCHES_DIR := $(if $(NO_WEB),/noweb)
 OPT      ?= -O2 -g
 CXXFLAGS ?=
 LDFLAGS  ?=
@@ -27,7 +34,7 @@ LDFLAGS  ?=
 # that glibc offers, so timestamps pass 2038 and files past 2 GiB work.
 ifneq ($(CROSS),)
 CROSS_TRIPLE := $(patsubst %-,%,$(notdir $(CROSS)))
-BUILD    ?= build/$(CROSS_TRIPLE)
+BUILD    ?= build/$(CROSS_TRIPLE)$(SWITCHES_DIR)
 LDFLAGS  += -static
 CXXFLAGS += -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 -Wno-psabi
 QEMU_ARCH := $(firstword $(subst -, ,$(CROSS_TRIPLE)))
@@ -38,7 +45,7 @@ ifeq ($(QEMU_ARCH),arm)
 CXXFLAGS += -Wno-restrict
 endif
 endif
-BUILD    ?= build
+BUILD    ?= build$(SWITCHES_DIR)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wold-style-cast -Woverloaded-virtual \
             -Wnon-virtual-dtor
@@ -90,7 +97,7 @@ HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/httputil.cc http
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/web_handler.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc
-LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(WEB_SRCS)
+LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(if $(NO_WEB),,$(WEB_SRCS))
 LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
 LIB          := $(BUILD)/libtornado.a
 
@@ -118,21 +125,30 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
 ifeq ($(TARGET_OS),Linux)
 SHIM_SRCS    := tests/support/kqueue_shim/kqueue_shim.cc tests/support/kqueue_shim/kqueue_backend.cc
 endif
+# What needs web/: its own tests, the client tests served by web handlers, the web demos' tests.
+WEB_TESTS    := $(filter tests/web/%,$(TEST_SRCS)) tests/http/httpclient_test.cc \
+                tests/http/httpclient_pool_test.cc tests/demos/web_demos_test.cc \
+                tests/demos/httpbin_test.cc
+ifneq ($(NO_WEB),)
+TEST_SRCS    := $(filter-out $(WEB_TESTS),$(TEST_SRCS))
+endif
 TEST_OBJS    := $(TEST_SRCS:%.cc=$(BUILD)/%.o) $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
 TEST_BIN     := $(BUILD)/tests/tornado_tests
 
-DEMOS        := tcpecho helloworld nonblocking httpbin httpclient
+WEB_DEMOS    := helloworld nonblocking httpbin
+DEMOS        := tcpecho $(if $(NO_WEB),,$(WEB_DEMOS)) httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \
                 bench/web_bench.cc \
                 bench/http_parse_bench.cc
+BENCH_SRCS   := $(if $(NO_WEB),$(filter-out bench/web_bench.cc,$(BENCH_SRCS)),$(BENCH_SRCS))
 BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
 .PHONY: uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
-        static-demos static-demo-bins ensure-static-libs check-size \
+        static-demos static-demo-bins ensure-static-libs check-size check-configs \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
 
@@ -170,7 +186,7 @@ $(BUILD)/demos/%: $(BUILD)/demos/%.o $(LIB)
 # and for looking at sizes: nm --size-sort -C -S). The library is compiled again under
 # build/static/ with -Os, the usual choice where flash is counted: helloworld 1,726,760 bytes at
 # -O2, 1,476,904 at -Os (both stripped, with --gc-sections). bench/README.md has the sizes.
-STATIC_DIR     := build/static
+STATIC_DIR     := $(BUILD)/static
 STATIC_OPT     ?= -Os -g
 STATIC_LDFLAGS := -static -Wl,--gc-sections
 
@@ -273,6 +289,11 @@ check-man: ensure-mandoc
 check-layers:
 	$(Q)sh tests/check_layers.sh
 
+# The feature switches as CI builds them: the library without web/, with the tests that do not
+# need it (run).
+check-configs:
+	$(Q)$(MAKE) --no-print-directory NO_WEB=1 test
+
 # Runs in order even under -j: the summary line must come last.
 # CHECK_CROSS="aarch64-linux-gnu- arm-linux-gnueabihf-" adds those targets' suites under
 # qemu-user (CI does), counted in the closing line with the others.
@@ -287,8 +308,9 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)$(MAKE) --no-print-directory check-install
 	$(Q)$(MAKE) --no-print-directory check-size
+	$(Q)$(MAKE) --no-print-directory check-configs
 	$(Q)sh tests/summarize_counts.sh build/test-counts build/asan/test-counts \
-	  $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/test-counts)
+	  build/noweb/test-counts $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/test-counts)
 
 # --- cross builds, run under qemu-user -----------------------------------------------------------
 #   make CROSS=aarch64-linux-gnu- check-cross     (also arm-linux-gnueabihf-, riscv64-linux-gnu-)
@@ -410,7 +432,7 @@ demo: all
 	$(BUILD)/demos/httpbin --port=8888 --address=127.0.0.1 --static_path=demos/static
 
 PUBLIC_HEADERS := $(filter-out reactor/poller.h reactor/waker.h, \
-                    $(wildcard reactor/*.h gen/*.h stream/*.h http/*.h web/*.h))
+                    $(wildcard reactor/*.h gen/*.h stream/*.h http/*.h $(if $(NO_WEB),,web/*.h)))
 install: $(LIB)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7

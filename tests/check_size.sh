@@ -28,6 +28,10 @@ build() {  # build NAME: tests/size/NAME.cc, static and stripped, into $out/NAME
 bytes() { wc -c <"$1" | tr -d ' '; }
 kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
 
+if [ ! -f "$dir/helloworld" ]; then
+  echo "check-size: $dir/helloworld is missing (the web demos are not built with NO_WEB=1)" >&2
+  exit 1
+fi
 build printf_only
 build runtime_only
 

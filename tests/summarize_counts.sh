@@ -10,7 +10,7 @@ for f in "$@"; do
   reasons="$reasons$(tail -n +2 "$f" | sed "s|^|  ($(dirname "$f")) |")
 "
 done
-echo "check: plain and sanitizer runs of the suite"
+echo "check: every run of the suite (plain, sanitizers, feature switches)"
 if [ "$skipped" -gt 0 ]; then
   echo "$skipped skipped:"
   printf '%s' "$reasons" | grep -v '^$'
