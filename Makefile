@@ -11,7 +11,7 @@
 #   make CROSS=aarch64-linux-gnu-   cross build (static) into build/aarch64-linux-gnu/
 #   make CROSS=aarch64-linux-gnu- check-cross   the suite cross-built, run under qemu-user
 #   CXX=clang++  another compiler;  V=1  full commands
-#   make NO_WEB=1        the library without web/ (into build/noweb/)
+#   make NO_WEB=1        the library without web/ (into build/noweb/);  NO_RTTI=1  -fno-rtti
 
 CROSS    ?=
 CXX      := $(CROSS)$(if $(filter default,$(origin CXX)),g++,$(CXX))
@@ -22,9 +22,11 @@ DESTDIR  ?=
 # Feature switches (bench/README.md has what each saves; make check builds them: check-configs).
 #   NO_WEB=1   the library without web/: reactor, gen, stream and http (HTTPServer, the client);
 #              the demos and tests that need web/ are left out
+#   NO_RTTI=1  compiled with -fno-rtti (exceptions stay)
 # A build with a switch goes to a folder of its own, so that its objects never mix with others.
 NO_WEB   ?=
-SWITCHES_DIR := $(if $(NO_WEB),/noweb)
+NO_RTTI  ?=
+SWITCHES_DIR := $(if $(NO_WEB),/noweb)$(if $(NO_RTTI),/nortti)
 OPT      ?= -O2 -g
 CXXFLAGS ?=
 LDFLAGS  ?=
@@ -60,8 +62,8 @@ INCLUDE_ROOT := build/include
 # build above all) keeps only the parts of libtornado.a it reaches: a static helloworld at -O2
 # goes from 2,542,216 to 1,726,760 bytes stripped. A link without --gc-sections is unchanged.
 SECTIONS     := -ffunction-sections -fdata-sections
-ALL_CXXFLAGS := -std=c++20 $(OPT) $(WARNINGS) $(SECTIONS) -I$(INCLUDE_ROOT) -I. -MMD -MP $(SANITIZE) \
-                $(CXXFLAGS)
+ALL_CXXFLAGS := -std=c++20 $(OPT) $(WARNINGS) $(SECTIONS) $(if $(NO_RTTI),-fno-rtti) \
+                -I$(INCLUDE_ROOT) -I. -MMD -MP $(SANITIZE) $(CXXFLAGS)
 ALL_LDFLAGS  := $(SANITIZE) $(LDFLAGS) -pthread
 
 # Parallel by default, one job per core; a -j on the command line wins, and sub-makes share
@@ -289,10 +291,11 @@ check-man: ensure-mandoc
 check-layers:
 	$(Q)sh tests/check_layers.sh
 
-# The feature switches as CI builds them: the library without web/, with the tests that do not
-# need it (run).
+# The feature switches as CI builds them: the library without web/ and without RTTI, with the
+# tests that need neither (run); then everything, web/ and its demos included, with -fno-rtti.
 check-configs:
-	$(Q)$(MAKE) --no-print-directory NO_WEB=1 test
+	$(Q)$(MAKE) --no-print-directory NO_WEB=1 NO_RTTI=1 test
+	$(Q)$(MAKE) --no-print-directory NO_RTTI=1 all
 
 # Runs in order even under -j: the summary line must come last.
 # CHECK_CROSS="aarch64-linux-gnu- arm-linux-gnueabihf-" adds those targets' suites under
@@ -310,7 +313,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-size
 	$(Q)$(MAKE) --no-print-directory check-configs
 	$(Q)sh tests/summarize_counts.sh build/test-counts build/asan/test-counts \
-	  build/noweb/test-counts $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/test-counts)
+	  build/noweb/nortti/test-counts $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/test-counts)
 
 # --- cross builds, run under qemu-user -----------------------------------------------------------
 #   make CROSS=aarch64-linux-gnu- check-cross     (also arm-linux-gnueabihf-, riscv64-linux-gnu-)
