@@ -143,6 +143,8 @@ class Handler : public tornado::web::RequestHandler {
   void parse_form();
   std::optional<MultiDict> args_, headers_, form_;
   std::vector<std::pair<std::string, std::string>> files_;
+  std::size_t nameless_fields_ = 0;  // multipart parts with no name (Werkzeug's None key)
+  bool nameless_file_ = false;
 };
 
 // The rules of each part.

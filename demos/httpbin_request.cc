@@ -112,8 +112,11 @@ std::string decode_part(std::string_view data, const std::optional<std::string>&
 
 // Werkzeug's multipart parser (sansio MultipartDecoder over the whole body): any fault
 // makes the whole form empty, as Werkzeug's silent FormDataParser does.
+// Parts with no name are keyed None; they are stored as "null" (what json.dumps makes of a
+// lone None key) and counted, because jsonify cannot sort None among other names.
 bool parse_multipart(std::string_view body, std::string_view boundary, MultiDict& fields,
-                     std::vector<std::pair<std::string, std::string>>& files) {
+                     std::vector<std::pair<std::string, std::string>>& files,
+                     std::size_t& nameless_fields, bool& nameless_file) {
   // A line break is CRLF, LF or CR; a boundary line may have trailing blanks.
   auto line_break_at = [&](std::size_t i) -> std::size_t {
     if (body.substr(i, 2) == "\r\n") return 2;
@@ -224,17 +227,18 @@ bool parse_multipart(std::string_view body, std::string_view boundary, MultiDict
     if (!hit) return false;
     const std::string_view data = body.substr(at, hit->start - at);
     at = hit->end;
-    // Werkzeug keys a part with no name None, which jsonify cannot sort among strings.
-    if (!name) crash("a form part without a name");
     if (filename) {
-      bool seen = false;
-      for (const auto& n : file_names) seen = seen || n == *name;
-      file_names.push_back(*name);
+      bool seen = !name && nameless_file;
+      for (const auto& n : file_names) seen = seen || (name && n == *name);
+      if (name) file_names.push_back(*name);
+      if (!name) nameless_file = true;
       if (!seen)
         files.emplace_back(
-            *name, json_safe(data, get("content-type").value_or("application/octet-stream")));
+            name.value_or("null"),
+            json_safe(data, get("content-type").value_or("application/octet-stream")));
     } else {
-      fields.emplace_back(*name, decode_part(data, get("content-type")));
+      fields.emplace_back(name.value_or("null"), decode_part(data, get("content-type")));
+      if (!name) ++nameless_fields;
     }
   }
   return true;
@@ -399,6 +403,15 @@ std::string Handler::url() {
   if (!proto || proto->empty()) proto = header("X-Forwarded-Protocol");
   if (!proto && header("X-Forwarded-Ssl") == "on") proto = "https";
   if (!proto) return "http://" + rest;
+  // It rebuilds the URL with urlparse and urlunparse, which drop the ";" of empty parameters
+  // ending the last path segment.
+  const std::size_t path_at = rest.find('/');
+  const std::size_t query_at = rest.find('?');
+  const std::size_t last_slash = rest.rfind('/', query_at);
+  const std::size_t semi = rest.find(';', last_slash);
+  if (path_at != std::string::npos && semi != std::string::npos &&
+      semi + 1 == std::min(query_at, rest.size()))
+    rest.erase(semi, 1);
   if (proto->empty()) return "//" + rest;
   return latin1_to_utf8(*proto) + "://" + rest;
 }
@@ -420,9 +433,13 @@ void Handler::parse_form() {
         option(parse_options_header(*header("Content-Type")).second, "boundary").value_or("");
     bool ascii = true;
     for (char c : boundary) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    if (boundary.empty() || !ascii || !parse_multipart(request().body, boundary, *form_, files_)) {
+    if (boundary.empty() || !ascii ||
+        !parse_multipart(request().body, boundary, *form_, files_, nameless_fields_,
+                         nameless_file_)) {
       form_->clear();
       files_.clear();
+      nameless_fields_ = 0;
+      nameless_file_ = false;
     }
   }
 }
@@ -454,7 +471,12 @@ Value Handler::get_dict(std::initializer_list<std::string_view> keys) {
     } else if (key == "args") {
       out["args"] = semiflatten(args());
     } else if (key == "form") {
-      out["form"] = semiflatten(form());
+      const MultiDict& f = form();
+      std::size_t nulls = 0;
+      for (const auto& [k, v] : f) nulls += k == "null";
+      if (nameless_fields_ > 0 && (nulls != f.size() || nulls > nameless_fields_))
+        crash("jsonify cannot sort a nameless form field among named ones");
+      out["form"] = semiflatten(f);
     } else if (key == "data") {
       out["data"] = json_safe(data());
     } else if (key == "origin") {
@@ -467,6 +489,8 @@ Value Handler::get_dict(std::initializer_list<std::string_view> keys) {
         if (show_env || !env_header(name)) h[name] = latin1_to_utf8(value);
       out["headers"] = std::move(h);
     } else if (key == "files") {
+      if (nameless_file_ && files().size() > 1)
+        crash("jsonify cannot sort a nameless file among named ones");
       Value f = Object{};
       for (const auto& [name, value] : files()) f[name] = value;
       out["files"] = std::move(f);

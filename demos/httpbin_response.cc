@@ -218,9 +218,9 @@ struct BytesHandler : Handler {
 // on "=" and "-", each side a Python int or nothing (so bytes=0-9,20-29 is everything).
 struct RangeHandler : Handler {
   Future<void> get(const std::string& n) {
-    const std::int64_t size = py_int(n)->clamped();
-    const std::string etag = "range" + std::to_string(size);
-    set_header("ETag", etag);
+    const PyInt count = *py_int(n);
+    const std::int64_t size = count.clamped();
+    set_header("ETag", "range" + count.digits);
     set_header("Accept-Ranges", "bytes");
     if (size <= 0 || size > 100 * 1024) {
       set_status(404);

@@ -234,7 +234,8 @@ std::string iri_to_uri(std::string_view iri, bool safe_conversion) {
   std::string p = url_quote(path, kUriSafe);
   if (has_netloc || (!scheme.empty() && p.starts_with("/"))) {
     if (!p.empty() && p[0] != '/') p = "/" + p;
-    out = "//" + netloc + p;
+    // Werkzeug would write a non-ASCII host in IDNA; without its tables, escape it.
+    out = "//" + url_quote(netloc, ":@[]") + p;
   } else {
     out = p;
   }
