@@ -17,8 +17,8 @@
 # after each answer anyway) and the same Host header, so that URLs in the answers are equal.
 # What legitimately differs is normalised away, each with its reason (NORMALISED, below);
 # what is sent, and where the demo answers otherwise on purpose (DELIBERATE) or waits for
-# library work (PENDING_HEAD, PENDING_ABSOLUTE), is in httpbin_cases.py. Listed differences
-# are counted by reason but do not fail the run.
+# library work (PENDING_HEAD, PENDING_ABSOLUTE), is in httpbin_cases.py and
+# httpbin_random.py. Listed differences are counted by reason but do not fail the run.
 import argparse
 import ast
 import json
@@ -30,7 +30,8 @@ import tempfile
 import time
 
 from httpbin_cases import (DELIBERATE, PENDING, PENDING_ABS, PENDING_ABSOLUTE, PENDING_HEAD,
-                           Case, decoded, fixed_cases, random_case, status_codes)
+                           Case, fixed_cases)
+from httpbin_random import decoded, random_case, status_codes
 
 # Response headers compared neither by value nor by presence, and why.
 NORMALISED = {
@@ -48,7 +49,7 @@ NORMALISED = {
 #   picks must be among the codes; the rest is compared when both picked the same).
 # - an interim 100 (Continue) before the final answer is skipped on both sides.
 
-# --- talking to a server -----------------------------------------------------------------------
+# --- talking to a server --------------------------------------------------------------------------
 
 class Answer:
     def __init__(self):
@@ -269,7 +270,7 @@ def body_diff(a, b):
         len(a), len(b), i, a[max(0, i - 40):i + 160], b[max(0, i - 40):i + 160])
 
 
-# --- running ----------------------------------------------------------------------------------------
+# --- running --------------------------------------------------------------------------------------
 
 class Report:
     def __init__(self, show_listed=False):
