@@ -290,8 +290,8 @@ struct RangeHandler : Handler {
         write(piece);
         co_await flush();
         if (pause_per_byte > 0)
-          co_await tornado::gen::sleep(std::chrono::duration<double>(
-              pause_per_byte * static_cast<double>(i == last ? piece.size() : chunk)));
+          co_await tornado::gen::sleep(
+              std::chrono::duration<double>(pause_per_byte * static_cast<double>(piece.size())));
         piece.clear();
       }
     }
