@@ -26,6 +26,7 @@
 
 #include "demos/demo.h"
 #include "gen/gen.h"
+#include "stream/iostream.h"
 
 namespace httpbin {
 namespace {
@@ -112,11 +113,15 @@ struct StreamHandler : Handler {
     set_header("Content-Type", "application/json");
     tornado::json::EncodeOptions o;
     o.script_safe = false;
-    co_await flush();
-    for (std::int64_t i = 0; i < count; ++i) {
-      line["id"] = i;
-      write(tornado::json::encode(line, o) + "\n");
+    try {
       co_await flush();
+      for (std::int64_t i = 0; i < count; ++i) {
+        line["id"] = i;
+        write(tornado::json::encode(line, o) + "\n");
+        co_await flush();
+      }
+    } catch (const tornado::StreamClosedError&) {
+      // The client left: nobody to stream to (Tornado's idiom around flush()).
     }
   }
 };

@@ -9,6 +9,7 @@
 #include "demos/httpbin.h"
 #include "gen/gen.h"
 #include "http/escape.h"
+#include "stream/iostream.h"
 
 namespace httpbin {
 namespace {
@@ -284,16 +285,20 @@ struct RangeHandler : Handler {
     // Streamed in chunk_size pieces, spread over `duration` as httpbin paces them.
     const double pause_per_byte = duration / static_cast<double>(size);
     std::string piece;
-    for (std::int64_t i = first; i <= last; ++i) {
-      piece += static_cast<char>('a' + i % 26);
-      if (static_cast<std::int64_t>(piece.size()) == chunk || i == last) {
-        write(piece);
-        co_await flush();
-        if (pause_per_byte > 0)
-          co_await tornado::gen::sleep(
-              std::chrono::duration<double>(pause_per_byte * static_cast<double>(piece.size())));
-        piece.clear();
+    try {
+      for (std::int64_t i = first; i <= last; ++i) {
+        piece += static_cast<char>('a' + i % 26);
+        if (static_cast<std::int64_t>(piece.size()) == chunk || i == last) {
+          write(piece);
+          co_await flush();
+          if (pause_per_byte > 0)
+            co_await tornado::gen::sleep(
+                std::chrono::duration<double>(pause_per_byte * static_cast<double>(piece.size())));
+          piece.clear();
+        }
       }
+    } catch (const tornado::StreamClosedError&) {
+      // The client left mid-range: stop pacing bytes to nobody.
     }
   }
 };
