@@ -88,13 +88,17 @@ for _code in ("0", "99", "1000", "-1", "100", "101", "199", "9999999999999999999
     DELIBERATE["/status/" + _code] = ("*", STATUS_RANGE)
 
 # Cases that differ only because the library does not yet answer HEAD on a handler that has
-# only get() (Tornado's rule: HEAD is a method of its own). Switch them on when it does.
+# only get() (Tornado's rule: HEAD is a method of its own). When it does, set HEAD_PENDING to
+# False: these cases and the random HEAD requests are then compared like the others.
+HEAD_PENDING = True
 PENDING_HEAD = {"HEAD /get", "HEAD /headers", "HEAD /status/418", "HEAD /bytes/10?seed=1",
                 "HEAD /range/100", "HEAD /redirect/2", "HEAD /html", "HEAD /stream/2",
                 "HEAD /cookies", "HEAD /base64/YQ", "HEAD /robots.txt", "HEAD /range/100 Range",
-                "HEAD /anything"}
+                "HEAD /anything"} if HEAD_PENDING else set()
 PENDING = "pending HEAD support in the library (a handler with only get() answering HEAD)"
-# And those that wait for absolute-form request targets (GET http://host/path HTTP/1.1).
+# And those that wait for absolute-form request targets (GET http://host/path HTTP/1.1), which
+# the demo already reads as Werkzeug does (the host from the target) once the library routes
+# them by their path.
 PENDING_ABSOLUTE = {"absolute-form target"}
 PENDING_ABS = "pending absolute-form request targets in the library"
 

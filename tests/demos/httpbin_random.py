@@ -6,9 +6,9 @@ import json
 import random
 from urllib.parse import unquote_to_bytes
 
-from httpbin_cases import (BODY, CHUNKED, ECHO, FORM_400, FRAMING, HEADER_BYTES, HOST, HOST_IDNA,
-                           METHOD_CASE, OWN_BODY, PENDING, ROUTING, STATUS_204, STATUS_RANGE,
-                           TRAILING_OWS, Case)
+from httpbin_cases import (BODY, CHUNKED, ECHO, FORM_400, FRAMING, HEAD_PENDING, HEADER_BYTES,
+                           HOST, HOST_IDNA, METHOD_CASE, OWN_BODY, PENDING, ROUTING, STATUS_204,
+                           STATUS_RANGE, TRAILING_OWS, Case)
 
 # --- random requests ------------------------------------------------------------------------------
 #
@@ -323,7 +323,7 @@ def _netloc_not_ascii(url):
 def classify(case, path, query, ctype, body):
     """(allowed aspects or "*", reason) when the request falls in a listed class, else None."""
     found = []
-    if case.method == "HEAD":
+    if case.method == "HEAD" and HEAD_PENDING:
         found.append(("*", PENDING))
     if ("%2f" in path.lower() and not path.startswith("/anything/")) or "//" in decoded(path):
         found.append(("*", ROUTING))
