@@ -20,8 +20,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <random>
 #include <string>
 
 #include "demos/demo.h"

@@ -29,7 +29,7 @@ namespace httpbin {
 
 using tornado::json::Value;
 
-// --- Python and Werkzeug text rules (httpbin_text.cc) -------------------------------------------
+// --- Python and Werkzeug text rules (httpbin_text.cc) --------------------------------------------
 
 // Python's bytes.decode("utf-8", "replace"): each maximal ill-formed subsequence becomes one
 // U+FFFD. With `requote`, its bytes become "%XX" instead (Werkzeug's uri_to_iri).
@@ -111,7 +111,7 @@ class Handler : public tornado::web::RequestHandler {
   template <class... S>
   void options(const S&...) {
     set_header("Allow", allow());
-    finish();
+    (void)finish();
   }
   // TRACE is not among Tornado's methods: a route that has it answers here.
   void prepare();

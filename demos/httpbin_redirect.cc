@@ -2,6 +2,8 @@
 // for state: /redirect/n and its relative and absolute forms, /redirect-to, /cookies (set,
 // delete) and /basic-auth. Their Location, Set-Cookie and WWW-Authenticate lines are
 // Werkzeug's, byte for byte.
+#include <cctype>
+
 #include "demos/httpbin.h"
 #include "http/escape.h"
 

@@ -1,6 +1,8 @@
 // demos/httpbin_request.cc: the handler base of the httpbin demo: the request as httpbin sees
 // it through Werkzeug (environ headers, args, form, files, data, URL), httpbin's get_dict, and
 // what Flask adds to every answer (CORS headers, automatic OPTIONS, HTML error pages).
+#include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "demos/httpbin.h"
@@ -246,8 +248,7 @@ bool parse_multipart(std::string_view body, std::string_view boundary, MultiDict
 
 }  // namespace
 
-// --- what Flask adds
-// ------------------------------------------------------------------------------
+// --- what Flask adds -----------------------------------------------------------------------------
 
 void Handler::set_default_headers() {
   set_header("Content-Type", "text/html; charset=utf-8");
@@ -317,7 +318,7 @@ void Handler::jsonify(const Value& v) {
 
 void crash(const std::string& why) { throw tornado::web::HTTPError(500, why); }
 
-// --- the request as Werkzeug presents it ------------------------------------------------------
+// --- the request as Werkzeug presents it ---------------------------------------------------------
 
 const MultiDict& Handler::environ_headers() {
   if (headers_) return *headers_;

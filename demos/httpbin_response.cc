@@ -2,8 +2,11 @@
 // the request: /status, /base64, /bytes, /range, /response-headers and the fixed pages.
 // Where httpbin lets a Python exception escape (a bad number, an assertion), the demo answers
 // the same 500 (crash()).
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "demos/httpbin.h"

@@ -3,7 +3,10 @@
 // parameter and cookie grammars), written down so that the demo reads a request exactly as
 // httpbin does. Each function names what it mirrors; the sweep (tests/demos/httpbin_sweep.py)
 // is what shows they agree.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <regex>
 
@@ -81,8 +84,7 @@ bool py_digits(std::string_view s, std::string& out) {
 
 }  // namespace
 
-// --- bytes and URLs
-// -------------------------------------------------------------------------------
+// --- bytes and URLs ------------------------------------------------------------------------------
 
 std::string decode_utf8(std::string_view s, bool requote) {
   std::string out;
@@ -245,8 +247,7 @@ std::string iri_to_uri(std::string_view iri, bool safe_conversion) {
   return out;
 }
 
-// --- forms
-// ------------------------------------------------------------------------------------------
+// --- forms ---------------------------------------------------------------------------------------
 
 MultiDict url_decode(std::string_view bytes) {
   MultiDict out;
@@ -310,8 +311,7 @@ std::string json_safe(std::string_view bytes, std::string_view content_type) {
   return "data:" + std::string(content_type) + ";base64," + tornado::base64_encode(bytes);
 }
 
-// --- numbers
-// ------------------------------------------------------------------------------------------
+// --- numbers -------------------------------------------------------------------------------------
 
 std::int64_t PyInt::clamped() const {
   constexpr std::int64_t kMax = std::int64_t{1} << 53;
@@ -443,8 +443,7 @@ std::string py_title(std::string_view s) {
   return out;
 }
 
-// --- header grammars
-// --------------------------------------------------------------------------------
+// --- header grammars -----------------------------------------------------------------------------
 
 namespace {
 

@@ -20,8 +20,9 @@ FORM_400 = ("a body the library will not read: a malformed multipart form (no bo
             "here) is refused with 400 before a handler runs (Tornado's parse_body_arguments); "
             "httpbin echoes it, with an empty form")
 STRICT_HTTP = ("malformed HTTP: a folded (obs-fold) header line, a field name that is not a token, "
-               "HTTP/1.1 without exactly one Host, a Content-Length that is not digits: the "
-               "library answers 400 as RFC 9112 asks; Python's http.server lets them through")
+               "a control character in a field value, HTTP/1.1 without exactly one Host, a "
+               "Content-Length that is not digits: the library answers 400 as RFC 9110 and 9112 "
+               "ask; Python's http.server lets them through")
 SMUGGLING = ("ambiguous framing (Content-Length beside Transfer-Encoding, differing "
              "Content-Lengths, a Transfer-Encoding other than a final chunked): the library "
              "refuses it with 400 (DESIGN §6: request smuggling); httpbin reads a body anyway")
@@ -66,6 +67,7 @@ DELIBERATE = {
     "header name with a space": ("*", STRICT_HTTP),
     "HTTP/1.1 without Host": ("*", STRICT_HTTP),
     "two Host headers": ("*", STRICT_HTTP),
+    "control character in a header value": ("*", STRICT_HTTP),
     "Content-Length +3": ("*", STRICT_HTTP),
     "Content-Length and chunked": ("*", SMUGGLING),
     "two Content-Lengths": ("*", SMUGGLING),
@@ -463,6 +465,8 @@ def fixed_cases(slow=False):
     add(Case("header name with a space", raw=raw("GET /get HTTP/1.1\nHost: HOST\nX A: a\n"
                                                  "Connection: close\n\n")))
     add(Case("HTTP/1.1 without Host", raw=raw("GET /get HTTP/1.1\nConnection: close\n\n")))
+    add(Case("control character in a header value",
+             raw=raw("GET /get HTTP/1.1\nHost: HOST\nOrigin: a\x01b\nConnection: close\n\n")))
     add(Case("two Host headers", raw=raw("GET /get HTTP/1.1\nHost: HOST\nHost: b\n"
                                          "Connection: close\n\n")))
     add(Case("Content-Length +3", raw=raw("POST /post HTTP/1.1\nHost: HOST\nContent-Length: +3"

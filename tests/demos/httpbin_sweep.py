@@ -356,6 +356,7 @@ def start_servers(demo):
             stop_servers(procs)
             print("cannot start %s: %s" % (argv[0], e))
             sys.exit(77)
+        p.log = log
         procs.append(p)
         deadline = time.monotonic() + 15
         port = None
@@ -377,6 +378,7 @@ def start_servers(demo):
 
 
 def stop_servers(procs):
+    """Stops them (SIGTERM); returns the demo's exit status and the end of its log."""
     for p in procs:
         if p.poll() is None:
             p.terminate()
@@ -384,6 +386,11 @@ def stop_servers(procs):
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait()
+    if not procs:
+        return 0, ""
+    procs[0].log.seek(0)
+    return procs[0].returncode, procs[0].log.read().decode("utf-8", "replace")[-3000:]
 
 
 def main():
@@ -429,8 +436,12 @@ def main():
                     continue
                 report.run(case, ports)
     finally:
-        stop_servers(procs)
+        status, log = stop_servers(procs)
     print(report.summary())
+    if status != 0:
+        # It stops cleanly on SIGTERM; anything else (a sanitizer's report) is a failure.
+        print("the demo exited with status %s; the end of its log:\n%s" % (status, log))
+        return 1
     return 1 if report.failed else 0
 
 
