@@ -82,6 +82,51 @@ bool py_digits(std::string_view s, std::string& out) {
   return true;
 }
 
+// Werkzeug's URL.encode_netloc: user and password %-quoted, the host as it is (in IDNA when
+// it is not ASCII: the demo has no IDNA tables and %-escapes it instead), a port only when it
+// is an integer from 0 to 65535, an IPv6 host in brackets.
+std::string encode_netloc(std::string_view netloc) {
+  std::optional<std::string_view> auth;
+  std::string_view hostport = netloc;
+  if (const std::size_t at = netloc.find('@'); at != std::string_view::npos) {
+    auth = netloc.substr(0, at);
+    hostport = netloc.substr(at + 1);
+  }
+  std::string_view host = hostport, port;
+  bool has_port = false;
+  if (!hostport.starts_with("[")) {
+    if (const std::size_t c = hostport.find(':'); c != std::string_view::npos) {
+      host = hostport.substr(0, c);
+      port = hostport.substr(c + 1);
+      has_port = true;
+    }
+  } else if (const std::size_t close = hostport.find(']'); close != std::string_view::npos) {
+    host = hostport.substr(1, close - 1);
+    if (hostport.substr(close + 1).starts_with(":")) {
+      port = hostport.substr(close + 2);
+      has_port = true;
+    }
+  }
+  bool ascii = true;
+  for (char c : host) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  std::string out = ascii ? std::string(host) : url_quote(host, "");
+  if (out.find(':') != std::string::npos) out = "[" + out + "]";
+  if (has_port) {
+    const auto n = py_int(port);
+    if (n && !n->negative && n->clamped() <= 65535) out += ":" + n->digits;
+  }
+  if (auth && !auth->empty()) {
+    const std::size_t c = auth->find(':');
+    const std::string user = url_quote(auth->substr(0, c), "/:%");
+    const std::string password =
+        c == std::string_view::npos ? std::string() : url_quote(auth->substr(c + 1), "/:%");
+    std::string a = user;
+    if (!password.empty()) a += (a.empty() ? "" : ":") + password;
+    if (!a.empty()) out = a + "@" + out;
+  }
+  return out;
+}
+
 }  // namespace
 
 // --- bytes and URLs ------------------------------------------------------------------------------
@@ -197,7 +242,7 @@ std::string iri_to_uri(std::string_view iri, bool safe_conversion) {
   // Otherwise url_parse, then path, query and fragment quoted with RFC 3986's reserved set.
   static constexpr std::string_view kUriSafe = ":/?#[]@!$&'()*+,;=%";
   std::string_view rest = iri;
-  std::string scheme, netloc;
+  std::string scheme, netloc;  // netloc as encode_netloc() gives it
   const std::size_t colon = rest.find(':');
   if (colon != std::string_view::npos && colon > 0) {
     const std::string_view s = rest.substr(0, colon);
@@ -213,11 +258,9 @@ std::string iri_to_uri(std::string_view iri, bool safe_conversion) {
       rest = after;
     }
   }
-  bool has_netloc = false;
   if (rest.starts_with("//")) {
     const std::size_t end = std::min(rest.find_first_of("/?#", 2), rest.size());
-    netloc = std::string(rest.substr(2, end - 2));
-    has_netloc = true;
+    netloc = encode_netloc(rest.substr(2, end - 2));
     rest.remove_prefix(end);
   }
   std::string_view path = rest, query, fragment;
@@ -234,10 +277,9 @@ std::string iri_to_uri(std::string_view iri, bool safe_conversion) {
   }
   std::string out;
   std::string p = url_quote(path, kUriSafe);
-  if (has_netloc || (!scheme.empty() && p.starts_with("/"))) {
+  if (!netloc.empty() || (!scheme.empty() && p.starts_with("/"))) {
     if (!p.empty() && p[0] != '/') p = "/" + p;
-    // Werkzeug would write a non-ASCII host in IDNA; without its tables, escape it.
-    out = "//" + url_quote(netloc, ":@[]") + p;
+    out = "//" + netloc + p;
   } else {
     out = p;
   }

@@ -516,6 +516,9 @@ def fixed_cases(slow=False):
              headers=[("X-Forwarded-Proto", "https")]))
     add(Case("/range/huge", target="/range/99999999999999999999"))
     add(Case("/redirect-to non-ASCII host", target="/redirect-to?url=//%C3%A9.test/x"))
+    for q in ("url=//%20.;/%3C.", "url=//u:p@h:99999/a%20b", "url=//u@h:%2B80/%20",
+              "url=//:8080/x%20y", "url=//[::1]:80/x%20y", "url=http://@h:x/%20"):
+        add(Case("/redirect-to netloc " + q, target="/redirect-to?" + q))
     add(Case("/response-headers name with a colon", target="/response-headers?a:b=1"))
     add(Case("/cookies/delete control character", target="/cookies/delete?a%01=1"))
     return c
