@@ -23,8 +23,8 @@
 #include <string>
 
 #include "demos/demo.h"
-#include "gen/gen.h"
-#include "stream/iostream.h"
+#include "tornado/gen/gen.h"
+#include "tornado/stream/iostream.h"
 
 namespace httpbin {
 namespace {

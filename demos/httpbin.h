@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "http/json.h"
-#include "web/web.h"
+#include "tornado/http/json.h"
+#include "tornado/web/web.h"
 
 namespace httpbin {
 

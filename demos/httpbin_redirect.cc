@@ -5,7 +5,7 @@
 #include <cctype>
 
 #include "demos/httpbin.h"
-#include "http/escape.h"
+#include "tornado/http/escape.h"
 
 namespace httpbin {
 namespace {

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "demos/httpbin.h"
-#include "http/escape.h"
+#include "tornado/http/escape.h"
 
 namespace httpbin {
 
@@ -51,29 +51,15 @@ std::string environ_key(std::string_view name) {
   return k;
 }
 
-// The request target as Werkzeug's url_parse splits it: the fragment is dropped; an
-// absolute-form target names the host (which then replaces the Host header); a target
-// starting with "//" has its first segment taken for a host, and put back into the path.
+// The request target as Werkzeug's url_parse splits it: the fragment is dropped, and a target
+// starting with "//" has its first segment taken for a host and put back into the path. (An
+// absolute-form target comes reduced to its path: the library reads it as RFC 9112 asks.)
 struct Target {
   std::string path, query;
-  std::optional<std::string> host;
 };
 
 Target split_target(std::string_view t) {
   Target out;
-  bool has_scheme = false;
-  if (const std::size_t colon = t.find(':'); colon != std::string_view::npos && colon > 0) {
-    bool scheme = true;
-    for (char c : t.substr(0, colon))
-      scheme = scheme && (std::isalnum(static_cast<unsigned char>(c)) || (c >= '+' && c <= '.'));
-    const std::string_view rest = t.substr(colon + 1);
-    const bool port =
-        !rest.empty() && rest.find_first_not_of("0123456789") == std::string_view::npos;
-    if (scheme && !port) {
-      has_scheme = true;
-      t = rest;
-    }
-  }
   std::string netloc;
   if (t.starts_with("//")) {
     const std::size_t end = std::min(t.find_first_of("/?#", 2), t.size());
@@ -84,11 +70,7 @@ Target split_target(std::string_view t) {
   const std::size_t q = t.find('?');
   out.path = std::string(t.substr(0, q));
   out.query = q == std::string_view::npos ? "" : std::string(t.substr(q + 1));
-  if (has_scheme && !netloc.empty()) {
-    out.host = netloc;
-  } else if (!netloc.empty()) {
-    out.path = "/" + netloc + out.path;
-  }
+  if (!netloc.empty()) out.path = "/" + netloc + out.path;
   return out;
 }
 
@@ -337,14 +319,15 @@ const MultiDict& Handler::environ_headers() {
     }
     if (!merged) env.emplace_back(key, f.value);
   }
-  if (const auto host = split_target(request().uri).host) {
+  // An absolute-form target names the host: Werkzeug puts it in HTTP_HOST.
+  if (!request().target_scheme.empty()) {
     bool replaced = false;
     for (auto& [k, v] : env)
       if (k == "HTTP_HOST") {
-        v = *host;
+        v = request().host;
         replaced = true;
       }
-    if (!replaced) env.emplace_back("HTTP_HOST", *host);
+    if (!replaced) env.emplace_back("HTTP_HOST", request().host);
   }
   // And back: EnvironHeaders names them with str.title(), and skips empty Content-Type/Length.
   headers_.emplace();

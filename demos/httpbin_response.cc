@@ -10,9 +10,9 @@
 #include <random>
 
 #include "demos/httpbin.h"
-#include "gen/gen.h"
-#include "http/escape.h"
-#include "stream/iostream.h"
+#include "tornado/gen/gen.h"
+#include "tornado/http/escape.h"
+#include "tornado/stream/iostream.h"
 
 namespace httpbin {
 namespace {

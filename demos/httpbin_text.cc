@@ -11,8 +11,8 @@
 #include <regex>
 
 #include "demos/httpbin.h"
-#include "http/base64.h"
-#include "http/escape.h"
+#include "tornado/http/base64.h"
+#include "tornado/http/escape.h"
 
 namespace httpbin {
 

@@ -21,8 +21,9 @@ FORM_400 = ("a body the library will not read: a malformed multipart form (no bo
             "httpbin echoes it, with an empty form")
 STRICT_HTTP = ("malformed HTTP: a folded (obs-fold) header line, a field name that is not a token, "
                "a control character in a field value, HTTP/1.1 without exactly one Host, a "
-               "Content-Length that is not digits: the library answers 400 as RFC 9110 and 9112 "
-               "ask; Python's http.server lets them through")
+               "Content-Length that is not digits, userinfo in an absolute-form target: the "
+               "library answers 400 as RFC 9110 and 9112 ask; Python's http.server lets them "
+               "through")
 SMUGGLING = ("ambiguous framing (Content-Length beside Transfer-Encoding, differing "
              "Content-Lengths, a Transfer-Encoding other than a final chunked): the library "
              "refuses it with 400 (DESIGN §6: request smuggling); httpbin reads a body anyway")
@@ -68,6 +69,7 @@ DELIBERATE = {
     "HTTP/1.1 without Host": ("*", STRICT_HTTP),
     "two Host headers": ("*", STRICT_HTTP),
     "control character in a header value": ("*", STRICT_HTTP),
+    "absolute-form http://u@" + HOST + "/get": ("*", STRICT_HTTP),
     "Content-Length +3": ("*", STRICT_HTTP),
     "Content-Length and chunked": ("*", SMUGGLING),
     "two Content-Lengths": ("*", SMUGGLING),
@@ -83,27 +85,13 @@ DELIBERATE = {
     "/html": (BODY, OWN_BODY),
     "/status/402": (BODY, OWN_BODY),
     "/status/418": (BODY, OWN_BODY),
+    "HEAD /status/418": (BODY, OWN_BODY),
+    "HEAD /html": (BODY, OWN_BODY),
     "/status/204": ({"header:content-type"}, STATUS_204),
     "/response-headers?Content-Length=5": ("*", FRAMING),
 }
 for _code in ("0", "99", "1000", "-1", "100", "101", "199", "99999999999999999999", "1_0_0"):
     DELIBERATE["/status/" + _code] = ("*", STATUS_RANGE)
-
-# Cases that differ only because the library does not yet answer HEAD on a handler that has
-# only get() (Tornado's rule: HEAD is a method of its own). When it does, set HEAD_PENDING to
-# False: these cases and the random HEAD requests are then compared like the others.
-HEAD_PENDING = True
-PENDING_HEAD = {"HEAD /get", "HEAD /headers", "HEAD /status/418", "HEAD /bytes/10?seed=1",
-                "HEAD /range/100", "HEAD /redirect/2", "HEAD /html", "HEAD /stream/2",
-                "HEAD /cookies", "HEAD /base64/YQ", "HEAD /robots.txt", "HEAD /range/100 Range",
-                "HEAD /anything"} if HEAD_PENDING else set()
-PENDING = "pending HEAD support in the library (a handler with only get() answering HEAD)"
-# And those that wait for absolute-form request targets (GET http://host/path HTTP/1.1), which
-# the demo already reads as Werkzeug does (the host from the target) once the library routes
-# them by their path.
-PENDING_ABSOLUTE = {"absolute-form target"}
-PENDING_ABS = "pending absolute-form request targets in the library"
-
 
 # --- requests -------------------------------------------------------------------------------------
 
@@ -393,6 +381,10 @@ def fixed_cases(slow=False):
     add(Case("HTTP/1.0 get", raw=b"GET /get?v=1 HTTP/1.0\r\nHost: " + h + b"\r\n\r\n"))
     add(Case("absolute-form target", raw=b"GET http://" + h + b"/get?a=1 HTTP/1.1\r\nHost: "
              b"other.test\r\nConnection: close\r\n\r\n"))
+    for t in ("https://" + HOST + "/anything/x?y=1", "http://" + HOST + ":80/get",
+              "http://" + HOST.upper() + ":8080/absolute-redirect/1", "http://u@" + HOST + "/get"):
+        add(Case("absolute-form " + t, raw=b"GET " + t.encode() + b" HTTP/1.1\r\nHost: other\r\n"
+                 b"Connection: close\r\n\r\n"))
     add(Case("Host with :80", raw=b"GET /get HTTP/1.1\r\nHost: " + h + b":80\r\n"
              b"Connection: close\r\n\r\n"))
     add(Case("Host with a port", raw=b"GET /anything HTTP/1.1\r\nHost: " + h + b":8080\r\n"

@@ -16,9 +16,9 @@
 # Every request goes on its own connection with "Connection: close" (Werkzeug's server closes
 # after each answer anyway) and the same Host header, so that URLs in the answers are equal.
 # What legitimately differs is normalised away, each with its reason (NORMALISED, below);
-# what is sent, and where the demo answers otherwise on purpose (DELIBERATE) or waits for
-# library work (PENDING_HEAD, PENDING_ABSOLUTE), is in httpbin_cases.py and
-# httpbin_random.py. Listed differences are counted by reason but do not fail the run.
+# what is sent, and where the demo answers otherwise on purpose (DELIBERATE, each class with
+# its reason), is in httpbin_cases.py and httpbin_random.py. Listed differences are counted
+# by reason but do not fail the run.
 import argparse
 import ast
 import json
@@ -30,8 +30,7 @@ import sys
 import tempfile
 import time
 
-from httpbin_cases import (DELIBERATE, PENDING, PENDING_ABS, PENDING_ABSOLUTE, PENDING_HEAD,
-                           Case, fixed_cases)
+from httpbin_cases import DELIBERATE, Case, fixed_cases
 from httpbin_random import decoded, random_case, status_codes
 
 # Response headers compared neither by value nor by presence, and why.
@@ -196,7 +195,10 @@ def random_parts(case, ours, theirs):
                     len(ours.body), len(theirs.body))))
             ours.body = theirs.body = b"<random bytes>"
     elif case.check == "status_choice":
-        codes = status_codes(decoded(case.target.split("?")[0][len("/status/"):])) or set()
+        path = case.target.split("?")[0]
+        if "://" in path:  # absolute-form
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
+        codes = status_codes(decoded(path[len("/status/"):])) or set()
         if ours.status != theirs.status:
             for who, a in (("ours", ours), ("theirs", theirs)):
                 if a.status not in codes:
@@ -293,10 +295,6 @@ class Report:
         name = label or case.name
         if listed is None:
             listed = DELIBERATE.get(case.name)
-        if listed is None and case.name in PENDING_HEAD:
-            listed = ("*", PENDING)
-        if listed is None and case.name in PENDING_ABSOLUTE:
-            listed = ("*", PENDING_ABS)
         allowed = listed is not None and (
             listed[0] == "*" or all(aspect in listed[0] for aspect, _ in diffs))
         if allowed:
