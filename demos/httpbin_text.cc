@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <regex>
 
 #include "demos/httpbin.h"
 #include "tornado/http/base64.h"
@@ -492,7 +491,8 @@ namespace {
 // Werkzeug's unquote_header_value: surrounding quotes off, "\\" and "\"" unescaped (but a
 // quoted filename starting with "\\" is a UNC path and stays as it is).
 std::string unquote_header_value(std::string v, bool filename) {
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
+  if (!v.empty() && v.front() == '"' && v.back() == '"') {  // a lone '"' too, as Python's test
+    if (v.size() == 1) return {};
     v = v.substr(1, v.size() - 2);
     if (filename && v.starts_with("\\\\")) return v;
     std::string out;
@@ -508,50 +508,113 @@ std::string unquote_header_value(std::string v, bool filename) {
 }  // namespace
 
 std::pair<std::string, Options> parse_options_header(std::string_view value) {
-  // Werkzeug 2.2's two regular expressions, as they are (newlines were made commas).
-  static const std::regex start(R"(,\s*([^;,\s]+)([;,]\s*.+)?)");
-  static const std::regex piece(
-      R"(;\s*,?\s*("[^"\\]*(?:\\.[^"\\]*)*"|[^\s;,=*]+)(?:\*(\d+))?\s*)"
-      R"((?:(?:\*\s*=\s*(?:([^\s]+?)'([^\s]*?)')?|=\s*)("[^"\\]*(?:\\.[^"\\]*)*"|[^;,]+)?)?\s*)");
+  // Werkzeug 2.2 reads the header with two regular expressions; this follows them step by step
+  // (std::regex would do it too, at twice the size of a static httpbin).
+  auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
   std::pair<std::string, Options> out;
   if (value.empty()) return out;
-  std::string text = "," + std::string(value);
+  std::string text = "," + std::string(value);  // newlines count as commas
   for (char& c : text)
     if (c == '\n') c = ',';
-  std::smatch m;
-  if (!std::regex_search(text, m, start, std::regex_constants::match_continuous)) return out;
-  out.first = m[1].str();
-  std::string rest = m[2].str();
-  while (!rest.empty()) {
-    std::smatch p;
-    if (!std::regex_search(rest, p, piece, std::regex_constants::match_continuous) ||
-        p.length(0) == 0)
-      break;
-    std::string name = unquote_header_value(p[1].str(), false);
+  // ,\s*([^;,\s]+)([;,]\s*.+)? : the value, then what follows a ";" or "," (if anything does).
+  std::size_t i = 1;
+  while (i < text.size() && space(text[i])) ++i;
+  const std::size_t value_at = i;
+  while (i < text.size() && text[i] != ';' && text[i] != ',' && !space(text[i])) ++i;
+  if (i == value_at) return out;
+  out.first = text.substr(value_at, i - value_at);
+  std::string_view rest;
+  if (i + 1 < text.size() && (text[i] == ';' || text[i] == ','))
+    rest = std::string_view(text).substr(i);
+  // Then each parameter: ;\s*,?\s* name (quoted or a token) (*count)? \s* then, optionally,
+  // "*=" (with an optional charset'language') or "=", and a value (quoted, or up to ; or ,).
+  auto skip_spaces = [&](std::size_t& k) {
+    while (k < rest.size() && space(rest[k])) ++k;
+  };
+  auto quoted = [&](std::size_t k) -> std::size_t {  // length of "..." at k, or 0
+    if (k >= rest.size() || rest[k] != '"') return 0;
+    for (std::size_t j = k + 1; j < rest.size(); ++j) {
+      if (rest[j] == '"') return j + 1 - k;
+      if (rest[j] == '\\' && ++j >= rest.size()) return 0;
+    }
+    return 0;
+  };
+  while (!rest.empty() && rest[0] == ';') {
+    std::size_t k = 1;
+    skip_spaces(k);
+    if (k < rest.size() && rest[k] == ',') ++k;
+    skip_spaces(k);
+    std::size_t n = quoted(k);
+    if (n == 0)
+      while (k + n < rest.size() && !space(rest[k + n]) &&
+             std::string_view(";,=*").find(rest[k + n]) == std::string_view::npos)
+        ++n;
+    if (n == 0) break;
+    std::string name = unquote_header_value(std::string(rest.substr(k, n)), false);
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    k += n;
+    bool continued = false;  // name*1=...
+    if (k + 1 < rest.size() && rest[k] == '*' &&
+        std::isdigit(static_cast<unsigned char>(rest[k + 1]))) {
+      ++k;
+      while (k < rest.size() && std::isdigit(static_cast<unsigned char>(rest[k]))) ++k;
+      continued = true;
+    }
+    skip_spaces(k);
+    std::optional<std::string> charset;
+    bool has_equals = false;
+    if (k < rest.size() && rest[k] == '*') {
+      std::size_t j = k + 1;
+      skip_spaces(j);
+      if (j < rest.size() && rest[j] == '=') {
+        k = j + 1;
+        skip_spaces(k);
+        has_equals = true;
+        // charset'language': the first quote after at least one character, then the next,
+        // with no white space in between.
+        std::size_t q1 = k + 1;
+        while (q1 < rest.size() && rest[q1] != '\'' && !space(rest[q1])) ++q1;
+        if (k < rest.size() && !space(rest[k]) && q1 < rest.size() && rest[q1] == '\'') {
+          std::size_t q2 = q1 + 1;
+          while (q2 < rest.size() && rest[q2] != '\'' && !space(rest[q2])) ++q2;
+          if (q2 < rest.size() && rest[q2] == '\'') {
+            charset = std::string(rest.substr(k, q1 - k));
+            k = q2 + 1;
+          }
+        }
+      }
+    } else if (k < rest.size() && rest[k] == '=') {
+      ++k;
+      skip_spaces(k);
+      has_equals = true;
+    }
     std::optional<std::string> v;
-    if (p[5].matched) {
-      v = unquote_header_value(p[5].str(), name == "filename");
-      // RFC 2231 extended values: %-escapes in the named charset (UTF-8 or Latin-1 here).
-      if (p[3].matched) {
-        std::string charset = p[3].str();
-        for (char& c : charset) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        const std::string raw = unquote_bytes(*v);
-        v = charset == "utf-8" || charset == "utf8" ? decode_utf8(raw) : latin1_to_utf8(raw);
+    if (has_equals) {
+      std::size_t m = quoted(k);
+      if (m == 0)
+        while (k + m < rest.size() && rest[k + m] != ';' && rest[k + m] != ',') ++m;
+      if (m > 0) {
+        v = unquote_header_value(std::string(rest.substr(k, m)), name == "filename");
+        k += m;
       }
     }
+    skip_spaces(k);
+    rest.remove_prefix(k);
+    // RFC 2231 extended values: %-escapes in the named charset (UTF-8 or Latin-1 here).
+    if (v && charset) {
+      std::string cs = *charset;
+      for (char& c : cs) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string raw = unquote_bytes(*v);
+      v = cs == "utf-8" || cs == "utf8" ? decode_utf8(raw) : latin1_to_utf8(raw);
+    }
+    if (continued && !v) continue;  // a continuation adds a value, or nothing
     bool found = false;
-    for (auto& [n, old] : out.second) {
-      if (n != name) continue;
+    for (auto& [existing, old] : out.second) {
+      if (existing != name) continue;
       found = true;
-      if (p[2].matched) {
-        if (v) old = old.value_or("") + *v;  // a continuation (name*1=...)
-      } else {
-        old = v;
-      }
+      old = continued ? old.value_or("") + *v : v;
     }
     if (!found) out.second.emplace_back(name, v);
-    rest = rest.substr(static_cast<std::size_t>(p.length(0)));
   }
   return out;
 }
