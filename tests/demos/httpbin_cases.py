@@ -29,8 +29,8 @@ SMUGGLING = ("ambiguous framing (Content-Length beside Transfer-Encoding, differ
              "refuses it with 400 (DESIGN §6: request smuggling); httpbin reads a body anyway")
 METHOD_CASE = ("methods are case-sensitive (RFC 9110 §9.1): the library answers 405 to \"get\"; "
                "Werkzeug matches routes on the upper-cased method")
-CHUNKED = ("a chunked request body: Debian's httpbin refuses it (501, as Flask's development "
-           "server cannot read one); the demo reads it, as httpbin.org does behind gunicorn")
+CHUNKED = ("a chunked request body: Debian's httpbin refuses it (501: httpbin reads chunked "
+           "bodies only behind gunicorn); the demo reads it, as httpbin.org does")
 STATUS_RANGE = ("/status/N with N outside 200-999: Werkzeug sends any integer as the status "
                 "(-1, 0, 1000) and 1xx codes as a final answer; the demo answers httpbin's "
                 "400 \"Invalid status code\" (a 1xx cannot end a response, other numbers are not "
@@ -93,7 +93,9 @@ DELIBERATE = {
 for _code in ("0", "99", "1000", "-1", "100", "101", "199", "99999999999999999999", "1_0_0"):
     DELIBERATE["/status/" + _code] = ("*", STATUS_RANGE)
 
+
 # --- requests -------------------------------------------------------------------------------------
+
 
 class Case:
     """One request. `raw` wins when given; otherwise it is built from the parts."""
