@@ -140,6 +140,8 @@ TEST_BIN     := $(BUILD)/tests/tornado_tests
 WEB_DEMOS    := helloworld nonblocking httpbin
 DEMOS        := tcpecho $(if $(NO_WEB),,$(WEB_DEMOS)) httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
+HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_request.cc \
+                   demos/httpbin_redirect.cc demos/httpbin_response.cc)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \
                 bench/web_bench.cc \
@@ -180,7 +182,11 @@ $(LIB): $(LIB_OBJS)
 
 $(BUILD)/demos/%: $(BUILD)/demos/%.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CXX) $< $(LIB) $(ALL_LDFLAGS) -o $@
+	$(Q)$(CXX) $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) -o $@
+
+# The httpbin demo's other objects (it is split by subject: demos/httpbin.h says which part
+# holds what); the rules above and below link every object they are given.
+$(BUILD)/demos/httpbin $(BUILD)/httpbin.debug: $(HTTPBIN_PARTS)
 
 # --- static builds ------------------------------------------------------------------------------
 # make static-demos: every demo linked -static into build/static/NAME, stripped (what goes onto a
@@ -214,7 +220,7 @@ static-demo-bins: $(STATIC_BINS)
 
 $(STATIC_BINS:%=%.debug): $(BUILD)/%.debug: $(BUILD)/demos/%.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@ (static)")
-	$(Q)$(CXX) $< $(LIB) $(ALL_LDFLAGS) $(STATIC_LDFLAGS) -o $@
+	$(Q)$(CXX) $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) $(STATIC_LDFLAGS) -o $@
 
 $(STATIC_BINS): $(BUILD)/%: $(BUILD)/%.debug
 	@$(if $(Q),echo "  STRIP   $@")

@@ -196,7 +196,8 @@ void encode_string(std::string& out, std::string_view s, const EncodeOptions& o)
         }
         break;
       default:
-        if (u < 0x20) {
+        // DEL is ASCII, but json.dumps(ensure_ascii=True) escapes everything outside " " to "~".
+        if (u < 0x20 || (u == 0x7f && o.ensure_ascii)) {
           put_u_escape(out, u);
         } else {
           out += c;
@@ -314,7 +315,7 @@ void newline(std::string& out, const EncodeOptions& o, int level) {
 
 void encode_value(std::string& out, const Value& v, const EncodeOptions& o, int level) {
   // With an indent, items end their line with "," alone, as json.dumps(indent=...) does.
-  const char* sep = o.indent < 0 ? ", " : ",";
+  const char* sep = o.indent < 0 && !o.compact ? ", " : ",";
   switch (v.type()) {
     case Type::kNull:
       out += "null";
@@ -360,7 +361,7 @@ void encode_value(std::string& out, const Value& v, const EncodeOptions& o, int 
         if (i > 0) out += sep;
         newline(out, o, level + 1);
         encode_string(out, members[i]->first, o);
-        out += ": ";
+        out += o.compact ? ":" : ": ";
         encode_value(out, members[i]->second, o, level + 1);
       }
       if (!members.empty()) newline(out, o, level);

@@ -13,8 +13,8 @@
 // Shape:    objects keep insertion order (as Python's dict) and are looked up linearly: they
 //           are small in HTTP work. Integers and doubles are kept apart, as Python keeps int
 //           and float, so 1 encodes as "1" and 1.0 as "1.0".
-// Output:   Python's json.dumps defaults: ", " and ": " separators, non-ASCII as \uXXXX
-//           escapes (surrogate pairs above U+FFFF), and "</" written "<\/" as Tornado does
+// Output:   Python's json.dumps defaults: ", " and ": " separators, non-ASCII (and DEL) as
+//           \uXXXX escapes (surrogate pairs above U+FFFF), and "</" written "<\/" as Tornado does
 //           so that JSON is safe inside <script>. Non-finite doubles encode as null.
 // Errors:   decode throws json::DecodeError (with the byte offset) for anything RFC 8259
 //           rejects: trailing garbage, invalid UTF-8, lone surrogates in \u escapes, control
@@ -127,6 +127,8 @@ struct EncodeOptions {
   bool sort_keys = false;  // members by key, as json.dumps(sort_keys=True)
   bool ensure_ascii = true;
   bool script_safe = true;  // "</" written "<\/" (Tornado's json_encode); false: json.dumps
+  // "," and ":" with no spaces, as json.dumps(separators=(",", ":")) and Flask's jsonify.
+  bool compact = false;
 };
 
 std::string encode(const Value& v, const EncodeOptions& options = {});

@@ -46,7 +46,8 @@
 //           code, MissingArgumentError 400, anything else 500 and an error log line with the
 //           request; write_error renders the page (with the exception's text when
 //           serve_traceback or debug is set). Header values with CR, LF or other control
-//           characters are refused with std::invalid_argument, never sent.
+//           characters, and names with those or a colon, are refused with
+//           std::invalid_argument, never sent.
 // Thread:   the loop thread.
 // See:      man tornado.web, man tornado.routing.
 #pragma once
@@ -247,8 +248,8 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   void set_status(int status_code, std::string_view reason = {});
   int get_status() const { return status_code_; }
   const std::string& reason() const { return reason_; }
-  // Throws std::invalid_argument for a value holding a control character (CR, LF, NUL...):
-  // no header injection.
+  // Throws std::invalid_argument for a value holding a control character (CR, LF, NUL...), or
+  // a name holding one or a colon: no header injection.
   void set_header(std::string_view name, std::string_view value);
   void set_header(std::string_view name, std::int64_t value);
   void add_header(std::string_view name, std::string_view value);

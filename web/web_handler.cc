@@ -45,6 +45,17 @@ bool safe_header_value(std::string_view v) {
   return true;
 }
 
+// A field name with a colon or a control character would end the field early or forge another;
+// the connection refuses to write one, so refusing it here, when it is set, lets the error become
+// a 500 rather than a connection closed with no answer.
+bool safe_header_name(std::string_view n) {
+  for (char c : n) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ':' || u < 0x20 || u == 0x7f) return false;
+  }
+  return true;
+}
+
 // The reason-phrase ABNF, without "<" (so it cannot carry markup into error pages).
 bool valid_reason(std::string_view r) {
   for (char c : r) {
@@ -209,6 +220,7 @@ void RequestHandler::set_status(int status_code, std::string_view reason) {
 }
 
 void RequestHandler::set_header(std::string_view name, std::string_view value) {
+  if (!safe_header_name(name)) throw std::invalid_argument("Unsafe header name");
   if (!safe_header_value(value)) throw std::invalid_argument("Unsafe header value");
   headers_.set(name, value);
 }
@@ -218,6 +230,7 @@ void RequestHandler::set_header(std::string_view name, std::int64_t value) {
 }
 
 void RequestHandler::add_header(std::string_view name, std::string_view value) {
+  if (!safe_header_name(name)) throw std::invalid_argument("Unsafe header name");
   if (!safe_header_value(value)) throw std::invalid_argument("Unsafe header value");
   headers_.add(name, value);
 }

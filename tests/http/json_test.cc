@@ -47,6 +47,7 @@ TEST_CASE("json: encode matches json.dumps") {
       {"</script>", R"("<\/script>")"},
       {"a/b", R"("a/b")"},
       {"\xff", R"("\ufffd")"},
+      {"\x7f~", R"("\u007f~")"},  // json.dumps escapes DEL too
       {Array{}, "[]"},
       {Object{}, "{}"},
       {Object{{"a", Array{1, Object{{"b", nullptr}}}}, {"c", "x"}},
@@ -134,6 +135,12 @@ TEST_CASE("json: indent, sort_keys, ensure_ascii, script_safe") {
   raw.ensure_ascii = false;
   raw.script_safe = false;
   CHECK(json::encode(Value("\xc3\xa9</"), raw) == "\"\xc3\xa9</\"");
+  CHECK(json::encode(Value("\x7f"), raw) == "\"\x7f\"");
+  // Flask's jsonify: json.dumps(separators=(",", ":"), sort_keys=True).
+  json::EncodeOptions flask;
+  flask.compact = true;
+  flask.sort_keys = true;
+  CHECK(json::encode(v, flask) == R"({"a":[],"b":[1,{"x":null}],"o":{}})");
 }
 
 TEST_CASE("json: decode accepts RFC 8259 documents") {

@@ -97,6 +97,19 @@ int DemoProcess::stop() {
   return status;
 }
 
+std::string DemoProcess::read_log_until(const std::string& regex, double seconds) {
+  REQUIRE(log_);
+  return testing::run_sync(
+      loop_, [&] { return log_->read_until_regex(regex); }, gen::Duration(seconds));
+}
+
+std::string DemoProcess::rest_of_log() {
+  REQUIRE(log_);
+  REQUIRE(pid_ <= 0);  // stopped: the pipe ends
+  return testing::run_sync(
+      loop_, [&] { return log_->read_until_close(); }, gen::Duration(10));
+}
+
 DemoProcess::~DemoProcess() {
   if (pid_ > 0) stop();
   if (log_) {

@@ -35,6 +35,11 @@ class DemoProcess {
   int port() const { return port_; }
   // Sends SIGTERM and waits (up to 10 s); returns the wait status, or -1 if it had to be killed.
   int stop();
+  // What it logs (stdout and stderr) from here up to the first match of `regex`, waiting on
+  // the loop up to `seconds` (REQUIREs the match).
+  std::string read_log_until(const std::string& regex, double seconds = 10);
+  // After stop(): the rest of what it logged.
+  std::string rest_of_log();
 
  private:
   void start(std::vector<std::string> argv, const std::string& port_line);
