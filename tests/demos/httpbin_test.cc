@@ -235,13 +235,8 @@ TEST_CASE("demos: httpbin sweep finds no difference from the real httpbin but th
   // the differences it does not list (with a reproducer); exit 0 means none.
   const std::string command =
       "/usr/bin/python3 " + script + " --demo " + std::string(dir) + "/httpbin 2>&1";
-  FILE* p = ::popen(command.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
+  int status = -1;
+  const std::string out = run_command(command, status);
   REQUIRE(WIFEXITED(status));
   if (WEXITSTATUS(status) == 77) TORNADO_SKIP("the sweep could not start a server: " + out);
   INFO(out);

@@ -79,7 +79,8 @@ TEST_CASE("demos: nonblocking: /justnow answers while 20 /sleep and 20 /blocking
     if (::poll(&pfd, 1, 0) > 0) ++blockers_answered;
   }
   CHECK(blockers_answered < 10);
-  MESSAGE("/justnow took " << ms << " ms; " << blockers_answered << " of 20 /blocking had answered");
+  MESSAGE("/justnow took " << ms << " ms; " << blockers_answered
+                           << " of 20 /blocking had answered");
   for (int s : sleepers) {
     CHECK(read_until_close(s, 10).find("slept") != std::string::npos);
     ::close(s);
@@ -101,16 +102,7 @@ TEST_CASE("demos: httpclient fetches from the httpbin demo") {
   }
   const std::string tool = demo_command("httpclient");
   const std::string base = "http://127.0.0.1:" + std::to_string(httpbin.port());
-  auto run = [](const std::string& command, int& status) {
-    FILE* p = ::popen(command.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    status = ::pclose(p);
-    return out;
-  };
+  const auto run = run_command;
   int status = -1;
   std::string out = run(tool + " '" + base + "/get?a=1'", status);
   CHECK(WEXITSTATUS(status) == 0);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <regex>
 
@@ -24,6 +25,17 @@ std::string demo_command(const std::string& name) {
   const char* emulator = std::getenv("TORNADO_TEST_EMULATOR");
   std::string command = emulator && *emulator ? std::string(emulator) + " " : std::string();
   return command + (dir ? dir : ".") + "/" + name;
+}
+
+std::string run_command(const std::string& command, int& status) {
+  FILE* p = ::popen(command.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  status = ::pclose(p);
+  return out;
 }
 
 DemoProcess::DemoProcess(IOLoop& loop, const std::string& name, std::vector<std::string> args)

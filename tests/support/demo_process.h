@@ -21,6 +21,9 @@ namespace tornado::testing {
 // the emulator a cross-built suite runs under ($TORNADO_TEST_EMULATOR), if any.
 std::string demo_command(const std::string& name);
 
+// Runs a shell command to its end; returns what it wrote to stdout, and its wait status.
+std::string run_command(const std::string& command, int& status);
+
 class DemoProcess {
  public:
   // An empty `skip_reason` after start() means it runs.
