@@ -339,12 +339,17 @@ struct ResponseHeaders : Handler {
     return tornado::json::encode(v, o) + "\n";
   }
   void any() {
-    const MultiDict& q = args();
+    // Werkzeug's MultiDict hands out a key's values together, keys in the order they first
+    // came ("URL=a&url=b&URL=c" gives URL: a, URL: c, url: b).
+    MultiDict q;
     Array lists;
-    for (const auto& [k, v] : first_values(q)) {
+    for (const auto& [k, v] : first_values(args())) {
       Array values;
-      for (const auto& [k2, v2] : q)
-        if (k2 == k) values.emplace_back(v2);
+      for (const auto& [k2, v2] : args()) {
+        if (k2 != k) continue;
+        values.emplace_back(v2);
+        q.emplace_back(k2, v2);
+      }
       lists.push_back(Array{k, std::move(values)});
     }
     std::string body = render(lists);

@@ -355,7 +355,7 @@ def fixed_cases(slow=False):
     # Response headers.
     for q in ("a=1", "a=1&a=2", "Content-Type=text/plain", "X-Empty=", "a=1&b=2&a=3",
               "Content-Type=text/plain&Content-Type=text/html", "Location=/x", "", "k%20=v",
-              "Server=fake", "Content-Length=5"):
+              "Server=fake", "Content-Length=5", "URL=a&url=b&URL=c"):
         add(Case("/response-headers?" + q, target="/response-headers?" + q))
     add(Case("POST /response-headers", method="POST", target="/response-headers?a=1"))
 
