@@ -262,14 +262,17 @@ TEST_CASE("gen: co_await std::move(f) moves even while a producer still holds th
 
 TEST_CASE("gen: run_sync times out with TimeoutError and a late result does not stop a later run") {
   LoopCase c;
-  Future<void> never_before(gen::sleep(0.2));
+  // 1 s against a 10 ms timeout: a loaded machine that pauses this process for a while must
+  // not let the sleep resolve before the timeout fires (both would be due in one iteration).
+  Future<void> never_before(gen::sleep(1.0));
   CHECK_THROWS_AS(gen::run_sync(
                       c.loop(), [&] { return never_before; }, gen::Duration(0.01)),
                   TimeoutError);
-  // The 0.2 s sleep resolves during this run; it must not end it early.
+  // The 1 s sleep resolves during this run; it must not end it early.
   const double t0 = c.loop().time();
-  gen::run_sync(c.loop(), [] { return gen::sleep(0.3); });
-  CHECK(c.loop().time() - t0 >= 0.3);
+  gen::run_sync(c.loop(), [] { return gen::sleep(1.2); });
+  CHECK(never_before.done());
+  CHECK(c.loop().time() - t0 >= 1.2);
 }
 
 TEST_CASE("gen: add_future runs the callback on the given loop") {
