@@ -60,7 +60,7 @@ endif
 INCLUDE_ROOT := build/include
 # One section per function and object, so that a program linked with --gc-sections (a static
 # build above all) keeps only the parts of libtornado.a it reaches: a static helloworld at -O2
-# goes from 2,542,216 to 1,726,760 bytes stripped. A link without --gc-sections is unchanged.
+# goes from 2,554,504 to 1,739,048 bytes stripped. A link without --gc-sections is unchanged.
 SECTIONS     := -ffunction-sections -fdata-sections
 ALL_CXXFLAGS := -std=c++20 $(OPT) $(WARNINGS) $(SECTIONS) $(if $(NO_RTTI),-fno-rtti) \
                 -I$(INCLUDE_ROOT) -I. -MMD -MP $(SANITIZE) $(CXXFLAGS)
@@ -192,8 +192,8 @@ $(BUILD)/demos/httpbin $(BUILD)/httpbin.debug: $(HTTPBIN_PARTS)
 # make static-demos: every demo linked -static into build/static/NAME, stripped (what goes onto a
 # device), beside NAME.debug, the same link before stripping (symbols and debug info, for gdb
 # and for looking at sizes: nm --size-sort -C -S). The library is compiled again under
-# build/static/ with -Os, the usual choice where flash is counted: helloworld 1,726,760 bytes at
-# -O2, 1,476,904 at -Os (both stripped, with --gc-sections). bench/README.md has the sizes.
+# build/static/ with -Os, the usual choice where flash is counted: helloworld 1,739,048 bytes at
+# -O2, 1,485,096 at -Os (both stripped, with --gc-sections). bench/README.md has the sizes.
 STATIC_DIR     := $(BUILD)/static
 STATIC_OPT     ?= -Os -g
 STATIC_LDFLAGS := -static -Wl,--gc-sections
@@ -228,7 +228,7 @@ $(STATIC_BINS): $(BUILD)/%: $(BUILD)/%.debug
 
 # The library's share of the static, stripped helloworld (its size minus a printf-only
 # program's, same flags) must stay within the budget (tests/check_size.sh; bench/README.md).
-SIZE_BUDGET_KIB ?= 720
+SIZE_BUDGET_KIB ?= 740
 check-size: static-demos
 	$(Q)CXX="$(CXX)" OPT="$(STATIC_OPT)" LDFLAGS="$(ALL_LDFLAGS) $(STATIC_LDFLAGS)" \
 	  STRIP="$(STRIP)" SIZE_BUDGET_KIB=$(SIZE_BUDGET_KIB) sh tests/check_size.sh $(STATIC_DIR)
