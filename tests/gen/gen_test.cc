@@ -39,7 +39,9 @@ TEST_CASE("gen: sleep waits at least its duration and lets other work run") {
   testing::run_sync(c.loop(), [] { return gen::sleep(std::chrono::milliseconds(30)); });
   pc.stop();
   CHECK(c.loop().time() - t0 >= 0.030);
-  CHECK(ticks >= 5);
+  // The ticker ran during the sleep (a sleep that blocked the loop leaves it at 0). Not ~30:
+  // a machine busy with parallel builds runs far fewer iterations than that.
+  CHECK(ticks >= 2);
 }
 
 // Tornado: test_moment.
