@@ -115,8 +115,9 @@ RawResponse take_response(std::string_view& wire, bool answers_head) {
     wire = {};
   } else {
     if (wire.size() < f.content_length) throw HTTPInputError("body shorter than Content-Length");
-    r.body.assign(wire.substr(0, f.content_length));
-    wire.remove_prefix(f.content_length);
+    const auto length = static_cast<std::size_t>(f.content_length);  // fits: checked above
+    r.body.assign(wire.substr(0, length));
+    wire.remove_prefix(length);
   }
   return r;
 }
