@@ -426,8 +426,10 @@ int IOLoop::poll_timeout_ms(double max_wait) const {
     if (until < wait) wait = until;
   }
   // Buffered log lines are due too (both clocks are CLOCK_MONOTONIC).
-  if (const double log_due = log::flush_deadline(); log_due != 0.0 && log_due - time() < wait)
-    wait = log_due - time();
+  if (const double log_due = log::flush_deadline(); log_due != 0.0) {
+    const double until = log_due - time();
+    if (until < wait) wait = until;
+  }
   if (wait <= 0) return 0;
   // Round up: a poll that wakes before the deadline would find nothing due and poll again
   // with a zero timeout, spinning; a timer must never fire early either.
