@@ -290,9 +290,17 @@ ensure-mandoc:
 	      || { echo "could not install mandoc"; exit 1; }; \
 	  else echo "mandoc is missing; run: sudo apt-get install mandoc"; exit 1; fi; }
 
+# Lint, and every rendered line (tables and examples included) within 80 columns, as mandoc
+# and, where man-db is installed, as groff lay it out (they wrap table cells differently). The
+# ASCII renderings count one byte per column, where UTF-8 quotes and bullets would count three.
+WIDE_LINES := awk -v m=$$m 'length > 80 { print m ": wider than 80 columns: " $$0; bad = 1 } END { exit bad }'
 check-man: ensure-mandoc
 	$(Q)mandoc -Tlint -Wwarning $(MAN_PAGES)
-	@echo "man pages: $(words $(MAN_PAGES)) lint clean"
+	$(Q)for m in $(MAN_PAGES); do \
+	  mandoc -Tascii -Owidth=80 $$m | col -bx | $(WIDE_LINES) || exit 1; \
+	  if command -v man >/dev/null && command -v groff >/dev/null; then \
+	    LC_ALL=C MANWIDTH=80 man -l $$m 2>/dev/null | col -bx | $(WIDE_LINES) || exit 1; fi; done
+	@echo "man pages: $(words $(MAN_PAGES)) lint clean, within 80 columns"
 
 check-layers:
 	$(Q)sh tests/check_layers.sh
