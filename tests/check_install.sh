@@ -44,18 +44,24 @@ out=$("$stage/hello")
 [ "$out" = '1 "installed"' ] || { echo "the installed program printed: $out"; exit 1; }
 
 # Every complete program in a man page's EXAMPLES (a literal block with a tornado include and a
-# main) compiles and links against the installed tree, as a reader would paste it.
+# main) compiles and links against the installed tree, as a reader would paste it. A block
+# that follows the comment line
+#   .\" check-install: run
+# is also run, and must exit 0 within 30 s (a program that ends by itself and checks itself).
 n=0
+r=0
 for page in man/man3/*.3 man/man7/*.7; do
   awk -v out="$stage/example" -v page="$(basename "$page")" '
     /^\.Sh EXAMPLES/ { e = 1; next }
     /^\.Sh / { e = 0 }
+    e && /^\.\\" check-install: run/ { run = 1; next }
     e && /^\.Bd -literal/ { b = 1; t = ""; next }
     e && b && /^\.Ed/ {
       b = 0
       if (t ~ /#include <tornado\// && t ~ /main\(/) {
-        f = out "-" page "-" (++k) ".cc"; printf "%s", t > f; close(f)
+        f = out "-" page "-" (++k) (run ? "-run" : "") ".cc"; printf "%s", t > f; close(f)
       }
+      run = 0
       next
     }
     e && b {
@@ -68,8 +74,15 @@ for ex in "$stage"/example-*.cc; do
   (cd "$stage" && ${CXX:-g++} "$ex" $flags -o "$stage/example.out") \
     || { echo "a man page example does not compile: $(basename "$ex")"; exit 1; }
   n=$((n + 1))
+  case "$ex" in
+    *-run.cc)
+      (cd "$stage" && timeout 30 ./example.out >"$stage/example.log" 2>&1) \
+        || { echo "a man page example failed when run: $(basename "$ex")"; cat "$stage/example.log"
+             exit 1; }
+      r=$((r + 1)) ;;
+  esac
 done
-echo "man page examples: $n complete programs compile against the installed headers"
+echo "man page examples: $n complete programs compile against the installed headers, $r ran"
 
 $make --no-print-directory -s BUILD="$build" DESTDIR="$stage/root" PREFIX=$prefix uninstall
 left=$(find "$stage/root" -type f | sed "s|^$stage/root||")
