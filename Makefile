@@ -291,15 +291,18 @@ ensure-mandoc:
 	  else echo "mandoc is missing; run: sudo apt-get install mandoc"; exit 1; fi; }
 
 # Lint, and every rendered line (tables and examples included) within 80 columns, as mandoc
-# and, where man-db is installed, as groff lay it out (they wrap table cells differently). The
-# ASCII renderings count one byte per column, where UTF-8 quotes and bullets would count three.
-WIDE_LINES := awk -v m=$$m 'length > 80 { print m ": wider than 80 columns: " $$0; bad = 1 } END { exit bad }'
+# and, where man-db is installed, as groff lay it out (they wrap table cells differently).
+# Lines are rendered in UTF-8 and counted in bytes, as awk 'length>80' counts them under
+# mawk: a UTF-8 quote, bullet or dash takes three, so pages use Qq (straight quotes) and
+# .Bl -dash rather than Ql, Sq, Dq and -bullet.
+WIDE_LINES := LC_ALL=C awk -v m=$$m 'length > 80 { print m ": wider than 80 bytes: " $$0; bad = 1 } END { exit bad }'
 check-man: ensure-mandoc
 	$(Q)mandoc -Tlint -Wwarning $(MAN_PAGES)
 	$(Q)for m in $(MAN_PAGES); do \
-	  mandoc -Tascii -Owidth=80 $$m | col -bx | $(WIDE_LINES) || exit 1; \
+	  mandoc -Tutf8 -Owidth=80 $$m | LC_ALL=C.UTF-8 col -bx | $(WIDE_LINES) || exit 1; \
 	  if command -v man >/dev/null && command -v groff >/dev/null; then \
-	    LC_ALL=C MANWIDTH=80 man -l $$m 2>/dev/null | col -bx | $(WIDE_LINES) || exit 1; fi; done
+	    LC_ALL=C.UTF-8 MANWIDTH=80 man -l $$m 2>/dev/null | LC_ALL=C.UTF-8 col -bx \
+	      | $(WIDE_LINES) || exit 1; fi; done
 	@echo "man pages: $(words $(MAN_PAGES)) lint clean, within 80 columns"
 
 check-layers:
