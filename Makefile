@@ -119,7 +119,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/http/httpclient_pool_test.cc tests/http/httpclient_peer_test.cc \
                 tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
-                tests/web/web_head_test.cc tests/web/web_target_test.cc \
+                tests/web/web_head_test.cc tests/web/web_target_test.cc tests/web/url_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives

@@ -406,7 +406,7 @@ TEST_CASE("web: named groups, reverse_url, host rules, default_host (test_host_m
   s.default_host = "www.example.com";
   Application app(
       {
-          {R"(/post/(?P<year>\d{4})/(?P<slug>[^/]+))", handler_factory<NamedHandler>(), "post"},
+          url<NamedHandler>(R"(/post/(?P<year>\d{4})/(?P<slug>[^/]+))").name("post"),
           {"/host", handler_factory<HostHandler>(std::string("wildcard"))},
       },
       s);
@@ -580,7 +580,7 @@ TEST_CASE(
 
 TEST_CASE("web: settings: default_handler, compress_response refused") {
   Settings s;
-  s.default_handler = handler_factory<ErrorHandler>(403);
+  s.default_handler = url<ErrorHandler>(".*", 403);
   Application app({}, s);
   AsyncHTTPTestCase t(app);
   CHECK(t.fetch("/anything").code == 403);
