@@ -246,13 +246,4 @@ Rule url(std::string pattern, A&&... args) {
               }});
 }
 
-// The factory for handler class H (the older form of a rule's handler): url<H> replaces it.
-template <class H, class... A>
-HandlerFactory handler_factory(A... args) {
-  return HandlerFactory{
-      [... args = std::move(args)](Application& app, std::shared_ptr<HTTPServerRequest> request) {
-        return detail::make_handler<H>(app, std::move(request), args...);
-      }};
-}
-
 }  // namespace tornado::web

@@ -6,6 +6,8 @@
 //           Tornado counterpart.
 #include <doctest/doctest.h>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,18 @@ struct ByInitialize : RequestHandler {
   }
   std::string greeting_;
   int* count_ = nullptr;
+};
+
+// Shared state as a reference (std::ref in the rule) and as a shared_ptr.
+struct ByReference : RequestHandler {
+  ByReference(int& hits, std::shared_ptr<std::string> log) : hits_(hits), log_(std::move(log)) {}
+  void get() {
+    ++hits_;
+    *log_ += "r";
+    write(std::to_string(hits_) + *log_);
+  }
+  int& hits_;
+  std::shared_ptr<std::string> log_;
 };
 
 // No arguments: initialize() still runs when the class has it.
@@ -89,9 +103,12 @@ static_assert(tornado::web::detail::kByInitialize<ByInitialize, std::string, int
 TEST_CASE("url: arguments reach the handler through its constructor or initialize()") {
   int by_ctor = 0;
   int by_init = 0;
+  int by_ref = 0;
+  auto log = std::make_shared<std::string>();
   Application app({
       url<ByConstructor>("/ctor", std::string("hello"), &by_ctor),
       url<ByInitialize>("/init/(.*)", "hi", &by_init),
+      url<ByReference>("/ref", std::ref(by_ref), log),
       url<NoArguments>("/none"),
   });
   AsyncHTTPTestCase t(app);
@@ -102,8 +119,8 @@ TEST_CASE("url: arguments reach the handler through its constructor or initializ
   const Row rows[] = {
       {"/ctor", "hello! /ctor"},  // the constructor saw request() and its own copy
       {"/ctor", "hello! /ctor"},  // the second request gets a fresh copy, not "hello!!"
-      {"/init/joe", "hi joe"},   {"/init/ann", "hi ann"},
-      {"/init/bob", "hi bob"},   {"/none", "initialized"},
+      {"/init/joe", "hi joe"},   {"/init/ann", "hi ann"},  {"/init/bob", "hi bob"}, {"/ref", "1r"},
+      {"/ref", "2rr"},           {"/none", "initialized"},
   };
   for (const Row& row : rows) {
     CAPTURE(row.path);
@@ -114,6 +131,8 @@ TEST_CASE("url: arguments reach the handler through its constructor or initializ
   // The counters are the test's own, shared through a pointer: no global state.
   CHECK(by_ctor == 2);
   CHECK(by_init == 3);
+  CHECK(by_ref == 2);
+  CHECK(*log == "rr");
 }
 
 TEST_CASE("url: .name() names the rule for reverse_url, in host rules too") {
