@@ -97,7 +97,7 @@ STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc st
                 stream/tcpclient.cc
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
-WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/web_handler.cc \
+WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/web_handler.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(if $(NO_WEB),,$(WEB_SRCS))
 LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
@@ -119,7 +119,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/http/httpclient_pool_test.cc tests/http/httpclient_peer_test.cc \
                 tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
-                tests/web/web_head_test.cc tests/web/web_target_test.cc \
+                tests/web/web_head_test.cc tests/web/web_target_test.cc tests/web/url_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
@@ -451,7 +451,7 @@ fuzz: $(FUZZ_BINS)
 demo: all
 	$(BUILD)/demos/httpbin --port=8888 --address=127.0.0.1 --static_path=demos/static
 
-PUBLIC_HEADERS := $(filter-out reactor/poller.h reactor/waker.h, \
+PUBLIC_HEADERS := $(filter-out reactor/poller.h reactor/waker.h web/routing_regex.h, \
                     $(wildcard reactor/*.h gen/*.h stream/*.h http/*.h $(if $(NO_WEB),,web/*.h)))
 install: $(LIB)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \

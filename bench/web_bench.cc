@@ -35,8 +35,7 @@ struct Nothing : RequestHandler {
 void route(benchmark::State& state, const std::string& prefix, const std::string& suffix,
            const std::string& path) {
   std::vector<Rule> rules;
-  for (int i = 0; i < 50; ++i)
-    rules.emplace_back(prefix + std::to_string(i) + suffix, handler_factory<Nothing>());
+  for (int i = 0; i < 50; ++i) rules.push_back(url<Nothing>(prefix + std::to_string(i) + suffix));
   Application app(std::move(rules));
   HTTPServerRequest request(RequestStartLine{"GET", path, "HTTP/1.1"},
                             HTTPHeaders{{"Host", "127.0.0.1"}});

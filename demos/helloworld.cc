@@ -15,6 +15,6 @@ struct MainHandler : tornado::web::RequestHandler {
 int main(int argc, char** argv) {
   demo::define_server_options(8888);
   tornado::options::parse_command_line(argc, argv);
-  tornado::web::Application app({{"/", tornado::web::handler_factory<MainHandler>()}});
+  tornado::web::Application app({tornado::web::url<MainHandler>("/")});
   return demo::serve(app);
 }

@@ -31,25 +31,21 @@ namespace {
 
 using tornado::Future;
 using tornado::json::Object;
-using tornado::web::handler_factory;
 using tornado::web::HTTPError;
 
 struct GetHandler : Handler {
   void get() { jsonify(get_dict({"url", "args", "headers", "origin"})); }
 };
 
-// /post, /put, /patch, /delete: each answers its own method only (405 otherwise).
+// /post, /put, /patch, /delete: each answers its own method only (405 otherwise). any()
+// sees every method but OPTIONS (Handler's own).
 struct BodyHandler : Handler {
-  void initialize(std::string method) { method_ = std::move(method); }
+  explicit BodyHandler(std::string method) : method_(std::move(method)) {}
   std::vector<std::string_view> methods() const override { return {method_}; }
   void any() {
     if (request().method != method_) throw HTTPError(405);
     jsonify(get_dict({"url", "args", "form", "data", "origin", "headers", "files", "json"}));
   }
-  void post() { any(); }
-  void put() { any(); }
-  void patch() { any(); }
-  void delete_() { any(); }
   std::string method_;
 };
 
@@ -58,30 +54,11 @@ struct AnythingHandler : Handler {
     return {"GET", "POST", "PUT", "DELETE", "PATCH", "TRACE"};
   }
   void trace() override { any(); }
+  // Every method (OPTIONS aside), with or without the path's group.
   template <class... S>
   void any(const S&...) {
     jsonify(
         get_dict({"url", "args", "headers", "origin", "method", "form", "data", "files", "json"}));
-  }
-  template <class... S>
-  void get(const S&... s) {
-    any(s...);
-  }
-  template <class... S>
-  void post(const S&... s) {
-    any(s...);
-  }
-  template <class... S>
-  void put(const S&... s) {
-    any(s...);
-  }
-  template <class... S>
-  void patch(const S&... s) {
-    any(s...);
-  }
-  template <class... S>
-  void delete_(const S&... s) {
-    any(s...);
   }
 };
 
@@ -147,7 +124,7 @@ struct NotFound : Handler {
 
 int main(int argc, char** argv) {
   using httpbin::Handler;
-  using tornado::web::handler_factory;
+  using tornado::web::url;
   demo::define_server_options(8888);
   tornado::options::define<std::string>("static_path", "demos/static",
                                         "directory served under /static/");
@@ -155,25 +132,25 @@ int main(int argc, char** argv) {
   // The static files get an explicit rule: Settings::static_path would also serve /robots.txt,
   // which is httpbin's own.
   std::vector<tornado::web::Rule> rules = {
-      {"/get", handler_factory<httpbin::GetHandler>()},
-      {"/post", handler_factory<httpbin::BodyHandler>(std::string("POST"))},
-      {"/put", handler_factory<httpbin::BodyHandler>(std::string("PUT"))},
-      {"/patch", handler_factory<httpbin::BodyHandler>(std::string("PATCH"))},
-      {"/delete", handler_factory<httpbin::BodyHandler>(std::string("DELETE"))},
-      {"/anything", handler_factory<httpbin::AnythingHandler>()},
-      {"/anything/([^/].*)", handler_factory<httpbin::AnythingHandler>()},
-      {"/headers", handler_factory<httpbin::HeadersHandler>()},
-      {"/ip", handler_factory<httpbin::IpHandler>()},
-      {"/user-agent", handler_factory<httpbin::UserAgentHandler>()},
-      {R"(/stream/(\d+))", handler_factory<httpbin::StreamHandler>()},
-      {"/delay/([^/]+)", handler_factory<httpbin::DelayHandler>()},
-      {"/static/(.*)", handler_factory<tornado::web::StaticFileHandler>(
-                           tornado::options::get<std::string>("static_path"))},
+      url<httpbin::GetHandler>("/get"),
+      url<httpbin::BodyHandler>("/post", "POST"),
+      url<httpbin::BodyHandler>("/put", "PUT"),
+      url<httpbin::BodyHandler>("/patch", "PATCH"),
+      url<httpbin::BodyHandler>("/delete", "DELETE"),
+      url<httpbin::AnythingHandler>("/anything"),
+      url<httpbin::AnythingHandler>("/anything/([^/].*)"),
+      url<httpbin::HeadersHandler>("/headers"),
+      url<httpbin::IpHandler>("/ip"),
+      url<httpbin::UserAgentHandler>("/user-agent"),
+      url<httpbin::StreamHandler>(R"(/stream/(\d+))"),
+      url<httpbin::DelayHandler>("/delay/([^/]+)"),
+      url<tornado::web::StaticFileHandler>("/static/(.*)",
+                                           tornado::options::get<std::string>("static_path")),
   };
   for (auto& r : httpbin::redirect_rules()) rules.push_back(std::move(r));
   for (auto& r : httpbin::response_rules()) rules.push_back(std::move(r));
   tornado::web::Settings settings;
-  settings.default_handler = handler_factory<httpbin::NotFound>();
+  settings.default_handler = url<httpbin::NotFound>(".*");
   tornado::web::Application app(std::move(rules), settings);
   return demo::serve(app);
 }

@@ -11,8 +11,8 @@ namespace httpbin {
 namespace {
 
 using tornado::json::Object;
-using tornado::web::handler_factory;
 using tornado::web::Rule;
+using tornado::web::url;
 
 // markupsafe's escape, as Werkzeug's redirect page uses it.
 std::string html_escape(std::string_view s) {
@@ -118,11 +118,6 @@ struct RedirectTo : Handler {
     // URI of it.
     set_header("Location", iri_to_uri(latin1_to_utf8(*url), true));
   }
-  void get() { any(); }
-  void post() { any(); }
-  void put() { any(); }
-  void patch() { any(); }
-  void delete_() { any(); }
 };
 
 // --- cookies -------------------------------------------------------------------------------------
@@ -219,15 +214,15 @@ struct BasicAuth : Handler {
 
 std::vector<Rule> redirect_rules() {
   return {
-      {R"(/redirect/(\d+))", handler_factory<RedirectN>(std::string("redirect"))},
-      {R"(/relative-redirect/(\d+))", handler_factory<RedirectN>(std::string("relative"))},
-      {R"(/absolute-redirect/(\d+))", handler_factory<RedirectN>(std::string("absolute"))},
-      {"/redirect-to", handler_factory<RedirectTo>()},
-      {"/cookies", handler_factory<CookiesHandler>()},
-      {"/cookies/set", handler_factory<CookiesSet>()},
-      {"/cookies/set/([^/]+)/([^/]+)", handler_factory<CookiesSet>()},
-      {"/cookies/delete", handler_factory<CookiesDelete>()},
-      {"/basic-auth/([^/]+)/([^/]+)", handler_factory<BasicAuth>()},
+      url<RedirectN>(R"(/redirect/(\d+))", "redirect"),
+      url<RedirectN>(R"(/relative-redirect/(\d+))", "relative"),
+      url<RedirectN>(R"(/absolute-redirect/(\d+))", "absolute"),
+      url<RedirectTo>("/redirect-to"),
+      url<CookiesHandler>("/cookies"),
+      url<CookiesSet>("/cookies/set"),
+      url<CookiesSet>("/cookies/set/([^/]+)/([^/]+)"),
+      url<CookiesDelete>("/cookies/delete"),
+      url<BasicAuth>("/basic-auth/([^/]+)/([^/]+)"),
   };
 }
 

@@ -20,8 +20,8 @@ namespace {
 using tornado::Future;
 using tornado::json::Array;
 using tornado::json::Object;
-using tornado::web::handler_factory;
 using tornado::web::Rule;
+using tornado::web::url;
 
 // Python's random module: MT19937 seeded by init_by_array with abs(seed)'s 32-bit words, so
 // that /bytes/n?seed=s gives httpbin's bytes.
@@ -180,11 +180,6 @@ struct StatusHandler : Handler {
         break;
     }
   }
-  void get(const std::string& c) { any(c); }
-  void post(const std::string& c) { any(c); }
-  void put(const std::string& c) { any(c); }
-  void patch(const std::string& c) { any(c); }
-  void delete_(const std::string& c) { any(c); }
 };
 
 // --- /base64, /bytes, /range ---------------------------------------------------------------------
@@ -338,7 +333,8 @@ struct ResponseHeaders : Handler {
     o.script_safe = false;
     return tornado::json::encode(v, o) + "\n";
   }
-  void any() {
+  // GET and POST only: not any(), which would take the other methods too.
+  void respond() {
     // Werkzeug's MultiDict hands out a key's values together, keys in the order they first
     // came ("URL=a&url=b&URL=c" gives URL: a, URL: c, url: b).
     MultiDict q;
@@ -411,8 +407,8 @@ struct ResponseHeaders : Handler {
       add_header(*name, *value);
     }
   }
-  void get() { any(); }
-  void post() { any(); }
+  void get() { respond(); }
+  void post() { respond(); }
 };
 
 // --- fixed pages ---------------------------------------------------------------------------------
@@ -469,15 +465,15 @@ struct UuidHandler : Handler {
 
 std::vector<Rule> response_rules() {
   return {
-      {"/status/([^/]+)", handler_factory<StatusHandler>()},
-      {"/base64/([^/]+)", handler_factory<Base64Handler>()},
-      {R"(/bytes/(\d+))", handler_factory<BytesHandler>()},
-      {R"(/range/(\d+))", handler_factory<RangeHandler>()},
-      {"/response-headers", handler_factory<ResponseHeaders>()},
-      {"/robots.txt", handler_factory<RobotsHandler>()},
-      {"/html", handler_factory<HtmlHandler>()},
-      {"/json", handler_factory<JsonHandler>()},
-      {"/uuid", handler_factory<UuidHandler>()},
+      url<StatusHandler>("/status/([^/]+)"),
+      url<Base64Handler>("/base64/([^/]+)"),
+      url<BytesHandler>(R"(/bytes/(\d+))"),
+      url<RangeHandler>(R"(/range/(\d+))"),
+      url<ResponseHeaders>("/response-headers"),
+      url<RobotsHandler>("/robots.txt"),
+      url<HtmlHandler>("/html"),
+      url<JsonHandler>("/json"),
+      url<UuidHandler>("/uuid"),
   };
 }
 

@@ -23,8 +23,6 @@ namespace {
 using tornado::Future;
 using tornado::options::Duration;
 
-tornado::ThreadPoolExecutor* executor = nullptr;
-
 Duration delay() { return tornado::options::get<Duration>("delay"); }
 
 struct SleepHandler : tornado::web::RequestHandler {
@@ -44,11 +42,14 @@ int blocking_call(double seconds) {
   return 42;
 }
 
+// The executor is the rule's argument (Tornado's initialize kwargs), shared by every request.
 struct BlockingHandler : tornado::web::RequestHandler {
+  explicit BlockingHandler(tornado::ThreadPoolExecutor* executor) : executor_(executor) {}
   Future<void> get() {
-    const int answer = co_await executor->submit(blocking_call, delay().count());
+    const int answer = co_await executor_->submit(blocking_call, delay().count());
     write("blocked for a while on a worker thread: " + std::to_string(answer) + "\n");
   }
+  tornado::ThreadPoolExecutor* executor_;
 };
 
 struct JustNowHandler : tornado::web::RequestHandler {
@@ -62,11 +63,11 @@ int main(int argc, char** argv) {
   tornado::options::define<Duration>("delay", Duration(5), "how long /sleep and /blocking take");
   tornado::options::parse_command_line(argc, argv);
   tornado::ThreadPoolExecutor pool(2);
-  executor = &pool;
+  using tornado::web::url;
   tornado::web::Application app({
-      {"/sleep", tornado::web::handler_factory<SleepHandler>()},
-      {"/blocking", tornado::web::handler_factory<BlockingHandler>()},
-      {"/justnow", tornado::web::handler_factory<JustNowHandler>()},
+      url<SleepHandler>("/sleep"),
+      url<BlockingHandler>("/blocking", &pool),
+      url<JustNowHandler>("/justnow"),
   });
   const int status = demo::serve(app);
   pool.shutdown(false);

@@ -1,5 +1,8 @@
-// web/routing.cc: translating Python-style route patterns to POSIX extended regexes, matching
-// with a literal-prefix fast path, and reversing simple patterns.
+// web/routing.cc: matching route patterns (literal, simple and regex paths) and reversing
+// simple ones; the translation of Python's syntax to POSIX is in routing_regex.cc.
+//
+// Mirrors:  tornado/routing.py (PathMatches.match, PathMatches.reverse, _find_groups).
+// Thread:   a PathRegex or URLSpec is immutable once built; any thread may match.
 #include "tornado/web/routing.h"
 
 #include <regex.h>
@@ -9,202 +12,18 @@
 #include <stdexcept>
 
 #include "tornado/http/escape.h"
+#include "tornado/web/routing_regex.h"
 
 namespace tornado::web {
 namespace {
 
-[[noreturn]] void refuse(const std::string& pattern, const std::string& why) {
-  throw std::invalid_argument("route pattern \"" + pattern + "\": " + why);
-}
-
-bool is_ere_special(char c) {
-  switch (c) {
-    case '.':
-    case '[':
-    case ']':
-    case '(':
-    case ')':
-    case '*':
-    case '+':
-    case '?':
-    case '{':
-    case '}':
-    case '|':
-    case '^':
-    case '$':
-    case '\\':
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The result of translating a pattern.
-struct Translation {
-  std::string ere;                 // without the anchoring wrapper
-  std::vector<bool> capturing;     // per ERE group, in order of their "("
-  std::vector<std::string> names;  // per capturing group
-  std::string prefix;              // literal text every match starts with
-  bool literal = true;             // the pattern is all literal text
-};
-
-Translation translate(const std::string& pattern, std::string_view body) {
-  Translation t;
-  bool prefix_open = true;  // still collecting the literal prefix
-  auto literal_char = [&](char c) {
-    if (prefix_open) t.prefix += c;
-  };
-  auto special = [&] {
-    prefix_open = false;
-    t.literal = false;
-  };
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (c == '\\') {
-      if (i + 1 >= body.size()) refuse(pattern, "ends with a lone backslash");
-      const char e = body[++i];
-      switch (e) {
-        case 'd':
-          special();
-          t.ere += "[0-9]";
-          continue;
-        case 'D':
-          special();
-          t.ere += "[^0-9]";
-          continue;
-        case 'w':
-          special();
-          t.ere += "[A-Za-z0-9_]";
-          continue;
-        case 'W':
-          special();
-          t.ere += "[^A-Za-z0-9_]";
-          continue;
-        case 's':
-          special();
-          t.ere += "[[:space:]]";
-          continue;
-        case 'S':
-          special();
-          t.ere += "[^[:space:]]";
-          continue;
-        default:
-          break;
-      }
-      if (std::isalnum(static_cast<unsigned char>(e)))
-        refuse(pattern, std::string("the escape \\") + e + " has no POSIX equivalent");
-      // Escaped punctuation is that character, literally.
-      if (is_ere_special(e)) t.ere += '\\';
-      t.ere += e;
-      literal_char(e);
-      continue;
-    }
-    if (c == '[') {
-      special();
-      t.ere += '[';
-      std::size_t j = i + 1;
-      if (j < body.size() && body[j] == '^') t.ere += body[j++];
-      if (j < body.size() && body[j] == ']') t.ere += body[j++];  // a leading "]" is literal
-      for (;; ++j) {
-        if (j >= body.size()) refuse(pattern, "unterminated [");
-        const char b = body[j];
-        if (b == ']') break;
-        if (b == '[' && j + 1 < body.size() && body[j + 1] == ':') {
-          const std::size_t end = body.find(":]", j + 2);
-          if (end == std::string_view::npos) refuse(pattern, "unterminated [: class");
-          t.ere.append(body.substr(j, end + 2 - j));
-          j = end + 1;
-          continue;
-        }
-        if (b == '\\') {
-          if (j + 1 >= body.size()) refuse(pattern, "unterminated [");
-          const char e = body[++j];
-          if (e == 'd') {
-            t.ere += "0-9";
-          } else if (e == 'w') {
-            t.ere += "A-Za-z0-9_";
-          } else if (e == 's') {
-            t.ere += "[:space:]";
-          } else if (e == ']' || e == '^' || e == '-' ||
-                     std::isalnum(static_cast<unsigned char>(e))) {
-            refuse(pattern, std::string("the escape \\") + e + " inside [...] is not supported");
-          } else {
-            t.ere += e;  // inside brackets POSIX takes punctuation (and "\") literally
-          }
-          continue;
-        }
-        t.ere += b;
-      }
-      t.ere += ']';
-      i = j;
-      continue;
-    }
-    if (c == '(') {
-      special();
-      if (i + 1 < body.size() && body[i + 1] == '?') {
-        if (body.substr(i + 2, 2) == "P<") {
-          const std::size_t end = body.find('>', i + 4);
-          if (end == std::string_view::npos) refuse(pattern, "unterminated (?P<name>");
-          t.names.emplace_back(body.substr(i + 4, end - i - 4));
-          if (t.names.back().empty()) refuse(pattern, "empty group name");
-          t.capturing.push_back(true);
-          i = end;
-        } else if (body.substr(i + 2, 1) == ":") {
-          t.capturing.push_back(false);
-          i += 2;
-        } else {
-          refuse(pattern, "only (?P<name>...) and (?:...) extensions are supported");
-        }
-      } else {
-        t.names.emplace_back();
-        t.capturing.push_back(true);
-      }
-      t.ere += '(';
-      continue;
-    }
-    if (c == '*' || c == '+' || c == '?' || c == '{') {
-      // The character before a quantifier is optional or repeated: not part of the prefix.
-      if (prefix_open && !t.prefix.empty()) t.prefix.pop_back();
-      special();
-      if (c == '{') {
-        const std::size_t end = body.find('}', i);
-        if (end == std::string_view::npos) refuse(pattern, "unterminated {");
-        t.ere.append(body.substr(i, end + 1 - i));
-        i = end;
-      } else {
-        t.ere += c;
-      }
-      if (i + 1 < body.size() && (body[i + 1] == '?' || body[i + 1] == '+'))
-        refuse(pattern, "lazy and possessive quantifiers have no POSIX equivalent");
-      continue;
-    }
-    if (c == '|') {
-      // An alternative may start with anything: no prefix can be promised.
-      t.prefix.clear();
-      special();
-      t.ere += c;
-      continue;
-    }
-    if (c == '.' || c == ')' || c == '^' || c == '$') {
-      special();
-      t.ere += c;
-      continue;
-    }
-    if (c == '}' || c == ']') {
-      // Python takes a stray closing brace or bracket literally; so does this.
-      t.ere += '\\';
-      t.ere += c;
-      literal_char(c);
-      continue;
-    }
-    t.ere += c;
-    literal_char(c);
-  }
-  return t;
-}
+using detail::refuse;
+using detail::strip_anchors;
+using detail::translate;
+using detail::Translation;
 
 // Python's re_unescape over literal text: "\." is ".", an escaped letter or digit is not
-// literal text (std::nullopt).
+// literal text (false).
 bool unescape_literal(std::string_view s, std::string& out) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '\\') {
@@ -216,17 +35,6 @@ bool unescape_literal(std::string_view s, std::string& out) {
   }
   return true;
 }
-
-std::string_view strip_anchors(std::string_view body) {
-  if (!body.empty() && body.front() == '^') body.remove_prefix(1);
-  if (!body.empty() && body.back() == '$' && (body.size() < 2 || body[body.size() - 2] != '\\'))
-    body.remove_suffix(1);
-  return body;
-}
-
-}  // namespace
-
-namespace {
 
 using Class = PathRegex::Segment::Class;
 

@@ -4,7 +4,8 @@
 // Mirrors:  tornado/routing.py (URLSpec, PathMatches, HostMatches, the reverse of simple
 //           patterns) and web.py's url().
 //
-//   tornado::web::URLSpec spec(R"(/user/(\d+))", handler_factory<UserHandler>(), "user");
+//   tornado::web::Rule rule = tornado::web::url<UserHandler>(R"(/user/(\d+))").name("user");
+//   tornado::web::URLSpec spec(rule);
 //   std::vector<std::string> groups;
 //   spec.match("/user/42", groups);           // true, groups == {"42"}
 //   spec.reverse({"42"});                     // "/user/42"
@@ -24,6 +25,9 @@
 //           by a small backtracking matcher with Python's greedy semantics; and any other
 //           first compares the literal text it starts with, so most rules are rejected
 //           without regexec (see bench/web_bench.cc).
+// Rules:    url<H>(pattern, args...) (web_binding.h) makes a Rule: the pattern, the handler
+//           class with the arguments each of its handlers receives, and an optional name
+//           (.name("x")) for reverse_url. Application turns each Rule into a URLSpec.
 // Ownership: a URLSpec owns its compiled regex (shared between copies); it holds the handler
 //           factory by value.
 // Thread:   immutable once built; any thread may match.
@@ -34,6 +38,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tornado {
@@ -45,11 +50,39 @@ namespace tornado::web {
 class Application;
 class RequestHandler;
 
-// Makes the handler for one request: what handler_factory<H>(args...) returns (web.h).
+// Makes the handler for one request. A Rule made by url<H>(pattern, args...) holds one; users
+// need not name it.
 struct HandlerFactory {
   std::function<std::shared_ptr<RequestHandler>(Application&, std::shared_ptr<HTTPServerRequest>)>
       make;
   explicit operator bool() const { return static_cast<bool>(make); }
+};
+
+// One routing rule as written in an Application's list (Tornado's routing.Rule and web.url):
+// made by url<H>(pattern, args...), named with .name("x") for reverse_url.
+class Rule {
+ public:
+  Rule() = default;
+  Rule(std::string pattern, HandlerFactory handler)
+      : pattern_(std::move(pattern)), handler_(std::move(handler)) {}
+  // Names the rule (Tornado's url(..., name=...)); chainable on the rule url<H>() returns.
+  Rule& name(std::string n) & {
+    name_ = std::move(n);
+    return *this;
+  }
+  Rule name(std::string n) && {
+    name_ = std::move(n);
+    return std::move(*this);
+  }
+  const std::string& name() const { return name_; }
+  const std::string& pattern() const { return pattern_; }
+  const HandlerFactory& handler() const { return handler_; }
+  explicit operator bool() const { return static_cast<bool>(handler_); }
+
+ private:
+  std::string pattern_;
+  HandlerFactory handler_;
+  std::string name_;
 };
 
 // A Python-style pattern compiled for regexec, anchored at both ends, with the names of its
@@ -92,6 +125,7 @@ class PathRegex {
 class URLSpec {
  public:
   URLSpec(std::string pattern, HandlerFactory handler, std::string name = {});
+  explicit URLSpec(const Rule& rule) : URLSpec(rule.pattern(), rule.handler(), rule.name()) {}
 
   // Matches a request path (as sent, %-encoded); the groups are left encoded.
   bool match(std::string_view path, std::vector<std::string>& groups) const {

@@ -2,7 +2,7 @@
 //
 // Mirrors:  tornado/testing.py (AsyncHTTPTestCase: get_app, get_http_port, get_url, fetch).
 //
-//   tornado::web::Application app({{"/", tornado::web::handler_factory<MainHandler>()}});
+//   tornado::web::Application app({tornado::web::url<MainHandler>("/")});
 //   tornado::testing::AsyncHTTPTestCase t(app);
 //   auto r = t.fetch("/");              // runs the loop until the response is in
 //   CHECK(r.code == 200);

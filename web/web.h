@@ -9,32 +9,44 @@
 //     void get() { write("Hello, world"); }
 //   };
 //   struct UserHandler : tornado::web::RequestHandler {
+//     explicit UserHandler(Database* db) : db_(db) {}      // the rule's arguments
 //     tornado::Future<void> get(const std::string& id) {   // a coroutine, as in Tornado
 //       co_await tornado::gen::sleep(std::chrono::milliseconds(10));
-//       write(tornado::json::Object{{"id", id}});
+//       write(tornado::json::Object{{"id", id}, {"name", db_->name(id)}});
 //     }
+//     Database* db_;
 //   };
+//   using tornado::web::url;
 //   tornado::web::Application app({
-//       {"/", tornado::web::handler_factory<MainHandler>()},
-//       {R"(/user/(\d+))", tornado::web::handler_factory<UserHandler>(), "user"},
+//       url<MainHandler>("/"),
+//       url<UserHandler>(R"(/user/(\d+))", &db).name("user"),
 //   });
 //   app.listen(8888);
 //   tornado::IOLoop::current().start();
 //
 // Role:     Application is an HTTPServerConnectionDelegate: for each request it finds the
-//           URLSpec whose pattern matches (web/routing.h), makes a new handler with the spec's
-//           factory, and runs Tornado's sequence on it: initialize (from the factory's
-//           arguments), the XSRF check, prepare, the method named by the request (with the
+//           rule whose pattern matches (web/routing.h), makes a new handler of the rule's
+//           class, and runs Tornado's sequence on it: its constructor or initialize (with the
+//           rule's arguments), the XSRF check, prepare, the method named by the request (with the
 //           pattern's groups as arguments), finish unless the handler kept the request open,
 //           on_finish, the access log line. OPTIONS * (200 with Allow) and CONNECT (405) name
 //           the server, not a path, and are answered without consulting the rules.
-// Handlers: a handler is a class derived from RequestHandler with a default constructor. Its
-//           HTTP methods (get, head, post, delete_, patch, put, options; delete is a C++
-//           keyword) and prepare are found by name at compile time by handler_factory<H>():
-//           each may return void or Future<void> (a coroutine), and takes one string-like
-//           argument per group of its pattern. A method the class does not have answers
-//           405, as Tornado's default methods do, except HEAD: without head(), get() runs and
-//           the response goes out without its body (RFC 9110 §9.1; Tornado answers 405).
+// Rules:    url<H>(pattern, args...) routes a pattern to handler class H, and .name("x")
+//           names the rule for reverse_url (Tornado's url(pattern, H, kwargs, name)). The
+//           arguments are stored in the rule and reach each request's handler through H's
+//           constructor when it takes them, otherwise through initialize(args...); shared state
+//           goes as a pointer, std::reference_wrapper or std::shared_ptr (web_binding.h says
+//           how they are copied, and that request() works in the constructor).
+// Handlers: a handler is a class derived from RequestHandler. Its HTTP methods (get, head,
+//           post, delete_, patch, put, options; delete is a C++ keyword) and prepare are found
+//           by name at compile time by url<H>(): each may return void or Future<void> (a
+//           coroutine), and takes one string-like argument per group of its pattern. A method
+//           the class does not have answers 405, as Tornado's default methods do, except HEAD:
+//           without head(), get() runs and the response goes out without its body (RFC 9110
+//           §9.1; Tornado answers 405). A class that defines any() (Tornado has no such
+//           method) has it called for every method it does not define itself, custom methods
+//           its supports_method() accepts included (HEAD still prefers get()); it reads the
+//           method from request().method.
 //           The other hooks (on_finish, on_connection_close, write_error,
 //           set_default_headers, compute_etag, get_current_user, check_xsrf_cookie) are
 //           virtual.
@@ -134,9 +146,9 @@ struct Settings {
   std::string template_path;
   // Host patterns added with add_handlers also serve requests for this host name.
   std::string default_host;
-  // Made for requests no rule matches (Tornado's default_handler_class and _args); 404 when
-  // empty.
-  HandlerFactory default_handler;
+  // Serves requests no other rule matches (Tornado's default_handler_class and _args), e.g.
+  // url<NotFoundHandler>(".*"); its pattern is matched as any rule's. 404 when empty.
+  Rule default_handler;
 };
 
 // --- cookies ----------------------------------------------------------------------------------
@@ -348,16 +360,6 @@ namespace tornado::web {
 
 // --- the application --------------------------------------------------------------------------
 
-// One routing rule as written in an Application's list: {pattern, factory} or
-// {pattern, factory, name}.
-struct Rule {
-  Rule(std::string p, HandlerFactory h, std::string n = {})
-      : pattern(std::move(p)), handler(std::move(h)), name(std::move(n)) {}
-  std::string pattern;
-  HandlerFactory handler;
-  std::string name;
-};
-
 class Application : public HTTPServerConnectionDelegate {
  public:
   explicit Application(std::vector<Rule> handlers = {}, Settings settings = {});
@@ -378,7 +380,8 @@ class Application : public HTTPServerConnectionDelegate {
   // Writes the access log line (or calls settings().log_function).
   virtual void log_request(RequestHandler& handler) const;
 
-  // Finds the rule for a request: the handler factory and the path groups; nullptr when none.
+  // Finds the rule for a request (default_handler's last): the rule and the path groups;
+  // nullptr when none.
   const URLSpec* find_handler(const HTTPServerRequest& request,
                               std::vector<std::string>& groups) const;
 
@@ -396,6 +399,7 @@ class Application : public HTTPServerConnectionDelegate {
   };
   Settings settings_;
   std::vector<HostRules> hosts_;
+  std::optional<URLSpec> default_spec_;
   std::vector<std::unique_ptr<HTTPServer>> servers_;
   std::map<std::string, std::string, std::less<>> static_hashes_;
 };

@@ -61,13 +61,11 @@ class RequestDispatcher : public HTTPMessageDelegate {
     const URLSpec* spec = server_wide ? nullptr : app_.find_handler(*request_, groups);
     std::shared_ptr<RequestHandler> handler;
     if (server_wide) {
-      handler = handler_factory<ServerWideHandler>().make(app_, request_);
+      handler = detail::make_handler<ServerWideHandler>(app_, request_);
     } else if (spec) {
       handler = spec->handler().make(app_, request_);
-    } else if (app_.settings().default_handler) {
-      handler = app_.settings().default_handler.make(app_, request_);
     } else {
-      handler = handler_factory<ErrorHandler>(404).make(app_, request_);
+      handler = detail::make_handler<ErrorHandler>(app_, request_, 404);
     }
     // As Tornado's bound method, the callback holds the handler: a handler that keeps the
     // request open (asynchronous()) lives until it finishes or the client leaves. finish()
@@ -95,11 +93,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::vector<URLSpec> to_specs(std::vector<Rule> rules) {
+std::vector<URLSpec> to_specs(const std::vector<Rule>& rules) {
   std::vector<URLSpec> specs;
   specs.reserve(rules.size());
-  for (Rule& r : rules)
-    specs.emplace_back(std::move(r.pattern), std::move(r.handler), std::move(r.name));
+  for (const Rule& r : rules) specs.emplace_back(r);
   return specs;
 }
 
@@ -122,19 +119,20 @@ Application::Application(std::vector<Rule> handlers, Settings settings)
     }
     for (const std::string& pattern :
          {escaped + "(.*)", std::string(R"(/(favicon\.ico))"), std::string(R"(/(robots\.txt))")}) {
-      statics.emplace_back(pattern, handler_factory<StaticFileHandler>(settings_.static_path));
+      statics.push_back(url<StaticFileHandler>(pattern, settings_.static_path));
     }
     for (Rule& r : handlers) statics.push_back(std::move(r));
     handlers = std::move(statics);
   }
-  hosts_.push_back(HostRules{PathRegex(".*"), to_specs(std::move(handlers)), true});
+  hosts_.push_back(HostRules{PathRegex(".*"), to_specs(handlers), true});
+  if (settings_.default_handler) default_spec_.emplace(settings_.default_handler);
 }
 
 Application::~Application() = default;
 
 void Application::add_handlers(std::string host_pattern, std::vector<Rule> handlers) {
   if (host_pattern.empty() || host_pattern.back() != '$') host_pattern += '$';
-  HostRules rules{PathRegex(std::move(host_pattern)), to_specs(std::move(handlers)), false};
+  HostRules rules{PathRegex(std::move(host_pattern)), to_specs(handlers), false};
   // Before the wildcard rules, which stay last (Tornado's insert at -1).
   auto it = hosts_.end();
   if (!hosts_.empty() && hosts_.back().wildcard) --it;
@@ -145,7 +143,7 @@ const URLSpec* Application::find_handler(const HTTPServerRequest& request,
                                          std::vector<std::string>& groups) const {
   // Tornado's order: the rules of hosts that match, then the application's own (wildcard)
   // rules, then, when default_host is set and no proxy forwarded the request, the rules of
-  // hosts whose pattern matches default_host.
+  // hosts whose pattern matches default_host; last, the default_handler setting's rule.
   const std::string host = lower(request.host_name);
   auto search = [&](const HostRules& rules) -> const URLSpec* {
     for (const URLSpec& spec : rules.specs) {
@@ -167,6 +165,7 @@ const URLSpec* Application::find_handler(const HTTPServerRequest& request,
       if (const URLSpec* spec = search(rules)) return spec;
     }
   }
+  if (default_spec_ && default_spec_->match(request.path, groups)) return &*default_spec_;
   return nullptr;
 }
 

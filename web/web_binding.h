@@ -4,23 +4,37 @@
 // Mirrors:  tornado/web.py's RequestHandler._execute, where Python looks the HTTP method up
 //           by name (getattr(self, method.lower())) and calls it with the path's groups.
 //
-// Role:     handler_factory<H>(args...) makes the HandlerFactory an Application rule holds.
-//           For each class H a HandlerOps table is filled in at compile time: one caller per
-//           HTTP method name (get, head, post, delete_, patch, put, options) found with a
+// Role:     url<H>(pattern, args...) makes the Rule an Application's list holds (Tornado's
+//           url(pattern, H, kwargs, name)). For each class H a HandlerOps table is filled in
+//           at compile time: one caller per HTTP method name (get, head, post, delete_, patch,
+//           put, options, and any, which serves the methods H does not define) found with a
 //           `requires` test, for 0 to 6 path groups passed as strings; whether prepare() and
-//           the method return void or Future<void>. A method H lacks answers 405, except
-//           HEAD, which runs get() when H has no head() (RFC 9110 §9.1; Tornado answers 405).
-//           HandlerAccess is the one friend that attaches a new handler to its application
-//           and request, and starts its sequence.
+//           the method return void or Future<void>. A method H lacks answers 405 (unless H has
+//           any()), except HEAD, which runs get() when H has no head() (RFC 9110 §9.1; Tornado
+//           answers 405). HandlerAccess is the one friend that attaches a new handler to its
+//           application and request, and starts its sequence.
+// Arguments: url<H>(pattern, args...) stores a copy of each argument in the rule. For each
+//           request a new H is made: with H(args...) when H has such a constructor, otherwise
+//           default-constructed and then given initialize(args...) (Tornado's initialize
+//           kwargs); without arguments, initialize() runs when H has it. Every request's
+//           handler receives the rule's stored copies as const lvalues, as Tornado passes the
+//           same dict each time: a parameter taken by value is the handler's own copy, one
+//           taken by const reference is the rule's, which lives as long as the Application.
+//           State shared between requests (a counter, a database, an executor) is passed as a
+//           pointer, std::reference_wrapper or std::shared_ptr. request(), application() and
+//           settings() already work in H's constructor (the base constructor attaches them);
+//           the response is reset (clear(), set_default_headers()) after the constructor, so
+//           headers are set from initialize(), prepare() or the method on.
 #pragma once
 
-// Declarations used here (RequestHandler, HandlerFactory, Application) come from web/web.h.
+// Declarations used here (RequestHandler, HandlerFactory, Rule, Application) come from web/web.h
+// and web/routing.h.
 
 namespace tornado::web {
 
 namespace detail {
 
-// What Application needs of a handler class, filled in at compile time by handler_factory.
+// What Application needs of a handler class, filled in at compile time for url<H>.
 struct HandlerOps {
   // prepare(): nullopt when it returned void.
   std::optional<Future<void>> (*prepare)(RequestHandler&);
@@ -31,8 +45,18 @@ struct HandlerOps {
 };
 
 struct HandlerAccess {
-  static void attach(RequestHandler& h, Application& app, std::shared_ptr<HTTPServerRequest> req,
-                     const HandlerOps* ops);
+  // While one is in scope, the RequestHandler constructed on this thread is attached to app
+  // and request (its constructor takes them), so a derived constructor can use request().
+  class Attaching {
+   public:
+    Attaching(Application& app, std::shared_ptr<HTTPServerRequest> request, const HandlerOps* ops);
+    ~Attaching();
+    Attaching(const Attaching&) = delete;
+    Attaching& operator=(const Attaching&) = delete;
+  };
+  // Called once the handler is constructed: checks it was attached, and resets its response
+  // (clear(), which runs the derived set_default_headers()).
+  static void attached(RequestHandler& h);
   // Starts the handler's sequence; the coroutine owns the handler until it ends.
   static Future<void> run(std::shared_ptr<RequestHandler> h, std::vector<std::string> groups,
                           const std::vector<std::string>* names);
@@ -53,6 +77,7 @@ TORNADO_WEB_METHOD_CALLER(CallDelete, delete_)
 TORNADO_WEB_METHOD_CALLER(CallPatch, patch)
 TORNADO_WEB_METHOD_CALLER(CallPut, put)
 TORNADO_WEB_METHOD_CALLER(CallOptions, options)
+TORNADO_WEB_METHOD_CALLER(CallAny, any)
 TORNADO_WEB_METHOD_CALLER(CallPrepare, prepare)
 #undef TORNADO_WEB_METHOD_CALLER
 
@@ -97,7 +122,12 @@ constexpr bool has_method() {
 template <class M, class H>
 std::optional<Future<void>> call_method(RequestHandler& base, const std::vector<std::string>& a) {
   if constexpr (!has_method<M, H>()) {
-    throw HTTPError(405);
+    // The methods H does not define go to any() when it has one.
+    if constexpr (!std::is_same_v<M, CallAny> && has_method<CallAny, H>()) {
+      return call_method<CallAny, H>(base, a);
+    } else {
+      throw HTTPError(405);
+    }
   } else {
     H& h = static_cast<H&>(base);
     switch (a.size()) {
@@ -130,7 +160,8 @@ std::optional<Future<void>> call_for(RequestHandler& h, std::string_view method,
     // RFC 9110 §9.1: HEAD is answered wherever GET is. Without head(), get() runs (with
     // request().method still "HEAD") and the response goes out without its body: flush()
     // drops it and HTTP1Connection sends none to HEAD, while finish() sets Content-Length
-    // and the ETag from what get() wrote (web_head_test). A class with neither gets 405.
+    // and the ETag from what get() wrote (web_head_test). A class with neither goes to any(),
+    // or gets 405.
     if constexpr (has_method<CallHead, H>()) {
       return call_method<CallHead, H>(h, a);
     } else {
@@ -141,7 +172,8 @@ std::optional<Future<void>> call_for(RequestHandler& h, std::string_view method,
   if (method == "DELETE") return call_method<CallDelete, H>(h, a);
   if (method == "PATCH") return call_method<CallPatch, H>(h, a);
   if (method == "OPTIONS") return call_method<CallOptions, H>(h, a);
-  throw HTTPError(405);
+  // Another method that supports_method() lets through: only any() can serve it.
+  return call_method<CallAny, H>(h, a);
 }
 
 template <class H>
@@ -156,24 +188,62 @@ std::optional<Future<void>> prepare_for(RequestHandler& base) {
 template <class H>
 inline constexpr HandlerOps kOps{&prepare_for<H>, &call_for<H>};
 
+// Whether url<H>(pattern, args...) hands args to H's constructor, or to initialize().
+template <class H, class... A>
+inline constexpr bool kByConstructor = sizeof...(A) > 0 && std::is_constructible_v<H, const A&...>;
+template <class H, class... A>
+inline constexpr bool kByInitialize = requires(H& h, const A&... a) {
+  h.initialize(a...);
+};
+
+// A new H for one request: constructed while HandlerAccess::Attaching is in scope (so that
+// RequestHandler's constructor attaches it to app and request), then reset (clear()) and
+// given initialize(args...) unless its constructor took them.
+template <class H, class... A>
+std::shared_ptr<RequestHandler> make_handler(Application& app,
+                                             std::shared_ptr<HTTPServerRequest> request,
+                                             const A&... args) {
+  std::shared_ptr<H> h;
+  {
+    HandlerAccess::Attaching attaching(app, std::move(request), &kOps<H>);
+    if constexpr (kByConstructor<H, A...>) {
+      h = std::make_shared<H>(args...);
+    } else {
+      h = std::make_shared<H>();
+    }
+  }
+  HandlerAccess::attached(*h);
+  if constexpr (kByConstructor<H, A...>) {
+    // The constructor took the arguments: initialize() is not called.
+  } else if constexpr (sizeof...(A) > 0 || kByInitialize<H>) {
+    h->initialize(args...);
+  }
+  return h;
+}
+
 }  // namespace detail
 
-// The factory for handler class H: each request gets a new H, attached to the application
-// and request, then given initialize(args...) when H has such a member (Tornado's kwargs).
+// The rule for handler class H on `pattern` (Tornado's url(pattern, H, kwargs)): each request
+// matching it gets a new H, given args through its constructor or initialize() (see the file
+// comment). Name it for reverse_url with .name("x"):
+//   url<UserHandler>(R"(/user/(\d+))", db).name("user")
 template <class H, class... A>
-HandlerFactory handler_factory(A... args) {
-  static_assert(std::is_base_of_v<RequestHandler, H>, "H must derive from RequestHandler");
-  return HandlerFactory{
-      [... args = std::move(args)](Application& app, std::shared_ptr<HTTPServerRequest> request) {
-        auto h = std::make_shared<H>();
-        detail::HandlerAccess::attach(*h, app, std::move(request), &detail::kOps<H>);
-        if constexpr (sizeof...(A) > 0) {
-          h->initialize(args...);
-        } else if constexpr (requires { h->initialize(); }) {
-          h->initialize();
-        }
-        return std::shared_ptr<RequestHandler>(std::move(h));
-      }};
+Rule url(std::string pattern, A&&... args) {
+  static_assert(std::is_base_of_v<RequestHandler, H>,
+                "url<H>: H must derive from tornado::web::RequestHandler");
+  static_assert(sizeof...(A) > 0 || std::is_default_constructible_v<H>,
+                "url<H>(pattern): H needs a default constructor when the rule passes no "
+                "arguments");
+  static_assert(
+      sizeof...(A) == 0 || detail::kByConstructor<H, std::decay_t<A>...> ||
+          (std::is_default_constructible_v<H> && detail::kByInitialize<H, std::decay_t<A>...>),
+      "url<H>(pattern, args...): H has neither a constructor nor an initialize() "
+      "member taking these arguments (as const lvalues)");
+  return Rule(std::move(pattern),
+              HandlerFactory{[... args = std::decay_t<A>(std::forward<A>(args))](
+                                 Application& app, std::shared_ptr<HTTPServerRequest> request) {
+                return detail::make_handler<H>(app, std::move(request), args...);
+              }});
 }
 
 }  // namespace tornado::web

@@ -88,14 +88,46 @@ HTTPError::HTTPError(int status_code, std::string log_message, std::string reaso
 MissingArgumentError::MissingArgumentError(std::string arg_name)
     : HTTPError(400, "Missing argument " + arg_name), arg_name_(std::move(arg_name)) {}
 
-RequestHandler::RequestHandler() = default;
+namespace {
+
+// What the next RequestHandler constructed on this thread is attached to (set by
+// HandlerAccess::Attaching while url<H>'s factory constructs a handler).
+struct PendingAttachment {
+  Application* app = nullptr;
+  std::shared_ptr<HTTPServerRequest> request;
+  const detail::HandlerOps* ops = nullptr;
+  bool set = false;
+};
+thread_local PendingAttachment pending_attachment;
+
+}  // namespace
+
+RequestHandler::RequestHandler() {
+  // Taken here, before the derived constructor's body runs, so that it can use request().
+  PendingAttachment& p = pending_attachment;
+  if (p.set) {
+    p.set = false;
+    application_ = p.app;
+    request_ = std::move(p.request);
+    ops_ = p.ops;
+  }
+}
+
 RequestHandler::~RequestHandler() = default;
 
-void detail::HandlerAccess::attach(RequestHandler& h, Application& app,
-                                   std::shared_ptr<HTTPServerRequest> req, const HandlerOps* ops) {
-  h.application_ = &app;
-  h.request_ = std::move(req);
-  h.ops_ = ops;
+detail::HandlerAccess::Attaching::Attaching(Application& app,
+                                            std::shared_ptr<HTTPServerRequest> request,
+                                            const HandlerOps* ops) {
+  pending_attachment = PendingAttachment{&app, std::move(request), ops, true};
+}
+
+detail::HandlerAccess::Attaching::~Attaching() {
+  // Still set only when no handler was constructed (its constructor threw first).
+  pending_attachment = PendingAttachment{};
+}
+
+void detail::HandlerAccess::attached(RequestHandler& h) {
+  if (!h.request_) throw std::logic_error("a handler was constructed without its request");
   h.clear();
 }
 

@@ -62,7 +62,7 @@ T run(IOLoop& loop, std::function<Future<T>()> f, double seconds = 10) {
 }  // namespace
 
 TEST_CASE("httpclient pool: one connection for sequential fetches, a new one after close") {
-  Application app({{"/port", handler_factory<PeerPort>()}});
+  Application app({url<PeerPort>("/port")});
   AsyncHTTPTestCase t(app);
   AsyncHTTPClient client;
   std::vector<std::string> ports;
@@ -95,7 +95,7 @@ TEST_CASE("httpclient pool: one connection for sequential fetches, a new one aft
 }
 
 TEST_CASE("httpclient pool: idle connections time out, and a server's close drops them") {
-  Application app({{"/port", handler_factory<PeerPort>()}});
+  Application app({url<PeerPort>("/port")});
   HTTPServerOptions so;
   so.idle_connection_timeout = 0.2;
   AsyncHTTPTestCase t(app, so);
@@ -119,7 +119,7 @@ TEST_CASE("httpclient pool: idle connections time out, and a server's close drop
 }
 
 TEST_CASE("httpclient pool: at most max_idle_per_host kept; close() empties the pool") {
-  Application app({{"/sleepy", handler_factory<Sleepy>()}});
+  Application app({url<Sleepy>("/sleepy")});
   AsyncHTTPTestCase t(app);
   AsyncHTTPClient client(HTTPClientOptions{.max_idle_per_host = 2});
   (void)run<std::vector<HTTPResponse>>(t.io_loop(), [&] {
@@ -136,7 +136,7 @@ TEST_CASE("httpclient pool: at most max_idle_per_host kept; close() empties the 
 }
 
 TEST_CASE("httpclient queue: max_clients in flight, the rest in order, queue timeout 599") {
-  Application app({{"/sleepy", handler_factory<Sleepy>()}});
+  Application app({url<Sleepy>("/sleepy")});
   AsyncHTTPTestCase t(app);
   AsyncHTTPClient client(HTTPClientOptions{.max_clients = 2});
   std::vector<int> order;
@@ -168,7 +168,7 @@ TEST_CASE("httpclient queue: max_clients in flight, the rest in order, queue tim
 }
 
 TEST_CASE("httpclient: a request_timeout of 0 means no timeout, as Tornado") {
-  Application app({{"/sleepy", handler_factory<Sleepy>()}});
+  Application app({url<Sleepy>("/sleepy")});
   AsyncHTTPTestCase t(app);
   AsyncHTTPClient client;
   HTTPRequest r(t.get_url("/sleepy"));
@@ -178,7 +178,7 @@ TEST_CASE("httpclient: a request_timeout of 0 means no timeout, as Tornado") {
 }
 
 TEST_CASE("httpclient: body_producer streams a chunked upload; Expect: 100-continue") {
-  Application app({{"/port", handler_factory<PeerPort>()}});
+  Application app({url<PeerPort>("/port")});
   AsyncHTTPTestCase t(app);
   AsyncHTTPClient client;
   HTTPRequest post(t.get_url("/port"));
@@ -342,7 +342,7 @@ TEST_CASE("httpclient: a body over max_body_size fails the fetch") {
   struct Big : RequestHandler {
     void get() { write(std::string(std::stoul(get_argument("n")), 'x')); }
   };
-  Application app({{"/big", handler_factory<Big>()}});
+  Application app({url<Big>("/big")});
   AsyncHTTPTestCase t(app);
   AsyncHTTPClient client(HTTPClientOptions{.max_body_size = 1000});
   CHECK(run<HTTPResponse>(t.io_loop(), [&] {
@@ -402,7 +402,7 @@ TEST_CASE("httpclient: connect timeout (a listener whose backlog is full), netwo
   ::close(bound.fd);
 
   // network_interface: the local address the connection is made from.
-  Application app({{"/port", handler_factory<PeerPort>()}});
+  Application app({url<PeerPort>("/port")});
   AsyncHTTPTestCase t(app);
   HTTPRequest from(t.get_url("/port"));
   from.network_interface = "127.0.0.1";
@@ -435,7 +435,7 @@ TEST_CASE("httpclient: HTTPClientOptions::connect, the transport seam (a Unix so
   struct Hello : RequestHandler {
     void get() { write("over " + request().protocol); }
   };
-  Application app({{"/", handler_factory<Hello>()}});
+  Application app({url<Hello>("/")});
   HTTPServer server(app);
   const std::string path = "/tmp/tornado-httpclient-" + std::to_string(::getpid()) + ".sock";
   server.add_socket(netutil::bind_unix_socket(path));

@@ -79,9 +79,9 @@ HTTPResponse fetch(AsyncHTTPTestCase& t, HTTPRequest r, bool raise_error = true)
 
 TEST_CASE("httpclient: GET, POST, chunked, HEAD, auth, callbacks") {
   Application app({
-      {"/hello", handler_factory<Hello>()},
-      {"/echo", handler_factory<Echo>()},
-      {"/chunk", handler_factory<Chunked>()},
+      url<Hello>("/hello"),
+      url<Echo>("/echo"),
+      url<Chunked>("/chunk"),
   });
   AsyncHTTPTestCase t(app);
   HTTPResponse r = fetch(t, t.get_url("/hello?name=Ben"));
@@ -133,9 +133,9 @@ TEST_CASE("httpclient: GET, POST, chunked, HEAD, auth, callbacks") {
 
 TEST_CASE("httpclient: redirects, max_redirects, 303 and 307") {
   Application app({
-      {R"(/countdown/(\d+))", handler_factory<CountdownRedirect>()},
-      {"/echo", handler_factory<Echo>()},
-      {"/see_other", handler_factory<SeeOther>()},
+      url<CountdownRedirect>(R"(/countdown/(\d+))"),
+      url<Echo>("/echo"),
+      url<SeeOther>("/see_other"),
   });
   AsyncHTTPTestCase t(app);
   HTTPResponse r = fetch(t, t.get_url("/countdown/5"));
@@ -172,8 +172,8 @@ TEST_CASE("httpclient: redirects, max_redirects, 303 and 307") {
 
 TEST_CASE("httpclient: errors: status codes, refused, timeouts, https, bad URLs") {
   Application app({
-      {"/slow", handler_factory<Slow>()},
-      {R"(/status/(\d+))", handler_factory<Status>()},
+      url<Slow>("/slow"),
+      url<Status>(R"(/status/(\d+))"),
   });
   AsyncHTTPTestCase t(app);
   tornado::testing::ExpectLog quiet("GET");

@@ -56,9 +56,7 @@ TEST_CASE("static: files, types, HEAD, 304, ranges, traversal, default file, sta
   Tree tree;
   Settings s;
   s.static_path = tree.root;
-  Application app(
-      {{"/site/(.*)", handler_factory<StaticFileHandler>(tree.root, std::string("index.html"))}},
-      s);
+  Application app({url<StaticFileHandler>("/site/(.*)", tree.root, std::string("index.html"))}, s);
   AsyncHTTPTestCase t(app);
   tornado::testing::ExpectLog quiet("GET");  // the 403/404 warnings
 

@@ -70,7 +70,7 @@ class WarningsAndAbove {
 // closed connection forgot the headers were written), and two from send_error.
 TEST_CASE("web: 100 clients leave while a coroutine handler sleeps: quiet, all closed, no leak") {
   Counts counts;
-  Application app({{"/slow", handler_factory<SlowHandler>(&counts)}});
+  Application app({url<SlowHandler>("/slow", &counts)});
   tornado::testing::AsyncHTTPTestCase t(app);
   WarningsAndAbove warnings;
   constexpr std::size_t kClients = 100;
@@ -125,7 +125,7 @@ struct BigHandler : RequestHandler {
 // write fails with StreamClosedError, which nobody looks at, and that is not an error.
 TEST_CASE("web: a client that resets while its response is queued: quiet") {
   Counts counts;
-  Application app({{"/big", handler_factory<BigHandler>(&counts)}});
+  Application app({url<BigHandler>("/big", &counts)});
   tornado::testing::AsyncHTTPTestCase t(app);
   WarningsAndAbove warnings;
   const int fd =

@@ -72,7 +72,7 @@ struct CookieSetter : RequestHandler {
 }  // namespace
 
 TEST_CASE("web: cookies (CookieTest: test_set_cookie, test_cookie_special_char, invalid)") {
-  Application app({{"/c", handler_factory<CookieSetter>()}});
+  Application app({url<CookieSetter>("/c")});
   AsyncHTTPTestCase t(app);
   auto r = t.fetch("/c?what=attrs");
   CHECK(r.headers.get_list("Set-Cookie") ==
@@ -173,7 +173,7 @@ Settings cookie_settings() {
 }  // namespace
 
 TEST_CASE("web: secure cookies through a handler") {
-  Application app({{"/s", handler_factory<SecureCookieHandler>()}}, cookie_settings());
+  Application app({url<SecureCookieHandler>("/s")}, cookie_settings());
   AsyncHTTPTestCase t(app);
   auto r = t.fetch("/s?set=1&value=hello%20world");
   const std::string cookie = as_cookie(r.headers.get("Set-Cookie"));
@@ -190,7 +190,7 @@ TEST_CASE("web: secure cookies interoperate with Python Tornado") {
   if (std::system("/usr/bin/python3 -c 'import tornado.web' 2>/dev/null") != 0)
     TORNADO_SKIP("python3-tornado is not installed");
   const Settings s = cookie_settings();
-  Application app({{"/s", handler_factory<SecureCookieHandler>()}}, s);
+  Application app({url<SecureCookieHandler>("/s")}, s);
   AsyncHTTPTestCase t(app);
   const std::string cookie =
       as_cookie(t.fetch("/s?set=1&value=hello%20world").headers.get("Set-Cookie"));
@@ -249,7 +249,7 @@ struct UserHandler : RequestHandler {
 TEST_CASE("web: XSRF (XSRFTest)") {
   Settings s;
   s.xsrf_cookies = true;
-  Application app({{"/x", handler_factory<XsrfHandler>()}}, s);
+  Application app({url<XsrfHandler>("/x")}, s);
   AsyncHTTPTestCase t(app);
   auto r = t.fetch("/x");
   const std::string token = r.body;
@@ -296,7 +296,7 @@ TEST_CASE("web: XSRF (XSRFTest)") {
 }
 
 TEST_CASE("web: current_user calls get_current_user once and caches it") {
-  Application app({{"/u", handler_factory<UserHandler>()}});
+  Application app({url<UserHandler>("/u")});
   AsyncHTTPTestCase t(app);
   CHECK(t.fetch("/u").body == "anonymous 1 same");
   CHECK(t.fetch("/u", "GET", "", HTTPHeaders{{"Cookie", "user=ann"}}).body == "ann 1 same");

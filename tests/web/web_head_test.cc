@@ -190,12 +190,12 @@ TEST_CASE("web: HEAD runs get() when there is no head(), same status and headers
   };
   Calls calls;
   Application app({
-      {"/get-only", handler_factory<GetOnly>(&calls)},
-      {"/own-head", handler_factory<OwnHead>(&calls)},
-      {"/post-only", handler_factory<PostOnly>(&calls)},
-      {"/parts", handler_factory<FlushesInParts>(&calls)},
-      {"/redirect", handler_factory<Redirects>(&calls)},
-      {"/fails", handler_factory<Fails>(&calls)},
+      url<GetOnly>("/get-only", &calls),
+      url<OwnHead>("/own-head", &calls),
+      url<PostOnly>("/post-only", &calls),
+      url<FlushesInParts>("/parts", &calls),
+      url<Redirects>("/redirect", &calls),
+      url<Fails>("/fails", &calls),
   });
   AsyncHTTPTestCase t(app);
   // Collects the log: the access lines of the 4xx answers, and nothing worse.

@@ -136,12 +136,11 @@ TEST_CASE("web: request targets: origin, absolute, authority and asterisk forms,
   };
   std::vector<std::string> ran;
   Application app({
-      {"/", handler_factory<Echo>(std::string("root"), &ran)},
-      {"/get", handler_factory<Echo>(std::string("default"), &ran)},
-      {".*", handler_factory<Echo>(std::string("catch-all"), &ran)},
+      url<Echo>("/", std::string("root"), &ran),
+      url<Echo>("/get", std::string("default"), &ran),
+      url<Echo>(".*", std::string("catch-all"), &ran),
   });
-  app.add_handlers(R"(example\.com)",
-                   {{"/get", handler_factory<Echo>(std::string("example"), &ran)}});
+  app.add_handlers(R"(example\.com)", {url<Echo>("/get", std::string("example"), &ran)});
   AsyncHTTPTestCase t(app);
   for (const Row& row : rows) {
     const std::string name = row.name;

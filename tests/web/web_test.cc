@@ -38,9 +38,9 @@ struct CoroutineHandler : RequestHandler {
 
 TEST_CASE("web: hello world, path groups, coroutines, 404, 405") {
   Application app({
-      {"/", handler_factory<HelloHandler>()},
-      {R"(/args/(\w+)/([^/]+))", handler_factory<EchoArgs>()},
-      {"/co", handler_factory<CoroutineHandler>()},
+      url<HelloHandler>("/"),
+      url<EchoArgs>(R"(/args/(\w+)/([^/]+))"),
+      url<CoroutineHandler>("/co"),
   });
   AsyncHTTPTestCase t(app);
   auto r = t.fetch("/");
@@ -92,9 +92,9 @@ struct PlusHandler : RequestHandler {
 
 TEST_CASE("web: arguments (test_get_argument, test_decode_argument_plus, invalid unicode)") {
   Application app({
-      {"/args", handler_factory<ArgsHandler>()},
-      {"/need", handler_factory<RequiredHandler>()},
-      {"/plus/(.*)", handler_factory<PlusHandler>()},
+      url<ArgsHandler>("/args"),
+      url<RequiredHandler>("/need"),
+      url<PlusHandler>("/plus/(.*)"),
   });
   AsyncHTTPTestCase t(app);
   HTTPHeaders form{{"Content-Type", "application/x-www-form-urlencoded"}};
@@ -183,9 +183,9 @@ struct NoContentHandler : RequestHandler {
 
 TEST_CASE("web: headers and status (test_header_injection, test_set_header, test_status)") {
   Application app({
-      {"/h", handler_factory<HeaderHandler>()},
-      {"/status", handler_factory<StatusHandler>()},
-      {"/204", handler_factory<NoContentHandler>()},
+      url<HeaderHandler>("/h"),
+      url<StatusHandler>("/status"),
+      url<NoContentHandler>("/204"),
   });
   AsyncHTTPTestCase t(app);
   auto r = t.fetch("/h");
@@ -264,10 +264,10 @@ struct AsyncPrepare : RequestHandler {
 
 TEST_CASE("web: errors (test_default, test_write_error, test_failed_write_error, Finish)") {
   Application app({
-      {"/e", handler_factory<ErrorsHandler>()},
-      {"/bad", handler_factory<BadWriteErrorHandler>()},
-      {"/fp", handler_factory<FinishInPrepare>()},
-      {"/ap", handler_factory<AsyncPrepare>()},
+      url<ErrorsHandler>("/e"),
+      url<BadWriteErrorHandler>("/bad"),
+      url<FinishInPrepare>("/fp"),
+      url<AsyncPrepare>("/ap"),
   });
   AsyncHTTPTestCase t(app);
   {
@@ -316,7 +316,7 @@ TEST_CASE("web: errors (test_default, test_write_error, test_failed_write_error,
 TEST_CASE("web: serve_traceback puts the exception's text in the error page") {
   Settings s;
   s.serve_traceback = true;
-  Application app({{"/e", handler_factory<ErrorsHandler>()}}, s);
+  Application app({url<ErrorsHandler>("/e")}, s);
   AsyncHTTPTestCase t(app);
   tornado::testing::ExpectLog quiet("Uncaught exception");
   auto r = t.fetch("/e?what=exception");
@@ -343,9 +343,9 @@ struct RedirectingHandler : RequestHandler {
 
 TEST_CASE("web: redirect and RedirectHandler (test_redirect, RedirectHandlerTest)") {
   Application app({
-      {"/r", handler_factory<RedirectingHandler>()},
-      {"/old/(.*)", handler_factory<RedirectHandler>(std::string("/new/{0}"))},
-      {"/temp", handler_factory<RedirectHandler>(std::string("/t"), false)},
+      url<RedirectingHandler>("/r"),
+      url<RedirectHandler>("/old/(.*)", std::string("/new/{0}")),
+      url<RedirectHandler>("/temp", std::string("/t"), false),
   });
   AsyncHTTPTestCase t(app);
   auto r = t.fetch("/r");
@@ -360,7 +360,7 @@ TEST_CASE("web: redirect and RedirectHandler (test_redirect, RedirectHandlerTest
 }
 
 TEST_CASE("web: automatic ETag and If-None-Match (CacheTest)") {
-  Application app({{"/", handler_factory<HelloHandler>()}});
+  Application app({url<HelloHandler>("/")});
   AsyncHTTPTestCase t(app);
   const std::string etag = t.fetch("/").headers.get("Etag");
   REQUIRE(etag.size() == 42);  // "\"" + 40 hex + "\""
@@ -406,15 +406,14 @@ TEST_CASE("web: named groups, reverse_url, host rules, default_host (test_host_m
   s.default_host = "www.example.com";
   Application app(
       {
-          {R"(/post/(?P<year>\d{4})/(?P<slug>[^/]+))", handler_factory<NamedHandler>(), "post"},
-          {"/host", handler_factory<HostHandler>(std::string("wildcard"))},
+          url<NamedHandler>(R"(/post/(?P<year>\d{4})/(?P<slug>[^/]+))").name("post"),
+          url<HostHandler>("/host", std::string("wildcard")),
       },
       s);
   app.add_handlers(R"(www\.example\.com)",
-                   {{"/host", handler_factory<HostHandler>(std::string("www"))},
-                    {"/www-only", handler_factory<HostHandler>(std::string("www only"))}});
-  app.add_handlers(R"(.*\.other\.org)",
-                   {{"/host", handler_factory<HostHandler>(std::string("other"))}});
+                   {url<HostHandler>("/host", std::string("www")),
+                    url<HostHandler>("/www-only", std::string("www only"))});
+  app.add_handlers(R"(.*\.other\.org)", {url<HostHandler>("/host", std::string("other"))});
   AsyncHTTPTestCase t(app);
   CHECK(t.fetch("/post/2024/hello").body == "2024/hello 2024 /post/1999/a%20b");
   CHECK(app.reverse_url("post", {"2000", "x"}) == "/post/2000/x");
@@ -454,14 +453,16 @@ struct Streaming : RequestHandler {
   }
 };
 
-int closed_count = 0;
+// Counts into the test's counter, given as the rule's argument.
 struct NeverFinishes : RequestHandler {
+  explicit NeverFinishes(int* closed) : closed_(closed) {}
   void get() {
     asynchronous();
     write("waiting");
     (void)flush();
   }
-  void on_connection_close() override { ++closed_count; }
+  void on_connection_close() override { ++*closed_; }
+  int* closed_;
 };
 
 struct WrongLength : RequestHandler {
@@ -472,18 +473,20 @@ struct WrongLength : RequestHandler {
 };
 
 struct Finisher : RequestHandler {
+  void initialize(int* finished) { finished_ = finished; }
   void get() { write("x"); }
-  void on_finish() override { ++finished; }
-  static inline int finished = 0;
+  void on_finish() override { ++*finished_; }
+  int* finished_ = nullptr;
 };
 
 }  // namespace
 
 TEST_CASE("web: callback style (Tornado 4's @asynchronous), flush streaming, HEAD, on_finish") {
+  int finished = 0;
   Application app({
-      {"/cb", handler_factory<CallbackStyle>()},
-      {"/stream", handler_factory<Streaming>()},
-      {"/f", handler_factory<Finisher>()},
+      url<CallbackStyle>("/cb"),
+      url<Streaming>("/stream"),
+      url<Finisher>("/f", &finished),
   });
   AsyncHTTPTestCase t(app);
   CHECK(t.fetch("/cb").body == "later");
@@ -498,15 +501,14 @@ TEST_CASE("web: callback style (Tornado 4's @asynchronous), flush streaming, HEA
   CHECK(r.code == 200);
   CHECK(r.body.empty());
   CHECK_FALSE(r.headers.contains("Transfer-Encoding"));
-  const int before = Finisher::finished;
   CHECK(t.fetch("/f").body == "x");
-  CHECK(Finisher::finished == before + 1);
+  CHECK(finished == 1);
 }
 
 TEST_CASE("web: on_connection_close when the client leaves (test_connection_close)") {
-  Application app({{"/wait", handler_factory<NeverFinishes>()}});
+  int closed_count = 0;
+  Application app({url<NeverFinishes>("/wait", &closed_count)});
   AsyncHTTPTestCase t(app);
-  closed_count = 0;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -519,11 +521,11 @@ TEST_CASE("web: on_connection_close when the client leaves (test_connection_clos
   REQUIRE(tornado::testing::run_until(
       t.io_loop(), [&] { return ::recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_PEEK) > 0; }));
   ::close(fd);
-  CHECK(tornado::testing::run_until(t.io_loop(), [] { return closed_count == 1; }));
+  CHECK(tornado::testing::run_until(t.io_loop(), [&] { return closed_count == 1; }));
 }
 
 TEST_CASE("web: a handler that breaks its own Content-Length closes the connection") {
-  Application app({{"/wrong", handler_factory<WrongLength>()}});
+  Application app({url<WrongLength>("/wrong")});
   AsyncHTTPTestCase t(app);
   tornado::testing::ExpectLog logged("less than Content-Length");
   CHECK_THROWS(t.fetch("/wrong"));
@@ -544,22 +546,20 @@ struct MethodsHandler : RequestHandler {
 
 struct NoMethods : RequestHandler {};
 
-int logged_by_function = 0;
-
 }  // namespace
 
 TEST_CASE(
     "web: methods, 405 for those absent or unsupported (test_unimplemented_standard_methods)") {
+  int logged_by_function = 0;
   Settings s;
-  s.log_function = [](RequestHandler&) { ++logged_by_function; };
+  s.log_function = [&](RequestHandler&) { ++logged_by_function; };
   Application app(
       {
-          {"/m", handler_factory<MethodsHandler>()},
-          {"/none", handler_factory<NoMethods>()},
+          url<MethodsHandler>("/m"),
+          url<NoMethods>("/none"),
       },
       s);
   AsyncHTTPTestCase t(app);
-  logged_by_function = 0;
   CHECK(t.fetch("/m").body == "get");
   auto r = t.fetch("/m", "HEAD");
   CHECK(r.code == 200);
@@ -580,7 +580,7 @@ TEST_CASE(
 
 TEST_CASE("web: settings: default_handler, compress_response refused") {
   Settings s;
-  s.default_handler = handler_factory<ErrorHandler>(403);
+  s.default_handler = url<ErrorHandler>(".*", 403);
   Application app({}, s);
   AsyncHTTPTestCase t(app);
   CHECK(t.fetch("/anything").code == 403);
