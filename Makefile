@@ -91,10 +91,11 @@ endif
 # --- sources, layer by layer (reactor < gen < stream < http < web) -------------------------------
 REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKEND_SRCS) \
                 reactor/poll.cc reactor/select.cc reactor/waker.cc reactor/ioloop.cc \
-                reactor/ioloop_signal.cc reactor/ioloop_periodic.cc reactor/options.cc
+                reactor/ioloop_signal.cc reactor/ioloop_periodic.cc reactor/options.cc \
+                reactor/autoreload.cc
 GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
 STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
-                stream/tcpclient.cc
+                stream/tcpclient.cc stream/process.cc stream/subprocess.cc
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/web_handler.cc \
@@ -112,7 +113,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
                 tests/gen/locks_test.cc tests/gen/queues_test.cc \
                 tests/stream/iostream_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
-                tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc \
+                tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc tests/stream/process_test.cc \
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
                 tests/http/httpserver_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc \
