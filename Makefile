@@ -122,6 +122,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
+                tests/demos/process_demo_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
@@ -131,7 +132,7 @@ endif
 # What needs web/: its own tests, the client tests served by web handlers, the web demos' tests.
 WEB_TESTS    := $(filter tests/web/%,$(TEST_SRCS)) tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/demos/web_demos_test.cc \
-                tests/demos/httpbin_test.cc
+                tests/demos/httpbin_test.cc tests/demos/process_demo_test.cc
 ifneq ($(NO_WEB),)
 TEST_SRCS    := $(filter-out $(WEB_TESTS),$(TEST_SRCS))
 endif

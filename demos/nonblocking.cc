@@ -1,6 +1,6 @@
 // demos/nonblocking.cc: the classic Tornado lesson, that waiting must not block the loop.
 //
-//   build/demos/nonblocking --port=8888 [--delay=5s]
+//   build/demos/nonblocking --port=8888 [--delay=5s] [--processes=N]
 //   curl http://127.0.0.1:8888/sleep      # answers after --delay, without blocking anyone
 //   curl http://127.0.0.1:8888/blocking   # a blocking call, run on a 2-thread executor
 //   curl http://127.0.0.1:8888/justnow    # answers at once, even while the others wait
@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "demos/demo.h"
 #include "tornado/gen/executor.h"
@@ -61,14 +62,14 @@ int main(int argc, char** argv) {
   demo::define_server_options(8888);
   tornado::options::define<Duration>("delay", Duration(5), "how long /sleep and /blocking take");
   tornado::options::parse_command_line(argc, argv);
-  tornado::ThreadPoolExecutor pool(2);
-  executor = &pool;
+  // Made in each serving process: threads do not survive --processes' fork.
+  std::optional<tornado::ThreadPoolExecutor> pool;
   tornado::web::Application app({
       {"/sleep", tornado::web::handler_factory<SleepHandler>()},
       {"/blocking", tornado::web::handler_factory<BlockingHandler>()},
       {"/justnow", tornado::web::handler_factory<JustNowHandler>()},
   });
-  const int status = demo::serve(app);
-  pool.shutdown(false);
+  const int status = demo::serve(app, [&pool] { executor = &pool.emplace(2); });
+  if (pool) pool->shutdown(false);
   return status;
 }
