@@ -109,6 +109,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/reactor/ioloop_test.cc tests/reactor/ioloop_continuation_test.cc \
                 tests/reactor/ioloop_thread_test.cc \
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
+                tests/reactor/autoreload_test.cc \
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/options_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
                 tests/gen/locks_test.cc tests/gen/queues_test.cc \
