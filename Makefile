@@ -123,7 +123,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
-                tests/demos/process_demo_test.cc \
+                tests/demos/process_demo_test.cc tests/demos/nginx_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
@@ -133,7 +133,8 @@ endif
 # What needs web/: its own tests, the client tests served by web handlers, the web demos' tests.
 WEB_TESTS    := $(filter tests/web/%,$(TEST_SRCS)) tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/demos/web_demos_test.cc \
-                tests/demos/httpbin_test.cc tests/demos/process_demo_test.cc
+                tests/demos/httpbin_test.cc tests/demos/process_demo_test.cc \
+                tests/demos/nginx_test.cc
 ifneq ($(NO_WEB),)
 TEST_SRCS    := $(filter-out $(WEB_TESTS),$(TEST_SRCS))
 endif
@@ -251,8 +252,9 @@ ensure-doctest:
 $(TEST_OBJS): | ensure-doctest
 
 # Peers some tests compare against (Python Tornado for signed-cookie interop, the real httpbin,
-# curl). Installed when running as root; without them those tests say they skipped, and why.
-PEER_PACKAGES := python3-tornado python3-httpbin curl
+# curl, nginx in front of the demos). Installed when running as root; without them those tests
+# say they skipped, and why.
+PEER_PACKAGES := python3-tornado python3-httpbin curl nginx-light
 ensure-test-peers:
 	@missing=""; \
 	for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
