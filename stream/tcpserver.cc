@@ -78,8 +78,10 @@ void TCPServer::bind(int port, std::string_view address, int family, int backlog
 
 void TCPServer::start(int num_processes, int max_restarts) {
   if (started_) throw std::logic_error("TCPServer::start called twice");
-  started_ = true;
+  // Started only once the fork is done: a refused fork (a loop already made) leaves the
+  // server as it was, to start(1) (tcpserver_test: "bind then start").
   if (num_processes != 1) process::fork_processes(num_processes, {max_restarts, pending_});
+  started_ = true;
   std::vector<int> fds = std::move(pending_);
   pending_.clear();
   add_sockets(fds);
