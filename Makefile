@@ -91,10 +91,11 @@ endif
 # --- sources, layer by layer (reactor < gen < stream < http < web) -------------------------------
 REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKEND_SRCS) \
                 reactor/poll.cc reactor/select.cc reactor/waker.cc reactor/ioloop.cc \
-                reactor/ioloop_signal.cc reactor/ioloop_periodic.cc reactor/options.cc
+                reactor/ioloop_signal.cc reactor/ioloop_periodic.cc reactor/options.cc \
+                reactor/autoreload.cc
 GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
 STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
-                stream/tcpclient.cc
+                stream/tcpclient.cc stream/process.cc stream/subprocess.cc
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/web_handler.cc \
@@ -108,19 +109,21 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/reactor/ioloop_test.cc tests/reactor/ioloop_continuation_test.cc \
                 tests/reactor/ioloop_thread_test.cc \
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
+                tests/reactor/autoreload_test.cc \
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/options_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
                 tests/gen/locks_test.cc tests/gen/queues_test.cc \
                 tests/stream/iostream_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
-                tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc \
+                tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc tests/stream/process_test.cc \
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
-                tests/http/httpserver_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc \
+                tests/http/httpserver_test.cc tests/http/httpserver_shutdown_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/http/httpclient_peer_test.cc \
                 tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc tests/web/url_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
+                tests/demos/process_demo_test.cc tests/demos/nginx_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
@@ -130,7 +133,8 @@ endif
 # What needs web/: its own tests, the client tests served by web handlers, the web demos' tests.
 WEB_TESTS    := $(filter tests/web/%,$(TEST_SRCS)) tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/demos/web_demos_test.cc \
-                tests/demos/httpbin_test.cc
+                tests/demos/httpbin_test.cc tests/demos/process_demo_test.cc \
+                tests/demos/nginx_test.cc
 ifneq ($(NO_WEB),)
 TEST_SRCS    := $(filter-out $(WEB_TESTS),$(TEST_SRCS))
 endif
@@ -253,8 +257,9 @@ ensure-doctest:
 $(TEST_OBJS): | ensure-doctest
 
 # Peers some tests compare against (Python Tornado for signed-cookie interop, the real httpbin,
-# curl). Installed when running as root; without them those tests say they skipped, and why.
-PEER_PACKAGES := python3-tornado python3-httpbin curl
+# curl, nginx in front of the demos). Installed when running as root; without them those tests
+# say they skipped, and why.
+PEER_PACKAGES := python3-tornado python3-httpbin curl nginx-light
 ensure-test-peers:
 	@missing=""; \
 	for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -1,6 +1,6 @@
 // demos/nonblocking.cc: the classic Tornado lesson, that waiting must not block the loop.
 //
-//   build/demos/nonblocking --port=8888 [--delay=5s]
+//   build/demos/nonblocking --port=8888 [--delay=5s] [--processes=N]
 //   curl http://127.0.0.1:8888/sleep      # answers after --delay, without blocking anyone
 //   curl http://127.0.0.1:8888/blocking   # a blocking call, run on a 2-thread executor
 //   curl http://127.0.0.1:8888/justnow    # answers at once, even while the others wait
@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "demos/demo.h"
 #include "tornado/gen/executor.h"
@@ -42,14 +43,16 @@ int blocking_call(double seconds) {
   return 42;
 }
 
-// The executor is the rule's argument (Tornado's initialize kwargs), shared by every request.
+// The executor is the rule's argument (Tornado's initialize kwargs), shared by every request;
+// each serving process makes its own once it runs (threads do not survive a fork).
+using Executor = std::optional<tornado::ThreadPoolExecutor>;
 struct BlockingHandler : tornado::web::RequestHandler {
-  explicit BlockingHandler(tornado::ThreadPoolExecutor* executor) : executor_(executor) {}
+  explicit BlockingHandler(Executor* executor) : executor_(executor) {}
   Future<void> get() {
-    const int answer = co_await executor_->submit(blocking_call, delay().count());
+    const int answer = co_await (*executor_)->submit(blocking_call, delay().count());
     write("blocked for a while on a worker thread: " + std::to_string(answer) + "\n");
   }
-  tornado::ThreadPoolExecutor* executor_;
+  Executor* executor_;
 };
 
 struct JustNowHandler : tornado::web::RequestHandler {
@@ -62,14 +65,15 @@ int main(int argc, char** argv) {
   demo::define_server_options(8888);
   tornado::options::define<Duration>("delay", Duration(5), "how long /sleep and /blocking take");
   tornado::options::parse_command_line(argc, argv);
-  tornado::ThreadPoolExecutor pool(2);
+  // Made in each serving process: threads do not survive --processes' fork.
+  Executor pool;
   using tornado::web::url;
   tornado::web::Application app({
       url<SleepHandler>("/sleep"),
       url<BlockingHandler>("/blocking", &pool),
       url<JustNowHandler>("/justnow"),
   });
-  const int status = demo::serve(app);
-  pool.shutdown(false);
+  const int status = demo::serve(app, [&pool] { pool.emplace(2); });
+  if (pool) pool->shutdown(false);
   return status;
 }

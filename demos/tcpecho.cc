@@ -5,9 +5,8 @@
 //
 // Each connection is one coroutine: read a line, write it back, until the client leaves.
 // SIGINT or SIGTERM stop accepting and end the loop (connections in progress are closed with
-// the process). With --port=0 the kernel picks a port; the "listening on" line names it.
-#include <signal.h>
-
+// the process; with --processes=N the parent passes the signal on to its children). With
+// --port=0 the kernel picks a port; the "listening on" line names it.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +30,7 @@ void usage(const char* argv0) {
       "A line echo server (Tornado's tcpecho demo).\n\n"
       "  --address=ADDR   address to listen on (default 127.0.0.1; empty for all)\n"
       "  --port=PORT      port to listen on (default 9888; 0 picks a free one)\n"
+      "  --processes=N    processes sharing the port (default 1; 0 for one per CPU)\n"
       "  --help           show this help and exit\n",
       argv0);
 }
@@ -52,6 +52,7 @@ Future<void> echo_lines(std::shared_ptr<IOStream> stream, std::string peer) {
 int main(int argc, char** argv) {
   std::string address = "127.0.0.1";
   int port = 9888;
+  int processes = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -69,30 +70,34 @@ int main(int argc, char** argv) {
         return 2;
       }
       port = static_cast<int>(p);
+    } else if (arg.rfind("--processes=", 0) == 0) {
+      char* end = nullptr;
+      const long n = std::strtol(arg.c_str() + 12, &end, 10);
+      if (*end != '\0' || n < 0 || n > 1024) {
+        std::fprintf(stderr, "Error: option 'processes' needs a number from 0 to 1024, not '%s'\n",
+                     arg.c_str() + 12);
+        return 2;
+      }
+      processes = static_cast<int>(n);
     } else {
       std::fprintf(stderr, "Error: unrecognized option '%s' (see --help)\n", arg.c_str());
       return 2;
     }
   }
 
-  tornado::IOLoop loop;
   tornado::TCPServer server([](std::shared_ptr<IOStream> stream, tornado::TCPServer::Address a) {
     return echo_lines(std::move(stream), a.to_string());
   });
   try {
-    server.listen(port, address);
+    server.bind(port, address);
+    for (const auto& a : server.addresses()) gen_log.info("listening on %s", a.to_string().c_str());
+    server.start(processes);  // forks when processes != 1; the loop is made after
   } catch (const std::exception& e) {
     std::fprintf(stderr, "Error: %s\n", e.what());
     return 1;
   }
-  for (const auto& a : server.addresses()) gen_log.info("listening on %s", a.to_string().c_str());
-  auto shutdown = [&] {
-    gen_log.info("shutting down");
-    server.stop();
-    loop.stop();
-  };
-  (void)loop.add_signal_handler(SIGINT, shutdown);
-  (void)loop.add_signal_handler(SIGTERM, shutdown);
+  tornado::IOLoop& loop = tornado::IOLoop::current();
+  tornado::shutdown_on_signals({&server}, 0, &loop);
   loop.start();
   return 0;
 }

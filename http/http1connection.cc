@@ -15,6 +15,8 @@
 // Thread:   the loop thread of the stream.
 #include "tornado/http/http1connection.h"
 
+#include <sys/ioctl.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -275,7 +277,7 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
           request_keep_alive_ && (headers.contains("Content-Length") ||
                                   start_line.method == "GET" || start_line.method == "HEAD");
     }
-    disconnect_on_finish_ = !keep_alive;
+    disconnect_on_finish_ = !keep_alive || close_requested_;
     const std::string* expect = headers.find("Expect");
     const bool expect_continue =
         http11 && expect && http1connection::has_token(expect, "100-continue");
@@ -522,6 +524,27 @@ HTTP1ServerConnection::~HTTP1ServerConnection() = default;
 
 void HTTP1ServerConnection::close() { stream_->close(); }
 
+bool HTTP1Connection::awaiting_request() const {
+  if (is_client_ || detached_ || !request_start_line_.method.empty() || buffer_->size() > 0)
+    return false;
+  if (!stream_ || stream_->closed()) return true;
+  if (stream_->read_buffer_size() > 0) return false;
+  // Bytes the kernel holds but the loop has not read yet are a request that was sent before
+  // the shutdown began: it is served (graceful shutdown must not drop it), not cut off.
+  int pending = 0;
+  return ::ioctl(stream_->fileno(), FIONREAD, &pending) != 0 || pending == 0;
+}
+
+void HTTP1ServerConnection::drain() {
+  draining_ = true;
+  const std::shared_ptr<HTTP1Connection> conn = current_.lock();
+  if (!conn || conn->awaiting_request()) {
+    close();
+  } else if (!conn->detached()) {
+    conn->close_after_response();
+  }
+}
+
 Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& delegate) {
   std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
   stream_->set_close_callback([weak] {
@@ -539,8 +562,9 @@ Future<void> HTTP1ServerConnection::serve() {
       auto conn = std::make_shared<HTTP1Connection>(stream_, params_, buffer_, context_);
       current_ = conn;
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
+      if (draining_) conn->close_after_response();
       const bool again = co_await conn->read_response(*message);
-      if (!again || stream_->closed()) break;
+      if (!again || stream_->closed() || draining_) break;
       // A pipelined request is already here: let other connections have a turn first.
       if (buffer_->size() > 0) co_await gen::moment;
     }

@@ -214,6 +214,14 @@ class HTTP1Connection : public HTTPConnection,
   void set_max_body_size(std::size_t bytes) { max_body_size_ = bytes; }
   // Closes the stream.
   void close();
+  // Server: the connection ends after this response (with Connection: close when the
+  // response head is still to be written). For graceful shutdown.
+  void close_after_response() {
+    close_requested_ = true;
+    disconnect_on_finish_ = true;
+  }
+  // Server: no byte of a request has come yet (an idle keep-alive connection).
+  bool awaiting_request() const;
   // Hands the stream (and the bytes read past this request's head) to the caller; the
   // connection stops reading and writing. For protocol upgrades (WebSocket).
   std::shared_ptr<IOStream> detach(std::string* unread = nullptr);
@@ -254,6 +262,7 @@ class HTTP1Connection : public HTTPConnection,
   RequestStartLine request_start_line_;
   bool request_keep_alive_ = false;  // HTTP/1.0 asked for keep-alive
   bool disconnect_on_finish_ = false;
+  bool close_requested_ = false;  // close_after_response()
   bool read_finished_ = false;
   bool write_started_ = false;
   bool write_finished_ = false;
@@ -290,6 +299,10 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   void close();
   // The delegate is going away: make no more calls to it (HTTPServer's destructor).
   void forget_delegate() { delegate_ = nullptr; }
+  // Graceful shutdown: closes the connection now if it is between requests (nothing of a
+  // request has arrived), else once the response in progress is finished, which then
+  // carries Connection: close. Pipelined requests behind it are not read.
+  void drain();
 
   const HTTP1ConnectionContext& context() const { return context_; }
   const std::shared_ptr<IOStream>& stream() const { return stream_; }
@@ -303,6 +316,7 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   std::shared_ptr<http1connection::ReadBuffer> buffer_;
   std::weak_ptr<HTTP1Connection> current_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
+  bool draining_ = false;
 };
 
 }  // namespace tornado

@@ -192,6 +192,7 @@ Future<void> HTTPServer::handle_stream(std::shared_ptr<IOStream> stream, Address
   auto conn = std::make_shared<HTTP1ServerConnection>(std::move(stream), params_, context);
   Future<void> done = conn->start_serving(*this);
   if (!done.done()) connections_.emplace(conn, done);
+  if (drained_ && !done.done()) conn->drain();  // add_sockets after shutdown() began
   return done;
 }
 
@@ -215,6 +216,7 @@ void HTTPServer::on_close(HTTP1ServerConnection& server_conn) {
   const auto it = std::find_if(connections_.begin(), connections_.end(),
                                [&](const auto& c) { return c.first.get() == &server_conn; });
   if (it != connections_.end()) connections_.erase(it);
+  if (connections_.empty() && drained_ && !drained_->done()) drained_->set_result();
 }
 
 Future<void> HTTPServer::close_all_connections() {
@@ -227,6 +229,30 @@ Future<void> HTTPServer::close_all_connections() {
     connections_.erase(conn);
     co_await gen::moment;  // the stream's close callback runs on the next iteration
   }
+}
+
+}  // namespace tornado
+
+namespace tornado {
+
+Future<void> HTTPServer::shutdown(double deadline) {
+  stop();
+  if (!connections_.empty()) {
+    drained_.emplace();
+    const Future<void> drained = *drained_;
+    // drain() may close a connection, and its on_close erase it, while the list is walked.
+    std::vector<std::shared_ptr<HTTP1ServerConnection>> conns;
+    for (const auto& [conn, done] : connections_) conns.push_back(conn);
+    for (const auto& conn : conns) conn->drain();
+    try {
+      co_await gen::with_timeout(deadline, drained);
+    } catch (const TimeoutError&) {
+      log::gen_log.warning("shutdown: %zu connections still busy after %.3g s; closing them",
+                           connections_.size(), deadline);
+    }
+    drained_.reset();
+  }
+  co_await close_all_connections();
 }
 
 }  // namespace tornado

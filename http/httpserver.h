@@ -29,6 +29,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,8 +76,13 @@ class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
   ~HTTPServer() override;
 
   // Stops nothing by itself: call stop() first to stop accepting. Closes every open
-  // connection; resolves once each has stopped serving (graceful shutdown, tests).
+  // connection; resolves once each has stopped serving (tests, and the end of shutdown()).
   Future<void> close_all_connections();
+  // Graceful shutdown: stops accepting, closes idle keep-alive connections at once, lets each
+  // request in progress finish (its response carries Connection: close) for up to `deadline`
+  // seconds, then closes the connections left; resolves when none is left. Not in Tornado
+  // (its users wrote this by hand around close_all_connections).
+  Future<void> shutdown(double deadline = 30) override;
   std::size_t connection_count() const { return connections_.size(); }
 
   const HTTPServerOptions& options() const { return options_; }
@@ -94,6 +100,8 @@ class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
   std::shared_ptr<RequestCallback> callback_;
   // Each open connection, with the Future its serving coroutine resolves when it ends.
   std::map<std::shared_ptr<HTTP1ServerConnection>, Future<void>> connections_;
+  // While shutdown() waits: resolved when the last connection ends.
+  std::optional<Future<void>> drained_;
 };
 
 }  // namespace tornado

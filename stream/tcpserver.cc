@@ -5,19 +5,23 @@
 //           IOLoop::current(); for every accepted fd, handle_connection wraps it in an IOStream
 //           and calls handle_stream. A Future that handle_stream returns is watched only so
 //           that its exception is logged.
-// Callers:  users and HTTPServer (its subclass); Calls: netutil, IOStream::create.
+// Callers:  users and HTTPServer (its subclass); Calls: netutil, IOStream::create,
+//           process::fork_processes (start(n)).
 // Owns:     the listening fds (closed in stop()); never the connections.
 // Rules:    stop() removes each accept handler before closing its fd (DESIGN §4); it may be
 //           called from inside handle_stream (tcpserver_test: "stop_in_callback").
 // Thread:   the loop thread.
 #include "tornado/stream/tcpserver.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <exception>
 #include <stdexcept>
+#include <system_error>
 
 #include "tornado/reactor/log.h"
+#include "tornado/stream/process.h"
 
 namespace tornado {
 
@@ -72,11 +76,11 @@ void TCPServer::bind(int port, std::string_view address, int family, int backlog
   }
 }
 
-void TCPServer::start(int num_processes) {
+void TCPServer::start(int num_processes, int max_restarts) {
   if (started_) throw std::logic_error("TCPServer::start called twice");
-  if (num_processes != 1)
-    throw std::logic_error(
-        "TCPServer::start: only num_processes == 1 is supported (no fork_processes)");
+  // Started only once the fork is done: a refused fork (a loop already made) leaves the
+  // server as it was, to start(1) (tcpserver_test: "bind then start").
+  if (num_processes != 1) process::fork_processes(num_processes, {max_restarts, pending_});
   started_ = true;
   std::vector<int> fds = std::move(pending_);
   pending_.clear();
@@ -92,6 +96,11 @@ void TCPServer::stop() {
   }
   for (const int fd : pending_) ::close(fd);
   pending_.clear();
+}
+
+Future<void> TCPServer::shutdown(double) {
+  stop();
+  return make_ready_future();
 }
 
 std::vector<TCPServer::Address> TCPServer::addresses() const {
@@ -138,6 +147,31 @@ void TCPServer::watch(const Future<void>& done) {
     if (const std::exception_ptr e = f.exception())
       log_handler_error(e, "Exception in handle_stream");
   });
+}
+
+void shutdown_on_signals(std::vector<TCPServer*> servers, double deadline, IOLoop* loop) {
+  IOLoop& target = loop ? *loop : IOLoop::current();
+  auto started = std::make_shared<bool>(false);
+  auto on_signal = [servers = std::move(servers), deadline, &target, started](int signo) {
+    if (*started) {
+      log::gen_log.info("Received signal %d: already shutting down", signo);
+      return;
+    }
+    *started = true;
+    log::gen_log.info("Received signal %d: shutting down (deadline %.3g s)", signo, deadline);
+    auto left = std::make_shared<std::size_t>(servers.size());
+    if (*left == 0) target.stop();
+    for (TCPServer* server : servers) {
+      server->shutdown(deadline).add_done_callback([left, &target](Future<void>& f) {
+        if (const std::exception_ptr e = f.exception()) log_handler_error(e, "shutdown");
+        if (--*left == 0) target.stop();
+      });
+    }
+  };
+  for (const int signo : {SIGTERM, SIGINT}) {
+    const int rc = target.add_signal_handler(signo, [on_signal, signo] { on_signal(signo); });
+    if (rc != 0) throw std::system_error(-rc, std::generic_category(), "shutdown_on_signals");
+  }
 }
 
 }  // namespace tornado

@@ -85,15 +85,25 @@ class TCPServer {
   void add_sockets(const std::vector<int>& fds);
   void add_socket(int fd) { add_sockets({fd}); }
 
-  // bind() binds now and start() begins accepting (Tornado's pre-fork pattern). Only
-  // start(1) is supported: forking several processes is std::logic_error here.
+  // bind() binds now and start() begins accepting (Tornado's pre-fork pattern). With
+  // num_processes other than 1, start() first forks that many children (0: one per CPU)
+  // with process::fork_processes, which share the bound sockets; it returns in each child,
+  // never in the parent. No IOLoop may exist yet then. The alternative is reuse_port: each
+  // process binds (listen) a socket of its own to the same port, and the kernel spreads the
+  // connections among them.
   void bind(int port, std::string_view address = {}, int family = AF_UNSPEC,
             int backlog = netutil::kDefaultBacklog, bool reuse_port = false);
-  void start(int num_processes = 1);
+  void start(int num_processes = 1, int max_restarts = 100);
 
   // Stops accepting and closes the listening sockets; connections already accepted stay open.
   // Safe from inside a handler, and more than once.
   void stop();
+
+  // Graceful shutdown: stops accepting, then lets the connections end by themselves for up
+  // to `deadline` seconds, then closes what is left; resolves when none is left. This server
+  // does not track its connections (their streams belong to the handler), so it only
+  // stop()s and resolves at once; HTTPServer tracks them and does the rest.
+  virtual Future<void> shutdown(double deadline = 30);
 
   // The addresses being listened on (useful after listen(0) to learn the port).
   std::vector<Address> addresses() const;
@@ -119,5 +129,12 @@ class TCPServer {
   std::vector<int> pending_;  // bound, waiting for start()
   bool started_ = false;
 };
+
+// Graceful shutdown on SIGTERM and SIGINT, what a server's main() installs before
+// loop.start(): the first of them calls shutdown(deadline) on every server, and stops `loop`
+// once all have resolved (start() returns, main returns 0). Later signals only log: the
+// deadline bounds the wait. The servers must outlive the loop's run.
+void shutdown_on_signals(std::vector<TCPServer*> servers, double deadline = 30,
+                         IOLoop* loop = nullptr);
 
 }  // namespace tornado

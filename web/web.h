@@ -125,7 +125,10 @@ class RequestHandler;
 
 // Application settings, as Tornado's keyword arguments.
 struct Settings {
-  bool debug = false;            // implies serve_traceback (there is no autoreload)
+  bool debug = false;  // implies serve_traceback, and autoreload unless it is set
+  // Restarts the program when its executable (or a file given to autoreload::watch)
+  // changes: autoreload::start() on IOLoop::current(). Unset: as debug.
+  std::optional<bool> autoreload;
   bool serve_traceback = false;  // error pages carry the exception's text
   std::string static_path;       // serves /static/... (and /favicon.ico, /robots.txt) from here
   std::string static_url_prefix = "/static/";

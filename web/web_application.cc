@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "tornado/reactor/autoreload.h"
 #include "tornado/reactor/log.h"
 #include "tornado/web/web.h"
 
@@ -107,7 +108,10 @@ Application::Application(std::vector<Rule> handlers, Settings settings)
   if (settings_.compress_response)
     throw std::invalid_argument(
         "compress_response needs zlib, which this library does not use; compress in a proxy");
+  // Tornado's debug mode: tracebacks in error pages and, unless said otherwise, autoreload
+  // (which makes the loop now: debug does not go with fork_processes, as in Tornado).
   if (settings_.debug) settings_.serve_traceback = true;
+  if (settings_.autoreload.value_or(settings_.debug)) autoreload::start();
   if (!settings_.static_path.empty()) {
     // As Tornado: the static prefix, /favicon.ico and /robots.txt, before the user's rules.
     std::vector<Rule> statics;

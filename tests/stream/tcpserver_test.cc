@@ -201,7 +201,9 @@ TEST_CASE("tcpserver: stop_in_callback") {
   kept.clear();
 }
 
-TEST_CASE("tcpserver: bind then start; only one process") {
+// start(2) forks (tests/stream/process_test.cc); with a loop already made it is refused, and
+// the server can still start in this process.
+TEST_CASE("tcpserver: bind then start; start(2) refused once a loop exists") {
   LoopCase c;
   EchoServer server;
   server.bind(0, "127.0.0.1");

@@ -89,18 +89,26 @@ void DemoProcess::start(std::vector<std::string> args, const std::string& port_l
   port_ = std::stoi(m[2].str());
 }
 
+int DemoProcess::wait(double seconds) {
+  if (pid_ <= 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  do {
+    int st = 0;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      return st;
+    }
+    ::usleep(10000);  // polling a child's exit: there is no fd to wait on without pidfd
+  } while (std::chrono::steady_clock::now() < deadline);
+  return -1;
+}
+
 int DemoProcess::stop() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
-  int status = -1;
-  for (int i = 0; i < 1000; ++i) {
-    int st = 0;
-    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-      status = st;
-      break;
-    }
-    ::usleep(10000);  // polling a child's exit: there is no fd to wait on without pidfd
-  }
+  const pid_t pid = pid_;
+  const int status = wait(10);
+  pid_ = pid;
   if (status == -1) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);

@@ -33,11 +33,15 @@ class DemoProcess {
   DemoProcess(IOLoop& loop, std::vector<std::string> argv, const std::string& port_line);
   ~DemoProcess();
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   const std::string& skip_reason() const { return skip_reason_; }
   const std::string& host() const { return host_; }
   int port() const { return port_; }
   // Sends SIGTERM and waits (up to 10 s); returns the wait status, or -1 if it had to be killed.
   int stop();
+  // Waits up to `seconds` for it to exit by itself (no signal sent); returns the wait status,
+  // or -1 if it is still running.
+  int wait(double seconds);
   // What it logs (stdout and stderr) from here up to the first match of `regex`, waiting on
   // the loop up to `seconds` (REQUIREs the match).
   std::string read_log_until(const std::string& regex, double seconds = 10);

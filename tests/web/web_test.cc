@@ -11,6 +11,7 @@
 
 #include "tests/support/async_test.h"
 #include "tornado/gen/gen.h"
+#include "tornado/reactor/autoreload.h"
 #include "tornado/web/testing.h"
 
 using namespace tornado;
@@ -587,4 +588,27 @@ TEST_CASE("web: settings: default_handler, compress_response refused") {
   Settings gz;
   gz.compress_response = true;
   CHECK_THROWS_AS(Application({}, gz), std::invalid_argument);
+}
+
+// Tornado's Application: debug turns autoreload on unless the autoreload setting says no.
+TEST_CASE("web: Settings debug and autoreload start the autoreload checker") {
+  struct Row {
+    bool debug;
+    std::optional<bool> autoreload;
+    bool running;
+  };
+  const Row rows[] = {{false, std::nullopt, false},
+                      {true, std::nullopt, true},
+                      {true, false, false},
+                      {false, true, true}};
+  for (const Row& row : rows) {
+    CAPTURE(row.debug);
+    tornado::testing::LoopCase c;
+    web::Settings s;
+    s.debug = row.debug;
+    s.autoreload = row.autoreload;
+    web::Application app({}, s);
+    CHECK(autoreload::is_running() == row.running);
+    autoreload::stop();
+  }
 }

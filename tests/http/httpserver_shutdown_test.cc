@@ -1,0 +1,175 @@
+// tests/http/httpserver_shutdown_test.cc: HTTPServer::shutdown, the graceful stop.
+// Mirrors:  nothing in Tornado's tests (it has close_all_connections only); what its users
+//           asked for: stop accepting, close idle keep-alive connections at once, let the
+//           requests in progress finish up to a deadline, then close the rest.
+// Clients:  raw non-blocking sockets, so that the server's side is all that runs on the loop.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/async_test.h"
+#include "tornado/http/httpserver.h"
+
+using namespace tornado;
+using namespace tornado::testing;
+
+namespace {
+
+// Answers at once, except /slow, which is held until the test answers it.
+struct App {
+  std::vector<std::shared_ptr<HTTPServerRequest>> held;
+  int answered = 0;
+  HTTPServer::RequestCallback callback() {
+    return [this](std::shared_ptr<HTTPServerRequest> r) {
+      if (r->uri == "/slow") {
+        held.push_back(std::move(r));
+        return;
+      }
+      answer(*r);
+    };
+  }
+  void answer(HTTPServerRequest& r) {
+    ++answered;
+    HTTPHeaders h{{"Content-Length", "2"}};
+    (void)r.connection->write_headers(ResponseStartLine{"HTTP/1.1", 200, "OK"}, h, "ok");
+    (void)r.connection->finish();
+  }
+};
+
+int connect_to(int port, bool* refused = nullptr) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  if (refused) *refused = rc != 0 && errno == ECONNREFUSED;
+  if (rc != 0) {
+    ::close(fd);
+    return -1;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return fd;
+}
+
+void send_get(int fd, const std::string& path) {
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n";
+  REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
+}
+
+// What the server sends on `fd`, running the loop, until `want` is in it or it closes (then
+// *closed is set) or `seconds` pass.
+std::string read_from(IOLoop& loop, int fd, const std::string& want, bool* closed,
+                      double seconds = 5) {
+  std::string got;
+  *closed = false;
+  run_until(
+      loop,
+      [&] {
+        char buf[4096];
+        for (;;) {
+          const ssize_t n = ::read(fd, buf, sizeof buf);
+          if (n > 0) {
+            got.append(buf, static_cast<std::size_t>(n));
+            continue;
+          }
+          if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) *closed = true;
+          break;
+        }
+        return *closed || (!want.empty() && got.find(want) != std::string::npos);
+      },
+      seconds);
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("httpserver shutdown: idle closed at once, in flight finished, new refused") {
+  LoopCase c;
+  App app;
+  HTTPServer server(app.callback());
+  server.add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+  const int port = server.addresses().at(0).port();
+  bool closed = false;
+
+  const int idle = connect_to(port);
+  send_get(idle, "/fast");
+  CHECK(read_from(c.loop(), idle, "ok", &closed).find("200 OK") != std::string::npos);
+  CHECK_FALSE(closed);  // kept alive, and now idle
+  const int busy = connect_to(port);
+  send_get(busy, "/slow");
+  REQUIRE(run_until(c.loop(), [&] { return app.held.size() == 1; }));
+
+  Future<void> done = server.shutdown(5);
+  CHECK(read_from(c.loop(), idle, "", &closed).empty());
+  CHECK(closed);  // closed at once, long before the deadline
+  CHECK_FALSE(done.done());
+  bool refused = false;
+  CHECK(connect_to(port, &refused) == -1);
+  CHECK(refused);
+
+  app.answer(*app.held[0]);
+  const std::string r = read_from(c.loop(), busy, "", &closed);
+  CHECK(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(r.find("\r\nConnection: close\r\n") != std::string::npos);
+  CHECK(closed);
+  CHECK(run_until(c.loop(), [&] { return done.done(); }));
+  CHECK(server.connection_count() == 0);
+  app.held.clear();
+  ::close(idle);
+  ::close(busy);
+  c.loop().run_once(0);
+}
+
+TEST_CASE("httpserver shutdown: what is still running at the deadline is closed") {
+  LoopCase c;
+  App app;
+  HTTPServer server(app.callback());
+  server.add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+  const int port = server.addresses().at(0).port();
+  const int busy = connect_to(port);
+  send_get(busy, "/slow");
+  REQUIRE(run_until(c.loop(), [&] { return app.held.size() == 1; }));
+  ExpectLog warned("still busy");
+  const double t0 = c.loop().time();
+  Future<void> done = server.shutdown(0.1);
+  CHECK(run_until(c.loop(), [&] { return done.done(); }));
+  CHECK(c.loop().time() - t0 >= 0.09);
+  CHECK(warned.count() == 1);
+  bool closed = false;
+  CHECK(read_from(c.loop(), busy, "", &closed).empty());
+  CHECK(closed);
+  CHECK(server.connection_count() == 0);
+  app.held.clear();
+  ::close(busy);
+  c.loop().run_once(0);
+}
+
+// A request already in the kernel's buffer when the shutdown begins was sent before it: the
+// connection is not idle, the request is served (with Connection: close), not cut off.
+TEST_CASE("httpserver shutdown: a request sent but not yet read is still served") {
+  LoopCase c;
+  App app;
+  HTTPServer server(app.callback());
+  server.add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+  const int fd = connect_to(server.addresses().at(0).port());
+  REQUIRE(run_until(c.loop(), [&] { return server.connection_count() == 1; }));
+  send_get(fd, "/fast");  // in the server's socket buffer; the loop has not run since
+  Future<void> done = server.shutdown(5);
+  bool closed = false;
+  const std::string r = read_from(c.loop(), fd, "", &closed);
+  CHECK(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(r.find("\r\nConnection: close\r\n") != std::string::npos);
+  CHECK(closed);
+  CHECK(app.answered == 1);
+  CHECK(run_until(c.loop(), [&] { return done.done(); }));
+  ::close(fd);
+  c.loop().run_once(0);
+}

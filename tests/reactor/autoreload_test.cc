@@ -1,0 +1,94 @@
+// tests/reactor/autoreload_test.cc: autoreload's checker, hooks and exec, in a forked copy of
+// the runner (the exec replaces that copy, never the runner).
+// Mirrors:  tornado/test/autoreload_test.py (test_reload: a changed file restarts the
+//           program, with the reload hooks run first).
+#include "tornado/reactor/autoreload.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+
+#include "tornado/reactor/ioloop.h"
+
+using namespace tornado;
+
+namespace {
+
+std::string read_for(int fd, const std::string& want, double seconds) {
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (out.find(want) == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    char buf[256];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+void touch_later(const std::string& path, int seconds) {
+  timespec times[2] = {{0, UTIME_OMIT}, {0, 0}};
+  ::clock_gettime(CLOCK_REALTIME, &times[1]);
+  times[1].tv_sec += seconds;
+  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("autoreload: a watched file that changes runs the hooks, then execs the command") {
+  char path[] = "/tmp/tornado-watched-XXXXXX";
+  const int file = ::mkstemp(path);
+  REQUIRE(file >= 0);
+  ::close(file);
+  int p[2];
+  REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(p[1], 1);  // the exec'd command's stdout (dup2 leaves it inheritable)
+    IOLoop::clear_current();
+    IOLoop loop;
+    autoreload::set_command_line({"/bin/sh", "-c", "echo exec $0; exit 5", "again"});
+    autoreload::watch(path);
+    autoreload::add_reload_hook([&] { (void)!::write(p[1], "hook\n", 5); });
+    autoreload::start(10, &loop);
+    loop.call_later(10, [] { ::_exit(9); });  // never reached when the exec works
+    (void)!::write(p[1], "ready\n", 6);
+    loop.start();
+    ::_exit(8);
+  }
+  ::close(p[1]);
+  CHECK(read_for(p[0], "ready\n", 10) == "ready\n");
+  touch_later(path, 10);
+  const std::string out = read_for(p[0], "exec again\n", 10);
+  ::close(p[0]);
+  CHECK(out == "hook\nexec again\n");
+  int status = 0;
+  CHECK(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 5);
+  ::unlink(path);
+}
+
+TEST_CASE("autoreload: start and stop on a loop leave nothing behind") {
+  IOLoop loop;
+  CHECK_FALSE(autoreload::is_running());
+  autoreload::start(500, &loop);
+  CHECK(autoreload::is_running());
+  autoreload::start(500, &loop);  // the same loop: nothing more
+  CHECK(loop.pending_timeouts() == 1);
+  autoreload::stop();
+  CHECK_FALSE(autoreload::is_running());
+  CHECK(loop.pending_timeouts() == 0);
+}
