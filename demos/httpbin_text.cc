@@ -12,17 +12,13 @@
 #include "demos/httpbin.h"
 #include "tornado/http/base64.h"
 #include "tornado/http/escape.h"
+#include "tornado/reactor/util.h"
 
 namespace httpbin {
 
 namespace {
 
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  return (c | 0x20) - 'a' + 10;
-}
 
 void put_escape(std::string& out, unsigned char b) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -188,7 +184,8 @@ std::string unquote_bytes(std::string_view s, std::string_view keep) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
-      const char b = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      const char b = static_cast<char>(tornado::util::hex_value(s[i + 1]) * 16 +
+                                       tornado::util::hex_value(s[i + 2]));
       if (keep.find(b) == std::string_view::npos) {
         out += b;
         i += 2;

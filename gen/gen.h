@@ -73,13 +73,8 @@ Future<T> with_timeout(double timeout, Future<T> inner) {
     const std::exception_ptr e = f.exception();
     if (r.done()) {
       if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log::app_log.error("Exception in Future after timeout: %s", ex.what());
-        } catch (...) {
-          log::app_log.error("Exception in Future after timeout");
-        }
+        log::app_log.error("Exception in Future after timeout: %s",
+                           util::exception_message(e).c_str());
       }
       return;
     }

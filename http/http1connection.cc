@@ -20,6 +20,7 @@
 
 #include "tornado/gen/gen.h"
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado {
 
@@ -67,13 +68,7 @@ Future<void> peer_gone() {
 }
 
 void log_uncaught(const char* where, const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log::app_log.error("Uncaught exception in %s: %s", where, ex.what());
-  } catch (...) {
-    log::app_log.error("Uncaught exception in %s", where);
-  }
+  log::app_log.error("Uncaught exception in %s: %s", where, util::exception_message(e).c_str());
 }
 
 }  // namespace

@@ -14,23 +14,11 @@
 
 #include "tornado/http/escape.h"
 #include "tornado/http/httputil.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado::httputil {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
 
 // Splits "a; b=\"x;y\"; c" on the semicolons that are not inside quotes.
 std::vector<std::string_view> split_params(std::string_view s) {
@@ -100,13 +88,13 @@ std::pair<std::string, std::map<std::string, std::string, std::less<>>> parse_he
     std::string_view line) {
   const std::vector<std::string_view> parts = split_params(line);
   std::pair<std::string, std::map<std::string, std::string, std::less<>>> out;
-  out.first = std::string(trim(parts[0]));
+  out.first = std::string(util::trim(parts[0]));
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const std::string_view p = parts[i];
     const std::size_t eq = p.find('=');
     if (eq == std::string_view::npos) continue;
-    const std::string name = lower(trim(p.substr(0, eq)));
-    std::string_view raw = trim(p.substr(eq + 1));
+    const std::string name = util::ascii_lower(util::trim(p.substr(0, eq)));
+    std::string_view raw = util::trim(p.substr(eq + 1));
     std::string value;
     if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"') {
       raw = raw.substr(1, raw.size() - 2);
@@ -179,7 +167,7 @@ void parse_body_arguments(std::string_view content_type, std::string_view body,
     }
   } else if (content_type.starts_with("multipart/form-data")) {
     for (std::string_view field : split_params(content_type)) {
-      field = trim(field);
+      field = util::trim(field);
       const std::size_t eq = field.find('=');
       if (eq != std::string_view::npos && field.substr(0, eq) == "boundary" &&
           eq + 1 < field.size()) {
@@ -349,9 +337,10 @@ std::map<std::string, std::string, std::less<>> parse_cookie(std::string_view he
     const std::size_t semi = header.find(';');
     const std::string_view chunk = header.substr(0, semi);
     const std::size_t eq = chunk.find('=');
-    const std::string_view key = trim(eq == std::string_view::npos ? "" : chunk.substr(0, eq));
+    const std::string_view key =
+        util::trim(eq == std::string_view::npos ? "" : chunk.substr(0, eq));
     const std::string_view value =
-        trim(eq == std::string_view::npos ? chunk : chunk.substr(eq + 1));
+        util::trim(eq == std::string_view::npos ? chunk : chunk.substr(eq + 1));
     if (!key.empty() || !value.empty()) out[std::string(key)] = unquote_cookie(value);
     if (semi == std::string_view::npos) break;
     header.remove_prefix(semi + 1);

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 #include "tornado/web/web.h"
 
 namespace tornado::web {
@@ -89,12 +90,6 @@ class RequestDispatcher : public HTTPMessageDelegate {
   std::shared_ptr<HTTPServerRequest> request_;
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::vector<URLSpec> to_specs(std::vector<Rule> rules) {
   std::vector<URLSpec> specs;
   specs.reserve(rules.size());
@@ -146,7 +141,7 @@ const URLSpec* Application::find_handler(const HTTPServerRequest& request,
   // Tornado's order: the rules of hosts that match, then the application's own (wildcard)
   // rules, then, when default_host is set and no proxy forwarded the request, the rules of
   // hosts whose pattern matches default_host.
-  const std::string host = lower(request.host_name);
+  const std::string host = util::ascii_lower(request.host_name);
   auto search = [&](const HostRules& rules) -> const URLSpec* {
     for (const URLSpec& spec : rules.specs) {
       if (spec.match(request.path, groups)) return &spec;
