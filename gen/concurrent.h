@@ -325,6 +325,25 @@ Future<T> make_failed_future(E&& e) {
   return f;
 }
 
+namespace detail {
+
+// The result of a Future that is done without an exception, for a consumer that passes it on:
+// moved out when no other consumer holds the state (only `f` itself and producers, which
+// never read it), copied otherwise, so that another holder still sees it.
+template <class T>
+T take_result(Future<T>& f) {
+  auto& st = *f.state();
+  st.rethrow_if_failed();
+  if constexpr (!std::is_copy_constructible_v<T>) {
+    return std::move(*st.value);
+  } else {
+    if (f.state().use_count() - static_cast<long>(st.producers) == 1) return std::move(*st.value);
+    return *st.value;
+  }
+}
+
+}  // namespace detail
+
 // Tornado's future_set_result_unless_cancelled / future_set_exception_unless_cancelled.
 template <class T, class... A>
 void future_set_result_unless_cancelled(const Future<T>& f, A&&... a) {

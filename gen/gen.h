@@ -54,39 +54,54 @@ struct MomentAwaiter {
 };
 inline constexpr MomentAwaiter moment{};
 
-// The outcome of `inner`, or TimeoutError if `timeout` seconds pass first. As in Tornado the
-// inner Future is not cancelled; if it later fails, its exception is logged.
-template <class T>
-Future<T> with_timeout(double timeout, Future<T> inner) {
+// The outcome of `inner`, or, when `timeout` seconds pass first, the exception that
+// on_timeout() returns; on_timeout may also stop the operation (the HTTP client closes the
+// stream of an exchange that ran out of time). inner's outcome after that is dropped: a failure
+// is passed to on_late(exception_ptr), which may log it. The result moves out of inner when
+// nobody else holds it.
+template <class T, class OnTimeout, class OnLate>
+Future<T> with_timeout(double timeout, Future<T> inner, OnTimeout on_timeout, OnLate on_late) {
   if (inner.done()) return inner;
   Future<T> out;
-  detail::Resolver<T> on_timeout(out.state());
-  detail::Resolver<T> on_done(out.state());
+  tornado::detail::Resolver<T> on_time(out.state());
+  tornado::detail::Resolver<T> on_done(out.state());
   IOLoop& loop = IOLoop::current();
-  const Timeout t = loop.call_later(timeout, [r = std::move(on_timeout), timeout]() mutable {
-    if (!r.done())
-      r.set_exception(std::make_exception_ptr(
-          TimeoutError("Timeout after " + std::to_string(timeout) + " seconds")));
-  });
-  inner.add_done_callback([r = std::move(on_done), &loop, t](Future<T>& f) mutable {
-    loop.remove_timeout(t);
-    const std::exception_ptr e = f.exception();
-    if (r.done()) {
-      if (e) {
+  const Timeout t = loop.call_later(
+      timeout, [r = std::move(on_time), on_timeout = std::move(on_timeout)]() mutable {
+        if (!r.done()) r.set_exception(on_timeout());
+      });
+  inner.add_done_callback(
+      [r = std::move(on_done), &loop, t, on_late = std::move(on_late)](Future<T>& f) mutable {
+        loop.remove_timeout(t);
+        const std::exception_ptr e = f.exception();  // retrieved: a late one goes to on_late
+        if (r.done()) {
+          if (e) on_late(e);
+        } else if (e) {
+          r.set_exception(e);
+        } else if constexpr (std::is_void_v<T>) {
+          r.set_result();
+        } else {
+          r.set_result(tornado::detail::take_result(f));
+        }
+      });
+  return out;
+}
+
+// The outcome of `inner`, or TimeoutError if `timeout` seconds pass first (Tornado's
+// gen.with_timeout). As in Tornado the inner Future is not cancelled; if it later fails, its
+// exception is logged.
+template <class T>
+Future<T> with_timeout(double timeout, Future<T> inner) {
+  return with_timeout(
+      timeout, std::move(inner),
+      [timeout] {
+        return std::make_exception_ptr(
+            TimeoutError("Timeout after " + std::to_string(timeout) + " seconds"));
+      },
+      [](const std::exception_ptr& e) {
         log::app_log.error("Exception in Future after timeout: %s",
                            util::exception_message(e).c_str());
-      }
-      return;
-    }
-    if (e) {
-      r.set_exception(e);
-    } else if constexpr (std::is_void_v<T>) {
-      r.set_result();
-    } else {
-      r.set_result(f.result());
-    }
-  });
-  return out;
+      });
 }
 template <class T, class Rep, class Period>
 Future<T> with_timeout(std::chrono::duration<Rep, Period> timeout, Future<T> inner) {

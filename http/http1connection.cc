@@ -350,6 +350,12 @@ Future<void> HTTP1Connection::send(std::string data) {
   return *last_write_;
 }
 
+void HTTP1Connection::count_body_bytes(std::size_t n) {
+  if (!expected_content_remaining_) return;
+  if (n > *expected_content_remaining_) fail_output("Tried to write more data than Content-Length");
+  *expected_content_remaining_ -= n;
+}
+
 void HTTP1Connection::fail_output(const std::string& why) {
   close();
   throw HTTPOutputError(why);
@@ -439,10 +445,8 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   if (!chunk.empty()) {
     if (head_request_) {
       chunk = {};
-    } else if (expected_content_remaining_) {
-      if (chunk.size() > *expected_content_remaining_)
-        fail_output("Tried to write more data than Content-Length");
-      *expected_content_remaining_ -= chunk.size();
+    } else {
+      count_body_bytes(chunk.size());
     }
     append_chunk(out, chunk);
   }
@@ -454,11 +458,7 @@ Future<void> HTTP1Connection::write(std::string_view chunk) {
   if (write_finished_) throw HTTPOutputError("write called after finish");
   if (closed() || detached_) return peer_gone();
   if (head_request_ || chunk.empty()) return last_write_ ? *last_write_ : make_ready_future();
-  if (expected_content_remaining_) {
-    if (chunk.size() > *expected_content_remaining_)
-      fail_output("Tried to write more data than Content-Length");
-    *expected_content_remaining_ -= chunk.size();
-  }
+  count_body_bytes(chunk.size());
   std::string out;
   out.reserve(chunk.size() + (chunking_output_ ? 20 : 0));
   append_chunk(out, chunk);

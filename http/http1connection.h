@@ -239,6 +239,8 @@ class HTTP1Connection : public HTTPConnection,
   void arm_timeout(double seconds, const char* what);
   void disarm_timeout();
   void fail_output(const std::string& why);
+  // Takes n body bytes off the declared Content-Length; fail_output when they overrun it.
+  void count_body_bytes(std::size_t n);
   void append_fields(std::string& out, const HTTPHeaders& headers);
   void append_chunk(std::string& out, std::string_view chunk) const;
   Future<void> send(std::string data);

@@ -5,7 +5,7 @@
 //           (HTTPClientError, the raise_error rules).
 // In loop:  fetch() is a coroutine on the current loop. For each hop it waits for a slot
 //           (fetch_once), then runs the exchange raced against the request timeout
-//           (race_timeout, which closes the stream when it fires). A finished exchange puts
+//           (gen::with_timeout, whose timeout closes the stream). A finished exchange puts
 //           its stream in the idle pool, where a close callback and a timer watch it. Results
 //           travel up by `co_await std::move(f)`, so a response is moved, never copied.
 #include "tornado/http/httpclient.h"
@@ -91,6 +91,14 @@ struct Answer {
   bool reused_connection = false;
 };
 
+// Tornado's simple_httpclient follows 301, 302, 303, 307 and 308 with a Location, while
+// max_redirects lasts.
+bool should_follow(const HTTPRequest& req, const Answer& r) {
+  return req.follow_redirects && req.max_redirects > 0 &&
+         (r.code == 301 || r.code == 302 || r.code == 303 || r.code == 307 || r.code == 308) &&
+         r.headers.contains("Location");
+}
+
 // Collects a response, or hands its pieces to the request's callbacks.
 class Collector : public HTTPMessageDelegate {
  public:
@@ -109,7 +117,7 @@ class Collector : public HTTPMessageDelegate {
   }
   std::optional<Future<void>> data_received(std::string_view chunk) override {
     // A redirect that will be followed keeps its body to itself (Tornado does the same).
-    if (req_.streaming_callback && !(req_.follow_redirects && is_redirect())) {
+    if (req_.streaming_callback && !should_follow(req_, r_)) {
       req_.streaming_callback(chunk);
     } else {
       r_.body.append(chunk);
@@ -120,11 +128,6 @@ class Collector : public HTTPMessageDelegate {
   void on_connection_close() override {}
 
  private:
-  bool is_redirect() const {
-    return (r_.code == 301 || r_.code == 302 || r_.code == 303 || r_.code == 307 ||
-            r_.code == 308) &&
-           req_.max_redirects > 0 && r_.headers.contains("Location");
-  }
   Answer& r_;
   const HTTPRequest& req_;
 };
@@ -159,9 +162,7 @@ using detail::HTTPClientState;
 
 // Throws std::invalid_argument for a body where the method has none (Tornado's ValueError).
 // Methods whose requests carry a body (Tornado's body_expected), and whether this one has one.
-bool body_expected(const HTTPRequest& req) {
-  return req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-}
+bool body_expected(const HTTPRequest& req) { return httputil::body_expected(req.method); }
 bool body_present(const HTTPRequest& req) { return !req.body.empty() || req.body_producer; }
 
 void check_body(const HTTPRequest& req) {
@@ -264,9 +265,7 @@ Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
         std::weak_ptr<HTTP1Connection> weak = conn;
         conn->set_continue_callback([weak, &req] {
           if (auto c = weak.lock()) return write_body(c, req, false);
-          Future<void> gone;
-          gone.set_exception(std::make_exception_ptr(StreamClosedError()));
-          return gone;
+          return make_failed_future<void>(StreamClosedError());
         });
       } else {
         Future<void> written = write_body(conn, req, in_head);
@@ -290,41 +289,6 @@ Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
     if (reused && r.code == 0 && may_retry && is_stream_closed(error)) continue;
     std::rethrow_exception(error);
   }
-}
-
-bool should_follow(const HTTPRequest& req, const Answer& r) {
-  return req.follow_redirects && req.max_redirects > 0 &&
-         (r.code == 301 || r.code == 302 || r.code == 303 || r.code == 307 || r.code == 308) &&
-         r.headers.contains("Location");
-}
-
-// The exchange raced against request_timeout: gen::with_timeout, but when the time is up it
-// also abandons the exchange and closes its stream, and it does not log the exchange's
-// failure that follows (that is the stream closed under it: nobody's news). Resolvers, not
-// Futures, are held by the timer and the done callback, so the result moves to the awaiter.
-Future<Answer> race_timeout(double seconds, Future<Answer> inner, std::shared_ptr<Exchange> ex) {
-  if (inner.done()) return inner;
-  Future<Answer> out;
-  detail::Resolver<Answer> on_timeout(out.state());
-  detail::Resolver<Answer> on_done(out.state());
-  IOLoop& loop = IOLoop::current();
-  const Timeout t = loop.call_later(seconds, [r = std::move(on_timeout), ex]() mutable {
-    if (r.done()) return;
-    ex->abandoned = true;
-    if (ex->stream) ex->stream->close();
-    r.set_exception(std::make_exception_ptr(TimeoutError("request timeout")));
-  });
-  inner.add_done_callback([r = std::move(on_done), &loop, t](Future<Answer>& f) mutable {
-    loop.remove_timeout(t);
-    const std::exception_ptr e = f.exception();  // retrieved, so never logged as lost
-    if (r.done()) return;
-    if (e) {
-      r.set_exception(e);
-    } else {
-      r.set_result(std::move(f.result()));
-    }
-  });
-  return out;
 }
 
 // One hop (no redirects): a slot from the queue, then the exchange under request_timeout.
@@ -357,7 +321,18 @@ Future<Answer> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPRequest
   auto shared = std::make_shared<const HTTPRequest>(request);
   try {
     Future<Answer> f = exchange(st, std::move(shared), url, ex);
-    if (request.request_timeout > 0) f = race_timeout(request.request_timeout, std::move(f), ex);
+    if (request.request_timeout > 0) {
+      // When the time is up the exchange is abandoned and its stream closed; the failure
+      // that follows is the stream closed under it, nobody's news.
+      f = gen::with_timeout(
+          request.request_timeout, std::move(f),
+          [ex] {
+            ex->abandoned = true;
+            if (ex->stream) ex->stream->close();
+            return std::make_exception_ptr(TimeoutError("request timeout"));
+          },
+          [](const std::exception_ptr&) {});
+    }
     Answer r = co_await std::move(f);
     r.time_info.queue = queue_time;
     co_return r;

@@ -214,6 +214,10 @@ std::map<std::string, std::string, std::less<>> parse_cookie(std::string_view he
 // "example.com:8080" -> {"example.com", 8080}; "[::1]:80" -> {"::1", 80}; no port -> nullopt.
 std::pair<std::string, std::optional<int>> split_host_and_port(std::string_view netloc);
 
+// Whether requests of this method carry a body: POST, PUT and PATCH (Tornado's simple_httpclient
+// body_expected, and what HTTP1Connection.write_headers chunks).
+bool body_expected(std::string_view method);
+
 // One byte range of a Range header, as slice indexes rather than HTTP's inclusive positions
 // (Tornado's _parse_request_range): "bytes=1-2" -> {1, 3}, "bytes=6-" -> {6, none},
 // "bytes=-6" -> {-6, none} (the last six), "bytes=-0" -> {none, 0}, "bytes=" -> {none, none}.

@@ -464,6 +464,10 @@ std::optional<long long> int_or_none(std::string_view s, bool& bad) {
 
 }  // namespace
 
+bool body_expected(std::string_view method) {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
 std::optional<RequestRange> parse_request_range(std::string_view header) {
   const std::size_t eq = header.find('=');
   if (eq == std::string_view::npos) return std::nullopt;
