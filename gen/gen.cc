@@ -12,8 +12,7 @@ namespace tornado::gen {
 
 Future<void> sleep(double seconds) {
   Future<void> f;
-  IOLoop::current().call_later(
-      seconds, [r = tornado::detail::Resolver<void>(f.state())]() mutable { r.set_result(); });
+  IOLoop::current().call_later(seconds, [r = Promise<void>(f)]() mutable { r.set_result(); });
   return f;
 }
 

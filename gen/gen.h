@@ -11,6 +11,14 @@
 //     int c = co_await tornado::gen::with_timeout(1.0, fetch_c());     // TimeoutError after 1 s
 //   }
 //
+// Producing: a layer above gen/ that resolves a Future later (a stream's read, a client's
+//           exchange) keeps a Promise<T> for it (gen/concurrent.h): made from the Future,
+//           resolved once with set_result or set_exception, asked whether the consumer
+//           cancelled. The Future's state is private to gen/.
+//
+//   Future<std::string> f;
+//   Promise<std::string> p(f);   // ... later: p.set_result(line);
+//
 // Ownership: every helper returns a new Future; what it waits on is held through callbacks
 //           and producer claims (gen/concurrent.h), never through a cycle, so abandoning the
 //           inputs abandons the output and frees everything.
@@ -63,8 +71,8 @@ template <class T, class OnTimeout, class OnLate>
 Future<T> with_timeout(double timeout, Future<T> inner, OnTimeout on_timeout, OnLate on_late) {
   if (inner.done()) return inner;
   Future<T> out;
-  tornado::detail::Resolver<T> on_time(out.state());
-  tornado::detail::Resolver<T> on_done(out.state());
+  Promise<T> on_time(out);
+  Promise<T> on_done(out);
   IOLoop& loop = IOLoop::current();
   const Timeout t = loop.call_later(
       timeout, [r = std::move(on_time), on_timeout = std::move(on_timeout)]() mutable {
@@ -119,11 +127,10 @@ using MultiResult = std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
 
 template <class T>
 struct MultiState {
-  explicit MultiState(Future<MultiResult<T>>& out, std::size_t n)
-      : resolver(out.state()), remaining(n) {
+  explicit MultiState(Future<MultiResult<T>>& out, std::size_t n) : resolver(out), remaining(n) {
     if constexpr (!std::is_void_v<T>) values.resize(n);
   }
-  tornado::detail::Resolver<MultiResult<T>> resolver;
+  Promise<MultiResult<T>> resolver;
   std::size_t remaining;
   std::vector<std::optional<tornado::detail::Stored<T>>> values;
 };
@@ -180,13 +187,12 @@ Future<std::tuple<tornado::detail::Stored<T>...>> multi(Future<T>... children) {
   using Tuple = std::tuple<tornado::detail::Stored<T>...>;
   if constexpr (sizeof...(T) == 0) return make_ready_future<Tuple>();  // nothing to wait for
   struct State {
-    tornado::detail::Resolver<Tuple> resolver;
+    Promise<Tuple> resolver;
     std::size_t remaining = sizeof...(T);
     std::tuple<std::optional<tornado::detail::Stored<T>>...> values;
   };
   Future<Tuple> out;
-  auto st = std::make_shared<State>(
-      State{tornado::detail::Resolver<Tuple>(out.state()), sizeof...(T), {}});
+  auto st = std::make_shared<State>(State{Promise<Tuple>(out), sizeof...(T), {}});
   auto finish = [st] {
     if (--st->remaining != 0 || st->resolver.done()) return;
     st->resolver.set_result(
@@ -241,7 +247,7 @@ class WaitIterator {
     if (st_->unread == 0) throw InvalidStateError("WaitIterator::next() after done()");
     --st_->unread;
     Future<T> out;
-    st_->waiting.emplace(out.state());
+    st_->waiting.emplace(out);
     st_->deliver();
     return out;
   }
@@ -256,7 +262,7 @@ class WaitIterator {
   struct Shared {
     std::vector<Future<T>> futures;
     std::deque<std::size_t> ready;
-    std::optional<tornado::detail::Resolver<T>> waiting;
+    std::optional<Promise<T>> waiting;
     std::size_t unread = 0;
     long current_index = -1;
 
@@ -269,7 +275,7 @@ class WaitIterator {
       const std::size_t i = ready.front();
       ready.pop_front();
       current_index = static_cast<long>(i);
-      tornado::detail::Resolver<T> r = std::move(*waiting);
+      Promise<T> r = std::move(*waiting);
       waiting.reset();
       const Future<T>& f = futures[i];
       if (const std::exception_ptr e = f.exception()) {

@@ -300,7 +300,7 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
     if (!closed()) delegate.finish();
     if (!flushed_ && !closed()) {
       Future<void> wait;
-      finish_waiter_.emplace(wait.state());
+      finish_waiter_.emplace(wait);
       co_await wait;
     }
     if (disconnect_on_finish_ || closed()) {
@@ -346,7 +346,7 @@ Future<void> HTTP1Connection::send(std::string data) {
   // is marked retrieved before it can happen (Tornado's _on_write_complete looks at every
   // write's exception), so a response still queued when the client resets logs nothing
   // (web_connection_close_test). A caller that co_awaits the write still gets the error.
-  last_write_->state()->retrieved = true;
+  last_write_->silence_exception();
   return *last_write_;
 }
 

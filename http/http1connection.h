@@ -265,9 +265,9 @@ class HTTP1Connection : public HTTPConnection,
   bool detached_ = false;
   int response_code_ = 0;
   std::optional<std::uint64_t> expected_content_remaining_;
-  bool flushed_ = false;                    // finished, and every byte handed to the kernel
-  std::optional<Future<void>> last_write_;  // the newest write; none before write_headers
-  std::optional<detail::Resolver<void>> finish_waiter_;  // read_response waits on it
+  bool flushed_ = false;                        // finished, and every byte handed to the kernel
+  std::optional<Future<void>> last_write_;      // the newest write; none before write_headers
+  std::optional<Promise<void>> finish_waiter_;  // read_response waits on it
   std::unique_ptr<Callback> close_callback_;
   Callback finish_callback_;  // inline: set for every request of the callback form
   std::function<Future<void>()> continue_callback_;  // client: Expect: 100-continue
