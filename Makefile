@@ -95,7 +95,7 @@ REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKE
 GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
 STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
                 stream/tcpclient.cc
-HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
+HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/web_handler.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc
@@ -140,7 +140,8 @@ TEST_BIN     := $(BUILD)/tests/tornado_tests
 WEB_DEMOS    := helloworld nonblocking httpbin
 DEMOS        := tcpecho $(if $(NO_WEB),,$(WEB_DEMOS)) httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
-HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_request.cc \
+HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_header.cc \
+                   demos/httpbin_request.cc \
                    demos/httpbin_redirect.cc demos/httpbin_response.cc)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \

@@ -238,6 +238,13 @@ class HTTP1Connection : public HTTPConnection,
   Future<void> deliver(HTTPMessageDelegate& delegate, std::string_view chunk);
   void arm_timeout(double seconds, const char* what);
   void disarm_timeout();
+  // The phases of read_request around the delegate: what the request head means for the
+  // connection (keep-alive, HEAD, 100-continue) and its body's framing; after a failure, the
+  // log line and the error response to send (empty: none).
+  http1connection::Framing start_request(const RequestStartLine& start_line,
+                                         const HTTPHeaders& headers, bool& expect_continue);
+  std::string read_failed(int error_code, const std::string& error_text,
+                          const std::exception_ptr& uncaught);
   void fail_output(const std::string& why);
   // Takes n body bytes off the declared Content-Length; fail_output when they overrun it.
   void count_body_bytes(std::size_t n);

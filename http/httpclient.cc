@@ -203,6 +203,28 @@ Future<void> write_body(std::shared_ptr<HTTP1Connection> conn, const HTTPRequest
   co_await conn->finish();
 }
 
+// A new connection for req: through the options' connect hook when there is one, else a
+// TCPClient; a 599 HTTPClientError when connect_timeout passes first. `req` and `url` are the
+// exchange's, which awaits this at once.
+Future<std::shared_ptr<IOStream>> open_connection(const HTTPClientState& st, const HTTPRequest& req,
+                                                  const URL& url) {
+  TCPClient client;
+  std::optional<double> limit;
+  if (req.connect_timeout > 0) limit = req.connect_timeout;
+  try {
+    Future<std::shared_ptr<IOStream>> connecting;
+    if (st.options.connect) {
+      connecting = st.options.connect(url, req);
+      if (limit) connecting = gen::with_timeout(*limit, std::move(connecting));
+    } else {
+      connecting = client.connect(url.host, url.port, AF_UNSPEC, req.network_interface, 0, limit);
+    }
+    co_return co_await std::move(connecting);
+  } catch (const TimeoutError&) {
+    throw HTTPClientError(599, "Timeout while connecting");
+  }
+}
+
 // One request on one connection: an idle one to the same origin if there is one, else a new
 // one; once more on a new connection if a reused one turns out to be closed.
 Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
@@ -226,22 +248,8 @@ Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
     const bool reused = stream != nullptr;
     const double connect_start = IOLoop::current().time();
     if (!stream) {
-      TCPClient client;
-      std::optional<double> limit;
-      if (req.connect_timeout > 0) limit = req.connect_timeout;
-      try {
-        Future<std::shared_ptr<IOStream>> connecting;
-        if (st->options.connect) {
-          connecting = st->options.connect(url, req);
-          if (limit) connecting = gen::with_timeout(*limit, std::move(connecting));
-        } else {
-          connecting =
-              client.connect(url.host, url.port, AF_UNSPEC, req.network_interface, 0, limit);
-        }
-        stream = co_await std::move(connecting);
-      } catch (const TimeoutError&) {
-        throw HTTPClientError(599, "Timeout while connecting");
-      }
+      Future<std::shared_ptr<IOStream>> connecting = open_connection(*st, req, url);
+      stream = co_await std::move(connecting);
     }
     if (ex->abandoned) {
       stream->close();
@@ -343,6 +351,59 @@ Future<Answer> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPRequest
   throw HTTPClientError(599, "Timeout during request");
 }
 
+// What fetch() refuses before anything is sent (Tornado raises these at once, too).
+void check_request(const HTTPRequest& request) {
+  if (request.use_gzip)
+    throw std::invalid_argument("use_gzip needs zlib, which this library does not use");
+  if (request.auth_mode != "basic")
+    throw std::invalid_argument("unsupported auth_mode " + request.auth_mode);
+  if (!request.allow_nonstandard_methods && !standard_method(request.method))
+    throw std::invalid_argument("unknown method " + request.method);
+  if (!request.body.empty() && request.body_producer)
+    throw std::invalid_argument("body and body_producer are mutually exclusive");
+}
+
+// The URL of one hop, or what makes it fail (a 599): a malformed URL, a body the method does
+// not take, https:// without a TLS stream.
+URL hop_url(const HTTPClientState& st, const HTTPRequest& request) {
+  URL url = parse_url(request.url);
+  check_body(request);
+  if (url.scheme == "https" && !st.options.connect)
+    throw std::runtime_error(
+        "https:// needs TLS, which is not built in (no dependency beyond libc; a TLS stream "
+        "plugs in through HTTPClientOptions::connect): " +
+        request.url);
+  return url;
+}
+
+// The request of the next hop after a redirect (Tornado's _HTTPConnection.finish): 303 but for
+// HEAD, and 301/302 after a POST, become a GET without a body; credentials do not follow a
+// redirect to another origin.
+HTTPRequest redirected(const HTTPRequest& request, const Answer& answer) {
+  HTTPRequest next = request;
+  next.url = resolve_url(request.url, answer.headers.get("Location"));
+  next.max_redirects = request.max_redirects - 1;
+  next.headers.erase("Host");
+  if ((answer.code == 303 && request.method != "HEAD") ||
+      ((answer.code == 301 || answer.code == 302) && request.method == "POST")) {
+    next.method = "GET";
+    next.body.clear();
+    next.body_producer = nullptr;
+    next.expect_100_continue = false;
+    for (const char* h :
+         {"Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding"})
+      next.headers.erase(h);
+  }
+  const URL a = parse_url(request.url), b = parse_url(next.url);
+  if (a.scheme != b.scheme || a.host != b.host || a.port != b.port) {
+    next.headers.erase("Authorization");
+    next.headers.erase("Cookie");
+    next.auth_username.clear();
+    next.auth_password.clear();
+  }
+  return next;
+}
+
 }  // namespace
 
 AsyncHTTPClient::AsyncHTTPClient(HTTPClientOptions options)
@@ -377,31 +438,16 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
   std::shared_ptr<HTTPClientState> st = state_;
   IOLoop& loop = IOLoop::current();
   const double start = loop.time();
-  if (request.use_gzip)
-    throw std::invalid_argument("use_gzip needs zlib, which this library does not use");
-  if (request.auth_mode != "basic")
-    throw std::invalid_argument("unsupported auth_mode " + request.auth_mode);
-  if (!request.allow_nonstandard_methods && !standard_method(request.method))
-    throw std::invalid_argument("unknown method " + request.method);
-  if (!request.body.empty() && request.body_producer)
-    throw std::invalid_argument("body and body_producer are mutually exclusive");
+  check_request(request);
   std::optional<HTTPRequest> original;  // the caller's request, kept once a redirect changes it
   Answer answer;
   std::exception_ptr failure;
   for (;;) {
     URL url;
     try {
-      url = parse_url(request.url);
-      check_body(request);
+      url = hop_url(*st, request);
     } catch (...) {
       failure = std::current_exception();
-      break;
-    }
-    if (url.scheme == "https" && !st->options.connect) {
-      failure = std::make_exception_ptr(
-          std::runtime_error("https:// needs TLS, which is not built in (no dependency beyond "
-                             "libc; a TLS stream plugs in through HTTPClientOptions::connect): " +
-                             request.url));
       break;
     }
     try {
@@ -415,29 +461,7 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     }
     if (!should_follow(request, answer)) break;
     if (!original) original = request;
-    HTTPRequest next = request;
-    next.url = resolve_url(request.url, answer.headers.get("Location"));
-    next.max_redirects = request.max_redirects - 1;
-    next.headers.erase("Host");
-    if ((answer.code == 303 && request.method != "HEAD") ||
-        ((answer.code == 301 || answer.code == 302) && request.method == "POST")) {
-      next.method = "GET";
-      next.body.clear();
-      next.body_producer = nullptr;
-      next.expect_100_continue = false;
-      for (const char* h :
-           {"Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding"})
-        next.headers.erase(h);
-    }
-    // Credentials do not follow a redirect to another origin.
-    const URL a = parse_url(request.url), b = parse_url(next.url);
-    if (a.scheme != b.scheme || a.host != b.host || a.port != b.port) {
-      next.headers.erase("Authorization");
-      next.headers.erase("Cookie");
-      next.auth_username.clear();
-      next.auth_password.clear();
-    }
-    request = std::move(next);
+    request = redirected(request, answer);
   }
   HTTPResponse response;
   response.effective_url = request.url;  // the last hop's, or the one that failed
