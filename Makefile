@@ -105,17 +105,18 @@ LIB          := $(BUILD)/libtornado.a
 
 TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback_test.cc \
                 tests/reactor/timeout_heap_test.cc tests/reactor/poller_test.cc \
-                tests/reactor/ioloop_test.cc tests/reactor/ioloop_continuation_test.cc \
+                tests/reactor/ioloop_test.cc tests/reactor/ioloop_timeout_test.cc \
+                tests/reactor/ioloop_continuation_test.cc \
                 tests/reactor/ioloop_thread_test.cc \
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/options_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
-                tests/gen/locks_test.cc tests/gen/queues_test.cc \
-                tests/stream/iostream_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
+                tests/gen/locks_test.cc tests/gen/locks_guard_test.cc tests/gen/queues_test.cc \
+                tests/stream/iostream_test.cc tests/stream/iostream_write_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc \
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
-                tests/http/httpserver_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc \
+                tests/http/httpserver_test.cc tests/http/httpserver_peer_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/http/httpclient_peer_test.cc \
                 tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
