@@ -96,7 +96,7 @@ REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKE
 GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
 STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
                 stream/tcpclient.cc stream/process.cc stream/subprocess.cc
-HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
+HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/web_handler.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc
@@ -106,18 +106,19 @@ LIB          := $(BUILD)/libtornado.a
 
 TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback_test.cc \
                 tests/reactor/timeout_heap_test.cc tests/reactor/poller_test.cc \
-                tests/reactor/ioloop_test.cc tests/reactor/ioloop_continuation_test.cc \
+                tests/reactor/ioloop_test.cc tests/reactor/ioloop_timeout_test.cc \
+                tests/reactor/ioloop_continuation_test.cc \
                 tests/reactor/ioloop_thread_test.cc \
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
                 tests/reactor/autoreload_test.cc \
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/options_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
-                tests/gen/locks_test.cc tests/gen/queues_test.cc \
-                tests/stream/iostream_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
+                tests/gen/locks_test.cc tests/gen/locks_guard_test.cc tests/gen/queues_test.cc \
+                tests/stream/iostream_test.cc tests/stream/iostream_write_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc tests/stream/process_test.cc \
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
-                tests/http/httpserver_test.cc tests/http/httpserver_shutdown_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc \
+                tests/http/httpserver_test.cc tests/http/httpserver_peer_test.cc tests/http/httpserver_shutdown_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/http/httpclient_peer_test.cc \
                 tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
@@ -149,7 +150,8 @@ TEST_BIN     := $(BUILD)/tests/tornado_tests
 WEB_DEMOS    := helloworld nonblocking httpbin
 DEMOS        := tcpecho $(if $(NO_WEB),,$(WEB_DEMOS)) httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
-HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_request.cc \
+HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_header.cc \
+                   demos/httpbin_request.cc \
                    demos/httpbin_redirect.cc demos/httpbin_response.cc)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \

@@ -9,7 +9,8 @@
 //           Handler rebuilds that view from the raw request (the web layer gives the bytes
 //           as sent) so that the demo answers byte for byte as httpbin does;
 //           tests/demos/httpbin_sweep.py checks it against the real one.
-// Parts:    httpbin_text.cc (the Python and Werkzeug text rules), httpbin_request.cc (the
+// Parts:    httpbin_text.cc (the Python and Werkzeug text rules), httpbin_header.cc
+//           (Werkzeug's header parameter and cookie grammars), httpbin_request.cc (the
 //           handler base: the request as httpbin sees it, errors, OPTIONS), httpbin.cc (the
 //           echo endpoints and main), httpbin_redirect.cc (redirects, cookies, Basic
 //           authentication), httpbin_response.cc (the other endpoints that shape answers).

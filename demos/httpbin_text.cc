@@ -1,8 +1,8 @@
 // demos/httpbin_text.cc: the text rules of the Python stack httpbin runs on (CPython's
-// UTF-8 decoder, int(), float(), base64, str.title(); Werkzeug's URL quoting, query, header
-// parameter and cookie grammars), written down so that the demo reads a request exactly as
-// httpbin does. Each function names what it mirrors; the sweep (tests/demos/httpbin_sweep.py)
-// is what shows they agree.
+// UTF-8 decoder, int(), float(), base64, str.title(); Werkzeug's URL quoting and query
+// grammar), written down so that the demo reads a request exactly as httpbin does (the header
+// parameter and cookie grammars are in httpbin_header.cc). Each function names what it mirrors; the
+// sweep (tests/demos/httpbin_sweep.py) is what shows they agree.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -12,17 +12,13 @@
 #include "demos/httpbin.h"
 #include "tornado/http/base64.h"
 #include "tornado/http/escape.h"
+#include "tornado/reactor/util.h"
 
 namespace httpbin {
 
 namespace {
 
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  return (c | 0x20) - 'a' + 10;
-}
 
 void put_escape(std::string& out, unsigned char b) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -188,7 +184,8 @@ std::string unquote_bytes(std::string_view s, std::string_view keep) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
-      const char b = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      const char b = static_cast<char>(tornado::util::hex_value(s[i + 1]) * 16 +
+                                       tornado::util::hex_value(s[i + 2]));
       if (keep.find(b) == std::string_view::npos) {
         out += b;
         i += 2;
@@ -482,241 +479,6 @@ std::string py_title(std::string_view s) {
     after_letter = letter;
   }
   return out;
-}
-
-// --- header grammars -----------------------------------------------------------------------------
-
-namespace {
-
-// Werkzeug's unquote_header_value: surrounding quotes off, "\\" and "\"" unescaped (but a
-// quoted filename starting with "\\" is a UNC path and stays as it is).
-std::string unquote_header_value(std::string v, bool filename) {
-  if (!v.empty() && v.front() == '"' && v.back() == '"') {  // a lone '"' too, as Python's test
-    if (v.size() == 1) return {};
-    v = v.substr(1, v.size() - 2);
-    if (filename && v.starts_with("\\\\")) return v;
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (v[i] == '\\' && i + 1 < v.size() && (v[i + 1] == '\\' || v[i + 1] == '"')) ++i;
-      out += v[i];
-    }
-    return out;
-  }
-  return v;
-}
-
-}  // namespace
-
-std::pair<std::string, Options> parse_options_header(std::string_view value) {
-  // Werkzeug 2.2 reads the header with two regular expressions; this follows them step by step
-  // (std::regex would do it too, at twice the size of a static httpbin).
-  auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-  std::pair<std::string, Options> out;
-  if (value.empty()) return out;
-  std::string text = "," + std::string(value);  // newlines count as commas
-  for (char& c : text)
-    if (c == '\n') c = ',';
-  // ,\s*([^;,\s]+)([;,]\s*.+)? : the value, then what follows a ";" or "," (if anything does).
-  std::size_t i = 1;
-  while (i < text.size() && space(text[i])) ++i;
-  const std::size_t value_at = i;
-  while (i < text.size() && text[i] != ';' && text[i] != ',' && !space(text[i])) ++i;
-  if (i == value_at) return out;
-  out.first = text.substr(value_at, i - value_at);
-  std::string_view rest;
-  if (i + 1 < text.size() && (text[i] == ';' || text[i] == ','))
-    rest = std::string_view(text).substr(i);
-  // Then each parameter: ;\s*,?\s* name (quoted or a token) (*count)? \s* then, optionally,
-  // "*=" (with an optional charset'language') or "=", and a value (quoted, or up to ; or ,).
-  auto skip_spaces = [&](std::size_t& k) {
-    while (k < rest.size() && space(rest[k])) ++k;
-  };
-  auto quoted = [&](std::size_t k) -> std::size_t {  // length of "..." at k, or 0
-    if (k >= rest.size() || rest[k] != '"') return 0;
-    for (std::size_t j = k + 1; j < rest.size(); ++j) {
-      if (rest[j] == '"') return j + 1 - k;
-      if (rest[j] == '\\' && ++j >= rest.size()) return 0;
-    }
-    return 0;
-  };
-  while (!rest.empty() && rest[0] == ';') {
-    std::size_t k = 1;
-    skip_spaces(k);
-    if (k < rest.size() && rest[k] == ',') ++k;
-    skip_spaces(k);
-    std::size_t n = quoted(k);
-    if (n == 0)
-      while (k + n < rest.size() && !space(rest[k + n]) &&
-             std::string_view(";,=*").find(rest[k + n]) == std::string_view::npos)
-        ++n;
-    if (n == 0) break;
-    std::string name = unquote_header_value(std::string(rest.substr(k, n)), false);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    k += n;
-    bool continued = false;  // name*1=...
-    if (k + 1 < rest.size() && rest[k] == '*' &&
-        std::isdigit(static_cast<unsigned char>(rest[k + 1]))) {
-      ++k;
-      while (k < rest.size() && std::isdigit(static_cast<unsigned char>(rest[k]))) ++k;
-      continued = true;
-    }
-    skip_spaces(k);
-    std::optional<std::string> charset;
-    bool has_equals = false;
-    if (k < rest.size() && rest[k] == '*') {
-      std::size_t j = k + 1;
-      skip_spaces(j);
-      if (j < rest.size() && rest[j] == '=') {
-        k = j + 1;
-        skip_spaces(k);
-        has_equals = true;
-        // charset'language': the first quote after at least one character, then the next,
-        // with no white space in between.
-        std::size_t q1 = k + 1;
-        while (q1 < rest.size() && rest[q1] != '\'' && !space(rest[q1])) ++q1;
-        if (k < rest.size() && !space(rest[k]) && q1 < rest.size() && rest[q1] == '\'') {
-          std::size_t q2 = q1 + 1;
-          while (q2 < rest.size() && rest[q2] != '\'' && !space(rest[q2])) ++q2;
-          if (q2 < rest.size() && rest[q2] == '\'') {
-            charset = std::string(rest.substr(k, q1 - k));
-            k = q2 + 1;
-          }
-        }
-      }
-    } else if (k < rest.size() && rest[k] == '=') {
-      ++k;
-      skip_spaces(k);
-      has_equals = true;
-    }
-    std::optional<std::string> v;
-    if (has_equals) {
-      std::size_t m = quoted(k);
-      if (m == 0)
-        while (k + m < rest.size() && rest[k + m] != ';' && rest[k + m] != ',') ++m;
-      if (m > 0) {
-        v = unquote_header_value(std::string(rest.substr(k, m)), name == "filename");
-        k += m;
-      }
-    }
-    skip_spaces(k);
-    rest.remove_prefix(k);
-    // RFC 2231 extended values: %-escapes in the named charset (UTF-8 or Latin-1 here).
-    if (v && charset) {
-      std::string cs = *charset;
-      for (char& c : cs) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      const std::string raw = unquote_bytes(*v);
-      v = cs == "utf-8" || cs == "utf8" ? decode_utf8(raw) : latin1_to_utf8(raw);
-    }
-    if (continued && !v) continue;  // a continuation adds a value, or nothing
-    bool found = false;
-    for (auto& [existing, old] : out.second) {
-      if (existing != name) continue;
-      found = true;
-      old = continued ? old.value_or("") + *v : v;
-    }
-    if (!found) out.second.emplace_back(name, v);
-  }
-  return out;
-}
-
-std::optional<std::string> option(const Options& options, std::string_view name) {
-  for (const auto& [k, v] : options)
-    if (k == name) return v;
-  return std::nullopt;
-}
-
-MultiDict parse_cookie(std::string_view header) {
-  // Werkzeug's _cookie_re, applied repeatedly: a name up to "=" or ";", then a value (quoted,
-  // or up to the next ";"), then ";".
-  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-  auto strip = [&](std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-  };
-  auto unquote = [](std::string_view v) {
-    if (v.size() < 2 || v.front() != '"' || v.back() != '"') return std::string(v);
-    v = v.substr(1, v.size() - 2);
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (v[i] == '\\' && i + 3 < v.size() && v[i + 1] >= '0' && v[i + 1] <= '3' &&
-          v[i + 2] >= '0' && v[i + 2] <= '7' && v[i + 3] >= '0' && v[i + 3] <= '7') {
-        out += static_cast<char>((v[i + 1] - '0') * 64 + (v[i + 2] - '0') * 8 + (v[i + 3] - '0'));
-        i += 3;
-      } else if (v[i] == '\\' && i + 1 < v.size()) {
-        out += v[++i];
-      } else {
-        out += v[i];
-      }
-    }
-    return out;
-  };
-  MultiDict out;
-  const std::string text = std::string(header) + ";";
-  const std::size_t n = header.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const std::size_t key_end = text.find_first_of("=;", i);
-    const std::string_view key = strip(std::string_view(text).substr(i, key_end - i));
-    std::string_view val;
-    std::size_t end = key_end + 1;  // past the ";" (or the "=")
-    if (text[key_end] == '=') {
-      std::size_t j = key_end + 1;
-      while (j < text.size() && is_space(text[j])) ++j;
-      bool quoted = false;
-      if (text[j] == '"') {
-        std::size_t k = j + 1;
-        while (k < text.size() && text[k] != '"')
-          k += text[k] == '\\' && k + 1 < text.size() ? 2 : 1;
-        if (k < text.size()) {
-          std::size_t after = k + 1;
-          while (after < text.size() && is_space(text[after])) ++after;
-          if (text[after] == ';') {
-            val = std::string_view(text).substr(j, k + 1 - j);
-            end = after + 1;
-            quoted = true;
-          }
-        }
-      }
-      if (!quoted) {
-        const std::size_t semi = text.find(';', j);
-        std::size_t stop = semi;
-        while (stop > j && is_space(text[stop - 1])) --stop;
-        val = std::string_view(text).substr(j, stop - j);
-        end = semi + 1;
-      }
-    }
-    i = end;
-    if (key.empty()) continue;
-    out.emplace_back(decode_utf8(key), decode_utf8(unquote(val)));
-  }
-  return out;
-}
-
-std::string cookie_quote(std::string_view value) {
-  static constexpr std::string_view kLegal =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/=!#$%&'*+-.^_`|~:";
-  std::string out;
-  bool legal = true;
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (kLegal.find(ch) != std::string_view::npos) {
-      out += ch;
-      continue;
-    }
-    legal = false;
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (ch == ',' || ch == ';' || c < 32 || c >= 127) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\%03o", c);
-      out += esc;
-    } else {
-      out += ch;
-    }
-  }
-  return legal ? out : "\"" + out + "\"";
 }
 
 }  // namespace httpbin

@@ -8,26 +8,14 @@
 #include "tornado/gen/concurrent.h"
 
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado::detail {
 
-namespace {
-
-std::string describe(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (...) {
-    return "non-standard exception";
-  }
-}
-
-}  // namespace
-
 FutureStateBase::~FutureStateBase() {
   if (status == Status::kException && !retrieved && error) {
-    log::app_log.error("Future exception was never retrieved: %s", describe(error).c_str());
+    log::app_log.error("Future exception was never retrieved: %s",
+                       util::exception_message(error).c_str());
   }
 }
 

@@ -1,4 +1,5 @@
-// gen/concurrent.h: Future<T>, the result of every asynchronous operation, and a coroutine.
+// gen/concurrent.h: Future<T>, the result of every asynchronous operation, its producer side
+// Promise<T>, and a coroutine.
 //
 // Mirrors:  tornado/concurrent.py (Future, chain_future, future_set_result_unless_cancelled,
 //           future_set_exception_unless_cancelled, future_add_done_callback) and the coroutine
@@ -57,6 +58,8 @@ class InvalidStateError : public std::logic_error {
 
 template <class T>
 class Future;
+template <class T>
+class Promise;
 
 namespace detail {
 
@@ -159,51 +162,7 @@ class FutureState : public FutureStateBase, public std::enable_shared_from_this<
   std::vector<Waiter> more_;
 };
 
-// A producer's claim on a Future: while one exists, the Future may still resolve. When the last
-// one goes away with the Future pending, the Future is abandoned (see FutureState::abandon).
-// Library code that promises to resolve a Future later (a timer, a queue waiter, a coroutine)
-// holds one of these rather than a plain Future.
-template <class T>
-class Resolver {
- public:
-  Resolver() = default;
-  explicit Resolver(std::shared_ptr<FutureState<T>> s) : state_(std::move(s)) {
-    if (state_) ++state_->producers;
-  }
-  Resolver(Resolver&& o) noexcept = default;
-  Resolver& operator=(Resolver&& o) noexcept {
-    if (this != &o) {
-      release();
-      state_ = std::move(o.state_);
-    }
-    return *this;
-  }
-  Resolver(const Resolver& o) : Resolver(o.state_) {}
-  Resolver& operator=(const Resolver&) = delete;
-  ~Resolver() { release(); }
-
-  const std::shared_ptr<FutureState<T>>& state() const { return state_; }
-  bool done() const { return !state_ || state_->done(); }
-  // A producer resolving a Future that its consumer cancelled does nothing (Tornado's
-  // future_set_result_unless_cancelled), so cancelling a sleep or a queue wait is harmless.
-  template <class... A>
-  void set_result(A&&... a) {
-    if (state_->status != FutureStateBase::Status::kCancelled)
-      state_->set_value(std::forward<A>(a)...);
-  }
-  void set_exception(std::exception_ptr e) {
-    if (state_->status != FutureStateBase::Status::kCancelled) state_->set_error(std::move(e));
-  }
-
- private:
-  void release() {
-    if (!state_) return;
-    auto s = std::move(state_);
-    if (--s->producers == 0 && !s->done()) s->abandon();
-  }
-  std::shared_ptr<FutureState<T>> state_;
-};
-
+struct Access;
 template <class T>
 struct PromiseBase;
 
@@ -217,7 +176,6 @@ class Future {
 
   // A new, pending Future (one allocation: the state).
   Future() : state_(std::make_shared<State>()) {}
-  explicit Future(std::shared_ptr<State> s) : state_(std::move(s)) {}
 
   bool done() const { return state_->done(); }
   bool cancelled() const { return state_->status == State::Status::kCancelled; }
@@ -266,7 +224,10 @@ class Future {
     state_->add_waiter(std::move(w));
   }
 
-  const std::shared_ptr<State>& state() const { return state_; }
+  // Its exception, when one comes, counts as retrieved: it is not logged as "never retrieved"
+  // (as Tornado's done callback that calls future.exception()), and a consumer that awaits the
+  // Future still gets it.
+  void silence_exception() const { state_->retrieved = true; }
 
   // --- co_await ---
   // Awaiting a temporary Future (or `co_await std::move(f)`) moves the result out when, at
@@ -286,7 +247,7 @@ class Future {
       } else if constexpr (!std::is_copy_constructible_v<T>) {
         return std::move(*(*state)->value);  // move-only (a lock guard): the awaiter takes it
       } else {
-        // Producers (Resolvers: a timer that may still fire, a with_timeout) never read it.
+        // Producers (Promises: a timer that may still fire, a with_timeout) never read it.
         if (temporary && state->use_count() - static_cast<long>((*state)->producers) == 1)
           return std::move(*(*state)->value);
         return *(*state)->value;
@@ -299,15 +260,116 @@ class Future {
   using promise_type = detail::PromiseBase<T>;
 
  private:
+  friend class Promise<T>;
+  friend struct detail::Access;
+  explicit Future(std::shared_ptr<State> s) : state_(std::move(s)) {}
   std::shared_ptr<State> state_;
 };
+
+// The producer's side of a Future: what Tornado's producers do with Future.set_result and
+// set_exception, given its own handle. A Promise is a claim: while one exists, the Future may
+// still resolve; when the last one goes away with the Future pending, the Future is abandoned
+// (its waiting coroutines are destroyed and their frames unwound, see Future above). Library
+// code that promises to resolve a Future later (a stream's read, a timer, a queue waiter) holds
+// a Promise rather than the Future.
+//
+//   Future<std::string> read_line() {
+//     Future<std::string> f;
+//     pending_ = Promise<std::string>(f);          // later: pending_.set_result(line)
+//     return f;
+//   }
+//
+// Resolving a Future whose consumer cancelled it does nothing (Tornado's
+// future_set_result_unless_cancelled), so cancelling a sleep or a read is harmless; resolving
+// it twice is an InvalidStateError.
+template <class T>
+class Promise {
+ public:
+  // Holds no Future.
+  Promise() = default;
+  // A claim on f.
+  explicit Promise(const Future<T>& f) : Promise(f.state_) {}
+  Promise(Promise&& o) noexcept = default;
+  Promise& operator=(Promise&& o) noexcept {
+    if (this != &o) {
+      release();
+      state_ = std::move(o.state_);
+    }
+    return *this;
+  }
+  // A second claim on the same Future.
+  Promise(const Promise& o) : Promise(o.state_) {}
+  Promise& operator=(const Promise&) = delete;
+  ~Promise() { release(); }
+
+  // Whether it holds a Future.
+  explicit operator bool() const { return state_ != nullptr; }
+  // The Future it resolves.
+  Future<T> future() const { return Future<T>(state_); }
+  // True when it holds no Future, or the Future is resolved or cancelled already.
+  bool done() const { return !state_ || state_->done(); }
+  // The consumer cancelled the Future.
+  bool cancelled() const {
+    return state_ && state_->status == detail::FutureStateBase::Status::kCancelled;
+  }
+  // The operation has started and cannot be taken back: Future::cancel() now refuses and
+  // Future::running() is true (a coroutine, a queued write, a task handed to a pool).
+  void set_running() const { state_->running = true; }
+
+  template <class... A>
+  void set_result(A&&... a) {
+    if (!cancelled()) state_->set_value(std::forward<A>(a)...);
+  }
+  void set_exception(std::exception_ptr e) {
+    if (!cancelled()) state_->set_error(std::move(e));
+  }
+  template <class E>
+  void set_exception(E&& e) {
+    set_exception(std::make_exception_ptr(std::forward<E>(e)));
+  }
+
+ private:
+  friend struct detail::Access;
+  explicit Promise(std::shared_ptr<detail::FutureState<T>> s) : state_(std::move(s)) {
+    if (state_) ++state_->producers;
+  }
+  void release() {
+    if (!state_) return;
+    auto s = std::move(state_);
+    if (--s->producers == 0 && !s->done()) s->abandon();
+  }
+  std::shared_ptr<detail::FutureState<T>> state_;
+};
+
+namespace detail {
+
+// The way into a Future's and a Promise's state, for gen/ alone (the coroutine promise,
+// make_ready_future, the timed waiters of locks and queues). Other layers use the public
+// Future and Promise.
+struct Access {
+  template <class T>
+  static const std::shared_ptr<FutureState<T>>& state(const Future<T>& f) {
+    return f.state_;
+  }
+  template <class T>
+  static const std::shared_ptr<FutureState<T>>& state(const Promise<T>& p) {
+    return p.state_;
+  }
+  template <class T>
+  static Future<T> future(std::shared_ptr<FutureState<T>> s) {
+    return Future<T>(std::move(s));
+  }
+};
+
+}  // namespace detail
 
 // A Future already resolved with a value (one allocation).
 template <class T, class... A>
 Future<T> make_ready_future(A&&... a) {
   Future<T> f;
-  f.state()->value.emplace(std::forward<A>(a)...);
-  f.state()->status = detail::FutureStateBase::Status::kResult;
+  const auto& st = detail::Access::state(f);
+  st->value.emplace(std::forward<A>(a)...);
+  st->status = detail::FutureStateBase::Status::kResult;
   return f;
 }
 inline Future<void> make_ready_future() { return make_ready_future<void>(); }
@@ -316,14 +378,35 @@ inline Future<void> make_ready_future() { return make_ready_future<void>(); }
 template <class T, class E>
 Future<T> make_failed_future(E&& e) {
   Future<T> f;
+  const auto& st = detail::Access::state(f);
   if constexpr (std::is_same_v<std::decay_t<E>, std::exception_ptr>) {
-    f.state()->error = std::forward<E>(e);
+    st->error = std::forward<E>(e);
   } else {
-    f.state()->error = std::make_exception_ptr(std::forward<E>(e));
+    st->error = std::make_exception_ptr(std::forward<E>(e));
   }
-  f.state()->status = detail::FutureStateBase::Status::kException;
+  st->status = detail::FutureStateBase::Status::kException;
   return f;
 }
+
+namespace detail {
+
+// The result of a Future that is done without an exception, for a consumer that passes it on:
+// moved out when no other consumer holds the state (only `f` itself and producers, which
+// never read it), copied otherwise, so that another holder still sees it.
+template <class T>
+T take_result(Future<T>& f) {
+  auto& st = *Access::state(f);
+  st.rethrow_if_failed();
+  if constexpr (!std::is_copy_constructible_v<T>) {
+    return std::move(*st.value);
+  } else {
+    if (Access::state(f).use_count() - static_cast<long>(st.producers) == 1)
+      return std::move(*st.value);
+    return *st.value;
+  }
+}
+
+}  // namespace detail
 
 // Tornado's future_set_result_unless_cancelled / future_set_exception_unless_cancelled.
 template <class T, class... A>
@@ -376,7 +459,7 @@ void FutureState<T>::schedule(Waiter& w, IOLoop& loop) {
     loop.add_continuation(Resumer(std::exchange(w.coroutine, {})));
   } else {
     // The callback needs a Future to pass; build it from the shared state at run time.
-    Future<T> self(this->shared_from_this());
+    Future<T> self = Access::future(this->shared_from_this());
     loop.add_continuation([cb = std::move(w.callback), self]() mutable { cb(self); });
   }
 }
@@ -386,11 +469,11 @@ void FutureState<T>::schedule(Waiter& w, IOLoop& loop) {
 // when it finishes; while suspended, the Future it awaits owns it.
 template <class T>
 struct PromiseCommon {
-  Resolver<T> resolver{std::make_shared<FutureState<T>>()};
+  Promise<T> resolver{Future<T>()};
 
   Future<T> get_return_object() {
-    resolver.state()->running = true;
-    return Future<T>(resolver.state());
+    resolver.set_running();
+    return resolver.future();
   }
   std::suspend_never initial_suspend() noexcept { return {}; }
   std::suspend_never final_suspend() noexcept { return {}; }

@@ -73,11 +73,12 @@ auto ThreadPoolExecutor::submit(F&& fn, A&&... args)
     -> Future<std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>> {
   using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<A>...>;
   Future<R> f;
-  f.state()->running = true;  // as a concurrent.futures Future once handed to a pool
+  Promise<R> promise(f);
+  promise.set_running();  // as a concurrent.futures Future once handed to a pool
   IOLoop* loop = &IOLoop::current();
-  // The Resolver only ever moves between threads (a move leaves the shared count alone); it is
+  // The Promise only ever moves between threads (a move leaves the shared count alone); it is
   // used again on the loop thread, in the callback that delivers the outcome.
-  post([loop, r = detail::Resolver<R>(f.state()), fn = std::forward<F>(fn),
+  post([loop, r = std::move(promise), fn = std::forward<F>(fn),
         args = std::make_tuple(std::forward<A>(args)...)]() mutable {
     std::optional<detail::Stored<R>> value;
     std::exception_ptr error;

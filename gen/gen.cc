@@ -6,25 +6,20 @@
 //           frees the coroutines waiting on it.
 #include "tornado/gen/gen.h"
 
+#include "tornado/reactor/util.h"
+
 namespace tornado::gen {
 
 Future<void> sleep(double seconds) {
   Future<void> f;
-  IOLoop::current().call_later(
-      seconds, [r = tornado::detail::Resolver<void>(f.state())]() mutable { r.set_result(); });
+  IOLoop::current().call_later(seconds, [r = Promise<void>(f)]() mutable { r.set_result(); });
   return f;
 }
 
 namespace detail {
 
 void log_extra_error(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log::app_log.error("Multiple exceptions in yield list: %s", ex.what());
-  } catch (...) {
-    log::app_log.error("Multiple exceptions in yield list: non-standard exception");
-  }
+  log::app_log.error("Multiple exceptions in yield list: %s", util::exception_message(e).c_str());
 }
 
 }  // namespace detail

@@ -11,6 +11,14 @@
 //     int c = co_await tornado::gen::with_timeout(1.0, fetch_c());     // TimeoutError after 1 s
 //   }
 //
+// Producing: a layer above gen/ that resolves a Future later (a stream's read, a client's
+//           exchange) keeps a Promise<T> for it (gen/concurrent.h): made from the Future,
+//           resolved once with set_result or set_exception, asked whether the consumer
+//           cancelled. The Future's state is private to gen/.
+//
+//   Future<std::string> f;
+//   Promise<std::string> p(f);   // ... later: p.set_result(line);
+//
 // Ownership: every helper returns a new Future; what it waits on is held through callbacks
 //           and producer claims (gen/concurrent.h), never through a cycle, so abandoning the
 //           inputs abandons the output and frees everything.
@@ -54,44 +62,54 @@ struct MomentAwaiter {
 };
 inline constexpr MomentAwaiter moment{};
 
-// The outcome of `inner`, or TimeoutError if `timeout` seconds pass first. As in Tornado the
-// inner Future is not cancelled; if it later fails, its exception is logged.
-template <class T>
-Future<T> with_timeout(double timeout, Future<T> inner) {
+// The outcome of `inner`, or, when `timeout` seconds pass first, the exception that
+// on_timeout() returns; on_timeout may also stop the operation (the HTTP client closes the
+// stream of an exchange that ran out of time). inner's outcome after that is dropped: a failure
+// is passed to on_late(exception_ptr), which may log it. The result moves out of inner when
+// nobody else holds it.
+template <class T, class OnTimeout, class OnLate>
+Future<T> with_timeout(double timeout, Future<T> inner, OnTimeout on_timeout, OnLate on_late) {
   if (inner.done()) return inner;
   Future<T> out;
-  detail::Resolver<T> on_timeout(out.state());
-  detail::Resolver<T> on_done(out.state());
+  Promise<T> on_time(out);
+  Promise<T> on_done(out);
   IOLoop& loop = IOLoop::current();
-  const Timeout t = loop.call_later(timeout, [r = std::move(on_timeout), timeout]() mutable {
-    if (!r.done())
-      r.set_exception(std::make_exception_ptr(
-          TimeoutError("Timeout after " + std::to_string(timeout) + " seconds")));
-  });
-  inner.add_done_callback([r = std::move(on_done), &loop, t](Future<T>& f) mutable {
-    loop.remove_timeout(t);
-    const std::exception_ptr e = f.exception();
-    if (r.done()) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log::app_log.error("Exception in Future after timeout: %s", ex.what());
-        } catch (...) {
-          log::app_log.error("Exception in Future after timeout");
+  const Timeout t = loop.call_later(
+      timeout, [r = std::move(on_time), on_timeout = std::move(on_timeout)]() mutable {
+        if (!r.done()) r.set_exception(on_timeout());
+      });
+  inner.add_done_callback(
+      [r = std::move(on_done), &loop, t, on_late = std::move(on_late)](Future<T>& f) mutable {
+        loop.remove_timeout(t);
+        const std::exception_ptr e = f.exception();  // retrieved: a late one goes to on_late
+        if (r.done()) {
+          if (e) on_late(e);
+        } else if (e) {
+          r.set_exception(e);
+        } else if constexpr (std::is_void_v<T>) {
+          r.set_result();
+        } else {
+          r.set_result(tornado::detail::take_result(f));
         }
-      }
-      return;
-    }
-    if (e) {
-      r.set_exception(e);
-    } else if constexpr (std::is_void_v<T>) {
-      r.set_result();
-    } else {
-      r.set_result(f.result());
-    }
-  });
+      });
   return out;
+}
+
+// The outcome of `inner`, or TimeoutError if `timeout` seconds pass first (Tornado's
+// gen.with_timeout). As in Tornado the inner Future is not cancelled; if it later fails, its
+// exception is logged.
+template <class T>
+Future<T> with_timeout(double timeout, Future<T> inner) {
+  return with_timeout(
+      timeout, std::move(inner),
+      [timeout] {
+        return std::make_exception_ptr(
+            TimeoutError("Timeout after " + std::to_string(timeout) + " seconds"));
+      },
+      [](const std::exception_ptr& e) {
+        log::app_log.error("Exception in Future after timeout: %s",
+                           util::exception_message(e).c_str());
+      });
 }
 template <class T, class Rep, class Period>
 Future<T> with_timeout(std::chrono::duration<Rep, Period> timeout, Future<T> inner) {
@@ -109,11 +127,10 @@ using MultiResult = std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
 
 template <class T>
 struct MultiState {
-  explicit MultiState(Future<MultiResult<T>>& out, std::size_t n)
-      : resolver(out.state()), remaining(n) {
+  explicit MultiState(Future<MultiResult<T>>& out, std::size_t n) : resolver(out), remaining(n) {
     if constexpr (!std::is_void_v<T>) values.resize(n);
   }
-  tornado::detail::Resolver<MultiResult<T>> resolver;
+  Promise<MultiResult<T>> resolver;
   std::size_t remaining;
   std::vector<std::optional<tornado::detail::Stored<T>>> values;
 };
@@ -170,13 +187,12 @@ Future<std::tuple<tornado::detail::Stored<T>...>> multi(Future<T>... children) {
   using Tuple = std::tuple<tornado::detail::Stored<T>...>;
   if constexpr (sizeof...(T) == 0) return make_ready_future<Tuple>();  // nothing to wait for
   struct State {
-    tornado::detail::Resolver<Tuple> resolver;
+    Promise<Tuple> resolver;
     std::size_t remaining = sizeof...(T);
     std::tuple<std::optional<tornado::detail::Stored<T>>...> values;
   };
   Future<Tuple> out;
-  auto st = std::make_shared<State>(
-      State{tornado::detail::Resolver<Tuple>(out.state()), sizeof...(T), {}});
+  auto st = std::make_shared<State>(State{Promise<Tuple>(out), sizeof...(T), {}});
   auto finish = [st] {
     if (--st->remaining != 0 || st->resolver.done()) return;
     st->resolver.set_result(
@@ -231,7 +247,7 @@ class WaitIterator {
     if (st_->unread == 0) throw InvalidStateError("WaitIterator::next() after done()");
     --st_->unread;
     Future<T> out;
-    st_->waiting.emplace(out.state());
+    st_->waiting.emplace(out);
     st_->deliver();
     return out;
   }
@@ -246,7 +262,7 @@ class WaitIterator {
   struct Shared {
     std::vector<Future<T>> futures;
     std::deque<std::size_t> ready;
-    std::optional<tornado::detail::Resolver<T>> waiting;
+    std::optional<Promise<T>> waiting;
     std::size_t unread = 0;
     long current_index = -1;
 
@@ -259,7 +275,7 @@ class WaitIterator {
       const std::size_t i = ready.front();
       ready.pop_front();
       current_index = static_cast<long>(i);
-      tornado::detail::Resolver<T> r = std::move(*waiting);
+      Promise<T> r = std::move(*waiting);
       waiting.reset();
       const Future<T>& f = futures[i];
       if (const std::exception_ptr e = f.exception()) {

@@ -28,11 +28,11 @@ std::exception_ptr make_timeout_error() { return std::make_exception_ptr(Timeout
 // ---------------------------------------------------------------- Condition
 
 Future<bool> Condition::wait(std::optional<gen::Duration> timeout) {
-  return waiters_.wait(timeout, [](detail::Resolver<bool>& r) { r.set_result(false); });
+  return waiters_.wait(timeout, [](Promise<bool>& r) { r.set_result(false); });
 }
 
 void Condition::notify(std::size_t n) {
-  detail::Resolver<bool> r;
+  Promise<bool> r;
   while (n > 0 && waiters_.pop(r)) {
     r.set_result(true);
     --n;
@@ -47,14 +47,14 @@ void Condition::notify_all() { notify(waiters_.size()); }
 void Event::set() {
   if (value_) return;
   value_ = true;
-  detail::Resolver<void> r;
+  Promise<void> r;
   while (waiters_.pop(r)) r.set_result();
 }
 
 Future<void> Event::wait(std::optional<gen::Duration> timeout) {
   if (value_) return make_ready_future();
-  return waiters_.wait(
-      timeout, [](detail::Resolver<void>& r) { r.set_exception(detail::make_timeout_error()); });
+  return waiters_.wait(timeout,
+                       [](Promise<void>& r) { r.set_exception(detail::make_timeout_error()); });
 }
 
 // ---------------------------------------------------------------- ReleasingGuard
@@ -96,14 +96,13 @@ Future<ReleasingGuard> Semaphore::acquire(std::optional<gen::Duration> timeout) 
     --value_;
     return make_ready_future<ReleasingGuard>(this);
   }
-  return waiters_.wait(timeout, [](detail::Resolver<ReleasingGuard>& r) {
-    r.set_exception(detail::make_timeout_error());
-  });
+  return waiters_.wait(
+      timeout, [](Promise<ReleasingGuard>& r) { r.set_exception(detail::make_timeout_error()); });
 }
 
 void Semaphore::release() {
   ++value_;
-  detail::Resolver<ReleasingGuard> r;
+  Promise<ReleasingGuard> r;
   if (waiters_.pop(r)) {
     --value_;
     r.set_result(this);

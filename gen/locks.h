@@ -50,7 +50,7 @@ std::exception_ptr make_timeout_error();
 template <class R>
 class TimedWaiter {
  public:
-  explicit TimedWaiter(Resolver<R> r, IOLoop* loop = nullptr, Timeout timer = {})
+  explicit TimedWaiter(Promise<R> r, IOLoop* loop = nullptr, Timeout timer = {})
       : resolver_(std::move(r)), loop_(loop), timer_(timer) {}
   TimedWaiter(TimedWaiter&& o) noexcept
       : resolver_(std::move(o.resolver_)), loop_(o.loop_), timer_(std::exchange(o.timer_, {})) {}
@@ -70,19 +70,19 @@ class TimedWaiter {
   // Resolved already: timed out, or cancelled through its Future.
   bool done() const { return resolver_.done(); }
   // The claim, to resolve the waiter with; the timer is removed first.
-  Resolver<R> take() {
+  Promise<R> take() {
     cancel_timer();
     return std::move(resolver_);
   }
 
  private:
   void cancel_timer() {
-    if (timer_ && resolver_.state() && resolver_.state()->producers > 1)
+    if (timer_ && resolver_ && Access::state(resolver_)->producers > 1)
       loop_->remove_timeout(timer_);
     timer_ = Timeout{};
   }
 
-  Resolver<R> resolver_;
+  Promise<R> resolver_;
   IOLoop* loop_;
   Timeout timer_;
 };
@@ -92,11 +92,11 @@ class TimedWaiter {
 template <class R, class OnTimeout>
 TimedWaiter<R> start_wait(const Future<R>& f, const std::optional<gen::Duration>& timeout,
                           OnTimeout on_timeout) {
-  if (!timeout) return TimedWaiter<R>(Resolver<R>(f.state()));
+  if (!timeout) return TimedWaiter<R>(Promise<R>(f));
   IOLoop& loop = IOLoop::current();
-  const Timeout t = loop.call_later(
-      timeout->count(), [r = Resolver<R>(f.state()), on_timeout]() mutable { on_timeout(r); });
-  return TimedWaiter<R>(Resolver<R>(f.state()), &loop, t);
+  const Timeout t = loop.call_later(timeout->count(),
+                                    [r = Promise<R>(f), on_timeout]() mutable { on_timeout(r); });
+  return TimedWaiter<R>(Promise<R>(f), &loop, t);
 }
 
 // The waiters of a Condition, Event or Semaphore, oldest first, with Tornado's
@@ -117,7 +117,7 @@ class WaiterList {
     Future<R> f;
     // The timer refers to this list: safe, because every waiter that leaves the list (and the
     // list's destructor) removes its timer.
-    waiters_.push_back(start_wait(f, timeout, [this, expire](Resolver<R>& r) {
+    waiters_.push_back(start_wait(f, timeout, [this, expire](Promise<R>& r) {
       if (!r.done()) expire(r);
       timed_out();
     }));
@@ -125,7 +125,7 @@ class WaiterList {
   }
   // The claim on the oldest waiter still pending, skipping (and dropping) finished ones;
   // false when there is none.
-  bool pop(Resolver<R>& out) {
+  bool pop(Promise<R>& out) {
     while (!waiters_.empty()) {
       TimedWaiter<R> w = std::move(waiters_.front());
       waiters_.pop_front();

@@ -146,7 +146,7 @@ class BasicQueue {
     consume_expired();
     if (!getters_.empty()) {
       // Getters wait only on an empty queue: the item goes straight through.
-      detail::Resolver<T> getter = getters_.front().take();
+      Promise<T> getter = getters_.front().take();
       getters_.pop_front();
       put_internal(std::move(item));
       getter.set_result(order_.get());
@@ -171,7 +171,7 @@ class BasicQueue {
     if (!putters_.empty()) {
       // Putters wait only on a full queue: the oldest one's item goes in as one comes out.
       Putter& p = putters_.front();
-      detail::Resolver<void> putter = p.waiter.take();
+      Promise<void> putter = p.waiter.take();
       put_internal(std::move(p.item));
       putters_.pop_front();
       putter.set_result();
@@ -207,7 +207,7 @@ class BasicQueue {
   };
 
   template <class R>
-  static void expire(detail::Resolver<R>& r) {
+  static void expire(Promise<R>& r) {
     if (!r.done()) r.set_exception(detail::make_timeout_error());
   }
 

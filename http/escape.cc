@@ -6,16 +6,11 @@
 
 #include <cstdint>
 
+#include "tornado/reactor/util.h"
+
 namespace tornado::escape {
 
 namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The code point of an entity body ("amp", "#39", "#x27"), or -1.
 long entity_value(std::string_view name) {
@@ -31,7 +26,7 @@ long entity_value(std::string_view name) {
     if (digits.empty() || digits.size() > 7) return -1;
     long v = 0;
     for (const char c : digits) {
-      const int d = hex ? hex_digit(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
+      const int d = hex ? util::hex_value(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
       if (d < 0) return -1;
       v = v * (hex ? 16 : 10) + d;
     }
@@ -122,9 +117,9 @@ std::string url_unescape(std::string_view s, bool plus) {
     const char c = s[i];
     if (c == '+' && plus) {
       out += ' ';
-    } else if (c == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-               hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+    } else if (c == '%' && i + 2 < s.size() && util::hex_value(s[i + 1]) >= 0 &&
+               util::hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(util::hex_value(s[i + 1]) * 16 + util::hex_value(s[i + 2]));
       i += 2;
     } else {
       out += c;

@@ -22,6 +22,7 @@
 
 #include "tornado/gen/gen.h"
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado {
 
@@ -69,13 +70,7 @@ Future<void> peer_gone() {
 }
 
 void log_uncaught(const char* where, const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log::app_log.error("Uncaught exception in %s: %s", where, ex.what());
-  } catch (...) {
-    log::app_log.error("Uncaught exception in %s", where);
-  }
+  log::app_log.error("Uncaught exception in %s: %s", where, util::exception_message(e).c_str());
 }
 
 }  // namespace
@@ -255,32 +250,8 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
     http1connection::parse_request_head(buffer_->view().substr(0, head_length_), start_line,
                                         headers);
     buffer_->consume(head_length_);
-    const http1connection::Framing framing =
-        // The size limit is checked after headers_received: the application may raise it for
-        // this request (set_max_body_size, as a streaming handler's prepare() does).
-        http1connection::request_framing(start_line, headers, UINT64_MAX);
-
-    request_start_line_.method = start_line.method;
-    request_start_line_.version = start_line.version;
-    head_request_ = start_line.method == "HEAD";
-    const std::string* connection_header = headers.find("Connection");
-    const bool http11 = start_line.version == "HTTP/1.1";
-    request_keep_alive_ = !http11 && http1connection::has_token(connection_header, "keep-alive");
-    // Tornado's _can_keep_alive.
-    bool keep_alive;
-    if (params_.no_keep_alive) {
-      keep_alive = false;
-    } else if (http11) {
-      keep_alive = !http1connection::has_token(connection_header, "close");
-    } else {
-      keep_alive =
-          request_keep_alive_ && (headers.contains("Content-Length") ||
-                                  start_line.method == "GET" || start_line.method == "HEAD");
-    }
-    disconnect_on_finish_ = !keep_alive || close_requested_;
-    const std::string* expect = headers.find("Expect");
-    const bool expect_continue =
-        http11 && expect && http1connection::has_token(expect, "100-continue");
+    bool expect_continue = false;
+    const http1connection::Framing framing = start_request(start_line, headers, expect_continue);
     const bool has_body = framing.chunked || framing.content_length > 0;
 
     delegate_active = true;
@@ -307,7 +278,7 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
     if (!closed()) delegate.finish();
     if (!flushed_ && !closed()) {
       Future<void> wait;
-      finish_waiter_.emplace(wait.state());
+      finish_waiter_.emplace(wait);
       co_await wait;
     }
     if (disconnect_on_finish_ || closed()) {
@@ -324,25 +295,60 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
     uncaught = std::current_exception();
   }
   disarm_timeout();
+  if (std::string response = read_failed(error_code, error_text, uncaught); !response.empty()) {
+    try {
+      co_await send(std::move(response));
+    } catch (const StreamClosedError&) {
+    }
+  }
+  close();
+  if (delegate_active) delegate.on_connection_close();
+  co_return false;
+}
+
+http1connection::Framing HTTP1Connection::start_request(const RequestStartLine& start_line,
+                                                        const HTTPHeaders& headers,
+                                                        bool& expect_continue) {
+  request_start_line_.method = start_line.method;
+  request_start_line_.version = start_line.version;
+  head_request_ = start_line.method == "HEAD";
+  const std::string* connection_header = headers.find("Connection");
+  const bool http11 = start_line.version == "HTTP/1.1";
+  request_keep_alive_ = !http11 && http1connection::has_token(connection_header, "keep-alive");
+  // Tornado's _can_keep_alive.
+  bool keep_alive;
+  if (params_.no_keep_alive) {
+    keep_alive = false;
+  } else if (http11) {
+    keep_alive = !http1connection::has_token(connection_header, "close");
+  } else {
+    keep_alive = request_keep_alive_ && (headers.contains("Content-Length") ||
+                                         start_line.method == "GET" || start_line.method == "HEAD");
+  }
+  disconnect_on_finish_ = !keep_alive || close_requested_;
+  const std::string* expect = headers.find("Expect");
+  expect_continue = http11 && expect && http1connection::has_token(expect, "100-continue");
+  // The size limit is checked after headers_received: the application may raise it for this
+  // request (set_max_body_size, as a streaming handler's prepare() does).
+  return http1connection::request_framing(start_line, headers, UINT64_MAX);
+}
+
+std::string HTTP1Connection::read_failed(int error_code, const std::string& error_text,
+                                         const std::exception_ptr& uncaught) {
   if (error_code) {
     log::gen_log.info("Malformed HTTP message from %s: %s", context_.remote_ip.c_str(),
                       error_text.c_str());
     if (!write_started_ && !closed()) {
       write_started_ = true;
       response_code_ = error_code;
-      try {
-        co_await send(error_response(error_code));
-      } catch (const StreamClosedError&) {
-      }
+      return error_response(error_code);
     }
   } else if (uncaught) {
     log_uncaught("HTTP1Connection", uncaught);
   } else if (timed_out_) {
     log::gen_log.info("%s from %s", timed_out_, context_.remote_ip.c_str());
   }
-  close();
-  if (delegate_active) delegate.on_connection_close();
-  co_return false;
+  return {};
 }
 
 // ---------------------------------------------------------------- writing
@@ -353,8 +359,14 @@ Future<void> HTTP1Connection::send(std::string data) {
   // is marked retrieved before it can happen (Tornado's _on_write_complete looks at every
   // write's exception), so a response still queued when the client resets logs nothing
   // (web_connection_close_test). A caller that co_awaits the write still gets the error.
-  last_write_->state()->retrieved = true;
+  last_write_->silence_exception();
   return *last_write_;
+}
+
+void HTTP1Connection::count_body_bytes(std::size_t n) {
+  if (!expected_content_remaining_) return;
+  if (n > *expected_content_remaining_) fail_output("Tried to write more data than Content-Length");
+  *expected_content_remaining_ -= n;
 }
 
 void HTTP1Connection::fail_output(const std::string& why) {
@@ -446,10 +458,8 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   if (!chunk.empty()) {
     if (head_request_) {
       chunk = {};
-    } else if (expected_content_remaining_) {
-      if (chunk.size() > *expected_content_remaining_)
-        fail_output("Tried to write more data than Content-Length");
-      *expected_content_remaining_ -= chunk.size();
+    } else {
+      count_body_bytes(chunk.size());
     }
     append_chunk(out, chunk);
   }
@@ -461,11 +471,7 @@ Future<void> HTTP1Connection::write(std::string_view chunk) {
   if (write_finished_) throw HTTPOutputError("write called after finish");
   if (closed() || detached_) return peer_gone();
   if (head_request_ || chunk.empty()) return last_write_ ? *last_write_ : make_ready_future();
-  if (expected_content_remaining_) {
-    if (chunk.size() > *expected_content_remaining_)
-      fail_output("Tried to write more data than Content-Length");
-    *expected_content_remaining_ -= chunk.size();
-  }
+  count_body_bytes(chunk.size());
   std::string out;
   out.reserve(chunk.size() + (chunking_output_ ? 20 : 0));
   append_chunk(out, chunk);

@@ -246,7 +246,16 @@ class HTTP1Connection : public HTTPConnection,
   Future<void> deliver(HTTPMessageDelegate& delegate, std::string_view chunk);
   void arm_timeout(double seconds, const char* what);
   void disarm_timeout();
+  // The phases of read_request around the delegate: what the request head means for the
+  // connection (keep-alive, HEAD, 100-continue) and its body's framing; after a failure, the
+  // log line and the error response to send (empty: none).
+  http1connection::Framing start_request(const RequestStartLine& start_line,
+                                         const HTTPHeaders& headers, bool& expect_continue);
+  std::string read_failed(int error_code, const std::string& error_text,
+                          const std::exception_ptr& uncaught);
   void fail_output(const std::string& why);
+  // Takes n body bytes off the declared Content-Length; fail_output when they overrun it.
+  void count_body_bytes(std::size_t n);
   void append_fields(std::string& out, const HTTPHeaders& headers);
   void append_chunk(std::string& out, std::string_view chunk) const;
   Future<void> send(std::string data);
@@ -272,9 +281,9 @@ class HTTP1Connection : public HTTPConnection,
   bool detached_ = false;
   int response_code_ = 0;
   std::optional<std::uint64_t> expected_content_remaining_;
-  bool flushed_ = false;                    // finished, and every byte handed to the kernel
-  std::optional<Future<void>> last_write_;  // the newest write; none before write_headers
-  std::optional<detail::Resolver<void>> finish_waiter_;  // read_response waits on it
+  bool flushed_ = false;                        // finished, and every byte handed to the kernel
+  std::optional<Future<void>> last_write_;      // the newest write; none before write_headers
+  std::optional<Promise<void>> finish_waiter_;  // read_response waits on it
   std::unique_ptr<Callback> close_callback_;
   Callback finish_callback_;  // inline: set for every request of the callback form
   std::function<Future<void>()> continue_callback_;  // client: Expect: 100-continue

@@ -31,18 +31,15 @@ Future<void> HTTP1Connection::write_headers(const RequestStartLine& start_line,
   if (!is_client_) throw HTTPOutputError("a server connection writes responses, not requests");
   if (write_started_) throw HTTPOutputError("write_headers called twice");
   if (detached_ || closed()) {
-    Future<void> f;
-    f.set_exception(std::make_exception_ptr(StreamClosedError()));
-    return f;
+    return make_failed_future<void>(StreamClosedError());
   }
   write_started_ = true;
   request_start_line_.method = start_line.method;
   request_start_line_.version = start_line.version.empty() ? "HTTP/1.1" : start_line.version;
   const std::string* cl = headers.find("Content-Length");
   const bool has_te = headers.contains("Transfer-Encoding");
-  const bool may_chunk =
-      start_line.method == "POST" || start_line.method == "PUT" || start_line.method == "PATCH";
-  chunking_output_ = request_start_line_.version == "HTTP/1.1" && may_chunk && !cl && !has_te;
+  chunking_output_ = request_start_line_.version == "HTTP/1.1" &&
+                     httputil::body_expected(start_line.method) && !cl && !has_te;
   if (chunking_output_) headers.set("Transfer-Encoding", "chunked");
   if (cl) {
     const std::optional<std::uint64_t> n = http1connection::parse_int(*cl);
@@ -64,11 +61,7 @@ Future<void> HTTP1Connection::write_headers(const RequestStartLine& start_line,
   out += "\r\n";
   append_fields(out, headers);
   if (!chunk.empty()) {
-    if (expected_content_remaining_) {
-      if (chunk.size() > *expected_content_remaining_)
-        fail_output("Tried to write more data than Content-Length");
-      *expected_content_remaining_ -= chunk.size();
-    }
+    count_body_bytes(chunk.size());
     append_chunk(out, chunk);
   }
   return send(std::move(out));

@@ -12,25 +12,11 @@
 #include <cstring>
 
 #include "tornado/http/http1connection.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado::http1connection {
 
 namespace {
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Calls f(element) for each comma-separated element of a list header (RFC 9110 §5.6.1),
 // trimmed; empty elements are kept so that "chunked," is seen as two.
@@ -38,7 +24,7 @@ template <class F>
 void for_each_element(std::string_view list, F f) {
   for (;;) {
     const std::size_t comma = list.find(',');
-    f(trim(list.substr(0, comma)));
+    f(util::trim(list.substr(0, comma)));
     if (comma == std::string_view::npos) return;
     list.remove_prefix(comma + 1);
   }
@@ -48,13 +34,6 @@ void for_each_element(std::string_view list, F f) {
 bool is_host_byte(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return std::strchr("-._~!$&'()*+;=%:[]", c) != nullptr && c != 0;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -128,7 +107,7 @@ void require_lone_chunked(const HTTPHeaders& headers) {
     if (f.name != "Transfer-Encoding") continue;
     for_each_element(f.value, [&](std::string_view e) {
       ++elements;
-      chunked = iequals(e, "chunked");
+      chunked = util::iequals(e, "chunked");
     });
   }
   if (elements != 1 || !chunked)
@@ -322,15 +301,15 @@ void ChunkedDecoder::end_size_line() {
   std::string_view line = line_;
   std::uint64_t size = 0;
   std::size_t digits = 0;
-  while (!line.empty() && hex_value(line.front()) >= 0) {
+  while (!line.empty() && util::hex_value(line.front()) >= 0) {
     if (++digits > 15) throw HTTPInputError("chunk size too large");
-    size = size * 16 + static_cast<std::uint64_t>(hex_value(line.front()));
+    size = size * 16 + static_cast<std::uint64_t>(util::hex_value(line.front()));
     line.remove_prefix(1);
   }
   if (digits == 0) throw HTTPInputError("invalid chunk size: " + line_.substr(0, 32));
   // chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ): accepted and ignored, but it must
   // hold no control bytes.
-  line = trim(line);
+  line = util::trim(line);
   if (!line.empty()) {
     if (line.front() != ';') throw HTTPInputError("invalid chunk size: " + line_.substr(0, 32));
     for (const char c : line) {

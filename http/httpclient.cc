@@ -5,7 +5,7 @@
 //           (HTTPClientError, the raise_error rules).
 // In loop:  fetch() is a coroutine on the current loop. For each hop it waits for a slot
 //           (fetch_once), then runs the exchange raced against the request timeout
-//           (race_timeout, which closes the stream when it fires). A finished exchange puts
+//           (gen::with_timeout, whose timeout closes the stream). A finished exchange puts
 //           its stream in the idle pool, where a close callback and a timer watch it. Results
 //           travel up by `co_await std::move(f)`, so a response is moved, never copied.
 #include "tornado/http/httpclient.h"
@@ -91,6 +91,14 @@ struct Answer {
   bool reused_connection = false;
 };
 
+// Tornado's simple_httpclient follows 301, 302, 303, 307 and 308 with a Location, while
+// max_redirects lasts.
+bool should_follow(const HTTPRequest& req, const Answer& r) {
+  return req.follow_redirects && req.max_redirects > 0 &&
+         (r.code == 301 || r.code == 302 || r.code == 303 || r.code == 307 || r.code == 308) &&
+         r.headers.contains("Location");
+}
+
 // Collects a response, or hands its pieces to the request's callbacks.
 class Collector : public HTTPMessageDelegate {
  public:
@@ -109,7 +117,7 @@ class Collector : public HTTPMessageDelegate {
   }
   std::optional<Future<void>> data_received(std::string_view chunk) override {
     // A redirect that will be followed keeps its body to itself (Tornado does the same).
-    if (req_.streaming_callback && !(req_.follow_redirects && is_redirect())) {
+    if (req_.streaming_callback && !should_follow(req_, r_)) {
       req_.streaming_callback(chunk);
     } else {
       r_.body.append(chunk);
@@ -120,11 +128,6 @@ class Collector : public HTTPMessageDelegate {
   void on_connection_close() override {}
 
  private:
-  bool is_redirect() const {
-    return (r_.code == 301 || r_.code == 302 || r_.code == 303 || r_.code == 307 ||
-            r_.code == 308) &&
-           req_.max_redirects > 0 && r_.headers.contains("Location");
-  }
   Answer& r_;
   const HTTPRequest& req_;
 };
@@ -159,9 +162,7 @@ using detail::HTTPClientState;
 
 // Throws std::invalid_argument for a body where the method has none (Tornado's ValueError).
 // Methods whose requests carry a body (Tornado's body_expected), and whether this one has one.
-bool body_expected(const HTTPRequest& req) {
-  return req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-}
+bool body_expected(const HTTPRequest& req) { return httputil::body_expected(req.method); }
 bool body_present(const HTTPRequest& req) { return !req.body.empty() || req.body_producer; }
 
 void check_body(const HTTPRequest& req) {
@@ -202,6 +203,28 @@ Future<void> write_body(std::shared_ptr<HTTP1Connection> conn, const HTTPRequest
   co_await conn->finish();
 }
 
+// A new connection for req: through the options' connect hook when there is one, else a
+// TCPClient; a 599 HTTPClientError when connect_timeout passes first. `req` and `url` are the
+// exchange's, which awaits this at once.
+Future<std::shared_ptr<IOStream>> open_connection(const HTTPClientState& st, const HTTPRequest& req,
+                                                  const URL& url) {
+  TCPClient client;
+  std::optional<double> limit;
+  if (req.connect_timeout > 0) limit = req.connect_timeout;
+  try {
+    Future<std::shared_ptr<IOStream>> connecting;
+    if (st.options.connect) {
+      connecting = st.options.connect(url, req);
+      if (limit) connecting = gen::with_timeout(*limit, std::move(connecting));
+    } else {
+      connecting = client.connect(url.host, url.port, AF_UNSPEC, req.network_interface, 0, limit);
+    }
+    co_return co_await std::move(connecting);
+  } catch (const TimeoutError&) {
+    throw HTTPClientError(599, "Timeout while connecting");
+  }
+}
+
 // One request on one connection: an idle one to the same origin if there is one, else a new
 // one; once more on a new connection if a reused one turns out to be closed.
 Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
@@ -225,22 +248,8 @@ Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
     const bool reused = stream != nullptr;
     const double connect_start = IOLoop::current().time();
     if (!stream) {
-      TCPClient client;
-      std::optional<double> limit;
-      if (req.connect_timeout > 0) limit = req.connect_timeout;
-      try {
-        Future<std::shared_ptr<IOStream>> connecting;
-        if (st->options.connect) {
-          connecting = st->options.connect(url, req);
-          if (limit) connecting = gen::with_timeout(*limit, std::move(connecting));
-        } else {
-          connecting =
-              client.connect(url.host, url.port, AF_UNSPEC, req.network_interface, 0, limit);
-        }
-        stream = co_await std::move(connecting);
-      } catch (const TimeoutError&) {
-        throw HTTPClientError(599, "Timeout while connecting");
-      }
+      Future<std::shared_ptr<IOStream>> connecting = open_connection(*st, req, url);
+      stream = co_await std::move(connecting);
     }
     if (ex->abandoned) {
       stream->close();
@@ -264,9 +273,7 @@ Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
         std::weak_ptr<HTTP1Connection> weak = conn;
         conn->set_continue_callback([weak, &req] {
           if (auto c = weak.lock()) return write_body(c, req, false);
-          Future<void> gone;
-          gone.set_exception(std::make_exception_ptr(StreamClosedError()));
-          return gone;
+          return make_failed_future<void>(StreamClosedError());
         });
       } else {
         Future<void> written = write_body(conn, req, in_head);
@@ -290,41 +297,6 @@ Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
     if (reused && r.code == 0 && may_retry && is_stream_closed(error)) continue;
     std::rethrow_exception(error);
   }
-}
-
-bool should_follow(const HTTPRequest& req, const Answer& r) {
-  return req.follow_redirects && req.max_redirects > 0 &&
-         (r.code == 301 || r.code == 302 || r.code == 303 || r.code == 307 || r.code == 308) &&
-         r.headers.contains("Location");
-}
-
-// The exchange raced against request_timeout: gen::with_timeout, but when the time is up it
-// also abandons the exchange and closes its stream, and it does not log the exchange's
-// failure that follows (that is the stream closed under it: nobody's news). Resolvers, not
-// Futures, are held by the timer and the done callback, so the result moves to the awaiter.
-Future<Answer> race_timeout(double seconds, Future<Answer> inner, std::shared_ptr<Exchange> ex) {
-  if (inner.done()) return inner;
-  Future<Answer> out;
-  detail::Resolver<Answer> on_timeout(out.state());
-  detail::Resolver<Answer> on_done(out.state());
-  IOLoop& loop = IOLoop::current();
-  const Timeout t = loop.call_later(seconds, [r = std::move(on_timeout), ex]() mutable {
-    if (r.done()) return;
-    ex->abandoned = true;
-    if (ex->stream) ex->stream->close();
-    r.set_exception(std::make_exception_ptr(TimeoutError("request timeout")));
-  });
-  inner.add_done_callback([r = std::move(on_done), &loop, t](Future<Answer>& f) mutable {
-    loop.remove_timeout(t);
-    const std::exception_ptr e = f.exception();  // retrieved, so never logged as lost
-    if (r.done()) return;
-    if (e) {
-      r.set_exception(e);
-    } else {
-      r.set_result(std::move(f.result()));
-    }
-  });
-  return out;
 }
 
 // One hop (no redirects): a slot from the queue, then the exchange under request_timeout.
@@ -357,7 +329,18 @@ Future<Answer> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPRequest
   auto shared = std::make_shared<const HTTPRequest>(request);
   try {
     Future<Answer> f = exchange(st, std::move(shared), url, ex);
-    if (request.request_timeout > 0) f = race_timeout(request.request_timeout, std::move(f), ex);
+    if (request.request_timeout > 0) {
+      // When the time is up the exchange is abandoned and its stream closed; the failure
+      // that follows is the stream closed under it, nobody's news.
+      f = gen::with_timeout(
+          request.request_timeout, std::move(f),
+          [ex] {
+            ex->abandoned = true;
+            if (ex->stream) ex->stream->close();
+            return std::make_exception_ptr(TimeoutError("request timeout"));
+          },
+          [](const std::exception_ptr&) {});
+    }
     Answer r = co_await std::move(f);
     r.time_info.queue = queue_time;
     co_return r;
@@ -366,6 +349,59 @@ Future<Answer> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPRequest
     if (ex->stream) ex->stream->close();
   }
   throw HTTPClientError(599, "Timeout during request");
+}
+
+// What fetch() refuses before anything is sent (Tornado raises these at once, too).
+void check_request(const HTTPRequest& request) {
+  if (request.use_gzip)
+    throw std::invalid_argument("use_gzip needs zlib, which this library does not use");
+  if (request.auth_mode != "basic")
+    throw std::invalid_argument("unsupported auth_mode " + request.auth_mode);
+  if (!request.allow_nonstandard_methods && !standard_method(request.method))
+    throw std::invalid_argument("unknown method " + request.method);
+  if (!request.body.empty() && request.body_producer)
+    throw std::invalid_argument("body and body_producer are mutually exclusive");
+}
+
+// The URL of one hop, or what makes it fail (a 599): a malformed URL, a body the method does
+// not take, https:// without a TLS stream.
+URL hop_url(const HTTPClientState& st, const HTTPRequest& request) {
+  URL url = parse_url(request.url);
+  check_body(request);
+  if (url.scheme == "https" && !st.options.connect)
+    throw std::runtime_error(
+        "https:// needs TLS, which is not built in (no dependency beyond libc; a TLS stream "
+        "plugs in through HTTPClientOptions::connect): " +
+        request.url);
+  return url;
+}
+
+// The request of the next hop after a redirect (Tornado's _HTTPConnection.finish): 303 but for
+// HEAD, and 301/302 after a POST, become a GET without a body; credentials do not follow a
+// redirect to another origin.
+HTTPRequest redirected(const HTTPRequest& request, const Answer& answer) {
+  HTTPRequest next = request;
+  next.url = resolve_url(request.url, answer.headers.get("Location"));
+  next.max_redirects = request.max_redirects - 1;
+  next.headers.erase("Host");
+  if ((answer.code == 303 && request.method != "HEAD") ||
+      ((answer.code == 301 || answer.code == 302) && request.method == "POST")) {
+    next.method = "GET";
+    next.body.clear();
+    next.body_producer = nullptr;
+    next.expect_100_continue = false;
+    for (const char* h :
+         {"Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding"})
+      next.headers.erase(h);
+  }
+  const URL a = parse_url(request.url), b = parse_url(next.url);
+  if (a.scheme != b.scheme || a.host != b.host || a.port != b.port) {
+    next.headers.erase("Authorization");
+    next.headers.erase("Cookie");
+    next.auth_username.clear();
+    next.auth_password.clear();
+  }
+  return next;
 }
 
 }  // namespace
@@ -402,31 +438,16 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
   std::shared_ptr<HTTPClientState> st = state_;
   IOLoop& loop = IOLoop::current();
   const double start = loop.time();
-  if (request.use_gzip)
-    throw std::invalid_argument("use_gzip needs zlib, which this library does not use");
-  if (request.auth_mode != "basic")
-    throw std::invalid_argument("unsupported auth_mode " + request.auth_mode);
-  if (!request.allow_nonstandard_methods && !standard_method(request.method))
-    throw std::invalid_argument("unknown method " + request.method);
-  if (!request.body.empty() && request.body_producer)
-    throw std::invalid_argument("body and body_producer are mutually exclusive");
+  check_request(request);
   std::optional<HTTPRequest> original;  // the caller's request, kept once a redirect changes it
   Answer answer;
   std::exception_ptr failure;
   for (;;) {
     URL url;
     try {
-      url = parse_url(request.url);
-      check_body(request);
+      url = hop_url(*st, request);
     } catch (...) {
       failure = std::current_exception();
-      break;
-    }
-    if (url.scheme == "https" && !st->options.connect) {
-      failure = std::make_exception_ptr(
-          std::runtime_error("https:// needs TLS, which is not built in (no dependency beyond "
-                             "libc; a TLS stream plugs in through HTTPClientOptions::connect): " +
-                             request.url));
       break;
     }
     try {
@@ -440,29 +461,7 @@ Future<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_erro
     }
     if (!should_follow(request, answer)) break;
     if (!original) original = request;
-    HTTPRequest next = request;
-    next.url = resolve_url(request.url, answer.headers.get("Location"));
-    next.max_redirects = request.max_redirects - 1;
-    next.headers.erase("Host");
-    if ((answer.code == 303 && request.method != "HEAD") ||
-        ((answer.code == 301 || answer.code == 302) && request.method == "POST")) {
-      next.method = "GET";
-      next.body.clear();
-      next.body_producer = nullptr;
-      next.expect_100_continue = false;
-      for (const char* h :
-           {"Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding"})
-        next.headers.erase(h);
-    }
-    // Credentials do not follow a redirect to another origin.
-    const URL a = parse_url(request.url), b = parse_url(next.url);
-    if (a.scheme != b.scheme || a.host != b.host || a.port != b.port) {
-      next.headers.erase("Authorization");
-      next.headers.erase("Cookie");
-      next.auth_username.clear();
-      next.auth_password.clear();
-    }
-    request = std::move(next);
+    request = redirected(request, answer);
   }
   HTTPResponse response;
   response.effective_url = request.url;  // the last hop's, or the one that failed

@@ -12,17 +12,12 @@
 
 #include "tornado/gen/gen.h"
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 #include "tornado/stream/netutil.h"
 
 namespace tornado {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Tornado's access log line: "200 GET /path (127.0.0.1) 0.52ms", at a level by status.
 void log_request(int code, const HTTPServerRequest& request) {
@@ -93,7 +88,7 @@ class ProxyAdapter : public HTTPMessageDelegate {
     std::string_view candidate = ip;
     for (std::string_view rest = ip;;) {
       const std::size_t comma = rest.rfind(',');
-      candidate = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+      candidate = util::trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
       bool is_trusted = false;
       for (const std::string& t : *trusted_) is_trusted = is_trusted || t == candidate;
       if (!is_trusted || comma == std::string_view::npos) break;
@@ -105,8 +100,8 @@ class ProxyAdapter : public HTTPMessageDelegate {
     std::string proto = headers.get("X-Scheme", headers.get("X-Forwarded-Proto", ctx.protocol));
     const std::size_t comma = proto.rfind(',');
     const std::string_view last =
-        trim(comma == std::string::npos ? std::string_view(proto)
-                                        : std::string_view(proto).substr(comma + 1));
+        util::trim(comma == std::string::npos ? std::string_view(proto)
+                                              : std::string_view(proto).substr(comma + 1));
     if (last == "http" || last == "https") ctx.protocol = std::string(last);
     return inner_->headers_received(std::move(start_line), std::move(headers));
   }

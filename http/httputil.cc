@@ -15,6 +15,7 @@
 #include <algorithm>
 
 #include "tornado/http/escape.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado {
 
@@ -56,22 +57,6 @@ bool is_token(std::string_view s) {
 // §5.5). NUL, CR and LF inside a value are how headers get smuggled.
 constexpr bool is_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
-std::string_view strip_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
 // Printable for an error message: at most 64 bytes, controls as \xNN.
 std::string quoted(std::string_view s) {
   std::string out = "\"";
@@ -95,13 +80,6 @@ bool is_http1_version(std::string_view v) {
   return v.size() == 8 && v.substr(0, 7) == "HTTP/1." && v[7] >= '0' && v[7] <= '9';
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // RFC 3986 §3.2.2 reg-name: unreserved, sub-delims but the comma (which would read as a list
 // separator wherever the host is repeated in a header), and %XX.
 bool is_reg_name(std::string_view s) {
@@ -110,7 +88,8 @@ bool is_reg_name(std::string_view s) {
     const char c = s[i];
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
     if (c == '%') {
-      if (i + 2 >= s.size() || hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0) return false;
+      if (i + 2 >= s.size() || util::hex_value(s[i + 1]) < 0 || util::hex_value(s[i + 2]) < 0)
+        return false;
       i += 2;
       continue;
     }
@@ -128,7 +107,7 @@ bool split_authority(std::string_view a, std::string_view& port, bool& has_port)
     const std::size_t close = a.find(']');
     if (close == std::string_view::npos || close == 1) return false;
     for (const char c : a.substr(1, close - 1))
-      if (hex_digit(c) < 0 && c != ':' && c != '.') return false;
+      if (util::hex_value(c) < 0 && c != ':' && c != '.') return false;
     rest = a.substr(close + 1);
   } else {
     const std::size_t colon = a.find(':');
@@ -156,12 +135,6 @@ bool is_scheme(std::string_view s) {
   return true;
 }
 
-double monotonic_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- HTTPHeaders
@@ -175,7 +148,7 @@ std::string HTTPHeaders::normalize_name(std::string_view name) {
   std::string out(name);
   bool start = true;
   for (char& c : out) {
-    c = start ? ascii_upper(c) : ascii_lower(c);
+    c = start ? util::ascii_upper(c) : util::ascii_lower(c);
     start = c == '-';
   }
   return out;
@@ -183,7 +156,7 @@ std::string HTTPHeaders::normalize_name(std::string_view name) {
 
 void HTTPHeaders::add(std::string_view name, std::string_view value) {
   if (fields_.capacity() == 0) fields_.reserve(8);  // a typical request's count, one allocation
-  fields_.push_back(Field{normalize_name(name), std::string(strip_ows(value))});
+  fields_.push_back(Field{normalize_name(name), std::string(util::trim(value))});
 }
 
 void HTTPHeaders::set(std::string_view name, std::string_view value) {
@@ -193,7 +166,7 @@ void HTTPHeaders::set(std::string_view name, std::string_view value) {
 
 std::size_t HTTPHeaders::erase(std::string_view name) {
   const auto before = fields_.size();
-  std::erase_if(fields_, [&](const Field& f) { return iequals(f.name, name); });
+  std::erase_if(fields_, [&](const Field& f) { return util::iequals(f.name, name); });
   return before - fields_.size();
 }
 
@@ -201,7 +174,7 @@ bool HTTPHeaders::contains(std::string_view name) const { return find(name) != n
 
 const std::string* HTTPHeaders::find(std::string_view name) const {
   for (const Field& f : fields_)
-    if (iequals(f.name, name)) return &f.value;
+    if (util::iequals(f.name, name)) return &f.value;
   return nullptr;
 }
 
@@ -209,7 +182,7 @@ std::string HTTPHeaders::get(std::string_view name, std::string_view fallback) c
   std::string out;
   bool found = false;
   for (const Field& f : fields_) {
-    if (!iequals(f.name, name)) continue;
+    if (!util::iequals(f.name, name)) continue;
     if (found) out += ',';
     out += f.value;
     found = true;
@@ -220,7 +193,7 @@ std::string HTTPHeaders::get(std::string_view name, std::string_view fallback) c
 std::vector<std::string> HTTPHeaders::get_list(std::string_view name) const {
   std::vector<std::string> out;
   for (const Field& f : fields_)
-    if (iequals(f.name, name)) out.push_back(f.value);
+    if (util::iequals(f.name, name)) out.push_back(f.value);
   return out;
 }
 
@@ -228,7 +201,8 @@ std::size_t HTTPHeaders::size() const {
   std::size_t n = 0;
   for (std::size_t i = 0; i < fields_.size(); ++i) {
     bool seen = false;
-    for (std::size_t j = 0; j < i && !seen; ++j) seen = iequals(fields_[j].name, fields_[i].name);
+    for (std::size_t j = 0; j < i && !seen; ++j)
+      seen = util::iequals(fields_[j].name, fields_[i].name);
     n += seen ? 0 : 1;
   }
   return n;
@@ -247,7 +221,7 @@ void HTTPHeaders::parse_line(std::string_view line) {
       throw HTTPInputError("whitespace before the colon in header line: " + quoted(line));
     throw HTTPInputError("invalid header name: " + quoted(name));
   }
-  const std::string_view value = strip_ows(line.substr(colon + 1));
+  const std::string_view value = util::trim(line.substr(colon + 1));
   for (const char c : value)
     if (!is_value_byte(static_cast<unsigned char>(c)))
       throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
@@ -333,7 +307,7 @@ RequestTarget parse_request_target(std::string_view method, std::string_view tar
                          quoted(target));
   }
   const std::string_view scheme = target.substr(0, sep);
-  if (!iequals(scheme, "http") && !iequals(scheme, "https"))
+  if (!util::iequals(scheme, "http") && !util::iequals(scheme, "https"))
     throw HTTPInputError("Unsupported scheme in the request target: " + quoted(target));
   const std::string_view rest = target.substr(sep + 3);
   const std::size_t end = rest.find_first_of("/?");
@@ -384,7 +358,7 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
       headers(std::move(h)),
       protocol("http"),
       connection(std::move(conn)),
-      start_time(monotonic_now()) {
+      start_time(util::monotonic_time()) {
   if (connection) {
     remote_ip.assign(connection->remote_ip());
     protocol.assign(connection->protocol());
@@ -398,7 +372,7 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
       const RequestTarget t = parse_request_target(method, uri);
       if (t.form == RequestTarget::Form::kAbsolute) {
         host.assign(t.authority);
-        for (const char c : t.scheme) target_scheme += ascii_lower(c);
+        for (const char c : t.scheme) target_scheme += util::ascii_lower(c);
         std::string origin = t.path.empty() || t.path.front() == '?' ? "/" : "";
         origin.append(t.path);
         uri = std::move(origin);
@@ -410,9 +384,7 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
     const std::string* host_header = headers.find("Host");
     host = host_header ? *host_header : "127.0.0.1";
   }
-  std::string lowered = host;
-  for (char& c : lowered) c = ascii_lower(c);
-  host_name = httputil::split_host_and_port(lowered).first;
+  host_name = httputil::split_host_and_port(util::ascii_lower(host)).first;
   const std::size_t q = uri.find('?');
   path = uri.substr(0, q);
   if (q != std::string::npos) {
@@ -427,7 +399,7 @@ std::string HTTPServerRequest::full_url() const {
 }
 
 double HTTPServerRequest::request_time() const {
-  return (finish_time >= 0 ? finish_time : monotonic_now()) - start_time;
+  return (finish_time >= 0 ? finish_time : util::monotonic_time()) - start_time;
 }
 
 const std::map<std::string, std::string, std::less<>>& HTTPServerRequest::cookies() const {

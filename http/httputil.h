@@ -214,6 +214,24 @@ std::map<std::string, std::string, std::less<>> parse_cookie(std::string_view he
 // "example.com:8080" -> {"example.com", 8080}; "[::1]:80" -> {"::1", 80}; no port -> nullopt.
 std::pair<std::string, std::optional<int>> split_host_and_port(std::string_view netloc);
 
+// Whether requests of this method carry a body: POST, PUT and PATCH (Tornado's simple_httpclient
+// body_expected, and what HTTP1Connection.write_headers chunks).
+bool body_expected(std::string_view method);
+
+// One byte range of a Range header, as slice indexes rather than HTTP's inclusive positions
+// (Tornado's _parse_request_range): "bytes=1-2" -> {1, 3}, "bytes=6-" -> {6, none},
+// "bytes=-6" -> {-6, none} (the last six), "bytes=-0" -> {none, 0}, "bytes=" -> {none, none}.
+// Another unit, several ranges ("bytes=1-2,6-10") or a bound that is not a number -> nullopt,
+// and the caller sends the whole entity.
+struct RequestRange {
+  std::optional<long long> start, end;
+};
+std::optional<RequestRange> parse_request_range(std::string_view range_header);
+// The Content-Range value for slice [start, end) of `total` bytes: "bytes 1-2/4" (Tornado's
+// _get_content_range; a missing or zero end is the end of the entity).
+std::string get_content_range(std::optional<long long> start, std::optional<long long> end,
+                              long long total);
+
 // The reason phrase of a status code ("Not Found"); "Unknown" for a code it does not know.
 std::string_view reason_phrase(int code);
 

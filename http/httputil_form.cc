@@ -1,36 +1,29 @@
-// http/httputil_form.cc: form bodies, cookies, dates, host:port and reason phrases.
+// http/httputil_form.cc: form bodies, cookies, dates, host:port, byte ranges and reason
+// phrases.
 //
 // Mirrors:  tornado/httputil.py (url_concat, parse_body_arguments,
 //           parse_multipart_form_data, _parse_header, format_timestamp, parse_cookie,
-//           split_host_and_port) and Python's http.client.responses.
+//           split_host_and_port, _parse_request_range, _get_content_range) and Python's
+//           http.client.responses.
 // Role:     HTTPServerRequest::parse_body and cookies(); the web layer; the client.
 // Errors:   a malformed form body is an HTTPInputError (Tornado 6.5 raises too, and the web
 //           layer answers 400); cookies and host strings are parsed leniently, as Tornado does.
 // Thread:   pure functions.
 #include <time.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 
 #include "tornado/http/escape.h"
 #include "tornado/http/httputil.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado::httputil {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
 
 // Splits "a; b=\"x;y\"; c" on the semicolons that are not inside quotes.
 std::vector<std::string_view> split_params(std::string_view s) {
@@ -100,13 +93,13 @@ std::pair<std::string, std::map<std::string, std::string, std::less<>>> parse_he
     std::string_view line) {
   const std::vector<std::string_view> parts = split_params(line);
   std::pair<std::string, std::map<std::string, std::string, std::less<>>> out;
-  out.first = std::string(trim(parts[0]));
+  out.first = std::string(util::trim(parts[0]));
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const std::string_view p = parts[i];
     const std::size_t eq = p.find('=');
     if (eq == std::string_view::npos) continue;
-    const std::string name = lower(trim(p.substr(0, eq)));
-    std::string_view raw = trim(p.substr(eq + 1));
+    const std::string name = util::ascii_lower(util::trim(p.substr(0, eq)));
+    std::string_view raw = util::trim(p.substr(eq + 1));
     std::string value;
     if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"') {
       raw = raw.substr(1, raw.size() - 2);
@@ -179,7 +172,7 @@ void parse_body_arguments(std::string_view content_type, std::string_view body,
     }
   } else if (content_type.starts_with("multipart/form-data")) {
     for (std::string_view field : split_params(content_type)) {
-      field = trim(field);
+      field = util::trim(field);
       const std::size_t eq = field.find('=');
       if (eq != std::string_view::npos && field.substr(0, eq) == "boundary" &&
           eq + 1 < field.size()) {
@@ -349,9 +342,10 @@ std::map<std::string, std::string, std::less<>> parse_cookie(std::string_view he
     const std::size_t semi = header.find(';');
     const std::string_view chunk = header.substr(0, semi);
     const std::size_t eq = chunk.find('=');
-    const std::string_view key = trim(eq == std::string_view::npos ? "" : chunk.substr(0, eq));
+    const std::string_view key =
+        util::trim(eq == std::string_view::npos ? "" : chunk.substr(0, eq));
     const std::string_view value =
-        trim(eq == std::string_view::npos ? chunk : chunk.substr(eq + 1));
+        util::trim(eq == std::string_view::npos ? chunk : chunk.substr(eq + 1));
     if (!key.empty() || !value.empty()) out[std::string(key)] = unquote_cookie(value);
     if (semi == std::string_view::npos) break;
     header.remove_prefix(semi + 1);
@@ -378,135 +372,137 @@ std::pair<std::string, std::optional<int>> split_host_and_port(std::string_view 
   return {std::string(netloc), std::nullopt};
 }
 
-std::string_view reason_phrase(int code) {
-  switch (code) {
-    case 100:
-      return "Continue";
-    case 101:
-      return "Switching Protocols";
-    case 102:
-      return "Processing";
-    case 103:
-      return "Early Hints";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 203:
-      return "Non-Authoritative Information";
-    case 204:
-      return "No Content";
-    case 205:
-      return "Reset Content";
-    case 206:
-      return "Partial Content";
-    case 207:
-      return "Multi-Status";
-    case 208:
-      return "Already Reported";
-    case 226:
-      return "IM Used";
-    case 300:
-      return "Multiple Choices";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 303:
-      return "See Other";
-    case 304:
-      return "Not Modified";
-    case 305:
-      return "Use Proxy";
-    case 307:
-      return "Temporary Redirect";
-    case 308:
-      return "Permanent Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 402:
-      return "Payment Required";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 407:
-      return "Proxy Authentication Required";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 410:
-      return "Gone";
-    case 411:
-      return "Length Required";
-    case 412:
-      return "Precondition Failed";
-    case 413:
-      return "Content Too Large";  // RFC 9110; "Request Entity Too Large" before
-    case 414:
-      return "URI Too Long";
-    case 415:
-      return "Unsupported Media Type";
-    case 416:
-      return "Range Not Satisfiable";
-    case 417:
-      return "Expectation Failed";
-    case 418:
-      return "I'm a Teapot";
-    case 421:
-      return "Misdirected Request";
-    case 422:
-      return "Unprocessable Content";
-    case 423:
-      return "Locked";
-    case 424:
-      return "Failed Dependency";
-    case 425:
-      return "Too Early";
-    case 426:
-      return "Upgrade Required";
-    case 428:
-      return "Precondition Required";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 451:
-      return "Unavailable For Legal Reasons";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    case 505:
-      return "HTTP Version Not Supported";
-    case 506:
-      return "Variant Also Negotiates";
-    case 507:
-      return "Insufficient Storage";
-    case 508:
-      return "Loop Detected";
-    case 510:
-      return "Not Extended";
-    case 511:
-      return "Network Authentication Required";
-    default:
-      return "Unknown";
+namespace {
+
+// Python's http.client.responses, sorted by code for the binary search below.
+struct Reason {
+  int code;
+  std::string_view phrase;
+};
+constexpr Reason kReasons[] = {
+    {100, "Continue"},
+    {101, "Switching Protocols"},
+    {102, "Processing"},
+    {103, "Early Hints"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {203, "Non-Authoritative Information"},
+    {204, "No Content"},
+    {205, "Reset Content"},
+    {206, "Partial Content"},
+    {207, "Multi-Status"},
+    {208, "Already Reported"},
+    {226, "IM Used"},
+    {300, "Multiple Choices"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {303, "See Other"},
+    {304, "Not Modified"},
+    {305, "Use Proxy"},
+    {307, "Temporary Redirect"},
+    {308, "Permanent Redirect"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {402, "Payment Required"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {407, "Proxy Authentication Required"},
+    {408, "Request Timeout"},
+    {409, "Conflict"},
+    {410, "Gone"},
+    {411, "Length Required"},
+    {412, "Precondition Failed"},
+    {413, "Content Too Large"},  // RFC 9110; "Request Entity Too Large" before
+    {414, "URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {416, "Range Not Satisfiable"},
+    {417, "Expectation Failed"},
+    {418, "I'm a Teapot"},
+    {421, "Misdirected Request"},
+    {422, "Unprocessable Content"},
+    {423, "Locked"},
+    {424, "Failed Dependency"},
+    {425, "Too Early"},
+    {426, "Upgrade Required"},
+    {428, "Precondition Required"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {451, "Unavailable For Legal Reasons"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Gateway Timeout"},
+    {505, "HTTP Version Not Supported"},
+    {506, "Variant Also Negotiates"},
+    {507, "Insufficient Storage"},
+    {508, "Loop Detected"},
+    {510, "Not Extended"},
+    {511, "Network Authentication Required"},
+};
+static_assert(std::is_sorted(std::begin(kReasons), std::end(kReasons),
+                             [](const Reason& a, const Reason& b) { return a.code < b.code; }));
+
+// A Range bound: digits between optional spaces, or nothing (Tornado's _int_or_none).
+// Sets `bad` for anything else, and for a number past long long.
+std::optional<long long> int_or_none(std::string_view s, bool& bad) {
+  s = util::trim(s, " ");
+  if (s.empty()) return std::nullopt;
+  long long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9' || v > (LLONG_MAX - 9) / 10) {
+      bad = true;
+      return std::nullopt;
+    }
+    v = v * 10 + (c - '0');
   }
+  return v;
+}
+
+}  // namespace
+
+bool body_expected(std::string_view method) {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+std::optional<RequestRange> parse_request_range(std::string_view header) {
+  const std::size_t eq = header.find('=');
+  if (eq == std::string_view::npos) return std::nullopt;
+  if (util::trim(header.substr(0, eq), " ") != "bytes") return std::nullopt;
+  const std::string_view value = header.substr(eq + 1);
+  const std::size_t dash = value.find('-');
+  bool bad = false;
+  RequestRange r;
+  r.start = int_or_none(value.substr(0, dash), bad);
+  r.end = dash == std::string_view::npos ? std::nullopt : int_or_none(value.substr(dash + 1), bad);
+  if (bad) return std::nullopt;
+  if (r.end) {
+    if (!r.start) {
+      if (*r.end != 0) {
+        r.start = -*r.end;
+        r.end.reset();
+      }
+    } else {
+      *r.end += 1;
+    }
+  }
+  return r;
+}
+
+std::string get_content_range(std::optional<long long> start, std::optional<long long> end,
+                              long long total) {
+  const long long last = (end && *end != 0 ? *end : total) - 1;
+  return "bytes " + std::to_string(start.value_or(0)) + "-" + std::to_string(last) + "/" +
+         std::to_string(total);
+}
+
+std::string_view reason_phrase(int code) {
+  const auto it = std::lower_bound(std::begin(kReasons), std::end(kReasons), code,
+                                   [](const Reason& r, int c) { return r.code < c; });
+  return it != std::end(kReasons) && it->code == code ? it->phrase : "Unknown";
 }
 
 }  // namespace tornado::httputil

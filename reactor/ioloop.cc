@@ -30,6 +30,7 @@
 
 #include "tornado/reactor/log.h"
 #include "tornado/reactor/poller.h"
+#include "tornado/reactor/util.h"
 #include "tornado/reactor/waker.h"
 
 namespace tornado {
@@ -47,12 +48,6 @@ std::mutex& config_mutex() {
 std::string& configured_name() {
   static std::string name;
   return name;
-}
-
-double monotonic_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 // Sets the running loop (and current loop) of this thread for the length of an iteration or
@@ -82,12 +77,9 @@ void IOLoop::run_guarded(Callback& call, const SourceLocation& origin, const cha
   const double started = blocking_threshold_ > 0 ? time() : 0.0;
   try {
     call();
-  } catch (const std::exception& e) {
-    log::app_log.error("Exception in %s (scheduled at %s:%u): %s", what, origin.file, origin.line,
-                       e.what());
   } catch (...) {
-    log::app_log.error("Exception in %s (scheduled at %s:%u): non-standard exception", what,
-                       origin.file, origin.line);
+    log::app_log.error("Exception in %s (scheduled at %s:%u): %s", what, origin.file, origin.line,
+                       util::exception_message(std::current_exception()).c_str());
   }
   if (blocking_threshold_ > 0) report_slow(started, origin, what);
 }
@@ -293,7 +285,7 @@ std::size_t IOLoop::pending_callbacks() const {
   return pending().size() + remote_.size();
 }
 
-double IOLoop::time() const { return monotonic_now(); }
+double IOLoop::time() const { return util::monotonic_time(); }
 
 Timeout IOLoop::call_at(double when, Callback cb, SourceLocation origin) {
   if (closed_) return Timeout{};  // cb is destroyed unrun, as add_callback drops it

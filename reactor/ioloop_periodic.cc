@@ -13,6 +13,7 @@
 
 #include "tornado/reactor/ioloop.h"
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado {
 
@@ -52,10 +53,9 @@ void PeriodicCallback::run() {
   destroyed_ = &destroyed;
   try {
     callback_();
-  } catch (const std::exception& e) {
-    log::app_log.error("Exception in PeriodicCallback: %s", e.what());
   } catch (...) {
-    log::app_log.error("Exception in PeriodicCallback: non-standard exception");
+    log::app_log.error("Exception in PeriodicCallback: %s",
+                       util::exception_message(std::current_exception()).c_str());
   }
   if (destroyed) return;
   destroyed_ = nullptr;

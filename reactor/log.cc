@@ -31,6 +31,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "tornado/reactor/util.h"
+
 namespace tornado::log {
 
 namespace {
@@ -43,12 +45,6 @@ std::mutex& sink_mutex() {
 Sink& current_sink() {
   static Sink sink;
   return sink;
-}
-
-double monotonic_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 void write_all(int fd, const char* p, std::size_t n);
@@ -75,7 +71,7 @@ class LineBuffer {
     static const int at_exit = std::atexit(flush_at_exit);  // a normal exit loses nothing
     (void)at_exit;
     if (bytes_.empty() && !urgent) {
-      first_at_ = monotonic_seconds();
+      first_at_ = util::monotonic_time();
       const double due = first_at_ + kFlushDelay;
       const double current = g_flush_deadline.load(std::memory_order_relaxed);
       if (current == 0.0 || due < current) g_flush_deadline.store(due, std::memory_order_relaxed);
@@ -236,7 +232,7 @@ void flush() {
 
 void flush_if_due() {
   const double due = g_flush_deadline.load(std::memory_order_relaxed);
-  if (due != 0.0 && monotonic_seconds() >= due) flush();
+  if (due != 0.0 && util::monotonic_time() >= due) flush();
 }
 
 double flush_deadline() { return g_flush_deadline.load(std::memory_order_relaxed); }

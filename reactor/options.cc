@@ -17,6 +17,7 @@
 #include <cstdlib>
 
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado::options {
 
@@ -26,18 +27,6 @@ std::string normalize(std::string_view name) {
   std::string n(name);
   std::replace(n.begin(), n.end(), '-', '_');
   return n;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 const char* type_name(Type t) {
@@ -62,7 +51,7 @@ const char* type_name(Type t) {
 }
 
 long long parse_int(const Option& o, std::string_view text) {
-  text = trim(text);
+  text = util::trim(text, util::kWhitespace);
   long long v = 0;
   const char* b = text.data();
   const char* e = b + text.size();
@@ -73,7 +62,7 @@ long long parse_int(const Option& o, std::string_view text) {
 }
 
 double parse_double(const Option& o, std::string_view text) {
-  text = trim(text);
+  text = util::trim(text, util::kWhitespace);
   const std::string s(text);
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
@@ -85,7 +74,7 @@ Scalar parse_scalar(const Option& o, std::string_view text) {
   switch (o.type) {
     case Type::kBool: {
       // Tornado's _parse_bool: anything but false/0/f (any case) is true.
-      const std::string l = lower(trim(text));
+      const std::string l = util::ascii_lower(util::trim(text, util::kWhitespace));
       return Scalar(!(l == "false" || l == "0" || l == "f"));
     }
     case Type::kInt:
@@ -147,7 +136,7 @@ std::string format_value(const std::vector<Scalar>& values, bool multiple) {
 
 // A config-file value: quotes removed; a [a, b] list flattened to "a,b".
 std::string config_text(std::string_view v) {
-  v = trim(v);
+  v = util::trim(v, util::kWhitespace);
   if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
     return std::string(v.substr(1, v.size() - 2));
   if (v.size() >= 2 && v.front() == '[' && v.back() == ']') {
@@ -212,7 +201,7 @@ Duration parse_duration(std::string_view text) {
       {"week", 604800},
       {"weeks", 604800},
   };
-  std::string_view rest = trim(text);
+  std::string_view rest = util::trim(text, util::kWhitespace);
   if (rest.empty()) throw Error("empty duration");
   double total = 0;
   while (!rest.empty()) {
@@ -232,11 +221,11 @@ Duration parse_duration(std::string_view text) {
     if (number.empty() || end != number.c_str() + number.size())
       throw Error("bad duration: " + std::string(text));
     rest.remove_prefix(i);
-    rest = trim(rest);
+    rest = util::trim(rest, util::kWhitespace);
     std::size_t j = 0;
     while (j < rest.size() && std::isalpha(static_cast<unsigned char>(rest[j]))) ++j;
-    const std::string unit = lower(rest.substr(0, j));
-    rest = trim(rest.substr(j));
+    const std::string unit = util::ascii_lower(rest.substr(0, j));
+    rest = util::trim(rest.substr(j), util::kWhitespace);
     bool found = false;
     for (const Unit& u : kUnits) {
       if (unit == u.name) {
@@ -299,7 +288,7 @@ void OptionParser::parse_value(std::string_view name, std::string_view text) {
     std::string_view rest = text;
     while (true) {
       const std::size_t comma = rest.find(',');
-      const std::string_view part = trim(rest.substr(0, comma));
+      const std::string_view part = util::trim(rest.substr(0, comma), util::kWhitespace);
       const std::size_t colon = part.find(':');
       if (o.type == Type::kInt && colon != std::string_view::npos) {
         // "1:3" is 1, 2, 3 (inclusive, as Tornado).
@@ -377,12 +366,12 @@ void OptionParser::parse_config_file(const std::string& path, bool final) {
         break;
       }
     }
-    l = trim(l);
+    l = util::trim(l, util::kWhitespace);
     if (l.empty()) continue;
     const std::size_t eq = l.find('=');
     if (eq == std::string_view::npos)
       throw Error(path + ":" + std::to_string(number) + ": expected name = value");
-    const std::string name = normalize(trim(l.substr(0, eq)));
+    const std::string name = normalize(util::trim(l.substr(0, eq), util::kWhitespace));
     if (!contains(name)) continue;
     try {
       parse_value(name, config_text(l.substr(eq + 1)));

@@ -120,11 +120,11 @@ std::exception_ptr BaseIOStream::closed_error() const {
 }
 
 void BaseIOStream::fail_read(const std::exception_ptr& e) {
-  detail::Resolver<std::string> text = std::move(read_.text);
-  detail::Resolver<std::size_t> count = std::move(read_.count);
+  Promise<std::string> text = std::move(read_.text);
+  Promise<std::size_t> count = std::move(read_.count);
   reset_read();
-  if (text.state()) text.set_exception(e);
-  if (count.state()) count.set_exception(e);
+  if (text) text.set_exception(e);
+  if (count) count.set_exception(e);
 }
 
 void BaseIOStream::fail_writes(const std::exception_ptr& e) {
@@ -133,7 +133,7 @@ void BaseIOStream::fail_writes(const std::exception_ptr& e) {
   write_queue_.clear();
   write_head_ = write_offset_ = write_bytes_ = 0;
   if (connecting_) {
-    detail::Resolver<void> c = std::move(*connecting_);
+    Promise<void> c = std::move(*connecting_);
     connecting_.reset();
     c.set_exception(e);
   }
@@ -203,7 +203,7 @@ void BaseIOStream::handle_connect() {
     close_with_errno(err);
     return;
   }
-  detail::Resolver<void> c = std::move(*connecting_);
+  Promise<void> c = std::move(*connecting_);
   connecting_.reset();
   c.set_result();
   if (write_bytes_ > 0) flush_writes();
@@ -357,7 +357,7 @@ bool BaseIOStream::try_complete_read() {
       room -= now;
     }
     if (room == 0 || (read_.partial && read_.into_filled > 0)) {
-      detail::Resolver<std::size_t> r = std::move(read_.count);
+      Promise<std::size_t> r = std::move(read_.count);
       const std::size_t n = read_.into_filled;
       reset_read();
       r.set_result(n);
@@ -410,7 +410,7 @@ void BaseIOStream::consume(std::size_t n) {
 }
 
 void BaseIOStream::finish_text(std::string&& value) {
-  detail::Resolver<std::string> r = std::move(read_.text);
+  Promise<std::string> r = std::move(read_.text);
   reset_read();
   r.set_result(std::move(value));
 }
@@ -449,8 +449,8 @@ Future<std::string> BaseIOStream::begin_text_read(ReadKind kind) {
   Future<std::string> f;
   // The stream is working on it: cancel() refuses, so no bytes are consumed into a read that
   // nobody will take (iostream_test: "stream Futures cannot be cancelled").
-  f.state()->running = true;
-  read_.text = detail::Resolver<std::string>(f.state());
+  read_.text = Promise<std::string>(f);
+  read_.text.set_running();
   return f;
 }
 
@@ -496,8 +496,8 @@ Future<std::string> BaseIOStream::read_bytes(std::size_t n, bool partial) {
 Future<std::size_t> BaseIOStream::read_into(std::span<char> buffer, bool partial) {
   start_read(ReadKind::kInto);
   Future<std::size_t> f;
-  f.state()->running = true;
-  read_.count = detail::Resolver<std::size_t>(f.state());
+  read_.count = Promise<std::size_t>(f);
+  read_.count.set_running();
   read_.into = buffer;
   read_.partial = partial;
   if (buffer.empty()) {

@@ -129,7 +129,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   virtual int get_fd_error() { return 0; }
 
   // For IOStream::connect: the connect Future, completed by the first WRITE event.
-  std::optional<detail::Resolver<void>> connecting_;
+  std::optional<Promise<void>> connecting_;
   void update_interest();
   void flush_writes();
   void close_with_errno(int err);
@@ -177,8 +177,8 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
     bool partial = false;
     std::span<char> into;  // kInto
     std::size_t into_filled = 0;
-    detail::Resolver<std::string> text;  // the pending read's Future (empty when none)
-    detail::Resolver<std::size_t> count;
+    Promise<std::string> text;  // the pending read's Future (empty when none)
+    Promise<std::size_t> count;
   } read_;
   std::shared_ptr<void> regex_;  // kRegex: a compiled regex_t, freed with regfree
 
@@ -190,7 +190,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   std::size_t write_bytes_ = 0;  // queued and not yet written
   std::uint64_t written_total_ = 0;
   std::uint64_t queued_total_ = 0;
-  std::vector<std::pair<std::uint64_t, detail::Resolver<void>>> write_waiters_;
+  std::vector<std::pair<std::uint64_t, Promise<void>>> write_waiters_;
 };
 
 // A stream over a socket. Tornado's IOStream.

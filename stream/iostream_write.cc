@@ -71,8 +71,8 @@ Future<void> BaseIOStream::write(std::string data) {
   if (write_head_ == write_queue_.size()) write_offset_ = done;
   write_queue_.push_back(std::move(data));
   Future<void> f;
-  f.state()->running = true;  // not cancellable: the bytes are queued
-  write_waiters_.emplace_back(queued_total_, detail::Resolver<void>(f.state()));
+  write_waiters_.emplace_back(queued_total_, Promise<void>(f));
+  write_waiters_.back().second.set_running();  // not cancellable: the bytes are queued
   update_interest();
   return f;
 }
@@ -119,7 +119,7 @@ void BaseIOStream::flush_writes() {
   std::size_t done = 0;
   while (done < write_waiters_.size() && write_waiters_[done].first <= written_total_) ++done;
   if (done > 0) {
-    std::vector<std::pair<std::uint64_t, detail::Resolver<void>>> finished(
+    std::vector<std::pair<std::uint64_t, Promise<void>>> finished(
         std::make_move_iterator(write_waiters_.begin()),
         std::make_move_iterator(write_waiters_.begin() + static_cast<std::ptrdiff_t>(done)));
     write_waiters_.erase(write_waiters_.begin(),
@@ -160,14 +160,14 @@ ssize_t IOStream::write_to_fd(const struct iovec* iov, int count) {
 Future<void> IOStream::connect(const struct sockaddr* addr, socklen_t len) {
   if (closed()) return make_failed_future<void>(closed_error());
   Future<void> f;
-  f.state()->running = true;
-  connecting_.emplace(f.state());
+  connecting_.emplace(f);
+  connecting_->set_running();
   int rc;
   do {
     rc = ::connect(fileno(), addr, len);
   } while (rc != 0 && errno == EINTR);
   if (rc == 0) {  // connected at once (a Unix socket, usually)
-    detail::Resolver<void> c = std::move(*connecting_);
+    Promise<void> c = std::move(*connecting_);
     connecting_.reset();
     c.set_result();
     if (write_buffer_size() > 0) flush_writes();

@@ -93,7 +93,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
 
   Future<StreamPtr> start(std::optional<double> connect_timeout) {
     Future<StreamPtr> out;
-    result_ = detail::Resolver<StreamPtr>(out.state());
+    result_ = Promise<StreamPtr>(out);
     try_connect(0);
     timeout_ = loop_.call_later(TCPClient::kInitialConnectTimeout,
                                 [self = shared_from_this()] { self->on_timeout(); });
@@ -184,7 +184,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
   std::size_t remaining_;  // attempts not yet finished, started or not (Tornado's remaining)
   Source source_;
   IOStreamOptions options_;
-  detail::Resolver<StreamPtr> result_;
+  Promise<StreamPtr> result_;
   std::exception_ptr last_error_;
   std::vector<StreamPtr> streams_;  // attempts in flight
   Timeout timeout_;

@@ -22,6 +22,7 @@
 
 #include "tornado/reactor/log.h"
 #include "tornado/stream/process.h"
+#include "tornado/reactor/util.h"
 
 namespace tornado {
 
@@ -34,13 +35,7 @@ Future<void> ready_void() {
 }
 
 void log_handler_error(const std::exception_ptr& e, const char* what) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log::app_log.error("%s: %s", what, ex.what());
-  } catch (...) {
-    log::app_log.error("%s: unknown exception", what);
-  }
+  log::app_log.error("%s: %s", what, util::exception_message(e).c_str());
 }
 
 }  // namespace

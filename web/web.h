@@ -146,7 +146,6 @@ struct Settings {
   // gzip needs zlib, which this library does not use: true is refused when the Application is
   // built (std::invalid_argument).
   bool compress_response = false;
-  std::string template_path;
   // Host patterns added with add_handlers also serve requests for this host name.
   std::string default_host;
   // Serves requests no other rule matches (Tornado's default_handler_class and _args), e.g.

@@ -12,6 +12,7 @@
 
 #include "tornado/reactor/autoreload.h"
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 #include "tornado/web/web.h"
 
 namespace tornado::web {
@@ -88,12 +89,6 @@ class RequestDispatcher : public HTTPMessageDelegate {
   std::shared_ptr<HTTPServerRequest> request_;
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::vector<URLSpec> to_specs(const std::vector<Rule>& rules) {
   std::vector<URLSpec> specs;
   specs.reserve(rules.size());
@@ -148,7 +143,7 @@ const URLSpec* Application::find_handler(const HTTPServerRequest& request,
   // Tornado's order: the rules of hosts that match, then the application's own (wildcard)
   // rules, then, when default_host is set and no proxy forwarded the request, the rules of
   // hosts whose pattern matches default_host; last, the default_handler setting's rule.
-  const std::string host = lower(request.host_name);
+  const std::string host = util::ascii_lower(request.host_name);
   auto search = [&](const HostRules& rules) -> const URLSpec* {
     for (const URLSpec& spec : rules.specs) {
       if (spec.match(request.path, groups)) return &spec;

@@ -13,6 +13,7 @@
 #include "tornado/http/escape.h"
 #include "tornado/reactor/ioloop.h"
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 #include "tornado/stream/iostream.h"
 #include "tornado/web/sha1.h"
 #include "tornado/web/web.h"
@@ -216,10 +217,9 @@ void RequestHandler::log_exception(std::exception_ptr e) const {
       log::gen_log.warning("%d %s: %s", h.status_code(), request_summary().c_str(),
                            h.log_message().c_str());
     }
-  } catch (const std::exception& x) {
-    log::app_log.error("Uncaught exception %s: %s", request_summary().c_str(), x.what());
   } catch (...) {
-    log::app_log.error("Uncaught exception %s: (not a std::exception)", request_summary().c_str());
+    log::app_log.error("Uncaught exception %s: %s", request_summary().c_str(),
+                       util::exception_message(std::current_exception()).c_str());
   }
 }
 

@@ -2,7 +2,7 @@
 //
 // Mirrors:  tornado/web.py StaticFileHandler (get, validate_absolute_path, set_headers,
 //           should_return_304, get_content_type, get_cache_time, make_static_url,
-//           get_version) and httputil._parse_request_range / _get_content_range.
+//           get_version); the Range header goes through httputil::parse_request_range.
 // Safety:   the root and the requested file are both resolved with realpath(3), so "..",
 //           %-encoded dots (already decoded in the group), absolute paths and symlinks that
 //           lead outside the root all fail the same prefix check (403).
@@ -61,53 +61,6 @@ std::string real_path(const std::string& p) {
   char buf[PATH_MAX];
   if (::realpath(p.c_str(), buf) == nullptr) return {};
   return buf;
-}
-
-// Tornado's _parse_request_range: "bytes=a-b" -> [a, b+1); "bytes=-n" -> the last n; anything
-// else (another unit, several ranges, junk) -> nullopt, and the whole file is sent.
-struct Range {
-  std::optional<long long> start, end;
-};
-
-std::optional<long long> int_or_none(std::string_view s, bool& bad) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  if (s.empty()) return std::nullopt;
-  long long v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9' || v > (LLONG_MAX - 9) / 10) {
-      bad = true;
-      return std::nullopt;
-    }
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
-std::optional<Range> parse_range(std::string_view header) {
-  const std::size_t eq = header.find('=');
-  if (eq == std::string_view::npos) return std::nullopt;
-  std::string_view unit = header.substr(0, eq), value = header.substr(eq + 1);
-  while (!unit.empty() && unit.back() == ' ') unit.remove_suffix(1);
-  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
-  if (unit != "bytes") return std::nullopt;
-  const std::size_t dash = value.find('-');
-  bool bad = false;
-  Range r;
-  r.start = int_or_none(value.substr(0, dash), bad);
-  r.end = dash == std::string_view::npos ? std::nullopt : int_or_none(value.substr(dash + 1), bad);
-  if (bad) return std::nullopt;
-  if (r.end) {
-    if (!r.start) {
-      if (*r.end != 0) {
-        r.start = -*r.end;
-        r.end.reset();
-      }
-    } else {
-      *r.end += 1;
-    }
-  }
-  return r;
 }
 
 std::string hash_file(const std::string& path) {
@@ -239,7 +192,7 @@ Future<void> StaticFileHandler::serve(std::string path, bool include_body) {
   const long long size = static_cast<long long>(size_);
   std::optional<long long> start, end;
   if (const std::string* rh = request().headers.find("Range")) {
-    if (std::optional<Range> r = parse_range(*rh)) {
+    if (const auto r = httputil::parse_request_range(*rh)) {
       start = r->start;
       end = r->end;
       if (start && *start < 0) {
@@ -257,9 +210,7 @@ Future<void> StaticFileHandler::serve(std::string path, bool include_body) {
       // refuses a 206 for it).
       if (size != end.value_or(size) - start.value_or(0)) {
         set_status(206);
-        set_header("Content-Range", "bytes " + std::to_string(start.value_or(0)) + "-" +
-                                        std::to_string(end.value_or(size) - 1) + "/" +
-                                        std::to_string(size));
+        set_header("Content-Range", httputil::get_content_range(start, end, size));
       }
     }
   }

@@ -59,6 +59,17 @@ std::string upstream_of(const std::string& response) {
   return response.substr(from, response.find("\r\n", from) - from);
 }
 
+std::string read_file(const std::string& path) {
+  std::string text;
+  if (FILE* f = std::fopen(path.c_str(), "re")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+  }
+  return text;
+}
+
 bool write_file(const std::string& path, const std::string& text) {
   FILE* f = std::fopen(path.c_str(), "we");
   if (!f) return false;
@@ -130,9 +141,15 @@ TEST_CASE("demos: two helloworld instances behind nginx; one stopped gracefully 
   int failed = 0;
   for (int i = 0; i < 20; ++i) {
     if (i == 5) ::kill(a.pid(), SIGTERM);
+    const double sent = c.loop().time();
     const std::string r = get_through(port);
-    if (r.rfind("HTTP/1.1 200 OK\r\n", 0) != 0) ++failed;
+    if (r.rfind("HTTP/1.1 200 OK\r\n", 0) != 0) {
+      ++failed;
+      MESSAGE("request " << i << " through nginx got: " << (r.empty() ? "nothing" : r)
+                          << " after " << (c.loop().time() - sent) << " s");
+    }
   }
+  if (failed != 0) MESSAGE("nginx's error log:\n" << read_file(prefix + "/error.log"));
   CHECK(failed == 0);
   const int status = a.wait(10);
   CHECK(WIFEXITED(status));

@@ -116,7 +116,7 @@ TEST_CASE("concurrent: a Future ready at creation costs one allocation") {
   CHECK(f.done());
   CHECK(f.result() == 9);
   // The state and its control block are one block (make_shared): the only allocation.
-  CHECK(f.state().use_count() == 1);
+  CHECK(detail::Access::state(f).use_count() == 1);
 }
 
 TEST_CASE("gen: a coroutine returns its value through run_sync") {
@@ -250,8 +250,8 @@ TEST_CASE("gen: co_await std::move(f) moves even while a producer still holds th
   auto body = [&]() -> Future<int> {
     Future<Tracked> f;
     // A producer that outlives the result, as a with_timeout timer not yet popped does.
-    detail::Resolver<Tracked> held(f.state());
-    detail::Resolver<Tracked> setter(f.state());
+    Promise<Tracked> held(f);
+    Promise<Tracked> setter(f);
     IOLoop::current().add_callback([&setter, &copies] { setter.set_result(Tracked(&copies)); });
     Tracked t = co_await std::move(f);
     (void)t;

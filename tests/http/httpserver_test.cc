@@ -1,113 +1,25 @@
-// tests/http/httpserver_test.cc: HTTPServer against raw sockets and real clients.
+// tests/http/httpserver_test.cc: HTTPServer against raw sockets.
 // Mirrors:  tornado/test/httpserver_test.py (HTTPConnectionTest, KeepAliveTest,
 //           XHeaderTest, MaxHeaderSizeTest, IdleTimeoutTest, BodyLimitsTest,
 //           BadRequestTest), with the bad-input table of this port: one row per malformed
 //           request, each checking the status and that the connection is closed and that the
-//           application never saw it. Then python3's http.client and curl, when present.
+//           application never saw it. python3's http.client and curl: httpserver_peer_test.cc.
 #include "tornado/http/httpserver.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "tests/http/httpserver_test.h"
 #include "tests/support/async_test.h"
 #include "tests/support/net_test.h"
 #include "tornado/gen/gen.h"
 
-extern char** environ;
-
-using namespace tornado;
-using namespace tornado::testing;
-using netutil::SocketAddress;
-using StreamPtr = std::shared_ptr<IOStream>;
-
-namespace {
-
-void respond(HTTPServerRequest& r, int code, const std::string& body,
-             HTTPHeaders extra = HTTPHeaders{}) {
-  extra.set("Content-Length", std::to_string(body.size()));
-  (void)r.connection->write_headers(ResponseStartLine{"HTTP/1.1", code, ""}, extra, body);
-  (void)r.connection->finish();
-}
-
-// Answers "METHOD URI BODY" and counts the requests it saw.
-struct EchoApp {
-  int requests = 0;
-  std::vector<std::string> seen;
-  HTTPServer::RequestCallback callback() {
-    return [this](std::shared_ptr<HTTPServerRequest> r) {
-      ++requests;
-      seen.push_back(r->method + " " + r->uri);
-      respond(*r, 200, r->method + " " + r->uri + " " + r->body);
-    };
-  }
-};
-
-SocketAddress listen_local(HTTPServer& server) {
-  server.add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
-  return server.addresses().at(0);
-}
-
-Future<StreamPtr> open_stream(SocketAddress to) {
-  auto stream =
-      IOStream::create(::socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  co_await stream->connect(to.get(), to.len);
-  co_return stream;
-}
-
-struct Response {
-  int code = 0;
-  HTTPHeaders headers;
-  std::string body;
-};
-
-// Reads one response with a Content-Length or chunked body.
-Future<Response> read_response(StreamPtr s, bool head_request = false) {
-  Response r;
-  const std::string head = co_await s->read_until("\r\n\r\n", 65536);
-  const std::size_t eol = head.find("\r\n");
-  r.code = parse_response_start_line(head.substr(0, eol)).code;
-  r.headers = HTTPHeaders::parse(std::string_view(head).substr(eol + 2));
-  if (head_request || r.code == 204 || r.code == 304 || r.code == 100) co_return r;
-  if (const std::string* cl = r.headers.find("Content-Length")) {
-    r.body = co_await s->read_bytes(std::stoul(*cl));
-  } else if (r.headers.get("Transfer-Encoding") == "chunked") {
-    http1connection::ChunkedDecoder d;
-    while (!d.done()) {
-      const std::string piece = co_await s->read_bytes(1);
-      const auto step = d.feed(piece);
-      r.body.append(step.data);
-    }
-  } else {
-    r.body = co_await s->read_until_close();
-  }
-  co_return r;
-}
-
-// Sends `request` and returns everything until the server closes (with a deadline).
-Future<std::string> exchange_until_close(SocketAddress to, std::string request) {
-  StreamPtr s = co_await open_stream(to);
-  co_await s->write(request);
-  std::string all = co_await s->read_until_close();
-  co_return all;
-}
-
-template <class F>
-auto run(LoopCase& c, F f, double timeout = 5.0) {
-  return testing::run_sync(c.loop(), std::move(f), gen::Duration(timeout));
-}
-
-std::string host_head(std::string_view line, std::string_view fields = {}) {
-  return std::string(line) + "\r\nHost: 127.0.0.1\r\n" + std::string(fields) + "\r\n";
-}
-
-}  // namespace
+using namespace httpserver_test;
 
 TEST_CASE("httpserver: a GET and a second request on the same connection (test_two_requests)") {
   LoopCase c;
@@ -484,121 +396,6 @@ TEST_CASE("httpserver: one access log line per request") {
   REQUIRE(log.count() == 1);
   CHECK(log.lines()[0].find("200 GET /logged?a=1 (127.0.0.1) ") != std::string::npos);
   CHECK(log.lines()[0].find("ms") != std::string::npos);
-  run(c, [&] { return server.close_all_connections(); });
-}
-
-namespace {
-
-// Runs a command while the loop serves; returns its exit status and what it printed.
-struct Command {
-  int status = -1;
-  std::string out;
-};
-
-Future<Command> run_command(std::vector<std::string> argv) {
-  int p[2];
-  REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(p[1]);
-  REQUIRE(rc == 0);
-  auto out = PipeIOStream::create(p[0]);
-  Command cmd;
-  cmd.out = co_await out->read_until_close();
-  while (::waitpid(pid, &cmd.status, WNOHANG) == 0) co_await gen::sleep(0.01);
-  co_return cmd;
-}
-
-bool have(const char* tool) {
-  const std::string probe = std::string("command -v ") + tool + " >/dev/null 2>&1";
-  return std::system(probe.c_str()) == 0;
-}
-
-}  // namespace
-
-TEST_CASE("httpserver: python3's http.client: keep-alive, chunked upload, 100-continue") {
-  if (!have("python3")) {
-    TORNADO_SKIP("python3 is not installed");
-  }
-  LoopCase c;
-  EchoApp app;
-  HTTPServer server(app.callback());
-  const SocketAddress addr = listen_local(server);
-  const std::string script =
-      "import http.client, sys\n"
-      "c = http.client.HTTPConnection('127.0.0.1', " +
-      std::to_string(addr.port()) +
-      ")\n"
-      "out = []\n"
-      "for i in range(3):\n"
-      "    c.request('GET', '/k%d' % i)\n"
-      "    r = c.getresponse(); out.append('%d %s' % (r.status, r.read().decode()))\n"
-      "sock = c.sock\n"
-      "c.request('POST', '/up', body=iter([b'ab', b'cd']), encode_chunked=True,\n"
-      "          headers={'Transfer-Encoding': 'chunked'})\n"
-      "r = c.getresponse(); out.append('%d %s' % (r.status, r.read().decode()))\n"
-      "c.request('PUT', '/e', body=b'xyz', headers={'Expect': '100-continue'})\n"
-      "r = c.getresponse(); out.append('%d %s' % (r.status, r.read().decode()))\n"
-      "out.append('same socket' if c.sock is sock else 'new socket')\n"
-      "print('|'.join(out))\n";
-  const Command cmd = run(
-      c,
-      [&] {
-        return run_command({"python3", "-c", script});
-      },
-      20.0);
-  CHECK(WIFEXITED(cmd.status));
-  CHECK(WEXITSTATUS(cmd.status) == 0);
-  CHECK(cmd.out ==
-        "200 GET /k0 |200 GET /k1 |200 GET /k2 |200 POST /up abcd|200 PUT /e xyz|same socket\n");
-  run(c, [&] { return server.close_all_connections(); });
-}
-
-TEST_CASE("httpserver: curl: several URLs on one connection, chunked upload, 100-continue") {
-  if (!have("curl")) {
-    TORNADO_SKIP("curl is not installed");
-  }
-  LoopCase c;
-  EchoApp app;
-  int connections = 0;
-  HTTPServer server(app.callback());
-  const SocketAddress addr = listen_local(server);
-  const std::string base = "http://127.0.0.1:" + std::to_string(addr.port());
-  ExpectLog log("(127.0.0.1)");
-  const Command many = run(
-      c,
-      [&] {
-        return run_command({"curl", "-s", "--http1.1", "-w", "[%{num_connects}]\n", base + "/1",
-                            base + "/2", base + "/3"});
-      },
-      20.0);
-  CHECK(WEXITSTATUS(many.status) == 0);
-  CHECK(many.out == "GET /1 [1]\nGET /2 [0]\nGET /3 [0]\n");  // one connect, then reuse
-  const Command chunked = run(
-      c,
-      [&] {
-        return run_command({"curl", "-s", "--http1.1", "-H", "Transfer-Encoding: chunked",
-                            "--data-binary", "hello", base + "/chunked"});
-      },
-      20.0);
-  CHECK(chunked.out == "POST /chunked hello");
-  const Command expect = run(
-      c,
-      [&] {
-        return run_command({"curl", "-s", "--http1.1", "-H", "Expect: 100-continue",
-                            "--data-binary", "body", base + "/expect"});
-      },
-      20.0);
-  CHECK(expect.out == "POST /expect body");
-  (void)connections;
-  CHECK(log.count() == 5);
   run(c, [&] { return server.close_all_connections(); });
 }
 

@@ -290,3 +290,62 @@ TEST_CASE("httputil form: reason_phrase") {
   CHECK(reason_phrase(431) == "Request Header Fields Too Large");
   CHECK(reason_phrase(599) == "Unknown");
 }
+
+TEST_CASE("httputil form: parse_request_range (Tornado's _parse_request_range doctests)") {
+  using R = std::optional<long long>;
+  struct Row {
+    const char* header;
+    bool parsed;
+    R start, end;
+  };
+  const Row rows[] = {
+      {"bytes=1-2", true, 1, 3},
+      {"bytes=6-", true, 6, std::nullopt},
+      {"bytes=-6", true, -6, std::nullopt},
+      {"bytes=-0", true, std::nullopt, 0},
+      {"bytes=", true, std::nullopt, std::nullopt},
+      {" bytes = 0-9", true, 0, 10},
+      {"foo=42", false, std::nullopt, std::nullopt},
+      {"bytes=1-2,6-10", false, std::nullopt, std::nullopt},
+      {"bytes=a-b", false, std::nullopt, std::nullopt},
+      {"bytes=99999999999999999999-", false, std::nullopt, std::nullopt},
+      {"bytes", false, std::nullopt, std::nullopt},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.header);
+    const auto r = parse_request_range(row.header);
+    REQUIRE(r.has_value() == row.parsed);
+    if (!r) continue;
+    CHECK(r->start == row.start);
+    CHECK(r->end == row.end);
+  }
+}
+
+TEST_CASE("httputil form: get_content_range (Tornado's _get_content_range doctests)") {
+  CHECK(get_content_range(std::nullopt, 1, 4) == "bytes 0-0/4");
+  CHECK(get_content_range(1, 3, 4) == "bytes 1-2/4");
+  CHECK(get_content_range(std::nullopt, std::nullopt, 4) == "bytes 0-3/4");
+}
+
+TEST_CASE("httputil form: reason_phrase knows every code of the table and nothing else") {
+  struct Row {
+    int code;
+    const char* phrase;
+  };
+  const Row rows[] = {{100, "Continue"},
+                      {103, "Early Hints"},
+                      {226, "IM Used"},
+                      {308, "Permanent Redirect"},
+                      {413, "Content Too Large"},
+                      {418, "I'm a Teapot"},
+                      {511, "Network Authentication Required"},
+                      {0, "Unknown"},
+                      {99, "Unknown"},
+                      {306, "Unknown"},
+                      {512, "Unknown"},
+                      {-1, "Unknown"}};
+  for (const Row& row : rows) {
+    CAPTURE(row.code);
+    CHECK(reason_phrase(row.code) == row.phrase);
+  }
+}

@@ -102,7 +102,7 @@ TEST_CASE("ioloop: an endless chain of continuations is cut at the budget and I/
 }
 
 TEST_CASE("ioloop: a busy loop still polls: I/O runs within kCallbacksPerPoll callbacks") {
-  for (const auto& backend : backends()) {
+  TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
     LoopCase c(backend);
     long callbacks = 0;

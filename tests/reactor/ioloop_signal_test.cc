@@ -12,7 +12,7 @@ using tornado::IOLoop;
 using namespace tornado::testing;
 
 TEST_CASE("ioloop_signal: SIGUSR1 raised in the process runs the handler on the loop") {
-  for (const auto& backend : backends()) {
+  TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
     LoopCase c(backend);
     int got = 0;

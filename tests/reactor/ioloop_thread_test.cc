@@ -13,7 +13,7 @@ using tornado::IOLoop;
 using namespace tornado::testing;
 
 TEST_CASE("ioloop_thread: callbacks from 8 threads at once: none lost, none run twice") {
-  for (const auto& backend : backends()) {
+  TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
     LoopCase c(backend);
     constexpr int kThreads = 8;
@@ -46,7 +46,7 @@ TEST_CASE("ioloop_thread: callbacks from 8 threads at once: none lost, none run 
 }
 
 TEST_CASE("ioloop_thread: add_callback from another thread wakes a loop blocked in poll") {
-  for (const auto& backend : backends()) {
+  TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
     LoopCase c(backend);
     bool ran = false;

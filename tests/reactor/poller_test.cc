@@ -16,7 +16,7 @@ using namespace tornado::detail;
 using namespace tornado::testing;
 
 TEST_CASE("poller: register, poll, modify, unregister on every backend") {
-  for (const auto& backend : backends()) {
+  TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
     const int before = count_open_fds();
     {
@@ -51,7 +51,7 @@ TEST_CASE("poller: register, poll, modify, unregister on every backend") {
 }
 
 TEST_CASE("poller: one fd readable and writable is reported once with both bits") {
-  for (const auto& backend : backends()) {
+  TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
     int err = 0;
     auto p = make_poller(backend, &err);
@@ -68,7 +68,7 @@ TEST_CASE("poller: one fd readable and writable is reported once with both bits"
 }
 
 TEST_CASE("poller: the timeout is honoured when nothing is ready") {
-  for (const auto& backend : backends()) {
+  TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
     int err = 0;
     auto p = make_poller(backend, &err);

@@ -66,7 +66,7 @@ SocketAddress listen_local(TCPServer& server, int backlog = netutil::kDefaultBac
 // On every poller backend: the accept handler and the streams run on each.
 TEST_CASE(
     "tcpserver: echo through a handle_stream override (test_handle_stream_native_coroutine)") {
-  for (const std::string& backend : backends()) {
+  TORNADO_EACH_BACKEND(backend) {
     CAPTURE(backend);
     LoopCase c(backend);
     EchoServer server;

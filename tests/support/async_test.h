@@ -22,6 +22,18 @@ namespace tornado::testing {
 // shim on Linux).
 std::vector<std::string> backends();
 
+// Runs the block that follows once per backend, each run a doctest subcase named after the
+// backend, so that one backend's failure (a REQUIRE that ends the run) does not hide the
+// others':
+//   TEST_CASE("...") {
+//     TORNADO_EACH_BACKEND(backend) {
+//       LoopCase c(backend);
+//       ...
+//     }
+//   }
+#define TORNADO_EACH_BACKEND(name) \
+  for (const std::string& name : ::tornado::testing::backends()) SUBCASE(name.c_str())
+
 int count_open_fds();
 
 // A listening socket on 127.0.0.1 with a port the kernel chose (Tornado's bind_unused_port):
