@@ -99,7 +99,8 @@ HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/httputil.cc http
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/web_handler.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc \
-                web/websocket_protocol.cc
+                web/websocket_protocol.cc web/websocket.cc web/websocket_handler.cc \
+                web/websocket_client.cc
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(if $(NO_WEB),,$(WEB_SRCS))
 LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
 LIB          := $(BUILD)/libtornado.a
@@ -121,7 +122,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc \
-                tests/web/websocket_protocol_test.cc \
+                tests/web/websocket_protocol_test.cc tests/web/websocket_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
