@@ -123,6 +123,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc \
                 tests/web/websocket_protocol_test.cc tests/web/websocket_test.cc \
+                tests/web/websocket_peer_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
@@ -252,7 +253,7 @@ $(TEST_OBJS): | ensure-doctest
 
 # Peers some tests compare against (Python Tornado for signed-cookie interop, the real httpbin,
 # curl). Installed when running as root; without them those tests say they skipped, and why.
-PEER_PACKAGES := python3-tornado python3-httpbin curl
+PEER_PACKAGES := python3-tornado python3-httpbin python3-websockets curl
 ensure-test-peers:
 	@missing=""; \
 	for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
