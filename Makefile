@@ -125,6 +125,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/web/websocket_protocol_test.cc tests/web/websocket_test.cc \
                 tests/web/websocket_peer_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
+                tests/demos/chat_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
@@ -134,14 +135,14 @@ endif
 # What needs web/: its own tests, the client tests served by web handlers, the web demos' tests.
 WEB_TESTS    := $(filter tests/web/%,$(TEST_SRCS)) tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/demos/web_demos_test.cc \
-                tests/demos/httpbin_test.cc
+                tests/demos/httpbin_test.cc tests/demos/chat_test.cc
 ifneq ($(NO_WEB),)
 TEST_SRCS    := $(filter-out $(WEB_TESTS),$(TEST_SRCS))
 endif
 TEST_OBJS    := $(TEST_SRCS:%.cc=$(BUILD)/%.o) $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
 TEST_BIN     := $(BUILD)/tests/tornado_tests
 
-WEB_DEMOS    := helloworld nonblocking httpbin
+WEB_DEMOS    := helloworld nonblocking httpbin chat
 DEMOS        := tcpecho $(if $(NO_WEB),,$(WEB_DEMOS)) httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_request.cc \
@@ -155,7 +156,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
+.PHONY: check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
         static-demos static-demo-bins ensure-static-libs check-size check-configs \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
@@ -324,6 +325,11 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-configs
 	$(Q)sh tests/summarize_counts.sh build/test-counts build/asan/test-counts \
 	  build/noweb/nortti/test-counts $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/test-counts)
+
+# The chat demo in headless Chromium (tests/browser/chat_browser.py; the suite runs it too, and
+# says it skipped when Chromium is absent). The screenshot goes to $(BUILD)/browser/chat.png.
+check-browser: $(BUILD)/demos/chat
+	$(Q)/usr/bin/python3 tests/browser/chat_browser.py $(BUILD)/demos/chat $(BUILD)/browser/chat.png
 
 # --- cross builds, run under qemu-user -----------------------------------------------------------
 #   make CROSS=aarch64-linux-gnu- check-cross     (also arm-linux-gnueabihf-, riscv64-linux-gnu-)
