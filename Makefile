@@ -414,7 +414,7 @@ bench-peers: $(LIB)
 # libFuzzer targets for the HTTP parsers (clang's runtime: Debian's clang and libclang-rt-14-dev).
 #   make fuzz && build/fuzz/request_fuzz tests/fuzz/corpus/request -max_total_time=600
 FUZZ_CXX     ?= clang++
-FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz
+FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz websocket_fuzz
 FUZZ_SRCS    := http/httputil.cc http/httputil_form.cc http/escape.cc http/http1connection_parse.cc \
                 http/json.cc
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
@@ -441,6 +441,12 @@ build/fuzz/response_fuzz: tests/fuzz/response_fuzz.cc $(REACTOR_SRCS) $(GEN_SRCS
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function \
 	  -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -pthread -o $@
+
+# The WebSocket frame reader needs only its own file and the two hashes of the accept key.
+build/fuzz/websocket_fuzz: tests/fuzz/websocket_fuzz.cc web/websocket_protocol.cc web/sha1.cc http/base64.cc | ensure-clang $(INCLUDE_ROOT)/tornado
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -o $@
 
 fuzz: $(FUZZ_BINS)
 	@echo "built: $(FUZZ_BINS) (run each with its corpus: tests/fuzz/corpus/NAME)"

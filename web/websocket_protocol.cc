@@ -169,12 +169,12 @@ std::optional<FrameReader::Header> FrameReader::parse_header(std::string_view in
 }
 
 std::optional<Event> FrameReader::fail(std::uint16_t code, std::string why) {
+  // The bytes are kept where the bad frame starts (or, for a bad payload, where the next
+  // begins): draining reads from there, so where the input was cut changes nothing.
   failed_ = true;
-  buf_.clear();
-  buf_.shrink_to_fit();
-  pos_ = 0;
   message_.clear();
   message_.shrink_to_fit();
+  message_opcode_.reset();
   return Event{Event::Kind::kError, std::move(why), code};
 }
 
@@ -183,7 +183,11 @@ std::optional<Event> FrameReader::check_header(const Header& h) const {
   auto err = [](std::uint16_t code, const char* why) {
     return Event{Event::Kind::kError, why, code};
   };
-  if (draining_) return std::nullopt;
+  // Draining skips frames it does not look into, but never waits for a huge one.
+  if (draining_)
+    return h.length > std::max<std::size_t>(max_message_size_, kMaxControlPayload)
+               ? std::optional<Event>(err(kCloseProtocolError, "frame too long while closing"))
+               : std::nullopt;
   if (h.rsv) return err(kCloseProtocolError, "reserved bits set without an extension");
   if (!known_opcode(h.opcode)) return err(kCloseProtocolError, "reserved opcode");
   if (server_ && !h.masked) return err(kCloseProtocolError, "client frame not masked");
@@ -207,11 +211,7 @@ std::optional<Event> FrameReader::next() {
     const std::optional<Header> h = parse_header(in);
     if (!h) return std::nullopt;
     if (std::optional<Event> e = check_header(*h)) return fail(e->code, std::move(e->data));
-    if (h->length > in.size() - h->size) {
-      // Draining: a huge frame is skipped without keeping it.
-      if (draining_ && h->length > max_message_size_) return fail(kCloseProtocolError, "drained");
-      return std::nullopt;
-    }
+    if (h->length > in.size() - h->size) return std::nullopt;
     const std::size_t n = static_cast<std::size_t>(h->length);
     std::string payload(in.substr(h->size, n));
     pos_ += h->size + n;

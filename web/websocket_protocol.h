@@ -20,7 +20,7 @@
 //           with nothing to continue, a new message inside a fragmented one, a close payload
 //           of one byte or with a code that may not be sent), 1007 for text (or a close
 //           reason) that is not UTF-8, 1009 for a message over the limit. After an error
-//           the reader yields nothing more.
+//           the reader yields nothing more, unless told to drain until the peer's close.
 // Memory:   the reader keeps at most one frame's bytes plus the message being assembled; a
 //           frame whose length would pass the limit is refused from its header, before its
 //           payload arrives.
