@@ -15,6 +15,8 @@
 #include <sys/random.h>
 
 #include <cstring>
+#include <set>
+#include <vector>
 
 #include "tornado/reactor/log.h"
 
@@ -34,6 +36,20 @@ void log_callback_error(const char* where) {
   } catch (...) {
     log::app_log.error("Uncaught exception in WebSocket %s", where);
   }
+}
+
+// The open connections of this thread, so that a loop closing with some still open (a server
+// stopped by a signal) ends them: each is held by its own frame loop and by its handler, a
+// cycle that only the end of the connection breaks.
+thread_local std::set<WebSocketProtocol*> open_connections;
+thread_local std::set<IOLoop*> hooked_loops;
+
+void close_open_connections(IOLoop* loop) {
+  hooked_loops.erase(loop);
+  std::vector<std::shared_ptr<WebSocketProtocol>> doomed;
+  for (WebSocketProtocol* p : open_connections)
+    if (&p->stream()->io_loop() == loop) doomed.push_back(p->shared_from_this());
+  for (const std::shared_ptr<WebSocketProtocol>& p : doomed) p->shutdown();
 }
 
 }  // namespace
@@ -65,6 +81,7 @@ WebSocketProtocol::WebSocketProtocol(std::shared_ptr<IOStream> stream, bool serv
       reader_(server, params.max_message_size) {}
 
 WebSocketProtocol::~WebSocketProtocol() {
+  open_connections.erase(this);
   if (close_timeout_) IOLoop::current().remove_timeout(*close_timeout_);
 }
 
@@ -86,6 +103,10 @@ void WebSocketProtocol::start(std::shared_ptr<void> owner, WebSocketDelegate* de
   // The stream no longer belongs to HTTP: its close callback (the HTTP connection's) is
   // replaced, and the loop below notices the end by its read failing.
   stream_->set_close_callback([] {});
+  open_connections.insert(this);
+  IOLoop* loop_ptr = &stream_->io_loop();
+  if (hooked_loops.insert(loop_ptr).second)
+    loop_ptr->add_close_hook([loop_ptr] { close_open_connections(loop_ptr); });
   Future<void> loop = receive_loop(shared_from_this());
   (void)loop;
 }
@@ -99,7 +120,9 @@ Future<void> WebSocketProtocol::receive_loop(std::shared_ptr<WebSocketProtocol> 
         if (stream_->closed()) break;
       }
       if (stream_->closed()) break;
-      std::string got = co_await stream_->read_bytes(kReadChunk, true);
+      Future<std::string> reading = stream_->read_bytes(kReadChunk, true);
+      pending_read_ = reading.state();  // weak: the bytes are still moved, not copied, out
+      std::string got = co_await std::move(reading);
       reader_.feed(got);
     }
   } catch (const StreamClosedError&) {
@@ -235,9 +258,18 @@ void WebSocketProtocol::periodic_ping() {
   last_ping_ = now;
 }
 
+void WebSocketProtocol::shutdown() {
+  abort();
+  // The frame loop waiting on this read will never run again (the loop is closing): its
+  // StreamClosedError is expected, not an error to report.
+  if (auto state = pending_read_.lock()) state->retrieved = true;
+  finish();
+}
+
 void WebSocketProtocol::finish() {
   if (finished_) return;
   finished_ = true;
+  open_connections.erase(this);
   client_terminated_ = server_terminated_ = true;
   ping_callback_.reset();
   if (close_timeout_) {

@@ -105,6 +105,9 @@ class WebSocketProtocol : public std::enable_shared_from_this<WebSocketProtocol>
   void close(std::uint16_t code, std::string_view reason);
   // Closes the stream at once.
   void abort();
+  // Ends the connection now: the stream closes and the delegate's ws_closed runs (the loop is
+  // closing and will run nothing more).
+  void shutdown();
   // The delegate is going away: no more calls to it.
   void forget_delegate() { delegate_ = nullptr; }
   bool is_closing() const;
@@ -126,6 +129,7 @@ class WebSocketProtocol : public std::enable_shared_from_this<WebSocketProtocol>
   std::shared_ptr<void> owner_;
   WebSocketDelegate* delegate_ = nullptr;
   std::unique_ptr<PeriodicCallback> ping_callback_;
+  std::weak_ptr<tornado::detail::FutureState<std::string>> pending_read_;  // the loop's read
   std::optional<Timeout> close_timeout_;
   double last_ping_ = 0;
   double last_pong_ = 0;

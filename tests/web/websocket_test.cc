@@ -318,3 +318,25 @@ TEST_CASE("websocket: connect errors: a plain HTTP answer, a refused port") {
         StreamClosedError);
   });
 }
+
+TEST_CASE("websocket: a loop closed with a connection open ends it: on_close runs, no fd stays") {
+  // A server stopped by a signal closes its loop with its sockets open: each is held by its
+  // frame loop and its handler, a cycle that used to outlive the loop with its fd.
+  const int fds_before = testing::count_open_fds();
+  Seen seen;
+  {
+    web::Application app({{"/echo/(.*)", web::handler_factory<Echo>(&seen)}});
+    std::shared_ptr<WebSocketClientConnection> conn;  // outlives the loop, open to the end
+    AsyncHTTPTestCase t(app);
+    const std::string url = "ws://127.0.0.1:" + std::to_string(t.get_http_port()) + "/echo/x";
+    testing::run_sync(t.io_loop(), [&]() -> Future<void> {
+      conn = co_await websocket_connect(url);
+      co_await conn->write_message("hi");
+      CHECK((co_await conn->read_message())->data == "hi");
+    });
+    CHECK(seen.opened == 1);
+    CHECK(seen.closed == 0);
+  }
+  CHECK(seen.closed == 1);
+  CHECK(testing::count_open_fds() == fds_before);
+}
