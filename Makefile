@@ -6,6 +6,7 @@
 #   make static-demos    the demos linked -static (-Os) into build/static/, stripped
 #   make bench           Google Benchmark micro-benchmarks
 #   make bench-peers     the same workloads on libev, libevent and libuv, side by side
+#   make bench-websocket WebSocket echo, broadcast to 1,000 clients (vs python3-websockets), idle RSS
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make format          clang-format the tree
 #   make CROSS=aarch64-linux-gnu-   cross build (static) into build/aarch64-linux-gnu/
@@ -156,7 +157,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
+.PHONY: bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
         static-demos static-demo-bins ensure-static-libs check-size check-configs \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
@@ -399,6 +400,18 @@ $(HTTP_HELLO): bench/http_hello.cc $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
+
+# WebSocket load (a plain program): echo round trips, broadcast fan-out, idle memory;
+# make bench-websocket runs it against the demos and python3-websockets (bench/websocket.sh).
+WEBSOCKET_LOAD := $(BUILD)/bench/websocket_load
+$(WEBSOCKET_LOAD): bench/websocket_load.cc $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
+
+bench-websocket: $(WEBSOCKET_LOAD) $(BUILD)/demos/httpbin $(BUILD)/demos/chat
+	$(Q)bash bench/websocket.sh $(WEBSOCKET_LOAD) $(BUILD)/demos
+	$(Q)$(WEBSOCKET_LOAD) --idle 10000
 
 bench: $(BENCH_BINS) $(HTTP_HELLO) $(HTTPCLIENT_LOAD)
 	$(Q)for b in $(BENCH_BINS); do $$b $(BENCH_ARGS) || exit 1; done

@@ -12,6 +12,9 @@
 #       that code and the reason "bye"; each connection's end is printed as
 #       "closed CODE REASON". It pings every 50 ms and drops a peer that does not answer.
 #       SIGTERM stops it (exit 0).
+#   /usr/bin/python3 tests/support/ws_peer.py chat
+#       the chat demo's protocol for bench/websocket.sh: each {"body": text} is numbered and
+#       sent to every open connection, as demos/chat does (without the backlog).
 # Exit 77 when the websockets module is missing.
 import asyncio
 import signal
@@ -47,6 +50,34 @@ async def client(url):
         print("ok close", ws.close_code, flush=True)
 
 
+async def chat():
+    import json
+    clients = set()
+    next_id = 0
+
+    async def handler(ws, path=None):
+        nonlocal next_id
+        clients.add(ws)
+        try:
+            async for m in ws:
+                next_id += 1
+                out = json.dumps({"id": next_id, "body": json.loads(m)["body"]})
+                websockets.broadcast(clients, out)
+        finally:
+            clients.discard(ws)
+
+    await listen(handler, ping_interval=None)
+
+
+async def listen(handler, **kwargs):
+    stop = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
+    async with websockets.serve(handler, "127.0.0.1", 0, max_size=None, **kwargs) as server:
+        port = server.sockets[0].getsockname()[1]
+        print(f"listening on 127.0.0.1:{port}", flush=True)
+        await stop
+
+
 async def serve():
     async def handler(ws, path=None):
         try:
@@ -60,13 +91,7 @@ async def serve():
         finally:
             print("closed", ws.close_code, ws.close_reason, flush=True)
 
-    stop = asyncio.get_running_loop().create_future()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
-    async with websockets.serve(handler, "127.0.0.1", 0, max_size=None, ping_interval=0.05,
-                                ping_timeout=0.5) as server:
-        port = server.sockets[0].getsockname()[1]
-        print(f"listening on 127.0.0.1:{port}", flush=True)
-        await stop
+    await listen(handler, ping_interval=0.05, ping_timeout=0.5)
 
 
 def main():
@@ -78,6 +103,8 @@ def main():
             sys.exit(1)
     elif len(sys.argv) >= 2 and sys.argv[1] == "server":
         asyncio.run(serve())
+    elif len(sys.argv) >= 2 and sys.argv[1] == "chat":
+        asyncio.run(chat())
     else:
         print(__doc__ or "usage: ws_peer.py client URL | server")
         sys.exit(2)
