@@ -14,6 +14,7 @@
 
 #include <sys/random.h>
 
+#include <chrono>
 #include <cstring>
 #include <set>
 #include <vector>
@@ -73,7 +74,13 @@ std::uint32_t random_mask() {
       got += static_cast<std::size_t>(n);
     }
     left = got / sizeof pool[0];
-    if (left == 0) return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&got));
+    if (left == 0) {
+      // No getrandom (a kernel before 3.17): the clock, mixed. Masks only need to differ.
+      thread_local std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+      x ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+      x *= 0xBF58476D1CE4E5B9ULL;
+      return static_cast<std::uint32_t>(x >> 32);
+    }
   }
   return pool[--left];
 }

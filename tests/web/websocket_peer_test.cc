@@ -62,7 +62,7 @@ TEST_CASE("websocket peer: our client against python3-websockets' server") {
   const std::string url = "ws://127.0.0.1:" + std::to_string(peer.port()) + "/";
   testing::run_sync(c.loop(), [&]() -> Future<void> {
     auto conn = co_await websocket_connect(url);
-    for (std::size_t n : {0, 1, 125, 126, 65535, 65536, 1 << 20}) {
+    for (std::size_t n : {0u, 1u, 125u, 126u, 65535u, 65536u, 1u << 20}) {
       for (bool binary : {false, true}) {
         CAPTURE(n);
         const std::string m(n, binary ? '\x01' : 'z');
