@@ -16,7 +16,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <set>
 #include <vector>
 
 #include "tornado/reactor/log.h"
@@ -46,14 +45,15 @@ void log_callback_error(const char* where) {
 
 // The open connections of this thread, so that a loop closing with some still open (a server
 // stopped by a signal) ends them: each is held by its own frame loop and by its handler, a
-// cycle that only the end of the connection breaks.
-thread_local std::set<WebSocketProtocol*> open_connections;
-thread_local std::set<IOLoop*> hooked_loops;
+// cycle that only the end of the connection breaks. A plain list and a plain pointer: the
+// loop itself may be a thread_local destroyed after any container declared here would be.
+thread_local WebSocketProtocol* open_head = nullptr;
+thread_local IOLoop* hooked_loop = nullptr;
 
 void close_open_connections(IOLoop* loop) {
-  hooked_loops.erase(loop);
+  if (hooked_loop == loop) hooked_loop = nullptr;
   std::vector<std::shared_ptr<WebSocketProtocol>> doomed;
-  for (WebSocketProtocol* p : open_connections)
+  for (WebSocketProtocol* p = open_head; p; p = p->next_open())
     if (&p->stream()->io_loop() == loop) doomed.push_back(p->shared_from_this());
   for (const std::shared_ptr<WebSocketProtocol>& p : doomed) p->shutdown();
 }
@@ -92,8 +92,24 @@ WebSocketProtocol::WebSocketProtocol(std::shared_ptr<IOStream> stream, bool serv
       params_(params),
       reader_(server, params.max_message_size) {}
 
+void WebSocketProtocol::list_open() {
+  next_ = open_head;
+  if (open_head) open_head->prev_ = this;
+  open_head = this;
+  listed_ = true;
+}
+
+void WebSocketProtocol::unlist() {
+  if (!listed_) return;
+  listed_ = false;
+  if (prev_) prev_->next_ = next_;
+  if (next_) next_->prev_ = prev_;
+  if (open_head == this) open_head = next_;
+  prev_ = next_ = nullptr;
+}
+
 WebSocketProtocol::~WebSocketProtocol() {
-  open_connections.erase(this);
+  unlist();
   if (close_timeout_) IOLoop::current().remove_timeout(*close_timeout_);
 }
 
@@ -115,10 +131,12 @@ void WebSocketProtocol::start(std::shared_ptr<void> owner, WebSocketDelegate* de
   // The stream no longer belongs to HTTP: its close callback (the HTTP connection's) is
   // replaced, and the loop below notices the end by its read failing.
   stream_->set_close_callback([] {});
-  open_connections.insert(this);
+  list_open();
   IOLoop* loop_ptr = &stream_->io_loop();
-  if (hooked_loops.insert(loop_ptr).second)
+  if (hooked_loop != loop_ptr) {
+    hooked_loop = loop_ptr;
     loop_ptr->add_close_hook([loop_ptr] { close_open_connections(loop_ptr); });
+  }
   Future<void> loop = receive_loop(shared_from_this());
   (void)loop;
 }
@@ -283,7 +301,7 @@ void WebSocketProtocol::shutdown() {
 void WebSocketProtocol::finish() {
   if (finished_) return;
   finished_ = true;
-  open_connections.erase(this);
+  unlist();
   client_terminated_ = server_terminated_ = true;
   ping_callback_.reset();
   if (close_timeout_) {

@@ -108,6 +108,7 @@ class WebSocketProtocol : public std::enable_shared_from_this<WebSocketProtocol>
   // Ends the connection now: the stream closes and the delegate's ws_closed runs (the loop is
   // closing and will run nothing more).
   void shutdown();
+  WebSocketProtocol* next_open() const { return next_; }
   // The delegate is going away: no more calls to it.
   void forget_delegate() { delegate_ = nullptr; }
   bool is_closing() const;
@@ -121,6 +122,8 @@ class WebSocketProtocol : public std::enable_shared_from_this<WebSocketProtocol>
   void send_frame(Opcode op, std::string_view payload);
   void periodic_ping();
   void finish();
+  void list_open();
+  void unlist();
 
   std::shared_ptr<IOStream> stream_;
   bool server_;
@@ -136,6 +139,9 @@ class WebSocketProtocol : public std::enable_shared_from_this<WebSocketProtocol>
   bool client_terminated_ = false;  // the peer's close arrived (or its stream ended)
   bool server_terminated_ = false;  // our close was sent
   bool finished_ = false;
+  bool listed_ = false;  // in this thread's list of open connections
+  WebSocketProtocol* prev_ = nullptr;
+  WebSocketProtocol* next_ = nullptr;
   std::optional<std::uint16_t> close_code_;
   std::string close_reason_;
 };
