@@ -6,6 +6,7 @@
 #   make static-demos    the demos linked -static (-Os) into build/static/, stripped
 #   make bench           Google Benchmark micro-benchmarks
 #   make bench-peers     the same workloads on libev, libevent and libuv, side by side
+#   make bench-websocket WebSocket echo, broadcast to 1,000 clients (vs python3-websockets), idle RSS
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make format          clang-format the tree
 #   make CROSS=aarch64-linux-gnu-   cross build (static) into build/aarch64-linux-gnu/
@@ -99,7 +100,9 @@ STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc st
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/web_handler.cc \
-                web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc
+                web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc \
+                web/websocket_protocol.cc web/websocket.cc web/websocket_handler.cc \
+                web/websocket_client.cc
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(if $(NO_WEB),,$(WEB_SRCS))
 LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
 LIB          := $(BUILD)/libtornado.a
@@ -123,8 +126,10 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc tests/web/url_test.cc \
+                tests/web/websocket_protocol_test.cc tests/web/websocket_test.cc \
+                tests/web/websocket_peer_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
-                tests/demos/process_demo_test.cc tests/demos/nginx_test.cc \
+                tests/demos/process_demo_test.cc tests/demos/nginx_test.cc tests/demos/chat_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
@@ -135,7 +140,7 @@ endif
 WEB_TESTS    := $(filter tests/web/%,$(TEST_SRCS)) tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/demos/web_demos_test.cc \
                 tests/demos/httpbin_test.cc tests/demos/process_demo_test.cc \
-                tests/demos/nginx_test.cc
+                tests/demos/nginx_test.cc tests/demos/chat_test.cc
 ifneq ($(NO_WEB),)
 TEST_SRCS    := $(filter-out $(WEB_TESTS),$(TEST_SRCS))
 endif
@@ -147,7 +152,7 @@ TEST_OPT     ?= -Og -g1
 $(TEST_OBJS): ALL_CXXFLAGS += $(TEST_OPT)
 TEST_BIN     := $(BUILD)/tests/tornado_tests
 
-WEB_DEMOS    := helloworld nonblocking httpbin
+WEB_DEMOS    := helloworld nonblocking httpbin chat
 DEMOS        := tcpecho $(if $(NO_WEB),,$(WEB_DEMOS)) httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_header.cc \
@@ -162,7 +167,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
+.PHONY: bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
         static-demos static-demo-bins ensure-static-libs check-size check-configs \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
@@ -261,7 +266,7 @@ $(TEST_OBJS): | ensure-doctest
 # Peers some tests compare against (Python Tornado for signed-cookie interop, the real httpbin,
 # curl, nginx in front of the demos). Installed when running as root; without them those tests
 # say they skipped, and why.
-PEER_PACKAGES := python3-tornado python3-httpbin curl nginx-light
+PEER_PACKAGES := python3-tornado python3-httpbin python3-websockets curl nginx-light
 ensure-test-peers:
 	@missing=""; \
 	for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -348,6 +353,11 @@ check:
 	$(Q)sh tests/summarize_counts.sh build/test-counts build/asan/test-counts \
 	  build/noweb/nortti/test-counts $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/test-counts)
 
+# The chat demo in headless Chromium (tests/browser/chat_browser.py; the suite runs it too, and
+# says it skipped when Chromium is absent). The screenshot goes to $(BUILD)/browser/chat.png.
+check-browser: $(BUILD)/demos/chat
+	$(Q)/usr/bin/python3 tests/browser/chat_browser.py $(BUILD)/demos/chat $(BUILD)/browser/chat.png
+
 # --- cross builds, run under qemu-user -----------------------------------------------------------
 #   make CROSS=aarch64-linux-gnu- check-cross     (also arm-linux-gnueabihf-, riscv64-linux-gnu-)
 # The suite and the demos are built for the target and run by the emulator; the demos that the
@@ -417,6 +427,18 @@ $(HTTP_HELLO): bench/http_hello.cc $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
 
+# WebSocket load (a plain program): echo round trips, broadcast fan-out, idle memory;
+# make bench-websocket runs it against the demos and python3-websockets (bench/websocket.sh).
+WEBSOCKET_LOAD := $(BUILD)/bench/websocket_load
+$(WEBSOCKET_LOAD): bench/websocket_load.cc $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
+
+bench-websocket: $(WEBSOCKET_LOAD) $(BUILD)/demos/httpbin $(BUILD)/demos/chat
+	$(Q)bash bench/websocket.sh $(WEBSOCKET_LOAD) $(BUILD)/demos
+	$(Q)$(WEBSOCKET_LOAD) --idle 10000
+
 bench: $(BENCH_BINS) $(HTTP_HELLO) $(HTTPCLIENT_LOAD)
 	$(Q)for b in $(BENCH_BINS); do $$b $(BENCH_ARGS) || exit 1; done
 	$(Q)if command -v wrk >/dev/null; then bash bench/http_wrk.sh $(HTTP_HELLO); \
@@ -431,7 +453,7 @@ bench-peers: $(LIB)
 # libFuzzer targets for the HTTP parsers (clang's runtime: Debian's clang and libclang-rt-14-dev).
 #   make fuzz && build/fuzz/request_fuzz tests/fuzz/corpus/request -max_total_time=600
 FUZZ_CXX     ?= clang++
-FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz
+FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz websocket_fuzz
 FUZZ_SRCS    := http/httputil.cc http/httputil_form.cc http/escape.cc http/http1connection_parse.cc \
                 http/json.cc
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
@@ -458,6 +480,12 @@ build/fuzz/response_fuzz: tests/fuzz/response_fuzz.cc $(REACTOR_SRCS) $(GEN_SRCS
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function \
 	  -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -pthread -o $@
+
+# The WebSocket frame reader needs only its own file and the two hashes of the accept key.
+build/fuzz/websocket_fuzz: tests/fuzz/websocket_fuzz.cc web/websocket_protocol.cc web/sha1.cc http/base64.cc | ensure-clang $(INCLUDE_ROOT)/tornado
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -o $@
 
 fuzz: $(FUZZ_BINS)
 	@echo "built: $(FUZZ_BINS) (run each with its corpus: tests/fuzz/corpus/NAME)"

@@ -11,7 +11,7 @@
 // tests/demos/httpbin_sweep.py compares the two and lists the few places where the demo
 // differs on purpose. It exercises most of the web layer: path groups, the raw request,
 // redirects, cookies, streamed (chunked) output, coroutine handlers, the default handler,
-// and StaticFileHandler under /static/.
+// StaticFileHandler under /static/, and a WebSocket echo under /ws/echo.
 //
 // This file holds the endpoints that echo the request (/get, /post, /anything, /stream...)
 // and main(); httpbin.h says where the rest is.
@@ -25,6 +25,7 @@
 #include "demos/demo.h"
 #include "tornado/gen/gen.h"
 #include "tornado/stream/iostream.h"
+#include "tornado/web/websocket.h"
 
 namespace httpbin {
 namespace {
@@ -114,6 +115,15 @@ struct DelayHandler : Handler {
 };
 
 // Paths no rule matches: Werkzeug's 404 page, whatever the method.
+// /ws/echo: each message back unchanged, in order; a close is answered with its code (the
+// protocol echoes it, RFC 6455 §5.5.1). httpbin has no WebSocket endpoint: this one is the
+// demo's own, and the sweep against the real httpbin leaves it out.
+struct WebSocketEcho : tornado::websocket::WebSocketHandler {
+  void on_message(std::string message, bool is_binary) override {
+    (void)write_message(message, is_binary);
+  }
+};
+
 struct NotFound : Handler {
   bool supports_method(std::string_view) const override { return true; }
   void prepare() { throw HTTPError(404); }
@@ -144,6 +154,7 @@ int main(int argc, char** argv) {
       url<httpbin::UserAgentHandler>("/user-agent"),
       url<httpbin::StreamHandler>(R"(/stream/(\d+))"),
       url<httpbin::DelayHandler>("/delay/([^/]+)"),
+      url<httpbin::WebSocketEcho>("/ws/echo"),
       url<tornado::web::StaticFileHandler>("/static/(.*)",
                                            tornado::options::get<std::string>("static_path")),
   };

@@ -107,9 +107,16 @@ void HTTP1Connection::close() {
 std::shared_ptr<IOStream> HTTP1Connection::detach(std::string* unread) {
   detached_ = true;
   disarm_timeout();
+  close_callback_.reset();
   if (unread) {
     unread->assign(buffer_->view());
     buffer_->consume(buffer_->size());
+  }
+  // A request loop waiting for the response to be flushed learns that it never will be.
+  if (finish_waiter_) {
+    auto w = std::move(*finish_waiter_);
+    finish_waiter_.reset();
+    w.set_result();
   }
   return stream_;
 }
@@ -276,11 +283,13 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
     read_finished_ = true;
     delegate_active = false;
     if (!closed()) delegate.finish();
-    if (!flushed_ && !closed()) {
+    if (!flushed_ && !closed() && !detached_) {
       Future<void> wait;
       finish_waiter_.emplace(wait);
       co_await wait;
     }
+    // The application took the stream (a WebSocket upgrade): it is no longer HTTP.
+    if (detached_) co_return false;
     if (disconnect_on_finish_ || closed()) {
       close();
       co_return false;
@@ -563,6 +572,7 @@ Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& 
 
 Future<void> HTTP1ServerConnection::serve() {
   const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
+  bool detached = false;
   try {
     while (delegate_) {
       auto conn = std::make_shared<HTTP1Connection>(stream_, params_, buffer_, context_);
@@ -570,6 +580,7 @@ Future<void> HTTP1ServerConnection::serve() {
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
       if (draining_) conn->close_after_response();
       const bool again = co_await conn->read_response(*message);
+      detached = conn->detached();
       if (!again || stream_->closed() || draining_) break;
       // A pipelined request is already here: let other connections have a turn first.
       if (buffer_->size() > 0) co_await gen::moment;
@@ -578,7 +589,7 @@ Future<void> HTTP1ServerConnection::serve() {
     log_uncaught("HTTP1ServerConnection", std::current_exception());
   }
   // A detached stream belongs to whoever took it (a WebSocket).
-  if (auto conn = current_.lock(); !conn || !conn->detached()) stream_->close();
+  if (!detached) stream_->close();
   if (delegate_) delegate_->on_close(*this);
 }
 

@@ -224,7 +224,7 @@ class HTTP1Connection : public HTTPConnection,
   bool awaiting_request() const;
   // Hands the stream (and the bytes read past this request's head) to the caller; the
   // connection stops reading and writing. For protocol upgrades (WebSocket).
-  std::shared_ptr<IOStream> detach(std::string* unread = nullptr);
+  std::shared_ptr<IOStream> detach(std::string* unread = nullptr) override;
 
   const std::shared_ptr<IOStream>& stream() const { return stream_; }
   // The response's status code once write_headers ran, else 0 (for the access log).

@@ -43,6 +43,8 @@
 
 namespace tornado {
 
+class IOStream;
+
 // Malformed input from the peer (a bad request line, header, chunk size...). The server
 // answers with code() (400, or 413 and 431 for a body or head over its limit) and closes the
 // connection.
@@ -339,6 +341,13 @@ class HTTPConnection {
   // Whether the peer has gone: writes then fail with StreamClosedError (whose Futures log
   // nothing when dropped). A connection that cannot tell says false.
   virtual bool closed() const { return false; }
+  // Hands the stream to the caller and stops HTTP processing on it (Tornado's detach), for a
+  // protocol that takes over after the response head (WebSocket); `unread` receives the bytes
+  // already read past the request. A connection without a stream returns nullptr.
+  virtual std::shared_ptr<IOStream> detach(std::string* unread = nullptr) {
+    (void)unread;
+    return nullptr;
+  }
 };
 
 }  // namespace tornado

@@ -151,6 +151,12 @@ struct Settings {
   // Serves requests no other rule matches (Tornado's default_handler_class and _args), e.g.
   // url<NotFoundHandler>(".*"); its pattern is matched as any rule's. 404 when empty.
   Rule default_handler;
+  // WebSocketHandler (web/websocket.h): seconds between keepalive pings (0: none); seconds
+  // without a pong before the connection is closed (0: max(3 * interval, 30), as Tornado);
+  // the largest message accepted (bigger ones are refused with close code 1009).
+  double websocket_ping_interval = 0;
+  double websocket_ping_timeout = 0;
+  std::size_t websocket_max_message_size = 10 * 1024 * 1024;
 };
 
 // --- cookies ----------------------------------------------------------------------------------
@@ -316,6 +322,10 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   bool headers_written() const { return headers_written_; }
   // The bytes buffered by write() and not flushed yet.
   std::size_t buffered_size() const { return write_buffer_.size(); }
+  // Takes the connection's stream once the response is finished (Tornado's _detach_stream):
+  // the server stops treating it as HTTP. `unread` receives the bytes the client sent after
+  // its request. For protocols that start with an HTTP handshake (web/websocket.h).
+  std::shared_ptr<IOStream> detach(std::string* unread = nullptr);
 
  protected:
   // "GET /path (127.0.0.1)".

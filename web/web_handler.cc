@@ -344,6 +344,10 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
   return sent;
 }
 
+std::shared_ptr<IOStream> RequestHandler::detach(std::string* unread) {
+  return request_->connection->detach(unread);
+}
+
 Future<void> RequestHandler::finish(const json::Value& value) {
   write(value);
   return finish();

@@ -1,0 +1,180 @@
+// web/websocket_handler.cc: WebSocketHandler: the server's handshake and the handler's side
+// of an open connection.
+//
+// Mirrors:  tornado/websocket.py WebSocketHandler (get, check_origin, select_subprotocol,
+//           write_message, ping, close, on_ws_connection_close) and WebSocketProtocol13's
+//           accept_connection, _handle_websocket_headers, _accept_connection.
+// In loop:  Application runs get() like any handler method. After the checks it finishes a
+//           101 response through the HTTP connection, detaches the stream, calls open(), and
+//           starts the WebSocketProtocol, which from then on calls back into the handler.
+#include <algorithm>
+#include <cctype>
+
+#include "tornado/reactor/log.h"
+#include "tornado/web/websocket.h"
+
+namespace tornado::websocket {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<std::string> split_list(const std::string* header) {
+  std::vector<std::string> out;
+  if (!header) return out;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    const std::size_t b = item.find_first_not_of(" \t");
+    if (b != std::string_view::npos) {
+      item = item.substr(b, item.find_last_not_of(" \t") - b + 1);
+      out.emplace_back(item);
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool WebSocketHandler::refuse(int status, const char* why) {
+  set_status(status);
+  (void)finish(why);
+  log::gen_log.debug("%s", why);
+  return false;
+}
+
+void WebSocketHandler::handshake() {
+  const HTTPHeaders& h = request().headers;
+  if (lower(h.get("Upgrade")) != "websocket") {
+    refuse(400, "Can \"Upgrade\" only to \"WebSocket\".");
+    return;
+  }
+  bool upgrade = false;
+  for (const std::string& t : split_list(h.find("Connection"))) upgrade |= lower(t) == "upgrade";
+  if (!upgrade) {
+    refuse(400, "\"Connection\" must be \"Upgrade\".");
+    return;
+  }
+  const std::string* origin = h.find("Origin");
+  if (!origin) origin = h.find("Sec-Websocket-Origin");
+  if (origin && !check_origin(*origin)) {
+    refuse(403, "Cross origin websockets not allowed");
+    return;
+  }
+  if (h.get("Sec-Websocket-Version") != "13") {
+    // Tornado also names 7 and 8, drafts whose framing is 13's; RFC 6455 clients send 13.
+    set_status(426, "Upgrade Required");
+    set_header("Sec-WebSocket-Version", "13");
+    (void)finish();
+    return;
+  }
+  if (!h.contains("Host") || !valid_key(h.get("Sec-Websocket-Key"))) {
+    refuse(400, "Missing/Invalid WebSocket headers");
+    return;
+  }
+  if (get_compression_options())
+    throw std::invalid_argument("permessage-deflate needs zlib, which this library does not use");
+  const std::vector<std::string> offered = split_list(h.find("Sec-Websocket-Protocol"));
+  if (std::optional<std::string> chosen = select_subprotocol(offered)) {
+    if (std::find(offered.begin(), offered.end(), *chosen) == offered.end())
+      throw std::logic_error("select_subprotocol chose a subprotocol the client did not offer");
+    subprotocol_ = *chosen;
+    set_header("Sec-WebSocket-Protocol", subprotocol_);
+  }
+  clear_header("Content-Type");
+  set_status(101);
+  set_header("Upgrade", "websocket");
+  set_header("Connection", "Upgrade");
+  set_header("Sec-WebSocket-Accept", compute_accept_value(h.get("Sec-Websocket-Key")));
+  (void)finish();
+  std::string unread;
+  std::shared_ptr<IOStream> stream = detach(&unread);
+  if (!stream || stream->closed()) return;  // the client left during the handshake
+  ws_ = std::make_shared<detail::WebSocketProtocol>(stream, true, params());
+  try {
+    open();
+  } catch (...) {
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      log::app_log.error("Uncaught exception in open() %s: %s", request_summary().c_str(),
+                         e.what());
+    }
+    ws_->abort();
+    ws_.reset();
+    return;
+  }
+  // open() may have closed it already: the loop still runs, to read the peer's close.
+  ws_->start(shared_from_this(), this, std::move(unread));
+}
+
+WebSocketParams WebSocketHandler::params() const {
+  const web::Settings& s = settings();
+  return {s.websocket_ping_interval, s.websocket_ping_timeout, s.websocket_max_message_size};
+}
+
+std::optional<std::string> WebSocketHandler::select_subprotocol(
+    const std::vector<std::string>& offered) {
+  (void)offered;
+  return std::nullopt;
+}
+
+// Same origin: the Origin's host[:port] equals the Host header, as Tornado compares them.
+bool WebSocketHandler::check_origin(std::string_view origin) {
+  const std::size_t scheme = origin.find("://");
+  if (scheme == std::string_view::npos) return false;
+  std::string_view netloc = origin.substr(scheme + 3);
+  netloc = netloc.substr(0, netloc.find_first_of("/?#"));
+  return lower(netloc) == request().headers.get("Host");
+}
+
+Future<void> WebSocketHandler::write_message(std::string_view message, bool binary) {
+  if (!ws_) throw WebSocketClosedError();
+  return ws_->write_message(message, binary);
+}
+
+void WebSocketHandler::ping(std::string_view data) {
+  if (!ws_) throw WebSocketClosedError();
+  ws_->write_ping(data);
+}
+
+void WebSocketHandler::close(std::optional<std::uint16_t> code, std::string_view reason) {
+  if (!ws_) return;
+  if (!code && !reason.empty()) code = kCloseNormal;
+  ws_->close(code.value_or(0), reason);
+}
+
+std::optional<std::uint16_t> WebSocketHandler::close_code() const {
+  return ws_ ? ws_->close_code() : last_code_;
+}
+
+std::string WebSocketHandler::close_reason() const {
+  return ws_ ? ws_->close_reason() : last_reason_;
+}
+
+void WebSocketHandler::set_nodelay(bool on) {
+  if (ws_) ws_->stream()->set_nodelay(on);
+}
+
+void WebSocketHandler::ws_message(std::string data, bool is_binary) {
+  on_message(std::move(data), is_binary);
+}
+void WebSocketHandler::ws_ping(std::string_view data) { on_ping(data); }
+void WebSocketHandler::ws_pong(std::string_view data) { on_pong(data); }
+
+void WebSocketHandler::ws_closed() {
+  // The protocol is dropped here (Tornado's _break_cycles), after keeping what it learned.
+  last_code_ = ws_->close_code();
+  last_reason_ = ws_->close_reason();
+  std::shared_ptr<detail::WebSocketProtocol> keep = std::move(ws_);
+  on_close();
+}
+
+}  // namespace tornado::websocket
