@@ -98,7 +98,9 @@ STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc st
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/web_handler.cc \
-                web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc
+                web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc \
+                web/template_lexer.cc web/template_expr.cc web/template_eval.cc web/template_values.cc \
+                web/template_builtins.cc web/template.cc web/template_loader.cc web/web_template.cc
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(if $(NO_WEB),,$(WEB_SRCS))
 LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
 LIB          := $(BUILD)/libtornado.a
@@ -119,7 +121,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/http/httpclient_pool_test.cc tests/http/httpclient_peer_test.cc \
                 tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
-                tests/web/web_head_test.cc tests/web/web_target_test.cc \
+                tests/web/web_head_test.cc tests/web/web_target_test.cc tests/web/template_test.cc tests/web/template_web_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
                 tests/support/demo_process.cc
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
@@ -137,7 +139,7 @@ endif
 TEST_OBJS    := $(TEST_SRCS:%.cc=$(BUILD)/%.o) $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
 TEST_BIN     := $(BUILD)/tests/tornado_tests
 
-WEB_DEMOS    := helloworld nonblocking httpbin
+WEB_DEMOS    := helloworld nonblocking httpbin template_render
 DEMOS        := tcpecho $(if $(NO_WEB),,$(WEB_DEMOS)) httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_request.cc \
@@ -404,7 +406,7 @@ bench-peers: $(LIB)
 # libFuzzer targets for the HTTP parsers (clang's runtime: Debian's clang and libclang-rt-14-dev).
 #   make fuzz && build/fuzz/request_fuzz tests/fuzz/corpus/request -max_total_time=600
 FUZZ_CXX     ?= clang++
-FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz
+FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz template_fuzz
 FUZZ_SRCS    := http/httputil.cc http/httputil_form.cc http/escape.cc http/http1connection_parse.cc \
                 http/json.cc
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
