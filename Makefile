@@ -434,6 +434,16 @@ build/fuzz/response_fuzz: tests/fuzz/response_fuzz.cc $(REACTOR_SRCS) $(GEN_SRCS
 	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=function \
 	  -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -pthread -o $@
 
+# The template parser and renderer, over the sources of web/ that they use.
+TEMPLATE_FUZZ_SRCS := web/template_lexer.cc web/template_expr.cc web/template_eval.cc \
+                      web/template_values.cc web/template_builtins.cc web/template.cc \
+                      web/template_loader.cc http/escape.cc http/json.cc http/base64.cc
+build/fuzz/template_fuzz: tests/fuzz/template_fuzz.cc $(TEMPLATE_FUZZ_SRCS) | ensure-clang $(INCLUDE_ROOT)/tornado
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I$(INCLUDE_ROOT) -I. \
+	  $(filter %.cc,$^) -o $@
+
 fuzz: $(FUZZ_BINS)
 	@echo "built: $(FUZZ_BINS) (run each with its corpus: tests/fuzz/corpus/NAME)"
 

@@ -54,7 +54,7 @@ class Gen:
         if k == 4:
             return "%s %s %s" % (e(), r.choice(["and", "or"]), e())
         if k == 5:
-            return "not " + e()
+            return "(not %s)" % e()
         if k == 6:
             return "(%s if %s else %s)" % (e(), e(), e())
         if k == 7:
