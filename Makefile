@@ -146,9 +146,9 @@ HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbi
                    demos/httpbin_redirect.cc demos/httpbin_response.cc)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \
-                bench/web_bench.cc \
+                bench/web_bench.cc bench/template_bench.cc \
                 bench/http_parse_bench.cc
-BENCH_SRCS   := $(if $(NO_WEB),$(filter-out bench/web_bench.cc,$(BENCH_SRCS)),$(BENCH_SRCS))
+BENCH_SRCS   := $(if $(NO_WEB),$(filter-out bench/web_bench.cc bench/template_bench.cc,$(BENCH_SRCS)),$(BENCH_SRCS))
 BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
@@ -452,7 +452,7 @@ fuzz: $(FUZZ_BINS)
 demo: all
 	$(BUILD)/demos/httpbin --port=8888 --address=127.0.0.1 --static_path=demos/static
 
-PUBLIC_HEADERS := $(filter-out reactor/poller.h reactor/waker.h, \
+PUBLIC_HEADERS := $(filter-out reactor/poller.h reactor/waker.h web/template_internal.h web/template_builtins.h, \
                     $(wildcard reactor/*.h gen/*.h stream/*.h http/*.h $(if $(NO_WEB),,web/*.h)))
 install: $(LIB)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \

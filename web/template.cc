@@ -354,6 +354,7 @@ Template::Template(std::string_view source, std::string name, BaseLoader* loader
   }
   find_blocks(t.file.body, t, t.blocks, 0);
   find_locals(t.root().file.body, t, t.locals, 0);
+  if (t.file.expression_error) std::rethrow_exception(t.file.expression_error);
 }
 
 Template::~Template() = default;

@@ -12,6 +12,7 @@
 // Thread:   Nodes and Exprs are immutable after parsing.
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <set>
 #include <string>
@@ -126,6 +127,10 @@ struct Node {
 struct ParsedFile {
   Body body;
   std::string autoescape;
+  // The first expression that did not parse. Tornado finds those only when it compiles, after
+  // the whole file has been read and its includes and parents loaded: an error of structure
+  // (a missing {% end %}) or of another file is reported first, as there.
+  std::exception_ptr expression_error;
 };
 
 // Reads a template's source into nodes (template_lexer.cc). `autoescape` and `whitespace`

@@ -183,6 +183,30 @@ class Reader {
                      bool in_loop, int depth);
   void split_intermediates(Node& node, Body raw, std::string_view op);
 
+  // parse_expression and parse_targets, keeping the first error for later
+  // (ParsedFile::expression_error), as Python's compiler would find it.
+  Expr expression(std::string_view text, int line) {
+    try {
+      return parse_expression(text, name_, line);
+    } catch (const ParseError&) {
+      if (!file_.expression_error) file_.expression_error = std::current_exception();
+      return Expr{};
+    }
+  }
+  std::vector<std::string> targets(std::string_view text, int line) {
+    try {
+      return parse_targets(text, name_, line);
+    } catch (const ParseError&) {
+      if (!file_.expression_error) file_.expression_error = std::current_exception();
+      return {"_"};
+    }
+  }
+  void defer(const std::string& message, int line) {
+    if (!file_.expression_error) {
+      file_.expression_error = std::make_exception_ptr(ParseError(message, name_, line));
+    }
+  }
+
   std::string_view text_;
   const std::string& name_;
   std::string whitespace_;
@@ -219,7 +243,7 @@ Body Reader::parse(std::string_view in_block, bool in_loop, int depth) {
       Node n;
       n.kind = NodeKind::kExpr;
       n.line = line;
-      n.expr = parse_expression(contents, name_, line);
+      n.expr = expression(contents, line);
       body.push_back(std::move(n));
       continue;
     }
@@ -249,8 +273,8 @@ bool Reader::parse_block(Body& body, std::string_view contents, int line, std::s
     n.line = line;
     n.text = std::string(op);
     n.raw = true;
-    if (op == "elif") n.expr = parse_expression(suffix, name_, line);
-    if (op == "else" && !suffix.empty()) fail("invalid syntax in {% else %}");
+    if (op == "elif") n.expr = expression(suffix, line);
+    if (op == "else" && !suffix.empty()) defer("invalid syntax in {% else %}", line);
     body.push_back(std::move(n));
     return true;
   }
@@ -290,21 +314,23 @@ void Reader::parse_control(Body& body, std::string_view op, std::string_view suf
     std::size_t eq = suffix.find('=');
     if (eq == std::string_view::npos || eq == 0 ||
         (eq + 1 < suffix.size() && suffix[eq + 1] == '=')) {
-      fail("invalid syntax in {% set %}: expected NAME = EXPRESSION");
+      defer("invalid syntax in {% set %}: expected NAME = EXPRESSION", line);
+      eq = suffix.size();
     }
-    const char before = suffix[eq - 1];
     std::string_view target = suffix.substr(0, eq);
+    const char before = target.empty() ? ' ' : target.back();
     if (before == '+' || before == '-' || before == '*') {
       n.text = std::string(1, before);
       target.remove_suffix(1);
     }
-    n.targets = parse_targets(target, name_, line);
-    if (!n.text.empty() && n.targets.size() != 1) fail("invalid syntax in {% set %}");
-    n.expr = parse_expression(suffix.substr(eq + 1), name_, line);
+    n.targets = targets(target, line);
+    if (!n.text.empty() && n.targets.size() != 1) defer("invalid syntax in {% set %}", line);
+    n.expr =
+        expression(eq < suffix.size() ? suffix.substr(eq + 1) : std::string_view("None"), line);
   } else if (op == "raw") {
     n.kind = NodeKind::kExpr;
     n.raw = true;
-    n.expr = parse_expression(suffix, name_, line);
+    n.expr = expression(suffix, line);
   } else if (op == "break" || op == "continue") {
     if (!in_loop) fail(std::string(op) + " outside {'for', 'while'} block");
     n.kind = op == "break" ? NodeKind::kBreak : NodeKind::kContinue;
@@ -316,28 +342,31 @@ void Reader::parse_control(Body& body, std::string_view op, std::string_view suf
     split_intermediates(n, std::move(raw), op);
     if (op == "if") {
       n.kind = NodeKind::kIf;
-      n.branches.insert(n.branches.begin(),
-                        Branch{parse_expression(suffix, name_, line), line, {}});
+      n.branches.insert(n.branches.begin(), Branch{expression(suffix, line), line, {}});
       n.branches.front().body = std::move(n.body);
       n.body.clear();
     } else if (op == "for") {
       n.kind = NodeKind::kFor;
       const std::size_t in = suffix.find(" in ");
-      if (in == std::string_view::npos) fail("invalid syntax in {% for %}: expected X in Y");
-      n.targets = parse_targets(suffix.substr(0, in), name_, line);
-      n.expr = parse_expression(suffix.substr(in + 4), name_, line);
+      if (in == std::string_view::npos) {
+        defer("invalid syntax in {% for %}: expected X in Y", line);
+        n.targets = {"_"};
+      } else {
+        n.targets = targets(suffix.substr(0, in), line);
+        n.expr = expression(suffix.substr(in + 4), line);
+      }
     } else if (op == "while") {
       n.kind = NodeKind::kWhile;
-      n.expr = parse_expression(suffix, name_, line);
+      n.expr = expression(suffix, line);
     } else {
       n.kind = op == "block" ? NodeKind::kBlock : NodeKind::kApply;
       n.text = std::string(suffix);
     }
     if (loop && !in_loop) {
       if (const Node* jump = loose_jump(n.orelse)) {
-        throw ParseError("'" + std::string(jump->kind == NodeKind::kBreak ? "break" : "continue") +
-                             "' outside loop",
-                         name_, jump->line);
+        defer("'" + std::string(jump->kind == NodeKind::kBreak ? "break" : "continue") +
+                  "' outside loop",
+              jump->line);
       }
     }
   } else if (op == "try" || op == "import" || op == "from" || op == "module") {
@@ -358,8 +387,10 @@ void Reader::split_intermediates(Node& n, Body raw, std::string_view op) {
       into->push_back(std::move(child));
       continue;
     }
-    if (n.has_else)
-      throw ParseError("invalid syntax: nothing may follow {% else %}", name_, child.line);
+    if (n.has_else) {
+      defer("invalid syntax: nothing may follow {% else %}", child.line);
+      continue;
+    }
     if (child.text == "elif") {
       n.branches.push_back(Branch{std::move(child.expr), child.line, {}});
       into = &n.branches.back().body;

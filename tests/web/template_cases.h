@@ -14,7 +14,8 @@
 // strings), while, set (also += and unpacking), comment and {# #}, {{! and {%!, apply,
 // whitespace modes by file name and by directive (and <pre>), extends at three levels,
 // blocks in blocks, autoescape across extends, include (relative folders, in loops, with
-// blocks), and the errors at load and while rendering with their lines.
+// blocks), and the errors at load and while rendering with their lines (an error of structure
+// is reported before an expression that does not parse, as Tornado compiles after parsing).
 #pragma once
 
 struct TemplateCase {
@@ -274,4 +275,11 @@ inline const TemplateCase kTemplateCases[] = {
     {"t.txt" "\001" "a\n{{ x() }}",
      "{\"x\": 1}",
      "", "t.txt:2"},
+    {"t.txt" "\001" "a{{% block b %}{{ n }}\n\n{% end %}",
+     "{\"n\": 1}",
+     "", "t.txt:3"},
+    {"t.txt" "\001" "{% for x in [1] %}{% else %}\n{% break %}{% end %}",
+     "{}",
+     "", "?:0"},
+
 };
