@@ -102,7 +102,9 @@ HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc h
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/web_handler.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc \
                 web/websocket_protocol.cc web/websocket.cc web/websocket_handler.cc \
-                web/websocket_client.cc
+                web/websocket_client.cc \
+                web/template_lexer.cc web/template_expr.cc web/template_eval.cc web/template_values.cc \
+                web/template_builtins.cc web/template.cc web/template_loader.cc web/web_template.cc
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(if $(NO_WEB),,$(WEB_SRCS))
 LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
 LIB          := $(BUILD)/libtornado.a
@@ -127,7 +129,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc tests/web/url_test.cc \
                 tests/web/websocket_protocol_test.cc tests/web/websocket_test.cc \
-                tests/web/websocket_peer_test.cc \
+                tests/web/websocket_peer_test.cc tests/web/template_test.cc tests/web/template_web_test.cc \
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
                 tests/demos/process_demo_test.cc tests/demos/nginx_test.cc tests/demos/chat_test.cc \
                 tests/support/demo_process.cc
@@ -152,7 +154,7 @@ TEST_OPT     ?= -Og -g1
 $(TEST_OBJS): ALL_CXXFLAGS += $(TEST_OPT)
 TEST_BIN     := $(BUILD)/tests/tornado_tests
 
-WEB_DEMOS    := helloworld nonblocking httpbin chat
+WEB_DEMOS    := helloworld nonblocking httpbin chat template_render
 DEMOS        := tcpecho $(if $(NO_WEB),,$(WEB_DEMOS)) httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
 HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_header.cc \
@@ -160,9 +162,9 @@ HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbi
                    demos/httpbin_redirect.cc demos/httpbin_response.cc)
 
 BENCH_SRCS   := bench/ioloop_bench.cc bench/poller_bench.cc bench/gen_bench.cc bench/iostream_bench.cc \
-                bench/web_bench.cc \
+                bench/web_bench.cc bench/template_bench.cc \
                 bench/http_parse_bench.cc
-BENCH_SRCS   := $(if $(NO_WEB),$(filter-out bench/web_bench.cc,$(BENCH_SRCS)),$(BENCH_SRCS))
+BENCH_SRCS   := $(if $(NO_WEB),$(filter-out bench/web_bench.cc bench/template_bench.cc,$(BENCH_SRCS)),$(BENCH_SRCS))
 BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
@@ -453,7 +455,7 @@ bench-peers: $(LIB)
 # libFuzzer targets for the HTTP parsers (clang's runtime: Debian's clang and libclang-rt-14-dev).
 #   make fuzz && build/fuzz/request_fuzz tests/fuzz/corpus/request -max_total_time=600
 FUZZ_CXX     ?= clang++
-FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz websocket_fuzz
+FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz websocket_fuzz template_fuzz
 FUZZ_SRCS    := http/httputil.cc http/httputil_form.cc http/escape.cc http/http1connection_parse.cc \
                 http/json.cc
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
@@ -486,6 +488,15 @@ build/fuzz/websocket_fuzz: tests/fuzz/websocket_fuzz.cc web/websocket_protocol.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -o $@
+# The template parser and renderer, over the sources of web/ that they use.
+TEMPLATE_FUZZ_SRCS := web/template_lexer.cc web/template_expr.cc web/template_eval.cc \
+                      web/template_values.cc web/template_builtins.cc web/template.cc \
+                      web/template_loader.cc http/escape.cc http/json.cc http/base64.cc
+build/fuzz/template_fuzz: tests/fuzz/template_fuzz.cc $(TEMPLATE_FUZZ_SRCS) | ensure-clang $(INCLUDE_ROOT)/tornado
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I$(INCLUDE_ROOT) -I. \
+	  $(filter %.cc,$^) -o $@
 
 fuzz: $(FUZZ_BINS)
 	@echo "built: $(FUZZ_BINS) (run each with its corpus: tests/fuzz/corpus/NAME)"
@@ -495,7 +506,7 @@ fuzz: $(FUZZ_BINS)
 demo: all
 	$(BUILD)/demos/httpbin --port=8888 --address=127.0.0.1 --static_path=demos/static
 
-PUBLIC_HEADERS := $(filter-out reactor/poller.h reactor/waker.h web/routing_regex.h, \
+PUBLIC_HEADERS := $(filter-out reactor/poller.h reactor/waker.h web/routing_regex.h web/template_internal.h web/template_builtins.h, \
                     $(wildcard reactor/*.h gen/*.h stream/*.h http/*.h $(if $(NO_WEB),,web/*.h)))
 install: $(LIB)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \

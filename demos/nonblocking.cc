@@ -4,11 +4,14 @@
 //   curl http://127.0.0.1:8888/sleep      # answers after --delay, without blocking anyone
 //   curl http://127.0.0.1:8888/blocking   # a blocking call, run on a 2-thread executor
 //   curl http://127.0.0.1:8888/justnow    # answers at once, even while the others wait
+//   curl http://127.0.0.1:8888/           # a page listing them, rendered from a template
 //
 // /sleep awaits gen::sleep: the coroutine is parked and the loop serves others. /blocking
 // calls a function that really blocks its thread (nanosleep) on a ThreadPoolExecutor, as
 // Tornado's run_on_executor, and awaits its Future: the loop thread never sleeps. Beyond the
 // executor's two threads, /blocking requests queue for a thread, but /justnow is not slowed.
+// The index page is demos/templates/nonblocking.html (--template_path), rendered by
+// RequestHandler::render as Tornado's first example does.
 #include <time.h>
 
 #include <chrono>
@@ -59,20 +62,39 @@ struct JustNowHandler : tornado::web::RequestHandler {
   void get() { write("i am just now\n"); }
 };
 
+struct IndexHandler : tornado::web::RequestHandler {
+  Future<void> get() {
+    using tornado::json::Array;
+    return render("nonblocking.html",
+                  {{"title", "Non-blocking lessons"},
+                   {"delay", delay().count()},
+                   {"pages", Array{Array{"/sleep", "gen::sleep, the loop serves others"},
+                                   Array{"/blocking", "a blocking call on a worker thread"},
+                                   Array{"/justnow", "at once"}}}});
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   demo::define_server_options(8888);
   tornado::options::define<Duration>("delay", Duration(5), "how long /sleep and /blocking take");
+  tornado::options::define<std::string>("template_path", "demos/templates",
+                                        "the folder of the index page's template");
   tornado::options::parse_command_line(argc, argv);
   // Made in each serving process: threads do not survive --processes' fork.
   Executor pool;
   using tornado::web::url;
-  tornado::web::Application app({
-      url<SleepHandler>("/sleep"),
-      url<BlockingHandler>("/blocking", &pool),
-      url<JustNowHandler>("/justnow"),
-  });
+  tornado::web::Settings settings;
+  settings.template_path = tornado::options::get<std::string>("template_path");
+  tornado::web::Application app(
+      {
+          url<IndexHandler>("/"),
+          url<SleepHandler>("/sleep"),
+          url<BlockingHandler>("/blocking", &pool),
+          url<JustNowHandler>("/justnow"),
+      },
+      settings);
   const int status = demo::serve(app, [&pool] { pool.emplace(2); });
   if (pool) pool->shutdown(false);
   return status;

@@ -223,4 +223,109 @@ std::string squeeze(std::string_view s) {
   return out;
 }
 
+// --- linkify: Tornado's _URL_RE, matched by hand ----------------------------------------------
+//   \b((?:([\w-]+):(/{1,3})|www[.])(?:(?:(?:[^\s&()]|&amp;|&quot;)*(?:[^!"#$%&'()*+,.:;<=>?@\[\]^`{|}~\s]))|(?:\((?:[^\s&()]|&amp;|&quot;)*\)))+)
+namespace {
+
+// Python's \w and \s on text; bytes of multi-byte UTF-8 count as word characters.
+bool url_word(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         c >= 0x80;
+}
+bool url_space(unsigned char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+bool url_punct(unsigned char c) {
+  return std::string_view("!\"#$%&'()*+,.:;<=>?@[\\]^`{|}~").find(static_cast<char>(c)) !=
+         std::string_view::npos;
+}
+
+// The length of one (?:[^\s&()]|&amp;|&quot;) at i, or 0.
+std::size_t url_token(std::string_view s, std::size_t i) {
+  if (i >= s.size()) return 0;
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c == '&') {
+    if (s.substr(i, 5) == "&amp;") return 5;
+    if (s.substr(i, 6) == "&quot;") return 6;
+    return 0;
+  }
+  return url_space(c) || c == '(' || c == ')' ? 0 : 1;
+}
+
+// The body of the URL (the repeated group) from i: its end, or i when it matches nothing.
+std::size_t url_body(std::string_view s, std::size_t i) {
+  for (;;) {
+    // First alternative: tokens, the last of them a single non-punctuation character.
+    std::size_t j = i, end = i;
+    while (std::size_t n = url_token(s, j)) {
+      if (n == 1 && !url_punct(static_cast<unsigned char>(s[j]))) end = j + 1;
+      j += n;
+    }
+    if (end > i) {
+      i = end;
+      continue;
+    }
+    // Second: a parenthesised run of tokens.
+    if (i < s.size() && s[i] == '(') {
+      j = i + 1;
+      while (std::size_t n = url_token(s, j)) j += n;
+      if (j < s.size() && s[j] == ')') {
+        i = j + 1;
+        continue;
+      }
+    }
+    return i;
+  }
+}
+
+}  // namespace
+
+std::string linkify(std::string_view text) {
+  const std::string s = xhtml_escape(text);
+  std::string out;
+  std::size_t i = 0, copied = 0;
+  while (i < s.size()) {
+    const bool before = i > 0 && url_word(static_cast<unsigned char>(s[i - 1]));
+    const bool here = url_word(static_cast<unsigned char>(s[i]));
+    std::size_t end = i, proto_end = i;
+    if (before != here) {
+      std::size_t j = i;
+      while (j < s.size() && (url_word(static_cast<unsigned char>(s[j])) || s[j] == '-')) ++j;
+      if (j > i && j < s.size() && s[j] == ':') {
+        std::size_t slashes = 0;
+        while (slashes < 3 && j + 1 + slashes < s.size() && s[j + 1 + slashes] == '/') ++slashes;
+        for (; slashes > 0 && end == i; --slashes) {  // fewer slashes if the body needs one
+          const std::size_t body = j + 1 + slashes;
+          const std::size_t e = url_body(s, body);
+          if (e > body) {
+            end = e;
+            proto_end = j;
+          }
+        }
+      }
+      if (end == i && s.compare(i, 4, "www.") == 0) {
+        const std::size_t e = url_body(s, i + 4);
+        if (e > i + 4) end = e;
+      }
+    }
+    if (end == i) {
+      ++i;
+      continue;
+    }
+    const std::string_view url(s.data() + i, end - i);
+    const std::string_view proto(s.data() + i, proto_end - i);
+    out.append(s, copied, i - copied);
+    if (proto_end != i && proto != "http" && proto != "https") {
+      out += url;
+    } else {
+      out += "<a href=\"";
+      if (proto_end == i) out += "http://";
+      out.append(url).append("\">").append(url).append("</a>");
+    }
+    copied = i = end;
+  }
+  out.append(s, copied);
+  return out;
+}
+
 }  // namespace tornado::escape

@@ -47,6 +47,11 @@ Arguments parse_qs_bytes(std::string_view qs, bool keep_blank_values = false,
 // are trimmed (Tornado's squeeze).
 std::string squeeze(std::string_view s);
 
+// Text as HTML with its URLs made links (Tornado's linkify with its defaults): the text is
+// xhtml_escape'd, then each http://, https:// or www. URL becomes <a href="...">...</a> (www.
+// ones get http:// in the href); URLs of other schemes are left as text.
+std::string linkify(std::string_view text);
+
 // Whether s is well-formed UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
 bool utf8_valid(std::string_view s);
 // The code point of the UTF-8 sequence at s[i] (i < s.size()), advancing i past it; -1, with i

@@ -169,6 +169,12 @@ void start(double check_time_ms, IOLoop* loop) {
   s.loop = &target;
   s.checker = new PeriodicCallback([&s] { check(s); }, check_time_ms, 0.0, &target);
   s.checker->start();
+  // The checker lives on its loop (Tornado keeps one per loop): when that loop closes, the
+  // checker goes with it, so that no timeout is left on a closed loop and a later start() on
+  // another loop (a new Application with debug on) is a fresh start, not a second one.
+  target.add_close_hook([&s, closing = &target] {
+    if (s.loop == closing) stop();
+  });
 }
 
 void stop() {

@@ -83,6 +83,7 @@
 #include "tornado/http/httputil.h"
 #include "tornado/http/json.h"
 #include "tornado/web/routing.h"
+#include "tornado/web/template.h"
 
 namespace tornado::web {
 
@@ -130,7 +131,14 @@ struct Settings {
   // changes: autoreload::start() on IOLoop::current(). Unset: as debug.
   std::optional<bool> autoreload;
   bool serve_traceback = false;  // error pages carry the exception's text
-  std::string static_path;       // serves /static/... (and /favicon.ico, /robots.txt) from here
+  // Templates (RequestHandler::render): the folder they are loaded from, the escape function
+  // of {{ }} ("" for none), the whitespace mode ("" for Tornado's default by file name), and
+  // whether loaded templates are kept (unset: yes, unless debug).
+  std::string template_path;
+  std::string autoescape = "xhtml_escape";
+  std::string template_whitespace;
+  std::optional<bool> compiled_template_cache;
+  std::string static_path;  // serves /static/... (and /favicon.ico, /robots.txt) from here
   std::string static_url_prefix = "/static/";
   // Signs cookies. cookie_secrets maps key versions to secrets (Tornado's dict form); when it
   // is not empty, key_version picks the one that signs.
@@ -315,6 +323,20 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   std::string reverse_url(std::string_view name, const std::vector<std::string>& args = {}) const;
   std::string static_url(std::string_view path, bool include_host = false);
 
+  // --- templates ---
+  // Renders the template `name` (from get_template_path()) with `values` over
+  // get_template_namespace(), and finishes with it (Tornado's render). A syntax or render
+  // error throws TemplateError: a 500 whose log line names the template and line.
+  Future<void> render(std::string_view template_name, const Namespace& values = {});
+  std::string render_string(std::string_view template_name, const Namespace& values = {});
+  // The names every template of this handler sees: request (method, uri, path, query,
+  // version, remote_ip, protocol, host, headers), current_user (None when nobody), and the
+  // functions static_url(path), xsrf_form_html(), reverse_url(name, args...). Override to add
+  // values or C++ functions (Namespace::set_function).
+  virtual Namespace get_template_namespace();
+  // settings().template_path by default.
+  virtual std::string get_template_path() const;
+
   // Tornado 4's @asynchronous: the request stays open when the method returns; the handler
   // calls finish() later (from a callback, keeping itself alive with shared_from_this()).
   void asynchronous() { auto_finish_ = false; }
@@ -402,6 +424,9 @@ class Application : public HTTPServerConnectionDelegate {
 
   // Content hashes of static files, for static_url's ?v= (Tornado's static_hash_cache).
   std::map<std::string, std::string, std::less<>>& static_hashes() { return static_hashes_; }
+  // The template loader for a folder, made on first use with the template settings (Tornado's
+  // create_template_loader); reset before each use when compiled_template_cache is off.
+  BaseLoader& template_loader(const std::string& template_path);
 
  private:
   struct HostRules {
@@ -414,6 +439,7 @@ class Application : public HTTPServerConnectionDelegate {
   std::optional<URLSpec> default_spec_;
   std::vector<std::unique_ptr<HTTPServer>> servers_;
   std::map<std::string, std::string, std::less<>> static_hashes_;
+  std::map<std::string, std::unique_ptr<BaseLoader>, std::less<>> template_loaders_;
 };
 
 // --- handlers that come with the framework ----------------------------------------------------

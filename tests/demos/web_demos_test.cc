@@ -120,3 +120,22 @@ TEST_CASE("demos: httpclient fetches from the httpbin demo") {
   CHECK(out.find("TLS, which is not built in") != std::string::npos);
   CHECK(WEXITSTATUS(httpbin.stop()) == 0);
 }
+
+// The index page comes from demos/templates/nonblocking.html through RequestHandler::render:
+// the loop over the pages, the values, the "single" whitespace of an .html file.
+TEST_CASE("demos: nonblocking: / is rendered from its template") {
+  LoopCase c;
+  DemoProcess demo(c.loop(), "nonblocking", {"--delay=0.5s"});
+  if (!demo.running()) {
+    TORNADO_SKIP(demo.skip_reason());
+  }
+  const int fd = connect_loopback(demo.port());
+  send_get(fd, "/");
+  const std::string r = read_until_close(fd, 10);
+  ::close(fd);
+  CHECK(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(r.find("<title>Non-blocking lessons</title>") != std::string::npos);
+  CHECK(r.find("takes 0.5 s") != std::string::npos);
+  CHECK(r.find("\n<li><a href=\"/justnow\">/justnow</a>: at once</li>\n") != std::string::npos);
+  demo.stop();
+}

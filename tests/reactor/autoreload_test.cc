@@ -14,8 +14,10 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/log.h"
 
 using namespace tornado;
 
@@ -91,4 +93,30 @@ TEST_CASE("autoreload: start and stop on a loop leave nothing behind") {
   autoreload::stop();
   CHECK_FALSE(autoreload::is_running());
   CHECK(loop.pending_timeouts() == 0);
+}
+
+// A debug Application starts the checker on its loop; when that loop closes, the checker
+// goes with it: nothing stays attached to the closed loop, and a debug Application on the
+// next loop starts a fresh checker instead of warning that autoreload started twice.
+TEST_CASE("autoreload: the checker stops when its loop closes") {
+  std::vector<std::string> warnings;
+  log::Sink previous = log::set_sink([&](const log::Record& r) {
+    if (r.level >= log::Level::kWarning) warnings.emplace_back(r.message);
+  });
+  {
+    IOLoop first;
+    autoreload::start(500, &first);
+    CHECK(autoreload::is_running());
+  }
+  CHECK_FALSE(autoreload::is_running());
+  {
+    IOLoop second;
+    autoreload::start(500, &second);
+    CHECK(autoreload::is_running());
+    CHECK(second.pending_timeouts() == 1);
+    second.close();
+    CHECK_FALSE(autoreload::is_running());
+  }
+  log::set_sink(std::move(previous));
+  CHECK(warnings.empty());
 }
