@@ -58,6 +58,12 @@ double bench_median(double* v, int n) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+int bench_runs(int full) {
+  const char* quick = getenv("BENCH_QUICK");
+  if (quick == NULL || *quick == '\0' || strcmp(quick, "0") == 0) return full;
+  return full / 5 > 0 ? full / 5 : 1;
+}
+
 void bench_report(const char* library, const char* workload, double value, const char* unit) {
   printf("%-9s %-26s %12.1f %s\n", library, workload, value, unit);
   fflush(stdout);
@@ -134,9 +140,9 @@ static double chain_run_us(struct bench_chain* c, void (*step)(void*), void* loo
 double bench_chain_measure(struct bench_chain* c, void (*step)(void*), void* loop) {
   double runs[BENCH_CHAIN_RUNS];
   if (chain_run_us(c, step, loop) < 0) return -1.0; /* warm-up: caches and lazy setup */
-  for (int i = 0; i < BENCH_CHAIN_RUNS; i++) {
+  for (int i = 0; i < bench_runs(BENCH_CHAIN_RUNS); i++) {
     runs[i] = chain_run_us(c, step, loop);
     if (runs[i] < 0) return -1.0;
   }
-  return bench_median(runs, BENCH_CHAIN_RUNS);
+  return bench_median(runs, bench_runs(BENCH_CHAIN_RUNS));
 }

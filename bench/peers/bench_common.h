@@ -35,6 +35,10 @@ extern "C" {
 #define BENCH_CHAIN_RUNS 25
 #define BENCH_CHAIN_CONFIGS 4
 
+/* How many of `full` measured runs to make: all of them, or, when the environment has
+ * BENCH_QUICK set (make bench-report QUICK=1), a fifth of them (at least one). */
+int bench_runs(int full);
+
 /* The (pipes, active) pairs of the pipe chain, in the order every program reports them. */
 extern const int bench_chain_configs[BENCH_CHAIN_CONFIGS][2];
 

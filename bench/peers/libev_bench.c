@@ -128,16 +128,18 @@ int main(void) {
   }
   (void)posted_callbacks_ns(loop, BENCH_POSTED_COUNT / 10); /* warm-up */
   double posted[BENCH_POSTED_RUNS];
-  for (int i = 0; i < BENCH_POSTED_RUNS; i++)
+  for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
     posted[i] = posted_callbacks_ns(loop, BENCH_POSTED_COUNT);
-  bench_report("libev", "posted_callbacks", bench_median(posted, BENCH_POSTED_RUNS), "ns/callback");
+  bench_report("libev", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
+               "ns/callback");
 
   timers = calloc(BENCH_TIMER_COUNT, sizeof *timers);
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) ev_init(&timers[i], on_timer);
   (void)million_timers_ns(loop); /* warm-up: the heap array reaches its size */
   double timed[BENCH_TIMER_RUNS];
-  for (int i = 0; i < BENCH_TIMER_RUNS; i++) timed[i] = million_timers_ns(loop);
-  bench_report("libev", "million_timers", bench_median(timed, BENCH_TIMER_RUNS), "ns/timer");
+  for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); i++) timed[i] = million_timers_ns(loop);
+  bench_report("libev", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
+               "ns/timer");
   free(timers);
   ev_loop_destroy(loop);
 

@@ -147,17 +147,18 @@ int main(void) {
   }
   (void)posted_callbacks_ns(base, BENCH_POSTED_COUNT / 10); /* warm-up */
   double posted[BENCH_POSTED_RUNS];
-  for (int i = 0; i < BENCH_POSTED_RUNS; i++)
+  for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
     posted[i] = posted_callbacks_ns(base, BENCH_POSTED_COUNT);
-  bench_report("libevent", "posted_callbacks", bench_median(posted, BENCH_POSTED_RUNS),
+  bench_report("libevent", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
                "ns/callback");
 
   timers = calloc(BENCH_TIMER_COUNT, sizeof *timers);
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) evtimer_assign(&timers[i], base, on_timer, NULL);
   (void)million_timers_ns(base); /* warm-up: the heap array reaches its size */
   double timed[BENCH_TIMER_RUNS];
-  for (int i = 0; i < BENCH_TIMER_RUNS; i++) timed[i] = million_timers_ns(base);
-  bench_report("libevent", "million_timers", bench_median(timed, BENCH_TIMER_RUNS), "ns/timer");
+  for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); i++) timed[i] = million_timers_ns(base);
+  bench_report("libevent", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
+               "ns/timer");
   free(timers);
   event_base_free(base);
 
