@@ -11,6 +11,7 @@ Mirrors:  bench/README.md, whose marked region `--readme` replaces with the repo
 
     /usr/bin/python3 bench/report.py DIR                       # DIR/report.md and DIR/*.png
     /usr/bin/python3 bench/report.py --readme bench/README.md DIR
+    /usr/bin/python3 bench/report.py --self-test                # a sample run (make test)
 """
 import json
 import os
@@ -169,14 +170,14 @@ class Report:
         self.line()
 
     def draw(self):
-        gp = shutil.which("gnuplot")
+        gp = None if os.environ.get("REPORT_NO_PLOTS") else shutil.which("gnuplot")
         drawn = []
         for name, _caption, script, _data in self.plots:
             if not gp:
                 self.skipped.append(name)
                 continue
             full = (
-                "set terminal pngcairo size 900,560 font 'sans,10'\n"
+                "set terminal pngcairo noenhanced size 900,560 font 'sans,10'\n"
                 f"set output '{name}.png'\nset grid\nset key top left\n" + script
             )
             r = subprocess.run([gp], input=full, text=True, cwd=self.dir,
@@ -294,6 +295,21 @@ def build(d):
                        if ("poll", n) in grid and ("epoll", n) in grid else "-"])
     rep.table(["registered fds"] + [f"{b} ns/iteration" for b in backends] + ["poll / epoll"],
               rows)
+    peer_c10k = {}  # (library, backend) -> {N: Samples of ns per iteration}
+    for (lib, work), smp in peers.items():
+        m = re.match(r"c10k/(\w+)/(\d+)$", work)
+        if m:
+            peer_c10k.setdefault((lib, m.group(1)), {})[int(m.group(2))] = Samples(
+                [v * 1e3 / 101.0 for v in smp.values])
+    if peer_c10k:
+        pkeys = sorted(peer_c10k, key=lambda k: (k[0] != "tornado", k[0], k[1]))
+        psizes = sorted({n for v in peer_c10k.values() for n in v})
+        rep.line("The same runs in the peer programs (wall time; N registered read ends of N "
+                 "socketpairs; ns per iteration, median of their timed runs):")
+        rep.line()
+        rep.table(["registered fds"] + [f"{lib} {b}" for lib, b in pkeys],
+                  [[f"{n:,}"] + [peer_c10k[k][n].cell() if n in peer_c10k[k] else "-"
+                                 for k in pkeys] for n in psizes])
     if grid:
         data = ""
         for b in backends:
@@ -303,24 +319,32 @@ def build(d):
                     s = grid[b, n]
                     data += f"{n} {s.median():.1f} {s.values[0]:.1f} {s.values[-1]:.1f}\n"
             data += "\n\n"
-        plots = ", ".join(f"'c10k.dat' index {i} using 1:2:3:4 with yerrorlines title '{b}'"
+        plots = ", ".join(f"'c10k.dat' index {i} using 1:2:3:4 with yerrorlines lw 2 title '{b}'"
                           for i, b in enumerate(backends))
+        for j, (lib, b) in enumerate(sorted(peer_c10k)):
+            data += f"# {lib} {b} (peer program)\n"
+            data += "".join(f"{n} {v.median():.1f}\n" for n, v in sorted(peer_c10k[lib, b].items()))
+            data += "\n\n"
+            plots += (f", 'c10k.dat' index {len(backends) + j} using 1:2 with linespoints dt 2 "
+                      f"title '{lib} {b} (peer program)'")
         rep.plot(
             "c10k",
             "Cost of one loop iteration with one ready descriptor (ns of CPU, log scale) "
             "against the number of registered idle descriptors (log scale). poll and select "
             "hand the kernel every registered descriptor on every iteration, so their line "
             "climbs with the count; epoll (and kqueue) hand it only the ready ones, so theirs "
-            f"stays flat. select stops at 1,000 (FD_SETSIZE). Explained in {MAN}, BACKENDS "
+            "stays flat. Dashed lines: the peer programs (libev, libevent, libuv and ours) on "
+            "the same chain, wall time. "
+            f"select stops at 1,000 (FD_SETSIZE). Explained in {MAN}, BACKENDS "
             "AND THE C10K PROBLEM.",
             "set logscale xy\nset xlabel 'registered idle descriptors'\n"
             "set ylabel 'ns per loop iteration (CPU)'\n"
             "set title 'The C10K lesson: iteration cost against idle descriptors'\n"
             f"plot {plots}\n",
             data)
-    rep.line("libev and libevent on the same axis are not measured yet: the peer programs run "
-             "the pipe chain at 100 and 1,000 pairs only (table below).")
-    rep.line()
+    if not peer_c10k:
+        rep.line("No peer C10K runs (bench/peers did not run them).")
+        rep.line()
 
     # --- timers -------------------------------------------------------------------------------
     rep.line("## Timers: cost per timer against the number pending")
@@ -359,7 +383,8 @@ def build(d):
             "number scheduled (log scale). The line rises where the heap leaves the caches; "
             "the points at 1 M are the peer programs' million_timers, same deadlines, same "
             f"run. Explained in {MAN}, THE TIMEOUT HEAP.",
-            "set logscale x\nset xlabel 'timers scheduled (pending at once)'\n"
+            "set logscale x\nset xrange [500:2000000]\n"
+            "set xlabel 'timers scheduled (pending at once)'\n"
             "set ylabel 'ns per timer (CPU)'\nset yrange [0:*]\n"
             "set title 'Timers: cost per timer against the number pending'\n"
             f"plot {', '.join(plot_parts)}\n",
@@ -372,7 +397,7 @@ def build(d):
     rep.line("## The peer programs: the same workloads on each library")
     rep.line()
     libs = ["tornado"] + present
-    works = list(units)
+    works = [w for w in units if not w.startswith("c10k/")]  # c10k/ is tabled with its figure
     if works:
         rep.line(f"bench/peers/, each program pinned to CPU 0, rounds interleaved; ratio = "
                  "tornado / peer (below 1: ours is faster).")
@@ -536,7 +561,8 @@ def build(d):
     rep.line("Drawn: " + (", ".join(f"{n}.png" for n in drawn) or "none") + ".")
     if rep.skipped:
         rep.line("Skipped: " + ", ".join(f"{n}.png" for n in rep.skipped)
-                 + (" (gnuplot is not installed)" if not shutil.which("gnuplot") else "")
+                 + (" (gnuplot is not installed)" if not shutil.which("gnuplot") else
+                    " (plots turned off)" if os.environ.get("REPORT_NO_PLOTS") else "")
                  + ".")
     rep.line()
     with open(os.path.join(d, "report.md"), "w") as f:
@@ -562,8 +588,58 @@ def paste(readme, d):
         f.write(head + BEGIN + "\n\n" + body.rstrip() + "\n\n" + END + tail)
 
 
+def self_test():
+    """Writes a sample run into a temporary directory and checks the tables (make test)."""
+    import tempfile
+
+    def rep(name, ns, **counters):
+        b = {"name": name, "run_name": name, "run_type": "iteration", "real_time": ns,
+             "cpu_time": ns, "time_unit": "ns"}
+        b.update(counters)
+        return b
+
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "machine.txt"), "w") as f:
+            f.write("cpu=Sample CPU\ncores=2\nkernel=Linux 6\ncompiler=g++ 12\nquick=1\n")
+        with open(os.path.join(d, "ioloop.json"), "w") as f:
+            json.dump({"benchmarks": [rep("syscall_getppid", v) for v in (100, 110, 300)]
+                       + [rep("posted_callbacks", 1, per_callback=v * 1e-9) for v in (20, 30, 25)]
+                       + [rep("timers_pending/timers:1000/iterations:1/manual_time", 1,
+                              per_timer=v * 1e-9) for v in (500, 400)]}, f)
+        with open(os.path.join(d, "poller.json"), "w") as f:
+            json.dump({"benchmarks": [rep("c10k/poll/fds:100", 101 * v) for v in (7, 9, 8)]
+                       + [rep("c10k/epoll/fds:100", 101 * 2.0)]}, f)
+        os.mkdir(os.path.join(d, "peers"))
+        with open(os.path.join(d, "peers", "results.txt"), "w") as f:
+            f.write("tornado   million_timers   300.0 ns/timer\n"
+                    "libev     million_timers   200.0 ns/timer\n")
+        with open(os.path.join(d, "http.txt"), "w") as f:
+            f.write("http_hello   keep-alive c50   1000.00 req/s   10.00 us/request\n"
+                    "nginx        keep-alive c50   2000.00 req/s    5.00 us/request\n")
+        with open(os.path.join(d, "memory.txt"), "w") as f:
+            f.write("tornado 100 1000 1400\n")
+        os.environ["REPORT_NO_PLOTS"] = "1"
+        text = read(build(d))
+    expect = [
+        "one system call (getppid) costs 110.0 (100.0-300.0) ns",
+        "| posted_callbacks | ns/callback | 25.0 (20.0-30.0) | 0.23 |",
+        "| 100 | 2.0 | 8.0 (7.0-9.0) | - | - | 4.0 |",
+        "| 1,000 | 450.0 (400.0-500.0) |",
+        "| million_timers | ns/timer | 300.0 | 200.0 | 1.50 |",
+        "| keep-alive c50 | 1,000 | 10.00 | 2,000 | 5.00 | 0.50 | 2.00 |",
+        "| 100 | 4.00 |",
+        "Skipped: ",
+    ]
+    bad = [e for e in expect if e not in text]
+    if bad:
+        sys.exit("bench/report.py self-test: missing from the report:\n" + "\n".join(bad))
+    print("bench/report.py self-test: the sample run's tables are right")
+
+
 def main(argv):
-    if len(argv) == 3 and argv[0] == "--readme":
+    if argv == ["--self-test"]:
+        self_test()
+    elif len(argv) == 3 and argv[0] == "--readme":
         paste(argv[1], argv[2])
     elif len(argv) == 1:
         print(build(argv[0]))

@@ -20,6 +20,43 @@
 const int bench_chain_configs[BENCH_CHAIN_CONFIGS][2] = {
     {100, 1}, {100, 100}, {1000, 1}, {1000, 100}};
 
+#define BENCH_C10K_MAX 16
+static int c10k_sizes[BENCH_C10K_MAX];
+static int c10k_count = -1;
+
+static void read_c10k(void) {
+  if (c10k_count >= 0) return;
+  c10k_count = 0;
+  const char* p = getenv("BENCH_C10K");
+  while (p != NULL && *p != '\0' && c10k_count < BENCH_C10K_MAX) {
+    char* end;
+    const long n = strtol(p, &end, 10);
+    if (end == p) break;
+    if (n > 0 && n <= 1000000) c10k_sizes[c10k_count++] = (int)n;
+    p = end;
+  }
+}
+
+int bench_chain_nconfigs(void) {
+  read_c10k();
+  return BENCH_CHAIN_CONFIGS + c10k_count;
+}
+
+int bench_chain_pipes(int k) {
+  read_c10k();
+  return k < BENCH_CHAIN_CONFIGS ? bench_chain_configs[k][0] : c10k_sizes[k - BENCH_CHAIN_CONFIGS];
+}
+
+int bench_chain_active(int k) { return k < BENCH_CHAIN_CONFIGS ? bench_chain_configs[k][1] : 1; }
+
+void bench_chain_workload(char* out, size_t size, int k, const char* backend) {
+  if (k < BENCH_CHAIN_CONFIGS)
+    snprintf(out, size, "pipe_chain/%s/%d/%d", backend, bench_chain_pipes(k),
+             bench_chain_active(k));
+  else
+    snprintf(out, size, "c10k/%s/%d", backend, bench_chain_pipes(k));
+}
+
 static int64_t clock_ns(clockid_t id) {
   struct timespec ts;
   clock_gettime(id, &ts);

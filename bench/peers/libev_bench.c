@@ -85,14 +85,13 @@ static void on_readable(struct ev_loop* loop, ev_io* w, int revents) {
 static void step(void* loop) { ev_run(loop, EVRUN_NOWAIT); }
 
 static void pipe_chain(const char* name, unsigned backend) {
-  for (int k = 0; k < BENCH_CHAIN_CONFIGS; k++) {
+  for (int k = 0; k < bench_chain_nconfigs(); k++) {
     struct ev_loop* loop = ev_loop_new(backend);
     if (loop == NULL || ev_backend(loop) != backend) {
       if (loop != NULL) ev_loop_destroy(loop);
       return; /* this libev was built without that backend */
     }
-    if (bench_chain_open(&chain, bench_chain_configs[k][0], bench_chain_configs[k][1]) != 0)
-      exit(1);
+    if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) exit(1);
     if (backend == EVBACKEND_SELECT && !bench_chain_fits_select(&chain)) {
       bench_chain_close(&chain);
       ev_loop_destroy(loop);
@@ -114,8 +113,7 @@ static void pipe_chain(const char* name, unsigned backend) {
       exit(1);
     }
     char workload[64];
-    snprintf(workload, sizeof workload, "pipe_chain/%s/%d/%d", name, bench_chain_configs[k][0],
-             bench_chain_configs[k][1]);
+    bench_chain_workload(workload, sizeof workload, k, name);
     bench_report("libev", workload, us, "us/run");
   }
 }

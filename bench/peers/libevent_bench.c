@@ -107,11 +107,10 @@ static struct event_base* base_with(const char* method) {
 }
 
 static void pipe_chain(const char* method) {
-  for (int k = 0; k < BENCH_CHAIN_CONFIGS; k++) {
+  for (int k = 0; k < bench_chain_nconfigs(); k++) {
     struct event_base* base = base_with(method);
     if (base == NULL) return;
-    if (bench_chain_open(&chain, bench_chain_configs[k][0], bench_chain_configs[k][1]) != 0)
-      exit(1);
+    if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) exit(1);
     if (strcmp(method, "select") == 0 && !bench_chain_fits_select(&chain)) {
       bench_chain_close(&chain);
       event_base_free(base);
@@ -133,8 +132,7 @@ static void pipe_chain(const char* method) {
       exit(1);
     }
     char workload[64];
-    snprintf(workload, sizeof workload, "pipe_chain/%s/%d/%d", method, bench_chain_configs[k][0],
-             bench_chain_configs[k][1]);
+    bench_chain_workload(workload, sizeof workload, k, method);
     bench_report("libevent", workload, us, "us/run");
   }
 }

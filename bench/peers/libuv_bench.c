@@ -86,11 +86,10 @@ static void close_all(uv_loop_t* loop) {
 }
 
 static void pipe_chain(void) {
-  for (int k = 0; k < BENCH_CHAIN_CONFIGS; k++) {
+  for (int k = 0; k < bench_chain_nconfigs(); k++) {
     uv_loop_t loop;
     uv_loop_init(&loop);
-    if (bench_chain_open(&chain, bench_chain_configs[k][0], bench_chain_configs[k][1]) != 0)
-      exit(1);
+    if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) exit(1);
     uv_poll_t* polls = calloc((size_t)chain.npipes, sizeof *polls);
     for (int i = 0; i < chain.npipes; i++) {
       uv_poll_init(&loop, &polls[i], chain.fds[2 * i]);
@@ -106,8 +105,7 @@ static void pipe_chain(void) {
       exit(1);
     }
     char workload[64];
-    snprintf(workload, sizeof workload, "pipe_chain/epoll/%d/%d", bench_chain_configs[k][0],
-             bench_chain_configs[k][1]);
+    bench_chain_workload(workload, sizeof workload, k, "epoll");
     bench_report("libuv", workload, us, "us/run");
   }
 }

@@ -90,9 +90,9 @@ double million_timers_ns(IOLoop& loop, std::vector<Timeout>& handles) {
 void step(void* loop) { static_cast<IOLoop*>(loop)->run_once(0.0); }
 
 void pipe_chain(const std::string& backend) {
-  for (const auto& config : bench_chain_configs) {
+  for (int k = 0; k < bench_chain_nconfigs(); ++k) {
     bench_chain chain;
-    if (bench_chain_open(&chain, config[0], config[1]) != 0) std::exit(1);
+    if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) std::exit(1);
     if (backend == "select" && !bench_chain_fits_select(&chain)) {
       bench_chain_close(&chain);
       continue;
@@ -115,9 +115,9 @@ void pipe_chain(const std::string& backend) {
       std::fprintf(stderr, "pipe_chain on %s failed\n", backend.c_str());
       std::exit(1);
     }
-    const std::string name =
-        "pipe_chain/" + backend + "/" + std::to_string(config[0]) + "/" + std::to_string(config[1]);
-    bench_report("tornado", name.c_str(), us, "us/run");
+    char name[64];
+    bench_chain_workload(name, sizeof name, k, backend.c_str());
+    bench_report("tornado", name, us, "us/run");
   }
 }
 
