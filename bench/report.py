@@ -337,7 +337,7 @@ def build(d):
             "the same chain, wall time. "
             f"select stops at 1,000 (FD_SETSIZE). Explained in {MAN}, BACKENDS "
             "AND THE C10K PROBLEM.",
-            "set logscale xy\nset xlabel 'registered idle descriptors'\n"
+            "set logscale xy\nset key outside right top\nset xlabel 'registered idle descriptors'\n"
             "set ylabel 'ns per loop iteration (CPU)'\n"
             "set title 'The C10K lesson: iteration cost against idle descriptors'\n"
             f"plot {plots}\n",
