@@ -571,7 +571,7 @@ def build(d):
 
 
 def paste(readme, d):
-    """Replaces the marked region of readme with report.md, image links pointing at d."""
+    """Replaces the marked region of readme with report.md, naming the plots in d."""
     report = read(os.path.join(d, "report.md"))
     if report is None:
         sys.exit(f"{d}/report.md is missing: run make bench-report first")
@@ -580,8 +580,10 @@ def paste(readme, d):
         sys.exit(f"{readme} has no marked region ({BEGIN} ... {END})")
     body = report.split("\n", 1)[1].lstrip("\n")  # the report's own title goes
     body = re.sub(r"^(#+) ", r"#\1 ", body, flags=re.M)  # one level down
-    rel = os.path.relpath(d, os.path.dirname(os.path.abspath(readme)))
-    body = re.sub(r"\]\((\w+\.png)\)", lambda m: f"]({rel}/{m.group(1)})", body)
+    # The PNGs stay in the build tree (not in git): the README names them and how to draw them.
+    body = re.sub(r"^!\[\w+\]\((\w+\.png)\)$",
+                  lambda m: f"Plot: `{d.rstrip('/')}/{m.group(1)}` (drawn by `make bench-report`).",
+                  body, flags=re.M)
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     with open(readme, "w") as f:
