@@ -217,6 +217,10 @@ def build(d):
              f"{machine.get('kernel', '?')}, {machine.get('compiler', '?')}; one system call "
              f"(getppid) costs {syscall.cell()} ns; load average at start "
              f"{machine.get('load', '?')}.")
+    rep.line()
+    if machine.get("params"):
+        rep.line(f"Settings: {machine['params']}.")
+        rep.line()
     stages = [f"{k[6:]} {v} s" for k, v in machine.items() if k.startswith("stage_")]
     if stages:
         rep.line("Where the run's time went: " + ", ".join(stages) + ".")
