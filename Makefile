@@ -7,6 +7,7 @@
 #   make bench           Google Benchmark micro-benchmarks
 #   make bench-peers     the same workloads on libev, libevent and libuv, side by side
 #   make bench-websocket WebSocket echo, broadcast to 1,000 clients (vs python3-websockets), idle RSS
+#   make bench-report    both, nginx and the plots: build/bench/report.md (QUICK=1: fast)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make format          clang-format the tree
 #   make CROSS=aarch64-linux-gnu-   cross build (static) into build/aarch64-linux-gnu/
@@ -169,7 +170,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
+.PHONY: bench-report bench-readme ensure-bench-tools bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
         static-demos static-demo-bins ensure-static-libs check-size check-configs \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
@@ -283,7 +284,11 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB)
 	$(Q)$(CXX) $(TEST_OBJS) $(LIB) $(ALL_LDFLAGS) -o $@
 
 # The runner prints "N passed, N failed" last, and records the counts for `make check`.
+# The report script's self-test (a sample run's tables, well under a second) goes first, so the
+# suite's count line stays the last line; no timing is ever checked here.
 test: $(TEST_BIN) $(DEMO_BINS) | ensure-test-peers
+	$(Q)if [ -x /usr/bin/python3 ]; then /usr/bin/python3 bench/report.py --self-test; \
+	  else echo "skipped: bench/report.py self-test (no /usr/bin/python3)"; fi
 	$(Q)TORNADO_TEST_COUNTS=$(BUILD)/test-counts TORNADO_DEMO_DIR=$(BUILD)/demos $(TEST_BIN) $(TEST_ARGS)
 
 # g++ 12 reports false "maybe-uninitialized" in libstdc++ (std::regex, std::function) when the
@@ -406,8 +411,14 @@ ensure-benchmark:
 $(BUILD)/bench/%: bench/%.cc $(LIB) | ensure-benchmark
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BENCH   $@")
-	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $(BENCH_EXTRA) $< $(LIB) $(ALL_LDFLAGS) -lbenchmark \
-	  $(BENCH_EXTRA_LIBS) -o $@
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $(BENCH_EXTRA) $< $(BENCH_EXTRA_OBJS) $(LIB) $(ALL_LDFLAGS) \
+	  -lbenchmark $(BENCH_EXTRA_LIBS) -o $@
+
+# The C10K runs include kqueue, which Linux has only through the test suite's epoll shim.
+ifeq ($(TARGET_OS),Linux)
+$(BUILD)/bench/poller_bench: BENCH_EXTRA_OBJS := $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
+$(BUILD)/bench/poller_bench: $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
+endif
 
 # A load generator, not a Google Benchmark (bench/httpclient.sh sets it beside wrk).
 HTTPCLIENT_LOAD := $(BUILD)/bench/httpclient_load
@@ -450,6 +461,33 @@ bench: $(BENCH_BINS) $(HTTP_HELLO) $(HTTPCLIENT_LOAD)
 bench-peers: $(LIB)
 	$(Q)$(MAKE) --no-print-directory -C bench/peers BUILD=$(abspath $(BUILD))/bench/peers \
 	  LIB=$(abspath $(LIB)) TOP=$(abspath .)
+
+# The report: every benchmark with JSON output into $(BUILD)/bench, then bench/report.py writes
+# $(BUILD)/bench/report.md and its PNG plots (bench/README.md). QUICK=1: fewer sizes and
+# repetitions (under 2 minutes). Peers, nginx, wrk, valgrind and gnuplot are installed when
+# missing and root; otherwise their columns and plots are skipped with a note.
+BENCH_TOOLS   := gnuplot:gnuplot-nox wrk:wrk nginx:nginx valgrind:valgrind
+BENCH_HEADERS := ev.h:libev-dev event2/event.h:libevent-dev uv.h:libuv1-dev
+ensure-bench-tools:
+	@missing=""; \
+	for t in $(BENCH_TOOLS); do command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
+	for h in $(BENCH_HEADERS); do [ -f /usr/include/$${h%%:*} ] || missing="$$missing $${h#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null 2>&1 \
+	      || echo "could not install$$missing: their columns are skipped"; \
+	  else echo "missing$$missing (not root): their columns are skipped"; fi; \
+	fi
+
+bench-report: $(BENCH_BINS) $(HTTP_HELLO) | ensure-bench-tools
+	$(Q)$(MAKE) --no-print-directory -C bench/peers build BUILD=$(abspath $(BUILD))/bench/peers \
+	  LIB=$(abspath $(LIB)) TOP=$(abspath .)
+	$(Q)QUICK=$(QUICK) OUT=$(BUILD)/bench bash bench/report.sh
+
+# Replaces the marked region of bench/README.md with the last report's tables.
+bench-readme:
+	$(Q)/usr/bin/python3 bench/report.py --readme bench/README.md $(BUILD)/bench
 
 # --- fuzzing -------------------------------------------------------------------------------------
 # libFuzzer targets for the HTTP parsers (clang's runtime: Debian's clang and libclang-rt-14-dev).

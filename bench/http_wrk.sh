@@ -12,8 +12,9 @@
 # wrk reports them and the server's CPU per request: the utime+stime that /proc/PID/stat
 # gains over the run, divided by the requests wrk completed. On a 2-core machine wrk itself
 # tops out near 80K requests/s, so the CPU figure is the one that separates servers.
-# Scenarios: keep-alive with 50 and 500 connections, Connection: close, and 16 requests
-# pipelined per write. nginx runs one worker (master_process off), access log off, answering
+# Scenarios: keep-alive with 50 and 500 connections, Connection: close (c50; close500 for
+# 500), and 16 requests pipelined per write. PORT picks the port (bench/report.sh passes a
+# free one); nginx runs with its own temporary prefix. nginx runs one worker (master_process off), access log off, answering
 # `return 200 "Hello, world"`, as the hello server does.
 set -eu
 [ $# -ge 1 ] || { echo "usage: http_wrk.sh SERVER_COMMAND..." >&2; exit 2; }
@@ -59,6 +60,7 @@ scenarios() {
       c50) run "keep-alive c50" -c50 ;;
       c500) run "keep-alive c500" -c500 ;;
       close) run "close c50" -c50 -H 'Connection: close' ;;
+      close500) run "close c500" -c500 -H 'Connection: close' ;;
       pipelined) run "pipelined16 c50" -c50 -s "$TMP/pipeline.lua" ;;
     esac
   done
@@ -101,7 +103,7 @@ for r in $(seq "$RUNS"); do
   done
   if command -v nginx >/dev/null 2>&1; then
     SERVER_NAME=nginx
-    taskset -c 0 nginx -c "$TMP/nginx.conf" &
+    taskset -c 0 nginx -p "$TMP" -c "$TMP/nginx.conf" &
     SERVER=$!
     wait_port
     scenarios

@@ -3,12 +3,16 @@
 // Measures: posted_callbacks (a callback that re-posts itself with add_callback from inside
 //           the loop, run to completion), million_timers (1,000,000 call_at with random
 //           deadlines, every other one removed with remove_timeout, the rest run), loop_count
-//           (one empty iteration), and async (add_callback from another thread).
+//           (one empty iteration), async (add_callback from another thread), and
+//           timers_pending (million_timers' round with 1 K to 1 M timers), and the cost of
+//           one system call (syscall_getppid), the unit the report reads the others against.
 // Mirrors:  libuv's benchmarks of the same names (million_timers, loop_count, async); the
 //           side-by-side runs against libev, libevent and libuv are bench/peers/, with the same
 //           counts and deadlines (bench/README.md).
 #include <benchmark/benchmark.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
@@ -75,13 +79,14 @@ double thread_cpu_seconds() {
 
 struct TimerRun {
   IOLoop* loop;
+  long target;  // half the timers scheduled: the ones not cancelled
   long fired = 0;
 };
 
 struct Fire {
   TimerRun* run;
   void operator()() const {
-    if (++run->fired == kTimers / 2) run->loop->stop();
+    if (++run->fired == run->target) run->loop->stop();
   }
 };
 
@@ -90,7 +95,7 @@ struct Fire {
 // loop's cost.
 double timers_round(IOLoop& loop, const std::vector<std::uint32_t>& deadline_ms,
                     std::vector<Timeout>& handles) {
-  TimerRun run{&loop};
+  TimerRun run{&loop, static_cast<long>(handles.size() / 2)};
   const double start = thread_cpu_seconds();
   loop.add_callback([&] {
     const double base = loop.time();
@@ -114,6 +119,37 @@ void million_timers(benchmark::State& state) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(million_timers)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+
+// million_timers' round with 1 K to 1 M timers: how the cost per timer grows with the heap
+// (a 4-ary heap of 1 K entries fits in L1, of 1 M entries in no cache).
+void timers_pending(benchmark::State& state) {
+  IOLoop loop;
+  const std::vector<std::uint32_t> deadline_ms = timer_deadlines_ms();
+  std::vector<Timeout> handles(static_cast<std::size_t>(state.range(0)));
+  (void)timers_round(loop, deadline_ms, handles);
+  for (auto _ : state) state.SetIterationTime(timers_round(loop, deadline_ms, handles));
+  if (loop.pending_timeouts() != 0) state.SkipWithError("timeouts left over");
+  state.counters["per_timer"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * static_cast<double>(state.range(0)),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+// One round per repetition: the report's spread comes from --benchmark_repetitions, and each
+// repetition starts with its own warm-up round.
+BENCHMARK(timers_pending)
+    ->Apply([](benchmark::internal::Benchmark* b) {
+      for (const int n : {1000, 3000, 10000, 30000, 100000, 300000, kTimers}) b->Arg(n);
+    })
+    ->ArgName("timers")
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+// The unit everything else is read against: one trivial system call (getppid, which no libc
+// caches), entry and exit of the kernel on this machine.
+void syscall_getppid(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(::syscall(SYS_getppid));
+}
+BENCHMARK(syscall_getppid);
 
 // One iteration with nothing to do: the phases, and a zero-timeout poll of the waker.
 void loop_count(benchmark::State& state) {

@@ -20,6 +20,43 @@
 const int bench_chain_configs[BENCH_CHAIN_CONFIGS][2] = {
     {100, 1}, {100, 100}, {1000, 1}, {1000, 100}};
 
+#define BENCH_C10K_MAX 16
+static int c10k_sizes[BENCH_C10K_MAX];
+static int c10k_count = -1;
+
+static void read_c10k(void) {
+  if (c10k_count >= 0) return;
+  c10k_count = 0;
+  const char* p = getenv("BENCH_C10K");
+  while (p != NULL && *p != '\0' && c10k_count < BENCH_C10K_MAX) {
+    char* end;
+    const long n = strtol(p, &end, 10);
+    if (end == p) break;
+    if (n > 0 && n <= 1000000) c10k_sizes[c10k_count++] = (int)n;
+    p = end;
+  }
+}
+
+int bench_chain_nconfigs(void) {
+  read_c10k();
+  return BENCH_CHAIN_CONFIGS + c10k_count;
+}
+
+int bench_chain_pipes(int k) {
+  read_c10k();
+  return k < BENCH_CHAIN_CONFIGS ? bench_chain_configs[k][0] : c10k_sizes[k - BENCH_CHAIN_CONFIGS];
+}
+
+int bench_chain_active(int k) { return k < BENCH_CHAIN_CONFIGS ? bench_chain_configs[k][1] : 1; }
+
+void bench_chain_workload(char* out, size_t size, int k, const char* backend) {
+  if (k < BENCH_CHAIN_CONFIGS)
+    snprintf(out, size, "pipe_chain/%s/%d/%d", backend, bench_chain_pipes(k),
+             bench_chain_active(k));
+  else
+    snprintf(out, size, "c10k/%s/%d", backend, bench_chain_pipes(k));
+}
+
 static int64_t clock_ns(clockid_t id) {
   struct timespec ts;
   clock_gettime(id, &ts);
@@ -56,6 +93,12 @@ static int compare_double(const void* a, const void* b) {
 double bench_median(double* v, int n) {
   qsort(v, (size_t)n, sizeof *v, compare_double);
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int bench_runs(int full) {
+  const char* quick = getenv("BENCH_QUICK");
+  if (quick == NULL || *quick == '\0' || strcmp(quick, "0") == 0) return full;
+  return full / 5 > 0 ? full / 5 : 1;
 }
 
 void bench_report(const char* library, const char* workload, double value, const char* unit) {
@@ -134,9 +177,9 @@ static double chain_run_us(struct bench_chain* c, void (*step)(void*), void* loo
 double bench_chain_measure(struct bench_chain* c, void (*step)(void*), void* loop) {
   double runs[BENCH_CHAIN_RUNS];
   if (chain_run_us(c, step, loop) < 0) return -1.0; /* warm-up: caches and lazy setup */
-  for (int i = 0; i < BENCH_CHAIN_RUNS; i++) {
+  for (int i = 0; i < bench_runs(BENCH_CHAIN_RUNS); i++) {
     runs[i] = chain_run_us(c, step, loop);
     if (runs[i] < 0) return -1.0;
   }
-  return bench_median(runs, BENCH_CHAIN_RUNS);
+  return bench_median(runs, bench_runs(BENCH_CHAIN_RUNS));
 }

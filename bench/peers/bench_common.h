@@ -14,6 +14,7 @@
 #ifndef TORNADO_BENCH_PEERS_COMMON_H
 #define TORNADO_BENCH_PEERS_COMMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -35,8 +36,21 @@ extern "C" {
 #define BENCH_CHAIN_RUNS 25
 #define BENCH_CHAIN_CONFIGS 4
 
+/* How many of `full` measured runs to make: all of them, or, when the environment has
+ * BENCH_QUICK set (make bench-report QUICK=1), a fifth of them (at least one). */
+int bench_runs(int full);
+
 /* The (pipes, active) pairs of the pipe chain, in the order every program reports them. */
 extern const int bench_chain_configs[BENCH_CHAIN_CONFIGS][2];
+
+/* The chain configurations a program runs: bench_chain_configs, then, when the environment
+ * has BENCH_C10K ("10 100 1000", at most 16 counts), one chain with 1 active among N pairs
+ * for each N: the C10K runs, N registered idle read ends, one ready per iteration. */
+int bench_chain_nconfigs(void);
+int bench_chain_pipes(int k);
+int bench_chain_active(int k);
+/* Names configuration k: "pipe_chain/<backend>/<pipes>/<active>" or "c10k/<backend>/<pipes>". */
+void bench_chain_workload(char* out, size_t size, int k, const char* backend);
 
 /* Nanoseconds on CLOCK_MONOTONIC, and this thread's CPU time (CLOCK_THREAD_CPUTIME_ID).
  * posted_callbacks and million_timers are timed in CPU time: the first is pure computation,

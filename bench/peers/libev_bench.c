@@ -85,14 +85,13 @@ static void on_readable(struct ev_loop* loop, ev_io* w, int revents) {
 static void step(void* loop) { ev_run(loop, EVRUN_NOWAIT); }
 
 static void pipe_chain(const char* name, unsigned backend) {
-  for (int k = 0; k < BENCH_CHAIN_CONFIGS; k++) {
+  for (int k = 0; k < bench_chain_nconfigs(); k++) {
     struct ev_loop* loop = ev_loop_new(backend);
     if (loop == NULL || ev_backend(loop) != backend) {
       if (loop != NULL) ev_loop_destroy(loop);
       return; /* this libev was built without that backend */
     }
-    if (bench_chain_open(&chain, bench_chain_configs[k][0], bench_chain_configs[k][1]) != 0)
-      exit(1);
+    if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) exit(1);
     if (backend == EVBACKEND_SELECT && !bench_chain_fits_select(&chain)) {
       bench_chain_close(&chain);
       ev_loop_destroy(loop);
@@ -114,8 +113,7 @@ static void pipe_chain(const char* name, unsigned backend) {
       exit(1);
     }
     char workload[64];
-    snprintf(workload, sizeof workload, "pipe_chain/%s/%d/%d", name, bench_chain_configs[k][0],
-             bench_chain_configs[k][1]);
+    bench_chain_workload(workload, sizeof workload, k, name);
     bench_report("libev", workload, us, "us/run");
   }
 }
@@ -128,16 +126,18 @@ int main(void) {
   }
   (void)posted_callbacks_ns(loop, BENCH_POSTED_COUNT / 10); /* warm-up */
   double posted[BENCH_POSTED_RUNS];
-  for (int i = 0; i < BENCH_POSTED_RUNS; i++)
+  for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
     posted[i] = posted_callbacks_ns(loop, BENCH_POSTED_COUNT);
-  bench_report("libev", "posted_callbacks", bench_median(posted, BENCH_POSTED_RUNS), "ns/callback");
+  bench_report("libev", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
+               "ns/callback");
 
   timers = calloc(BENCH_TIMER_COUNT, sizeof *timers);
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) ev_init(&timers[i], on_timer);
   (void)million_timers_ns(loop); /* warm-up: the heap array reaches its size */
   double timed[BENCH_TIMER_RUNS];
-  for (int i = 0; i < BENCH_TIMER_RUNS; i++) timed[i] = million_timers_ns(loop);
-  bench_report("libev", "million_timers", bench_median(timed, BENCH_TIMER_RUNS), "ns/timer");
+  for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); i++) timed[i] = million_timers_ns(loop);
+  bench_report("libev", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
+               "ns/timer");
   free(timers);
   ev_loop_destroy(loop);
 

@@ -107,11 +107,10 @@ static struct event_base* base_with(const char* method) {
 }
 
 static void pipe_chain(const char* method) {
-  for (int k = 0; k < BENCH_CHAIN_CONFIGS; k++) {
+  for (int k = 0; k < bench_chain_nconfigs(); k++) {
     struct event_base* base = base_with(method);
     if (base == NULL) return;
-    if (bench_chain_open(&chain, bench_chain_configs[k][0], bench_chain_configs[k][1]) != 0)
-      exit(1);
+    if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) exit(1);
     if (strcmp(method, "select") == 0 && !bench_chain_fits_select(&chain)) {
       bench_chain_close(&chain);
       event_base_free(base);
@@ -133,8 +132,7 @@ static void pipe_chain(const char* method) {
       exit(1);
     }
     char workload[64];
-    snprintf(workload, sizeof workload, "pipe_chain/%s/%d/%d", method, bench_chain_configs[k][0],
-             bench_chain_configs[k][1]);
+    bench_chain_workload(workload, sizeof workload, k, method);
     bench_report("libevent", workload, us, "us/run");
   }
 }
@@ -147,17 +145,18 @@ int main(void) {
   }
   (void)posted_callbacks_ns(base, BENCH_POSTED_COUNT / 10); /* warm-up */
   double posted[BENCH_POSTED_RUNS];
-  for (int i = 0; i < BENCH_POSTED_RUNS; i++)
+  for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
     posted[i] = posted_callbacks_ns(base, BENCH_POSTED_COUNT);
-  bench_report("libevent", "posted_callbacks", bench_median(posted, BENCH_POSTED_RUNS),
+  bench_report("libevent", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
                "ns/callback");
 
   timers = calloc(BENCH_TIMER_COUNT, sizeof *timers);
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) evtimer_assign(&timers[i], base, on_timer, NULL);
   (void)million_timers_ns(base); /* warm-up: the heap array reaches its size */
   double timed[BENCH_TIMER_RUNS];
-  for (int i = 0; i < BENCH_TIMER_RUNS; i++) timed[i] = million_timers_ns(base);
-  bench_report("libevent", "million_timers", bench_median(timed, BENCH_TIMER_RUNS), "ns/timer");
+  for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); i++) timed[i] = million_timers_ns(base);
+  bench_report("libevent", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
+               "ns/timer");
   free(timers);
   event_base_free(base);
 

@@ -86,11 +86,10 @@ static void close_all(uv_loop_t* loop) {
 }
 
 static void pipe_chain(void) {
-  for (int k = 0; k < BENCH_CHAIN_CONFIGS; k++) {
+  for (int k = 0; k < bench_chain_nconfigs(); k++) {
     uv_loop_t loop;
     uv_loop_init(&loop);
-    if (bench_chain_open(&chain, bench_chain_configs[k][0], bench_chain_configs[k][1]) != 0)
-      exit(1);
+    if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) exit(1);
     uv_poll_t* polls = calloc((size_t)chain.npipes, sizeof *polls);
     for (int i = 0; i < chain.npipes; i++) {
       uv_poll_init(&loop, &polls[i], chain.fds[2 * i]);
@@ -106,8 +105,7 @@ static void pipe_chain(void) {
       exit(1);
     }
     char workload[64];
-    snprintf(workload, sizeof workload, "pipe_chain/epoll/%d/%d", bench_chain_configs[k][0],
-             bench_chain_configs[k][1]);
+    bench_chain_workload(workload, sizeof workload, k, "epoll");
     bench_report("libuv", workload, us, "us/run");
   }
 }
@@ -119,9 +117,10 @@ int main(void) {
   uv_idle_init(&loop, &idle);
   (void)posted_callbacks_ns(&loop, &idle, BENCH_POSTED_COUNT / 10); /* warm-up */
   double posted[BENCH_POSTED_RUNS];
-  for (int i = 0; i < BENCH_POSTED_RUNS; i++)
+  for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
     posted[i] = posted_callbacks_ns(&loop, &idle, BENCH_POSTED_COUNT);
-  bench_report("libuv", "posted_callbacks", bench_median(posted, BENCH_POSTED_RUNS), "ns/callback");
+  bench_report("libuv", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
+               "ns/callback");
 
   /* Handles are initialised once: uv_timer_init links a handle into the loop, and doing it
    * again on a live handle would corrupt that list. */
@@ -129,8 +128,9 @@ int main(void) {
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) uv_timer_init(&loop, &timers[i]);
   (void)million_timers_ns(&loop, &idle); /* warm-up */
   double timed[BENCH_TIMER_RUNS];
-  for (int i = 0; i < BENCH_TIMER_RUNS; i++) timed[i] = million_timers_ns(&loop, &idle);
-  bench_report("libuv", "million_timers", bench_median(timed, BENCH_TIMER_RUNS), "ns/timer");
+  for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); i++) timed[i] = million_timers_ns(&loop, &idle);
+  bench_report("libuv", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
+               "ns/timer");
   close_all(&loop);
   free(timers);
 

@@ -90,9 +90,9 @@ double million_timers_ns(IOLoop& loop, std::vector<Timeout>& handles) {
 void step(void* loop) { static_cast<IOLoop*>(loop)->run_once(0.0); }
 
 void pipe_chain(const std::string& backend) {
-  for (const auto& config : bench_chain_configs) {
+  for (int k = 0; k < bench_chain_nconfigs(); ++k) {
     bench_chain chain;
-    if (bench_chain_open(&chain, config[0], config[1]) != 0) std::exit(1);
+    if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) std::exit(1);
     if (backend == "select" && !bench_chain_fits_select(&chain)) {
       bench_chain_close(&chain);
       continue;
@@ -115,9 +115,9 @@ void pipe_chain(const std::string& backend) {
       std::fprintf(stderr, "pipe_chain on %s failed\n", backend.c_str());
       std::exit(1);
     }
-    const std::string name =
-        "pipe_chain/" + backend + "/" + std::to_string(config[0]) + "/" + std::to_string(config[1]);
-    bench_report("tornado", name.c_str(), us, "us/run");
+    char name[64];
+    bench_chain_workload(name, sizeof name, k, backend.c_str());
+    bench_report("tornado", name, us, "us/run");
   }
 }
 
@@ -128,8 +128,9 @@ int main() {
     IOLoop loop;
     (void)posted_callbacks_ns(loop, BENCH_POSTED_COUNT / 10);  // warm-up
     double posted[BENCH_POSTED_RUNS];
-    for (double& v : posted) v = posted_callbacks_ns(loop, BENCH_POSTED_COUNT);
-    bench_report("tornado", "posted_callbacks", bench_median(posted, BENCH_POSTED_RUNS),
+    for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); ++i)
+      posted[i] = posted_callbacks_ns(loop, BENCH_POSTED_COUNT);
+    bench_report("tornado", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
                  "ns/callback");
   }
   {
@@ -137,8 +138,10 @@ int main() {
     std::vector<Timeout> handles(BENCH_TIMER_COUNT);
     (void)million_timers_ns(loop, handles);  // warm-up: the heap and slot arrays reach size
     double timed[BENCH_TIMER_RUNS];
-    for (double& v : timed) v = million_timers_ns(loop, handles);
-    bench_report("tornado", "million_timers", bench_median(timed, BENCH_TIMER_RUNS), "ns/timer");
+    for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); ++i)
+      timed[i] = million_timers_ns(loop, handles);
+    bench_report("tornado", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
+                 "ns/timer");
   }
   for (const std::string& backend : IOLoop::available_pollers())
     if (backend == "epoll" || backend == "poll" || backend == "select") pipe_chain(backend);
