@@ -344,7 +344,7 @@ check-configs:
 
 # Runs in order even under -j: the summary line must come last.
 # CHECK_CROSS="aarch64-linux-gnu- arm-linux-gnueabihf-" adds those targets' suites under
-# qemu-user (CI does), counted in the closing line with the others.
+# qemu-user, counted in the closing line with the others (CI runs the 32-bit ARM one).
 CHECK_CROSS ?=
 check:
 	$(Q)$(MAKE) --no-print-directory test
