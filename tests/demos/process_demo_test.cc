@@ -83,23 +83,6 @@ void send_text(int fd, const std::string& s) {
   REQUIRE(::write(fd, s.data(), s.size()) == static_cast<ssize_t>(s.size()));
 }
 
-// Reads until `want` has come (or the peer closes, or `seconds` pass).
-std::string read_until_text(int fd, const std::string& want, double seconds) {
-  std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (out.find(want) == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    char buf[4096];
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  return out;
-}
-
 std::string get(int port, const std::string& path) {
   bool refused = false;
   const int fd = try_connect(port, &refused);

@@ -16,28 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/demo_process.h"
 #include "tornado/reactor/ioloop.h"
 #include "tornado/reactor/log.h"
 
 using namespace tornado;
 
 namespace {
-
-std::string read_for(int fd, const std::string& want, double seconds) {
-  std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (out.find(want) == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    char buf[256];
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  return out;
-}
 
 void touch_later(const std::string& path, int seconds) {
   timespec times[2] = {{0, UTIME_OMIT}, {0, 0}};
@@ -71,9 +56,9 @@ TEST_CASE("autoreload: a watched file that changes runs the hooks, then execs th
     ::_exit(8);
   }
   ::close(p[1]);
-  CHECK(read_for(p[0], "ready\n", 10) == "ready\n");
+  CHECK(testing::read_until_text(p[0], "ready\n", 10) == "ready\n");
   touch_later(path, 10);
-  const std::string out = read_for(p[0], "exec again\n", 10);
+  const std::string out = testing::read_until_text(p[0], "exec again\n", 10);
   ::close(p[0]);
   CHECK(out == "hook\nexec again\n");
   int status = 0;

@@ -149,10 +149,10 @@ int connect_loopback(int port) {
   return fd;
 }
 
-std::string read_until_close(int fd, double seconds) {
+std::string read_until_text(int fd, const std::string& want, double seconds) {
   std::string out;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  for (;;) {
+  while (want.empty() || out.find(want) == std::string::npos) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
@@ -170,5 +170,7 @@ std::string read_until_close(int fd, double seconds) {
   }
   return out;
 }
+
+std::string read_until_close(int fd, double seconds) { return read_until_text(fd, "", seconds); }
 
 }  // namespace tornado::testing

@@ -62,5 +62,7 @@ class DemoProcess {
 int connect_loopback(int port);
 // Reads until the peer closes or `seconds` pass in all; returns what came.
 std::string read_until_close(int fd, double seconds);
+// The same, stopping as soon as `want` has come. A signal (SIGCHLD) does not end either.
+std::string read_until_text(int fd, const std::string& want, double seconds);
 
 }  // namespace tornado::testing
