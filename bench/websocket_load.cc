@@ -163,8 +163,7 @@ int idle(int n) {
   }
   IOLoop loop;
   log::access_log.set_level(log::Level::kWarning);
-  web::Application app(
-      {web::url<Hello>("/"), web::url<Echo>("/ws")});
+  web::Application app({web::url<Hello>("/"), web::url<Echo>("/ws")});
   HTTPServer& server = app.listen(0, "127.0.0.1");
   const int port = server.addresses()[0].port();
   // A warm-up round, so that the allocator's first growth is not counted against either.

@@ -21,8 +21,8 @@
 #include <system_error>
 
 #include "tornado/reactor/log.h"
-#include "tornado/stream/process.h"
 #include "tornado/reactor/util.h"
+#include "tornado/stream/process.h"
 
 namespace tornado {
 

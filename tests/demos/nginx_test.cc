@@ -145,8 +145,8 @@ TEST_CASE("demos: two helloworld instances behind nginx; one stopped gracefully 
     const std::string r = get_through(port);
     if (r.rfind("HTTP/1.1 200 OK\r\n", 0) != 0) {
       ++failed;
-      MESSAGE("request " << i << " through nginx got: " << (r.empty() ? "nothing" : r)
-                          << " after " << (c.loop().time() - sent) << " s");
+      MESSAGE("request " << i << " through nginx got: " << (r.empty() ? "nothing" : r) << " after "
+                         << (c.loop().time() - sent) << " s");
     }
   }
   if (failed != 0) MESSAGE("nginx's error log:\n" << read_file(prefix + "/error.log"));

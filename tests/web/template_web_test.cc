@@ -68,8 +68,7 @@ TEST_CASE("web: render uses template_path, extends, and the handler's names") {
   s.static_path = dir.path;
   s.xsrf_cookies = true;
   s.cookie_secret = "0123456789abcdef0123456789abcdef";
-  Application app({url<PageHandler>("/p/(.*)").name("page"), url<StringHandler>("/s")},
-                  s);
+  Application app({url<PageHandler>("/p/(.*)").name("page"), url<StringHandler>("/s")}, s);
   AsyncHTTPTestCase t(app);
   auto r = t.fetch("/p/page");
   CHECK(r.code == 200);
