@@ -20,31 +20,40 @@
 const int bench_chain_configs[BENCH_CHAIN_CONFIGS][2] = {
     {100, 1}, {100, 100}, {1000, 1}, {1000, 100}};
 
-#define BENCH_C10K_MAX 16
-static int c10k_sizes[BENCH_C10K_MAX];
-static int c10k_count = -1;
+/* A list of counts from the environment: at most BENCH_COUNTS_MAX, each in 1..max; parsing
+ * stops at the first word that is not a number. */
+#define BENCH_COUNTS_MAX 16
+struct count_list {
+  int n[BENCH_COUNTS_MAX];
+  int size; /* -1 until read */
+};
 
-static void read_c10k(void) {
-  if (c10k_count >= 0) return;
-  c10k_count = 0;
-  const char* p = getenv("BENCH_C10K");
-  while (p != NULL && *p != '\0' && c10k_count < BENCH_C10K_MAX) {
+static void read_counts(struct count_list* l, const char* variable, long max) {
+  if (l->size >= 0) return;
+  l->size = 0;
+  const char* p = getenv(variable);
+  while (p != NULL && *p != '\0' && l->size < BENCH_COUNTS_MAX) {
     char* end;
     const long n = strtol(p, &end, 10);
     if (end == p) break;
-    if (n > 0 && n <= 1000000) c10k_sizes[c10k_count++] = (int)n;
+    if (n > 0 && n <= max) l->n[l->size++] = (int)n;
     p = end;
   }
 }
 
+static struct count_list c10k = {{0}, -1};
+static struct count_list timer_counts = {{0}, -1};
+
+static void read_c10k(void) { read_counts(&c10k, "BENCH_C10K", 1000000); }
+
 int bench_chain_nconfigs(void) {
   read_c10k();
-  return BENCH_CHAIN_CONFIGS + c10k_count;
+  return BENCH_CHAIN_CONFIGS + c10k.size;
 }
 
 int bench_chain_pipes(int k) {
   read_c10k();
-  return k < BENCH_CHAIN_CONFIGS ? bench_chain_configs[k][0] : c10k_sizes[k - BENCH_CHAIN_CONFIGS];
+  return k < BENCH_CHAIN_CONFIGS ? bench_chain_configs[k][0] : c10k.n[k - BENCH_CHAIN_CONFIGS];
 }
 
 int bench_chain_active(int k) { return k < BENCH_CHAIN_CONFIGS ? bench_chain_configs[k][1] : 1; }
@@ -55,6 +64,20 @@ void bench_chain_workload(char* out, size_t size, int k, const char* backend) {
              bench_chain_active(k));
   else
     snprintf(out, size, "c10k/%s/%d", backend, bench_chain_pipes(k));
+}
+
+int bench_timer_ncounts(void) {
+  read_counts(&timer_counts, "BENCH_TIMERS", BENCH_TIMER_COUNT);
+  return timer_counts.size;
+}
+
+int bench_timer_count(int k) {
+  read_counts(&timer_counts, "BENCH_TIMERS", BENCH_TIMER_COUNT);
+  return timer_counts.n[k];
+}
+
+void bench_timer_workload(char* out, size_t size, int k) {
+  snprintf(out, size, "timers/%d", bench_timer_count(k));
 }
 
 static int64_t clock_ns(clockid_t id) {
@@ -93,6 +116,26 @@ static int compare_double(const void* a, const void* b) {
 double bench_median(double* v, int n) {
   qsort(v, (size_t)n, sizeof *v, compare_double);
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double bench_timers_measure(bench_timer_round round, void* ctx, int n) {
+  double runs[BENCH_TIMER_RUNS];
+  (void)round(ctx, n); /* warm-up */
+  for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); i++) runs[i] = round(ctx, n);
+  return bench_median(runs, bench_runs(BENCH_TIMER_RUNS));
+}
+
+void bench_timers_report(const char* library, bench_timer_round round, void* ctx) {
+  const double million = bench_timers_measure(round, ctx, BENCH_TIMER_COUNT);
+  bench_report(library, "million_timers", million, "ns/timer");
+  for (int k = 0; k < bench_timer_ncounts(); k++) {
+    const int n = bench_timer_count(k);
+    char workload[32];
+    bench_timer_workload(workload, sizeof workload, k);
+    bench_report(library, workload,
+                 n == BENCH_TIMER_COUNT ? million : bench_timers_measure(round, ctx, n),
+                 "ns/timer");
+  }
 }
 
 int bench_runs(int full) {

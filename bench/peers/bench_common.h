@@ -9,6 +9,8 @@
  *           a callback and how to run one loop iteration; the work is this file's.
  *
  * Output:   one line per result, "<library> <workload> <value> <unit>", which run.sh reads.
+ *           The timer round also runs at the counts of BENCH_TIMERS and the C10K chains at
+ *           those of BENCH_C10K when the environment sets them (bench/report.sh does).
  *
  * Written in C (bench_common.c) so the C peers and the C++ programs link the same object. */
 #ifndef TORNADO_BENCH_PEERS_COMMON_H
@@ -59,6 +61,28 @@ void bench_chain_workload(char* out, size_t size, int k, const char* backend);
  * loop's cost. The pipe chain is timed in wall time, as libevent's bench.c does. */
 int64_t bench_wall_ns(void);
 int64_t bench_cpu_ns(void);
+
+/* The timer counts a program runs million_timers' round at, besides million_timers itself:
+ * from the environment's BENCH_TIMERS ("1000 10000 100000", at most 16 counts, each at most
+ * BENCH_TIMER_COUNT, so the timer arrays sized for million_timers hold every count), none
+ * without it. Each is reported as "timers/<N>", in ns per scheduled timer. */
+int bench_timer_ncounts(void);
+int bench_timer_count(int k);
+/* Names count k's figure: "timers/<N>". */
+void bench_timer_workload(char* out, size_t size, int k);
+
+/* million_timers' round at n timers: schedule timers 0..n-1 with bench_timer_deadlines_ms()
+ * from inside the loop, cancel the even-numbered ones, run the loop until the other n/2 have
+ * fired; returns CPU ns per scheduled timer. Each program supplies it; ctx is its loop. */
+typedef double (*bench_timer_round)(void* ctx, int n);
+/* One warm-up round (caches, and each library's arrays reach their size for n), then
+ * BENCH_TIMER_RUNS rounds (bench_runs()); returns their median. */
+double bench_timers_measure(bench_timer_round round, void* ctx, int n);
+/* Reports "million_timers" (bench_timers_measure at BENCH_TIMER_COUNT), then "timers/<N>" for
+ * each count of BENCH_TIMERS: the same measurement at N, except that N = BENCH_TIMER_COUNT
+ * repeats million_timers' median rather than measuring it twice. The program's timer arrays
+ * must hold BENCH_TIMER_COUNT timers, which is the largest count. */
+void bench_timers_report(const char* library, bench_timer_round round, void* ctx);
 
 /* The deadline of timer i in milliseconds (1..BENCH_TIMER_SPREAD_MS), the same in every
  * program: a xorshift64 from a fixed seed, generated once before anything is timed. */

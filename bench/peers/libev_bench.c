@@ -2,8 +2,9 @@
  *
  * Measures: posted_callbacks (a watcher that ev_feed_event()s itself from its own callback:
  *           libev's cheapest way to run a callback again), million_timers (ev_timer_start with
- *           the shared random deadlines, ev_timer_stop on every other one, the rest run), and
- *           libevent's pipe chain with ev_io watchers on the epoll, poll and select backends.
+ *           the shared random deadlines, ev_timer_stop on every other one, the rest run; also
+ *           at the counts of BENCH_TIMERS), and libevent's pipe chain with ev_io watchers on
+ *           the epoll, poll and select backends.
  * Mirrors:  tornado_bench.cc; counts, deadlines and the chain itself come from bench_common.c.
  * Output:   "libev <workload> <value> <unit>" lines for run.sh. */
 #include <ev.h>
@@ -35,7 +36,8 @@ static double posted_callbacks_ns(struct ev_loop* loop, long n) {
   return (double)(end - start) / (double)n;
 }
 
-static ev_timer* timers;
+static ev_timer* timers; /* BENCH_TIMER_COUNT, the largest count */
+static int timers_count; /* this round's */
 static long timers_fired;
 
 static void on_timer(struct ev_loop* loop, ev_timer* w, int revents) {
@@ -52,26 +54,28 @@ static void on_schedule(struct ev_loop* loop, ev_prepare* w, int revents) {
   (void)w;
   (void)revents;
   ev_now_update(loop);
-  for (int i = 0; i < BENCH_TIMER_COUNT; i++) {
+  for (int i = 0; i < timers_count; i++) {
     ev_timer_set(&timers[i], deadline_ms[i] * 1e-3, 0.);
     ev_timer_start(loop, &timers[i]);
   }
-  for (int i = 0; i < BENCH_TIMER_COUNT; i += 2) ev_timer_stop(loop, &timers[i]);
+  for (int i = 0; i < timers_count; i += 2) ev_timer_stop(loop, &timers[i]);
 }
 
-static double million_timers_ns(struct ev_loop* loop) {
+static double timers_round_ns(void* ctx, int n) {
+  struct ev_loop* loop = ctx;
   ev_prepare starter;
   ev_init(&starter, on_schedule);
+  timers_count = n;
   timers_fired = 0;
   const int64_t start = bench_cpu_ns();
   ev_feed_event(loop, &starter, EV_CUSTOM);
   ev_run(loop, 0); /* returns when no timer is left */
   const int64_t end = bench_cpu_ns();
-  if (timers_fired != BENCH_TIMER_COUNT / 2) {
-    fprintf(stderr, "million_timers: %ld fired\n", timers_fired);
+  if (timers_fired != n / 2) {
+    fprintf(stderr, "timers/%d: %ld fired\n", n, timers_fired);
     exit(1);
   }
-  return (double)(end - start) / BENCH_TIMER_COUNT;
+  return (double)(end - start) / n;
 }
 
 static struct bench_chain chain;
@@ -133,11 +137,7 @@ int main(void) {
 
   timers = calloc(BENCH_TIMER_COUNT, sizeof *timers);
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) ev_init(&timers[i], on_timer);
-  (void)million_timers_ns(loop); /* warm-up: the heap array reaches its size */
-  double timed[BENCH_TIMER_RUNS];
-  for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); i++) timed[i] = million_timers_ns(loop);
-  bench_report("libev", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
-               "ns/timer");
+  bench_timers_report("libev", timers_round_ns, loop);
   free(timers);
   ev_loop_destroy(loop);
 

@@ -2,8 +2,9 @@
  *
  * Measures: posted_callbacks (an event that event_active()s itself from its own callback),
  *           million_timers (event_add with the shared random deadlines, event_del on every
- *           other one, the rest run), and the pipe chain of libevent's own test/bench.c with
- *           persistent read events on the epoll, poll and select backends.
+ *           other one, the rest run; also at the counts of BENCH_TIMERS), and the pipe chain
+ *           of libevent's own test/bench.c with persistent read events on the epoll, poll and
+ *           select backends.
  * Mirrors:  tornado_bench.cc; counts, deadlines and the chain itself come from bench_common.c.
  *           Events live in arrays this program owns (event_assign), as libev's and libuv's
  *           watchers do, so no library allocates per timer or per callback here.
@@ -40,7 +41,8 @@ static double posted_callbacks_ns(struct event_base* base, long n) {
   return (double)(end - start) / (double)n;
 }
 
-static struct event* timers;
+static struct event* timers; /* BENCH_TIMER_COUNT, the largest count */
+static int timers_count;     /* this round's */
 static long timers_fired;
 
 static void on_timer(evutil_socket_t fd, short what, void* arg) {
@@ -57,28 +59,30 @@ static void on_schedule(evutil_socket_t fd, short what, void* arg) {
   (void)fd;
   (void)what;
   (void)arg;
-  for (int i = 0; i < BENCH_TIMER_COUNT; i++) {
+  for (int i = 0; i < timers_count; i++) {
     struct timeval tv;
     tv.tv_sec = deadline_ms[i] / 1000;
     tv.tv_usec = (deadline_ms[i] % 1000) * 1000;
     event_add(&timers[i], &tv);
   }
-  for (int i = 0; i < BENCH_TIMER_COUNT; i += 2) event_del(&timers[i]);
+  for (int i = 0; i < timers_count; i += 2) event_del(&timers[i]);
 }
 
-static double million_timers_ns(struct event_base* base) {
+static double timers_round_ns(void* ctx, int n) {
+  struct event_base* base = ctx;
   struct event starter;
   event_assign(&starter, base, -1, 0, on_schedule, NULL);
+  timers_count = n;
   timers_fired = 0;
   const int64_t start = bench_cpu_ns();
   event_active(&starter, EV_TIMEOUT, 0);
   event_base_dispatch(base); /* returns when no event is left */
   const int64_t end = bench_cpu_ns();
-  if (timers_fired != BENCH_TIMER_COUNT / 2) {
-    fprintf(stderr, "million_timers: %ld fired\n", timers_fired);
+  if (timers_fired != n / 2) {
+    fprintf(stderr, "timers/%d: %ld fired\n", n, timers_fired);
     exit(1);
   }
-  return (double)(end - start) / BENCH_TIMER_COUNT;
+  return (double)(end - start) / n;
 }
 
 static struct bench_chain chain;
@@ -152,11 +156,7 @@ int main(void) {
 
   timers = calloc(BENCH_TIMER_COUNT, sizeof *timers);
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) evtimer_assign(&timers[i], base, on_timer, NULL);
-  (void)million_timers_ns(base); /* warm-up: the heap array reaches its size */
-  double timed[BENCH_TIMER_RUNS];
-  for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); i++) timed[i] = million_timers_ns(base);
-  bench_report("libevent", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
-               "ns/timer");
+  bench_timers_report("libevent", timers_round_ns, base);
   free(timers);
   event_base_free(base);
 

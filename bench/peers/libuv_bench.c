@@ -3,8 +3,9 @@
  * Measures: posted_callbacks (libuv has no call-this-soon primitive; an idle handle, whose
  *           callback runs once per loop iteration, is the nearest, and it is what libuv's own
  *           loop_count benchmark uses), million_timers (uv_timer_start with the shared random
- *           deadlines, uv_timer_stop on every other one, the rest run), and libevent's pipe
- *           chain with uv_poll_t handles (libuv on Linux has only its epoll backend).
+ *           deadlines, uv_timer_stop on every other one, the rest run; also at the counts of
+ *           BENCH_TIMERS), and libevent's pipe chain with uv_poll_t handles (libuv on Linux
+ *           has only its epoll backend).
  * Mirrors:  tornado_bench.cc; counts, deadlines and the chain itself come from bench_common.c.
  * Output:   "libuv <workload> <value> <unit>" lines for run.sh. */
 #include <stdint.h>
@@ -33,7 +34,8 @@ static double posted_callbacks_ns(uv_loop_t* loop, uv_idle_t* idle, long n) {
   return (double)(end - start) / (double)n;
 }
 
-static uv_timer_t* timers;
+static uv_timer_t* timers; /* BENCH_TIMER_COUNT, the largest count */
+static int timers_count;   /* this round's */
 static long timers_fired;
 
 static void on_timer(uv_timer_t* h) {
@@ -46,22 +48,29 @@ static void on_timer(uv_timer_t* h) {
 static void on_schedule(uv_idle_t* h) {
   const uint32_t* deadline_ms = bench_timer_deadlines_ms();
   uv_idle_stop(h);
-  for (int i = 0; i < BENCH_TIMER_COUNT; i++)
-    uv_timer_start(&timers[i], on_timer, deadline_ms[i], 0);
-  for (int i = 0; i < BENCH_TIMER_COUNT; i += 2) uv_timer_stop(&timers[i]);
+  for (int i = 0; i < timers_count; i++) uv_timer_start(&timers[i], on_timer, deadline_ms[i], 0);
+  for (int i = 0; i < timers_count; i += 2) uv_timer_stop(&timers[i]);
 }
 
-static double million_timers_ns(uv_loop_t* loop, uv_idle_t* starter) {
+/* The loop and the idle handle that starts each round (ctx of timers_round_ns). */
+struct timer_loop {
+  uv_loop_t* loop;
+  uv_idle_t* starter;
+};
+
+static double timers_round_ns(void* ctx, int n) {
+  const struct timer_loop* t = ctx;
+  timers_count = n;
   timers_fired = 0;
   const int64_t start = bench_cpu_ns();
-  uv_idle_start(starter, on_schedule);
-  uv_run(loop, UV_RUN_DEFAULT); /* returns when no timer is left */
+  uv_idle_start(t->starter, on_schedule);
+  uv_run(t->loop, UV_RUN_DEFAULT); /* returns when no timer is left */
   const int64_t end = bench_cpu_ns();
-  if (timers_fired != BENCH_TIMER_COUNT / 2) {
-    fprintf(stderr, "million_timers: %ld fired\n", timers_fired);
+  if (timers_fired != n / 2) {
+    fprintf(stderr, "timers/%d: %ld fired\n", n, timers_fired);
     exit(1);
   }
-  return (double)(end - start) / BENCH_TIMER_COUNT;
+  return (double)(end - start) / n;
 }
 
 static struct bench_chain chain;
@@ -126,11 +135,8 @@ int main(void) {
    * again on a live handle would corrupt that list. */
   timers = calloc(BENCH_TIMER_COUNT, sizeof *timers);
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) uv_timer_init(&loop, &timers[i]);
-  (void)million_timers_ns(&loop, &idle); /* warm-up */
-  double timed[BENCH_TIMER_RUNS];
-  for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); i++) timed[i] = million_timers_ns(&loop, &idle);
-  bench_report("libuv", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
-               "ns/timer");
+  struct timer_loop t = {&loop, &idle};
+  bench_timers_report("libuv", timers_round_ns, &t);
   close_all(&loop);
   free(timers);
 

@@ -2,7 +2,8 @@
 //
 // Measures: posted_callbacks (add_callback re-posting itself from inside the loop),
 //           million_timers (call_at with the shared random deadlines, remove_timeout on every
-//           other one, the rest run), and libevent's pipe chain on each of our backends.
+//           other one, the rest run; also at the counts of BENCH_TIMERS), and libevent's pipe
+//           chain on each of our backends.
 // Mirrors:  libev_bench.c, libevent_bench.c, libuv_bench.c and asio_bench.cc line for line; the
 //           work itself (counts, deadlines, chain) is bench_common.c's, so only the library
 //           calls differ. The Google Benchmark versions are bench/ioloop_bench.cc and
@@ -51,40 +52,49 @@ double posted_callbacks_ns(IOLoop& loop, long n) {
 struct TimerRun {
   IOLoop* loop;
   std::vector<Timeout>* handles;
+  long count;  // timers scheduled this round
   long fired = 0;
 };
 
 struct Fire {
   TimerRun* run;
   void operator()() const {
-    if (++run->fired == BENCH_TIMER_COUNT / 2) run->loop->stop();
+    if (++run->fired == run->count / 2) run->loop->stop();
   }
+};
+
+// The loop and its timeout handles, BENCH_TIMER_COUNT of them (the largest count).
+struct TimerLoop {
+  IOLoop loop;
+  std::vector<Timeout> handles = std::vector<Timeout>(BENCH_TIMER_COUNT);
 };
 
 // Scheduled from inside the loop, as in every peer, so each library measures deadlines from
 // its own loop time. CPU time, not wall time: the deadlines lie up to 100 ms ahead, and the
 // wait for them is not the loop's cost.
-double million_timers_ns(IOLoop& loop, std::vector<Timeout>& handles) {
+double timers_round_ns(void* ctx, int n) {
+  TimerLoop& t = *static_cast<TimerLoop*>(ctx);
   const std::uint32_t* deadline_ms = bench_timer_deadlines_ms();
-  TimerRun run{&loop, &handles};
+  TimerRun run{&t.loop, &t.handles, n};
   const std::int64_t start = bench_cpu_ns();
-  loop.add_callback([&run, deadline_ms] {
+  t.loop.add_callback([&run, deadline_ms] {
     IOLoop& l = *run.loop;
     const double base = l.time();
-    for (int i = 0; i < BENCH_TIMER_COUNT; ++i)
+    for (long i = 0; i < run.count; ++i)
       (*run.handles)[static_cast<std::size_t>(i)] =
           l.call_at(base + deadline_ms[i] * 1e-3, Fire{&run});
-    for (int i = 0; i < BENCH_TIMER_COUNT; i += 2)
+    for (long i = 0; i < run.count; i += 2)
       (void)l.remove_timeout((*run.handles)[static_cast<std::size_t>(i)]);
+    if (run.count / 2 == 0) l.stop();  // one timer, cancelled: nothing will stop the loop
   });
-  loop.start();
+  t.loop.start();
   const std::int64_t end = bench_cpu_ns();
-  if (run.fired != BENCH_TIMER_COUNT / 2 || loop.pending_timeouts() != 0) {
-    std::fprintf(stderr, "million_timers: %ld fired, %zu left\n", run.fired,
-                 loop.pending_timeouts());
+  if (run.fired != n / 2 || t.loop.pending_timeouts() != 0) {
+    std::fprintf(stderr, "timers/%d: %ld fired, %zu left\n", n, run.fired,
+                 t.loop.pending_timeouts());
     std::exit(1);
   }
-  return static_cast<double>(end - start) / BENCH_TIMER_COUNT;
+  return static_cast<double>(end - start) / n;
 }
 
 void step(void* loop) { static_cast<IOLoop*>(loop)->run_once(0.0); }
@@ -134,14 +144,8 @@ int main() {
                  "ns/callback");
   }
   {
-    IOLoop loop;
-    std::vector<Timeout> handles(BENCH_TIMER_COUNT);
-    (void)million_timers_ns(loop, handles);  // warm-up: the heap and slot arrays reach size
-    double timed[BENCH_TIMER_RUNS];
-    for (int i = 0; i < bench_runs(BENCH_TIMER_RUNS); ++i)
-      timed[i] = million_timers_ns(loop, handles);
-    bench_report("tornado", "million_timers", bench_median(timed, bench_runs(BENCH_TIMER_RUNS)),
-                 "ns/timer");
+    TimerLoop timers;
+    bench_timers_report("tornado", &timers_round_ns, &timers);
   }
   for (const std::string& backend : IOLoop::available_pollers())
     if (backend == "epoll" || backend == "poll" || backend == "select") pipe_chain(backend);
