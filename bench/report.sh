@@ -3,7 +3,8 @@
 #
 # Measures: nothing itself. Into $OUT (build/bench): the Google Benchmark programs' JSON
 #           (ioloop.json, poller.json, gen.json; repetitions give the spread), the peer
-#           programs' raw lines (peers/results.txt, via bench/peers/run.sh), the HTTP load
+#           programs' raw lines (peers/results.txt, via bench/peers/run.sh, with the C10K
+#           chains and the timer round at several counts), the HTTP load
 #           runs (http.txt, via bench/http_wrk.sh, ours and nginx), the memory per idle
 #           connection (memory.txt, via bench/idle_memory.py), and the machine (machine.txt).
 #           Then bench/report.py writes $OUT/report.md and the plots.
@@ -25,12 +26,12 @@ if [ -n "$QUICK" ]; then
   # chains are left to the peer programs.
   reps=3; min_time=0.05; peer_reps=1; http_runs=1; duration=2; conns="100 1000"
   c10k='/fds:(10|100|1000|10000)$'; timers='/timers:(1000|10000|100000|1000000)/'
-  chains='^c10k/'
+  chains='^c10k/'; peer_timers="1000 100000 1000000"
   export BENCH_QUICK=1
 else
   # min_time is CPU time for most of these, and a loaded machine stretches it in wall time.
   reps=5; min_time=0.1; peer_reps=3; http_runs=3; duration=4; conns="100 1000 3000 10000"
-  c10k=''; timers=''; chains='^pipe_chain/|^c10k/'
+  c10k=''; timers=''; chains='^pipe_chain/|^c10k/'; peer_timers="1000 10000 100000 1000000"
 fi
 
 # The machine line's parts; report.py formats them.
@@ -70,12 +71,16 @@ gbench poller_bench poller "($chains).*$c10k"
 stage poller
 
 # The peers: every program found in $OUT/peers (built by make), interleaved rounds, with the
-# C10K chains (N registered read ends, so 10,000 needs 20,064 descriptors: raised when allowed).
+# C10K chains (N registered read ends, so 10,000 needs 20,064 descriptors: raised when allowed)
+# and million_timers' round at the counts of BENCH_TIMERS (timers/<N>, beside our
+# timers_pending; 1,000,000 is million_timers' own figure).
 BENCH_C10K="10 100 1000 10000"
 if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt 20100 ]; then
   ulimit -n 20100 2>/dev/null || BENCH_C10K="10 100 1000 3000"
 fi
 export BENCH_C10K
+BENCH_TIMERS=$peer_timers
+export BENCH_TIMERS
 progs=""
 for p in tornado_bench libev_bench libevent_bench libuv_bench asio_bench; do
   [ -x "$OUT/peers/$p" ] && progs="$progs $OUT/peers/$p"

@@ -1,7 +1,8 @@
 """bench/reportlib/peers.py: the peer programs side by side, and the pipe chain.
 
-Reads:  the peer programs' lines (peers/results.txt) but the c10k/ ones, which the C10K
-        section tables, and poller.json's pipe_chain runs (ours in Google Benchmark).
+Reads:  the peer programs' lines (peers/results.txt) but the c10k/ and timers/ ones, which
+        the C10K and timers sections table, and poller.json's pipe_chain runs (ours in Google
+        Benchmark).
 Writes: the peers table (median and min-max per library, ours over each peer),
         pipe_chain.png (clustered bars per backend and configuration) and the table of our
         pipe chain in Google Benchmark.
@@ -17,7 +18,8 @@ def section(rep, run):
     rep.line()
     peers, units, present = run.peers, run.units, run.present
     libs = ["tornado"] + present
-    works = [w for w in units if not w.startswith("c10k/")]  # c10k/ is tabled with its figure
+    # c10k/ and timers/ are tabled with their figures.
+    works = [w for w in units if not w.startswith(("c10k/", "timers/"))]
     if works:
         rep.line(f"bench/peers/, each program pinned to CPU 0, rounds interleaved; ratio = "
                  "tornado / peer (below 1: ours is faster).")
