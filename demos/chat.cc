@@ -77,13 +77,13 @@ struct ChatSocketHandler : tornado::websocket::WebSocketHandler {
   static inline std::size_t cache_size = 200;
   static inline std::int64_t next_id = 1;
 
-  void open() override {
+  void open() {
     waiters.insert(this);
     for (const std::string& m : cache) (void)write_message(m);
   }
   void on_close() override { waiters.erase(this); }
 
-  void on_message(std::string message, bool is_binary) override {
+  void on_message(std::string message, bool is_binary) {
     std::string body;
     try {
       const tornado::json::Value v = tornado::json::decode(message);
