@@ -238,7 +238,7 @@ std::optional<Future<void>> call_on_message(WebSocketHandler& base, std::string 
 class WebSocketHandler : public web::RequestHandler, private detail::WebSocketDelegate {
  public:
   // The handshake: 400 for a request that is not an upgrade or lacks its headers, 403 when
-  // check_origin refuses the Origin, 426 (with Sec-WebSocket-Version: 13) for another
+  // check_origin refuses the Origin, 426 (with Sec-WebSocket-Version: 7, 8, 13) for another
   // version; otherwise 101, then open().
   template <class... S>
   void get(const S&...) {

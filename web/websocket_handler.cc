@@ -71,10 +71,11 @@ void WebSocketHandler::handshake() {
     refuse(403, "Cross origin websockets not allowed");
     return;
   }
-  if (h.get("Sec-Websocket-Version") != "13") {
-    // Tornado also names 7 and 8, drafts whose framing is 13's; RFC 6455 clients send 13.
+  const std::string version = h.get("Sec-Websocket-Version");
+  if (version != "13" && version != "8" && version != "7") {
+    // 7 and 8 are the last drafts, framed as 13 is: Tornado accepts the three and names them.
     set_status(426, "Upgrade Required");
-    set_header("Sec-WebSocket-Version", "13");
+    set_header("Sec-WebSocket-Version", "7, 8, 13");
     (void)finish();
     return;
   }

@@ -85,10 +85,12 @@ const char* kUpgradeHead =
 // are there as soon as the handshake is), reads the answer's frames until a close frame (or
 // the end), then hangs up. Returns "101 close:CODE" and the like.
 std::string raw_session(AsyncHTTPTestCase& t, const std::string& frames,
-                        std::string_view path = "/echo/x") {
+                        std::string_view path = "/echo/x", std::string_view version = "13") {
   const int fd = testing::connect_blocking(testing::loopback(AF_INET, t.get_http_port()));
   REQUIRE(fd >= 0);
   std::string out = kUpgradeHead + frames;
+  const std::string v = "Version: 13";
+  out.replace(out.find(v) + v.size() - 2, 2, version);
   out.replace(4, 7, path);
   REQUIRE(::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size()));
   std::string got;
@@ -170,9 +172,10 @@ TEST_CASE("websocket: handshakes that are refused, as Tornado answers them") {
         {"Origin", "http://evil.example"},
         {"Sec-WebSocket-Version", "13"}},
        403},
-      {"version 8",
-       {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "8"}},
+      {"version 12",
+       {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "12"}},
        426},
+      {"no version", {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}}, 426},
       {"no key",
        {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "13"}},
        400},
@@ -189,7 +192,8 @@ TEST_CASE("websocket: handshakes that are refused, as Tornado answers them") {
     for (const auto& [k, v] : row.headers) o.headers.add(k, v);
     const testing::Response r = f.t.fetch("/echo/x", o);
     CHECK(r.code == row.code);
-    if (row.code == 426) CHECK(r.headers.get("Sec-WebSocket-Version") == "13");
+    // Tornado names the versions it speaks: the drafts 7 and 8, framed as 13.
+    if (row.code == 426) CHECK(r.headers.get("Sec-WebSocket-Version") == "7, 8, 13");
   }
   CHECK(f.seen.opened == 0);
 }
@@ -342,6 +346,16 @@ TEST_CASE("websocket: a loop closed with a connection open ends it: on_close run
   }
   CHECK(seen.closed == 1);
   CHECK(testing::count_open_fds() == fds_before);
+}
+
+TEST_CASE("websocket: the drafts 7 and 8, framed as 13, are accepted as Tornado accepts them") {
+  Fixture f;
+  for (const char* version : {"7", "8", "13"}) {
+    CAPTURE(version);
+    CHECK(raw_session(f.t, masked(Opcode::kText, "hi") + masked(Opcode::kClose, ""), "/echo/x",
+                      version) == "101 text:hi close:0");
+  }
+  CHECK(testing::run_until(f.t.io_loop(), [&] { return f.seen.closed == 3; }));
 }
 
 namespace {
