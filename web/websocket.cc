@@ -146,7 +146,10 @@ Future<void> WebSocketProtocol::receive_loop(std::shared_ptr<WebSocketProtocol> 
                                              std::optional<Future<void>> opened) {
   (void)self;  // the connection lives while its loop runs
   if (opened) {
-    // Tornado >= 5.1: a coroutine open() finishes before any message is read.
+    // Tornado >= 5.1: a coroutine open() finishes before any message is read. The handler
+    // stays alive while its coroutine may still resume, even if the connection ends first
+    // (a loop closing ends it with the coroutine suspended).
+    const std::shared_ptr<void> keep = owner_;
     try {
       co_await std::move(*opened);
     } catch (...) {
@@ -162,6 +165,7 @@ Future<void> WebSocketProtocol::receive_loop(std::shared_ptr<WebSocketProtocol> 
         if (std::optional<Future<void>> handled = handle(std::move(*e))) {
           // A coroutine on_message: the next frame waits for it (Tornado's rule), which also
           // holds back reading, so a slow handler slows its peer instead of queueing.
+          const std::shared_ptr<void> keep = owner_;
           try {
             co_await std::move(*handled);
           } catch (...) {

@@ -363,6 +363,13 @@ namespace {
 // What the handlers below saw, in order.
 using Journal = std::vector<std::string>;
 
+// "a, b, c": what a failed CHECK prints.
+std::string str(const Journal& j) {
+  std::string out;
+  for (const std::string& e : j) out += (out.empty() ? "" : ", ") + e;
+  return out;
+}
+
 // open(room) is a coroutine that needs a loop iteration to finish.
 struct SlowOpen : WebSocketHandler {
   void initialize(Journal* j) { j_ = j; }
@@ -437,7 +444,7 @@ TEST_CASE("websocket: a coroutine open(room) gets the group; no message before i
   const std::string frames =
       masked(Opcode::kText, "a") + masked(Opcode::kText, "b") + masked(Opcode::kClose, "");
   CHECK(raw_session(f.t, frames, "/slow-open/lobby") == "101 text:a text:b close:0");
-  CHECK(f.until("closed") == Journal{"open:lobby", "opened", "message:a", "message:b", "closed"});
+  CHECK(str(f.until("closed")) == "open:lobby, opened, message:a, message:b, closed");
 }
 
 TEST_CASE("websocket: coroutine on_message calls run one after another, in order") {
@@ -445,8 +452,7 @@ TEST_CASE("websocket: coroutine on_message calls run one after another, in order
   const std::string frames = masked(Opcode::kText, "a") + masked(Opcode::kText, "b") +
                              masked(Opcode::kText, "c") + masked(Opcode::kClose, "");
   CHECK(raw_session(f.t, frames, "/slow-message/x/y") == "101 text:a text:b text:c close:0");
-  CHECK(f.until("end:c") ==
-        Journal{"open:x,y", "start:a", "end:a", "start:b", "end:b", "start:c", "end:c"});
+  CHECK(str(f.until("end:c")) == "open:x,y, start:a, end:a, start:b, end:b, start:c, end:c");
 }
 
 TEST_CASE("websocket: a failed coroutine open or on_message is logged and ends the connection") {
@@ -457,13 +463,13 @@ TEST_CASE("websocket: a failed coroutine open or on_message is logged and ends t
     testing::ExpectLog log("Uncaught exception in WebSocket open: no room");
     CHECK(raw_session(f.t, frames, "/failing/open") == "101");
     CHECK(log.count() == 1);
-    CHECK(f.journal == Journal{"open"});
+    CHECK(str(f.journal) == "open");
   }
   f.journal.clear();
   {
     testing::ExpectLog log("Uncaught exception in WebSocket on_message: cannot take a");
     CHECK(raw_session(f.t, frames, "/failing/message") == "101");
-    CHECK(f.until("closed") == Journal{"open", "message:a", "closed"});
+    CHECK(str(f.until("closed")) == "open, message:a, closed");
     CHECK(log.count() == 1);
   }
 }
@@ -479,4 +485,63 @@ TEST_CASE("websocket: an open() that takes no group the pattern has is refused b
   CHECK(f.t.fetch("/slow-open-without-room", o).code == 500);
   CHECK(log.count() == 1);
   CHECK(f.journal.empty());
+}
+
+namespace {
+
+// open("open") or on_message waits longer than the test lives. Each coroutine frame marks its
+// end in the journal through the handler, so the handler must outlive its frames.
+struct Forever : WebSocketHandler {
+  struct Mark {
+    Forever* h;
+    const char* what;
+    ~Mark() { h->j_->push_back(what); }
+  };
+  void initialize(Journal* j) { j_ = j; }
+  ~Forever() override { j_->push_back("destroyed"); }
+  Future<void> open(const std::string& which) {
+    j_->push_back("open");
+    Mark mark{this, "open frame ends"};
+    if (which == "open") co_await gen::sleep(3600);
+  }
+  Future<void> on_message(std::string m, bool) {
+    j_->push_back("message:" + m);
+    Mark mark{this, "message frame ends"};
+    co_await gen::sleep(3600);
+  }
+  void on_close() override { j_->push_back("closed"); }
+  Journal* j_ = nullptr;
+};
+
+}  // namespace
+
+TEST_CASE("websocket: a loop closed while a coroutine open or on_message waits: no leak") {
+  const int fds_before = testing::count_open_fds();
+  struct Row {
+    std::string which;
+    std::string expected;
+  };
+  const std::vector<Row> rows = {
+      {"open", "open, closed, open frame ends, destroyed"},
+      {"message", "open, open frame ends, message:a, closed, message frame ends, destroyed"},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.which);
+    Journal j;
+    int fd = -1;
+    {
+      web::Application app({web::url<Forever>(R"(/forever/(\w+))", &j)});
+      AsyncHTTPTestCase t(app);
+      fd = testing::connect_blocking(testing::loopback(AF_INET, t.get_http_port()));
+      REQUIRE(fd >= 0);
+      std::string out = kUpgradeHead + masked(Opcode::kText, "a");
+      out.replace(4, 7, "/forever/" + row.which);
+      REQUIRE(::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size()));
+      const std::string waiting = row.which == "open" ? "open" : "message:a";
+      CHECK(testing::run_until(t.io_loop(), [&] { return !j.empty() && j.back() == waiting; }));
+    }
+    ::close(fd);
+    CHECK(str(j) == row.expected);
+  }
+  CHECK(testing::count_open_fds() == fds_before);
 }
