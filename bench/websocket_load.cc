@@ -92,7 +92,7 @@ long rss_bytes() {
 }
 
 struct Echo : WebSocketHandler {
-  void on_message(std::string m, bool binary) override { (void)write_message(m, binary); }
+  void on_message(std::string m, bool binary) { (void)write_message(m, binary); }
 };
 struct Hello : web::RequestHandler {
   void get() { write("Hello, world"); }

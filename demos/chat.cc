@@ -1,15 +1,15 @@
 // demos/chat.cc: Tornado's WebSocket chat demo (demos/websocket/chatdemo.py) in C++.
 //
-//   build/demos/chat --port=8888
+//   build/demos/chat --port=8888 [--cache_size=200] [--template_path=demos/templates/chat]
 //   open http://127.0.0.1:8888/ in two browser windows; type in one, read in both.
 //
-// GET / serves a page with a little JavaScript that opens a WebSocket to /chatsocket. Each
-// message a page sends ({"body": "..."}) is given an id and broadcast to every open page as
-// {"id": N, "body": "..."}; the last --cache_size messages are kept and sent to a newcomer
-// as soon as its socket opens. Tornado renders that backlog into the page with a template;
-// here it travels over the socket, so the page is a constant and a client without a browser
-// (tests/demos/chat_test.cc) sees the same backlog. The page inserts bodies as text, never as
-// markup.
+// GET / renders demos/templates/chat/index.html with the last --cache_size messages, each
+// through message.html (autoescaped: a body is text, never markup), so a newcomer finds the
+// backlog in the page itself. The page's script opens a WebSocket to /chatsocket. Each
+// message a page sends ({"body": "..."}) is given an id, rendered with message.html as the
+// backlog is, and broadcast to every open page as {"id": N, "body": "...", "html": "..."};
+// the page appends the html of the ones it does not have yet. Run from the top of the tree
+// (the templates' folder is relative), as the demo tests do.
 #include <deque>
 #include <set>
 #include <string>
@@ -21,69 +21,19 @@
 
 namespace {
 
-const char* kPage = R"html(<!DOCTYPE html>
-<html>
-<head>
-<meta charset="UTF-8">
-<title>Tornado Chat Demo</title>
-<style>
-body { font-family: sans-serif; margin: 2em; }
-#inbox { border: 1px solid #ccc; height: 20em; overflow-y: auto; padding: 0.5em; }
-.message { margin: 0.2em 0; }
-</style>
-</head>
-<body>
-<div id="inbox"></div>
-<form id="messageform">
-<input id="message" name="body" autocomplete="off" style="width: 30em">
-<input type="submit" value="Post">
-</form>
-<script>
-"use strict";
-const inbox = document.getElementById("inbox");
-const input = document.getElementById("message");
-const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") +
-                             location.host + "/chatsocket");
-socket.onopen = () => document.body.dataset.connected = "yes";
-socket.onmessage = (event) => {
-  const message = JSON.parse(event.data);
-  const div = document.createElement("div");
-  div.className = "message";
-  div.id = "m" + message.id;
-  div.textContent = message.body;
-  inbox.appendChild(div);
-  inbox.scrollTop = inbox.scrollHeight;
-};
-document.getElementById("messageform").onsubmit = (event) => {
-  event.preventDefault();
-  if (input.value) socket.send(JSON.stringify({body: input.value}));
-  input.value = "";
-  input.focus();
-};
-</script>
-</body>
-</html>
-)html";
-
-struct MainHandler : tornado::web::RequestHandler {
-  void get() { write(kPage); }
-};
-
 // Tornado's ChatSocketHandler: the open sockets and the backlog are shared by all of them.
 struct ChatSocketHandler : tornado::websocket::WebSocketHandler {
   static constexpr std::size_t kMaxBody = 4096;  // characters kept of a message
   static inline std::set<ChatSocketHandler*> waiters;
-  static inline std::deque<std::string> cache;  // encoded messages, oldest first
+  static inline std::deque<tornado::json::Value> cache;  // {id, body, html}, oldest first
   static inline std::size_t cache_size = 200;
   static inline std::int64_t next_id = 1;
 
-  void open() override {
-    waiters.insert(this);
-    for (const std::string& m : cache) (void)write_message(m);
-  }
+  // The backlog is in the page: the socket only brings what is posted from now on.
+  void open() { waiters.insert(this); }
   void on_close() override { waiters.erase(this); }
 
-  void on_message(std::string message, bool is_binary) override {
+  void on_message(std::string message, bool is_binary) {
     std::string body;
     try {
       const tornado::json::Value v = tornado::json::decode(message);
@@ -95,8 +45,10 @@ struct ChatSocketHandler : tornado::websocket::WebSocketHandler {
       return;
     }
     tornado::json::Object chat{{"id", next_id++}, {"body", body}};
+    std::string html = render_string("message.html", {{"message", chat}});
+    chat.emplace_back("html", std::move(html));
     const std::string encoded = tornado::json::encode(chat);
-    cache.push_back(encoded);
+    cache.emplace_back(std::move(chat));
     while (cache.size() > cache_size) cache.pop_front();
     tornado::log::app_log.info("sending message to %zu waiters", waiters.size());
     for (ChatSocketHandler* w : waiters) {
@@ -109,17 +61,39 @@ struct ChatSocketHandler : tornado::websocket::WebSocketHandler {
   }
 };
 
+struct MainHandler : tornado::web::RequestHandler {
+  tornado::Future<void> get() {
+    tornado::json::Array messages(ChatSocketHandler::cache.begin(), ChatSocketHandler::cache.end());
+    return render("index.html", {{"messages", std::move(messages)}});
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   demo::define_server_options(8888);
   tornado::options::define<int>("cache_size", 200, "messages kept for newcomers");
+  tornado::options::define<std::string>("template_path", "demos/templates/chat",
+                                        "the folder of index.html and message.html");
   tornado::options::parse_command_line(argc, argv);
   ChatSocketHandler::cache_size =
       static_cast<std::size_t>(std::max(0, tornado::options::get<int>("cache_size")));
-  tornado::web::Application app({
-      tornado::web::url<MainHandler>("/"),
-      tornado::web::url<ChatSocketHandler>("/chatsocket"),
-  });
+  tornado::web::Settings settings;
+  settings.template_path = tornado::options::get<std::string>("template_path");
+  tornado::web::Application app(
+      {
+          tornado::web::url<MainHandler>("/"),
+          tornado::web::url<ChatSocketHandler>("/chatsocket"),
+      },
+      settings);
+  // Both templates are loaded (and parsed) now, so that a wrong folder is said at once.
+  try {
+    for (const char* name : {"index.html", "message.html"})
+      (void)app.template_loader(settings.template_path).load(name);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "Error: %s (run from the top of the tree, or give --template_path)\n",
+                 e.what());
+    return 1;
+  }
   return demo::serve(app);
 }

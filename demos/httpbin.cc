@@ -119,9 +119,7 @@ struct DelayHandler : Handler {
 // protocol echoes it, RFC 6455 §5.5.1). httpbin has no WebSocket endpoint: this one is the
 // demo's own, and the sweep against the real httpbin leaves it out.
 struct WebSocketEcho : tornado::websocket::WebSocketHandler {
-  void on_message(std::string message, bool is_binary) override {
-    (void)write_message(message, is_binary);
-  }
+  void on_message(std::string message, bool is_binary) { (void)write_message(message, is_binary); }
 };
 
 struct NotFound : Handler {

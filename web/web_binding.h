@@ -12,7 +12,9 @@
 //           the method return void or Future<void>. A method H lacks answers 405 (unless H has
 //           any()), except HEAD, which runs get() when H has no head() (RFC 9110 §9.1; Tornado
 //           answers 405). HandlerAccess is the one friend that attaches a new handler to its
-//           application and request, and starts its sequence.
+//           application and request, and starts its sequence. A base class that calls
+//           members of H itself (WebSocketHandler: open, on_message) declares a member
+//           template bind_handler_class<H>(), which is called once H is made.
 // Arguments: url<H>(pattern, args...) stores a copy of each argument in the rule. For each
 //           request a new H is made: with H(args...) when H has such a constructor, otherwise
 //           default-constructed and then given initialize(args...) (Tornado's initialize
@@ -213,6 +215,11 @@ std::shared_ptr<RequestHandler> make_handler(Application& app,
     }
   }
   HandlerAccess::attached(*h);
+  // A base class that calls members of H the way this file calls get() (WebSocketHandler,
+  // for H's open and on_message) learns H here.
+  if constexpr (requires(H & x) { x.template bind_handler_class<H>(); }) {
+    h->template bind_handler_class<H>();
+  }
   if constexpr (kByConstructor<H, A...>) {
     // The constructor took the arguments: initialize() is not called.
   } else if constexpr (sizeof...(A) > 0 || kByInitialize<H>) {

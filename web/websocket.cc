@@ -4,12 +4,13 @@
 // Mirrors:  tornado/websocket.py WebSocketProtocol13 (_receive_frame_loop, _handle_message,
 //           _write_frame, write_message, write_ping, close, _abort, start_pinging,
 //           periodic_ping).
-// In loop:  receive_loop is a coroutine that reads what the stream has, feeds it to a
-//           FrameReader and acts on each event: messages go to the delegate, pings are
-//           answered, a close is echoed and ends the stream, a protocol error sends its close
-//           code and then waits for the peer's close (at most 5 s, as Tornado). The stream's
-//           end ends the loop, which then calls the delegate's ws_closed once and releases
-//           the owner it was holding.
+// In loop:  receive_loop is a coroutine that waits for a coroutine open(), then reads what
+//           the stream has, feeds it to a FrameReader and acts on each event: messages go to
+//           the delegate (whose Future, from a coroutine on_message, it awaits before the next
+//           event, as Tornado's frame loop does), pings are answered, a close is echoed and
+//           ends the stream, a protocol error sends its close code and then waits for the
+//           peer's close (at most 5 s, as Tornado). The stream's end ends the loop, which
+//           then calls the delegate's ws_closed once and releases the owner it was holding.
 #include "tornado/web/websocket.h"
 
 #include <sys/random.h>
@@ -114,7 +115,7 @@ WebSocketProtocol::~WebSocketProtocol() {
 }
 
 void WebSocketProtocol::start(std::shared_ptr<void> owner, WebSocketDelegate* delegate,
-                              std::string unread) {
+                              std::string unread, std::optional<Future<void>> opened) {
   owner_ = std::move(owner);
   delegate_ = delegate;
   reader_.feed(unread);
@@ -137,17 +138,41 @@ void WebSocketProtocol::start(std::shared_ptr<void> owner, WebSocketDelegate* de
     hooked_loop = loop_ptr;
     loop_ptr->add_close_hook([loop_ptr] { close_open_connections(loop_ptr); });
   }
-  Future<void> loop = receive_loop(shared_from_this());
+  Future<void> loop = receive_loop(shared_from_this(), std::move(opened));
   (void)loop;
 }
 
-Future<void> WebSocketProtocol::receive_loop(std::shared_ptr<WebSocketProtocol> self) {
+Future<void> WebSocketProtocol::receive_loop(std::shared_ptr<WebSocketProtocol> self,
+                                             std::optional<Future<void>> opened) {
   (void)self;  // the connection lives while its loop runs
+  if (opened) {
+    // Tornado >= 5.1: a coroutine open() finishes before any message is read. The handler
+    // stays alive while its coroutine may still resume, even if the connection ends first
+    // (a loop closing ends it with the coroutine suspended).
+    const std::shared_ptr<void> keep = owner_;
+    try {
+      co_await std::move(*opened);
+    } catch (...) {
+      log_callback_error("open");
+      delegate_ = nullptr;  // as Tornado: no on_close after a failed open
+      abort();
+    }
+  }
   std::size_t read_size = kSmallRead;
   try {
     for (;;) {
       while (std::optional<Event> e = reader_.next()) {
-        handle(std::move(*e));
+        if (std::optional<Future<void>> handled = handle(std::move(*e))) {
+          // A coroutine on_message: the next frame waits for it (Tornado's rule), which also
+          // holds back reading, so a slow handler slows its peer instead of queueing.
+          const std::shared_ptr<void> keep = owner_;
+          try {
+            co_await std::move(*handled);
+          } catch (...) {
+            log_callback_error("on_message");
+            abort();
+          }
+        }
         if (stream_->closed()) break;
       }
       if (stream_->closed()) break;
@@ -168,45 +193,46 @@ Future<void> WebSocketProtocol::receive_loop(std::shared_ptr<WebSocketProtocol> 
   finish();
 }
 
-void WebSocketProtocol::handle(Event e) {
+std::optional<Future<void>> WebSocketProtocol::handle(Event e) {
   using K = Event::Kind;
   switch (e.kind) {
     case K::kText:
     case K::kBinary:
-      if (client_terminated_ || !delegate_) return;
+      if (client_terminated_ || !delegate_) return std::nullopt;
       try {
-        delegate_->ws_message(std::move(e.data), e.kind == K::kBinary);
+        return delegate_->ws_message(std::move(e.data), e.kind == K::kBinary);
       } catch (...) {
         log_callback_error("on_message");
         abort();
       }
-      return;
+      return std::nullopt;
     case K::kPing:
       send_frame(Opcode::kPong, e.data);
       if (delegate_) delegate_->ws_ping(e.data);
-      return;
+      return std::nullopt;
     case K::kPong:
       last_pong_ = IOLoop::current().time();
       if (delegate_) delegate_->ws_pong(e.data);
-      return;
+      return std::nullopt;
     case K::kClose:
       client_terminated_ = true;
       if (e.code) close_code_ = e.code;
       close_reason_ = std::move(e.data);
       // Echo the peer's code (RFC 6455 §5.5.1), then end the stream.
       close(e.code, {});
-      return;
+      return std::nullopt;
     case K::kError:
       if (server_terminated_) {
         abort();  // not even a close could be read from the peer
-        return;
+        return std::nullopt;
       }
       log::gen_log.debug("WebSocket protocol error from the peer: %s (closing with %u)",
                          e.data.c_str(), static_cast<unsigned>(e.code));
       close(e.code, e.data);
       reader_.drain_until_close();
-      return;
+      return std::nullopt;
   }
+  return std::nullopt;
 }
 
 void WebSocketProtocol::send_frame(Opcode op, std::string_view payload) {

@@ -6,23 +6,27 @@
 //           WebSocketClosedError).
 //
 //   struct Echo : tornado::websocket::WebSocketHandler {
-//     void on_message(std::string message, bool is_binary) override {
-//       (void)write_message(message, is_binary);
+//     void open(const std::string& room) { room_ = room; }   // the pattern's group
+//     Future<void> on_message(std::string message, bool is_binary) {
+//       co_await write_message(room_ + ": " + message, is_binary);
 //     }
+//     std::string room_;
 //   };
-//   tornado::web::Application app({tornado::web::url<Echo>("/ws")});
+//   tornado::web::Application app({tornado::web::url<Echo>(R"(/ws/(\w+))")});
 //
-//   auto conn = co_await tornado::websocket::websocket_connect("ws://127.0.0.1:8888/ws");
+//   auto conn = co_await tornado::websocket::websocket_connect("ws://127.0.0.1:8888/ws/lobby");
 //   co_await conn->write_message("hello");
 //   std::optional<tornado::websocket::WebSocketMessage> m = co_await conn->read_message();
 //
 // Role:     WebSocketHandler is a RequestHandler whose get() checks the upgrade request
 //           (Upgrade, Connection, Origin, Sec-WebSocket-Key and -Version), answers 101, takes
-//           the stream from the HTTP connection (RequestHandler::detach) and hands it to a
-//           WebSocketProtocol, which reads frames (web/websocket_protocol.h) and calls
-//           open, on_message, on_ping, on_pong and on_close. websocket_connect writes the
-//           upgrade request with the HTTP client's connection code (HTTP1Connection's client
-//           half), checks the 101 answer, and takes the stream the same way.
+//           the stream from the HTTP connection (RequestHandler::detach), calls open and hands
+//           the stream to a WebSocketProtocol, which reads frames (web/websocket_protocol.h)
+//           and calls on_message, on_ping, on_pong and on_close. open and on_message are
+//           found in the handler's own class, as get() is, through url<H>.
+//           websocket_connect writes the upgrade request with the HTTP client's connection
+//           code (HTTP1Connection's client half), checks the 101 answer, and takes the stream
+//           the same way.
 // Ownership: while the connection is open its protocol object keeps the handler (or the
 //           client connection) alive; both are released once on_close has run.
 // Errors:   see web/websocket_protocol.h for the close codes sent on bad frames. write_message
@@ -41,6 +45,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "tornado/gen/concurrent.h"
@@ -82,7 +88,9 @@ namespace detail {
 class WebSocketDelegate {
  public:
   virtual ~WebSocketDelegate() = default;
-  virtual void ws_message(std::string data, bool is_binary) = 0;
+  // A message; the Future, if any, must resolve before the next frame is read (Tornado
+  // awaits a coroutine on_message in its frame loop).
+  virtual std::optional<Future<void>> ws_message(std::string data, bool is_binary) = 0;
   virtual void ws_ping(std::string_view data) = 0;
   virtual void ws_pong(std::string_view data) = 0;
   virtual void ws_closed() = 0;
@@ -96,8 +104,11 @@ class WebSocketProtocol : public std::enable_shared_from_this<WebSocketProtocol>
   ~WebSocketProtocol();
 
   // Starts reading (the bytes in `unread` first) and pinging. `owner` is held, and `delegate`
-  // called, until the connection closes.
-  void start(std::shared_ptr<void> owner, WebSocketDelegate* delegate, std::string unread);
+  // called, until the connection closes. With `opened` (a coroutine open()), no frame is read
+  // before it resolves; if it fails, the error is logged and the connection aborted without
+  // a call to ws_closed (Tornado runs no on_close after a failed open).
+  void start(std::shared_ptr<void> owner, WebSocketDelegate* delegate, std::string unread,
+             std::optional<Future<void>> opened = std::nullopt);
   Future<void> write_message(std::string_view message, bool is_binary);
   void write_ping(std::string_view data);
   // Starts the closing handshake (code 0: none sent). The stream closes when the peer answers,
@@ -117,8 +128,10 @@ class WebSocketProtocol : public std::enable_shared_from_this<WebSocketProtocol>
   const std::shared_ptr<IOStream>& stream() const { return stream_; }
 
  private:
-  Future<void> receive_loop(std::shared_ptr<WebSocketProtocol> self);
-  void handle(Event e);
+  Future<void> receive_loop(std::shared_ptr<WebSocketProtocol> self,
+                            std::optional<Future<void>> opened);
+  // Acts on one event; a message's handler may return a Future to wait for.
+  std::optional<Future<void>> handle(Event e);
   void send_frame(Opcode op, std::string_view payload);
   void periodic_ping();
   void finish();
@@ -150,12 +163,82 @@ class WebSocketProtocol : public std::enable_shared_from_this<WebSocketProtocol>
 // --- the server side
 // ------------------------------------------------------------------------------
 
+class WebSocketHandler;
+
+namespace detail {
+
+// Calls the `open` and `on_message` a handler class H declares, found at compile time as
+// web/web_binding.h finds get(): they need not be virtual, so they may return void or
+// Future<void> and take the path's groups as parameters.
+struct WebSocketCalls {
+  // Bit n set: H's open() can take n path groups (n <= 6).
+  unsigned open_arities;
+  std::optional<Future<void>> (*open)(WebSocketHandler&, const std::vector<std::string>& args);
+  std::optional<Future<void>> (*on_message)(WebSocketHandler&, std::string message, bool is_binary);
+};
+
+struct CallOpen {
+  template <class H, class... S>
+  static auto call(H& h, const S&... s) -> decltype(h.open(s...)) {
+    return h.open(s...);
+  }
+};
+
+template <class H, std::size_t... I>
+constexpr bool open_takes(std::index_sequence<I...>) {
+  return requires(H & h, const std::vector<std::string>& a) { CallOpen::call(h, a[I]...); };
+}
+
+template <class H>
+constexpr unsigned open_arities() {
+  return (open_takes<H>(std::make_index_sequence<0>{}) ? 1u : 0u) |
+         (open_takes<H>(std::make_index_sequence<1>{}) ? 2u : 0u) |
+         (open_takes<H>(std::make_index_sequence<2>{}) ? 4u : 0u) |
+         (open_takes<H>(std::make_index_sequence<3>{}) ? 8u : 0u) |
+         (open_takes<H>(std::make_index_sequence<4>{}) ? 16u : 0u) |
+         (open_takes<H>(std::make_index_sequence<5>{}) ? 32u : 0u) |
+         (open_takes<H>(std::make_index_sequence<6>{}) ? 64u : 0u);
+}
+
+// open(groups...) when H's open takes that many, else open() (the groups stay in
+// path_args()). WebSocketHandler checks before the 101 that one of the two exists.
+template <class H>
+std::optional<Future<void>> call_open(WebSocketHandler& base, const std::vector<std::string>& a) {
+  constexpr unsigned arities = open_arities<H>();
+  if (a.size() < 7 && (arities >> a.size()) & 1u)
+    return web::detail::call_method<CallOpen, H>(base, a);
+  return web::detail::call_with<CallOpen>(static_cast<H&>(base), a, std::make_index_sequence<0>{});
+}
+
+template <class H>
+std::optional<Future<void>> call_on_message(WebSocketHandler& base, std::string message,
+                                            bool is_binary) {
+  H& h = static_cast<H&>(base);
+  using R = decltype(h.on_message(std::move(message), is_binary));
+  static_assert(std::is_void_v<R> || std::is_convertible_v<R, Future<void>>,
+                "on_message returns void or Future<void>");
+  if constexpr (std::is_void_v<R>) {
+    h.on_message(std::move(message), is_binary);
+    return std::nullopt;
+  } else {
+    return Future<void>(h.on_message(std::move(message), is_binary));
+  }
+}
+
+}  // namespace detail
+
 // Tornado's WebSocketHandler. Route it like any handler; its get() performs the handshake.
-// The path's groups are in path_args() when open() runs (Tornado's open(*args)).
+// The derived class declares, as it declares get() on a RequestHandler (not virtual):
+//   void on_message(std::string message, bool is_binary);      // required
+//   void open(const std::string& group1, ...);                  // optional
+// Either may return Future<void> instead (a coroutine, Tornado >= 5.1): no message reaches
+// on_message until open's Future resolves, and each message waits for the previous
+// on_message's Future. open() takes the pattern's groups (Tornado's open(*args)), or none
+// (they are in path_args() too).
 class WebSocketHandler : public web::RequestHandler, private detail::WebSocketDelegate {
  public:
   // The handshake: 400 for a request that is not an upgrade or lacks its headers, 403 when
-  // check_origin refuses the Origin, 426 (with Sec-WebSocket-Version: 13) for another
+  // check_origin refuses the Origin, 426 (with Sec-WebSocket-Version: 7, 8, 13) for another
   // version; otherwise 101, then open().
   template <class... S>
   void get(const S&...) {
@@ -163,8 +246,8 @@ class WebSocketHandler : public web::RequestHandler, private detail::WebSocketDe
   }
 
   // --- hooks ---
-  virtual void open() {}
-  virtual void on_message(std::string message, bool is_binary) = 0;
+  // The default open: nothing to do. A derived open(...) hides it.
+  void open() {}
   virtual void on_ping(std::string_view data) { (void)data; }
   virtual void on_pong(std::string_view data) { (void)data; }
   // The connection closed (either side); close_code() and close_reason() say what the peer
@@ -196,14 +279,26 @@ class WebSocketHandler : public web::RequestHandler, private detail::WebSocketDe
   // Whether the WebSocket is open (the handshake is done and neither side has closed).
   bool is_open() const { return ws_ && !ws_->is_closing(); }
 
+  // Called by url<H> (web/web_binding.h) once H is made: finds H's open and on_message.
+  template <class H>
+  void bind_handler_class() {
+    static_assert(
+        requires(H & h, std::string m) { h.on_message(std::move(m), true); },
+        "a WebSocketHandler declares on_message(std::string message, bool is_binary)");
+    static constexpr detail::WebSocketCalls calls{detail::open_arities<H>(), &detail::call_open<H>,
+                                                  &detail::call_on_message<H>};
+    calls_ = &calls;
+  }
+
  private:
   void handshake();
   bool refuse(int status, const char* why);
-  void ws_message(std::string data, bool is_binary) override;
+  std::optional<Future<void>> ws_message(std::string data, bool is_binary) override;
   void ws_ping(std::string_view data) override;
   void ws_pong(std::string_view data) override;
   void ws_closed() override;
 
+  const detail::WebSocketCalls* calls_ = nullptr;
   std::shared_ptr<detail::WebSocketProtocol> ws_;
   std::string subprotocol_;
   std::optional<std::uint16_t> last_code_;
@@ -249,7 +344,7 @@ class WebSocketClientConnection : public std::enable_shared_from_this<WebSocketC
   void attach(std::shared_ptr<IOStream> stream, std::string unread);
 
  private:
-  void ws_message(std::string data, bool is_binary) override;
+  std::optional<Future<void>> ws_message(std::string data, bool is_binary) override;
   void ws_ping(std::string_view data) override;
   void ws_pong(std::string_view data) override;
   void ws_closed() override;

@@ -246,8 +246,10 @@ std::string WebSocketClientConnection::close_reason() const {
   return ws_ ? ws_->close_reason() : last_reason_;
 }
 
-void WebSocketClientConnection::ws_message(std::string data, bool is_binary) {
+std::optional<Future<void>> WebSocketClientConnection::ws_message(std::string data,
+                                                                  bool is_binary) {
   deliver(WebSocketMessage{std::move(data), is_binary});
+  return std::nullopt;
 }
 void WebSocketClientConnection::ws_ping(std::string_view) {}
 void WebSocketClientConnection::ws_pong(std::string_view) { ++pongs_; }

@@ -5,12 +5,15 @@
 //           write_message, ping, close, on_ws_connection_close) and WebSocketProtocol13's
 //           accept_connection, _handle_websocket_headers, _accept_connection.
 // In loop:  Application runs get() like any handler method. After the checks it finishes a
-//           101 response through the HTTP connection, detaches the stream, calls open(), and
-//           starts the WebSocketProtocol, which from then on calls back into the handler.
+//           101 response through the HTTP connection, detaches the stream, calls open() (the
+//           derived class's, through the calls url<H> bound), and starts the
+//           WebSocketProtocol, which from then on calls back into the handler (waiting for a
+//           coroutine open() before it reads the first frame).
 #include <algorithm>
 #include <cctype>
 
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
 #include "tornado/web/websocket.h"
 
 namespace tornado::websocket {
@@ -68,10 +71,11 @@ void WebSocketHandler::handshake() {
     refuse(403, "Cross origin websockets not allowed");
     return;
   }
-  if (h.get("Sec-Websocket-Version") != "13") {
-    // Tornado also names 7 and 8, drafts whose framing is 13's; RFC 6455 clients send 13.
+  const std::string version = h.get("Sec-Websocket-Version");
+  if (version != "13" && version != "8" && version != "7") {
+    // 7 and 8 are the last drafts, framed as 13 is: Tornado accepts the three and names them.
     set_status(426, "Upgrade Required");
-    set_header("Sec-WebSocket-Version", "13");
+    set_header("Sec-WebSocket-Version", "7, 8, 13");
     (void)finish();
     return;
   }
@@ -81,6 +85,16 @@ void WebSocketHandler::handshake() {
   }
   if (get_compression_options())
     throw std::invalid_argument("permessage-deflate needs zlib, which this library does not use");
+  // Whether open() can be called is known before the 101: a mistake answers 500.
+  if (!calls_)
+    throw std::logic_error(
+        "a WebSocketHandler must be routed with url<H>, which finds H's "
+        "open() and on_message()");
+  const std::size_t groups = path_args().size();
+  const unsigned takes = calls_->open_arities;
+  if (!((groups < 7 && (takes >> groups) & 1u) || (takes & 1u)))
+    throw std::invalid_argument("the handler's open() takes neither the pattern's " +
+                                std::to_string(groups) + " groups nor no argument");
   const std::vector<std::string> offered = split_list(h.find("Sec-Websocket-Protocol"));
   if (std::optional<std::string> chosen = select_subprotocol(offered)) {
     if (std::find(offered.begin(), offered.end(), *chosen) == offered.end())
@@ -98,21 +112,19 @@ void WebSocketHandler::handshake() {
   std::shared_ptr<IOStream> stream = detach(&unread);
   if (!stream || stream->closed()) return;  // the client left during the handshake
   ws_ = std::make_shared<detail::WebSocketProtocol>(stream, true, params());
+  std::optional<Future<void>> opened;
   try {
-    open();
+    opened = calls_->open(*this, path_args());
   } catch (...) {
-    try {
-      throw;
-    } catch (const std::exception& e) {
-      log::app_log.error("Uncaught exception in open() %s: %s", request_summary().c_str(),
-                         e.what());
-    }
+    log::app_log.error("Uncaught exception in open() %s: %s", request_summary().c_str(),
+                       util::exception_message(std::current_exception()).c_str());
     ws_->abort();
     ws_.reset();
     return;
   }
-  // open() may have closed it already: the loop still runs, to read the peer's close.
-  ws_->start(shared_from_this(), this, std::move(unread));
+  // open() may have closed it already: the loop still runs, to read the peer's close. A
+  // coroutine open() holds the frames back until it is done.
+  ws_->start(shared_from_this(), this, std::move(unread), std::move(opened));
 }
 
 WebSocketParams WebSocketHandler::params() const {
@@ -163,8 +175,8 @@ void WebSocketHandler::set_nodelay(bool on) {
   if (ws_) ws_->stream()->set_nodelay(on);
 }
 
-void WebSocketHandler::ws_message(std::string data, bool is_binary) {
-  on_message(std::move(data), is_binary);
+std::optional<Future<void>> WebSocketHandler::ws_message(std::string data, bool is_binary) {
+  return calls_->on_message(*this, std::move(data), is_binary);
 }
 void WebSocketHandler::ws_ping(std::string_view data) { on_ping(data); }
 void WebSocketHandler::ws_pong(std::string_view data) { on_pong(data); }

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # tests/browser/chat_browser.py: the chat demo in a real browser. Two headless Chromium pages
 # open the demo; text typed into one (keystrokes, then Enter) must appear in the other, and
-# in the first. A screenshot of the second page is saved.
+# in the first. A page opened afterwards with its scripts off must show it (the backlog is
+# rendered into the HTML, escaped), and one with scripts must show it once, not again from
+# its socket, then what is typed there. A screenshot of that last page is saved.
 #
 #   /usr/bin/python3 tests/browser/chat_browser.py build/demos/chat [screenshot.png]
 #
@@ -58,11 +60,18 @@ class Devtools:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
 
-    async def open_page(self, url):
-        target = await self.call("Target.createTarget", url=url)
+    async def open_page(self, url, scripts=True):
+        target = await self.call("Target.createTarget", url=url if scripts else "about:blank")
         attached = await self.call("Target.attachToTarget", targetId=target["targetId"],
                                    flatten=True)
-        return attached["sessionId"]
+        session = attached["sessionId"]
+        if not scripts:
+            # The page's own scripts do not run (DevTools' evaluations still do).
+            await self.call("Emulation.setScriptExecutionDisabled", session, value=True)
+            await self.call("Page.navigate", session, url=url)
+            await self.wait_for(session, f"location.href === {json.dumps(url)} && "
+                                "document.readyState === 'complete'", "the page to load")
+        return session
 
     async def evaluate(self, session, expression):
         r = await self.call("Runtime.evaluate", session, expression=expression,
@@ -120,8 +129,29 @@ async def run(demo, screenshot):
             # Inserted as text, not markup: no <b> element appeared.
             assert not await cdp.evaluate(second, "!!document.querySelector('#inbox b')")
             print("ok: typed in one page, shown in both:", await cdp.evaluate(second, MESSAGES))
+            # The backlog is in the page's HTML: shown with the page's scripts off, escaped.
+            static = await cdp.open_page(url, scripts=False)
+            assert await cdp.evaluate(static, MESSAGES) == [text], "backlog not in the HTML"
+            assert not await cdp.evaluate(static, "!!document.querySelector('#inbox b')")
+            assert await cdp.evaluate(static, "document.body.dataset.connected") is None
+            print("ok: the backlog is in the page's HTML:", await cdp.evaluate(static, MESSAGES))
+            # A newcomer with scripts: once its socket is open, a message typed there arrives
+            # after the backlog, and the backlog is not repeated.
+            third = await cdp.open_page(url)
+            await cdp.wait_for(third, "document.body && document.body.dataset.connected === 'yes'",
+                               "the third page's WebSocket to open")
+            assert await cdp.evaluate(third, MESSAGES) == [text], "backlog not in the page"
+            later = "and a newcomer's <i>reply</i>"
+            await cdp.type_and_enter(third, later)
+            want = json.dumps([text, later], separators=(",", ":"))  # as JSON.stringify
+            both = f"JSON.stringify({MESSAGES}) === {json.dumps(want)}"
+            for page in (third, first):
+                await cdp.wait_for(page, both, "the reply after the backlog, each once")
+            assert not await cdp.evaluate(third, "!!document.querySelector('#inbox b, #inbox i')")
+            print("ok: a newcomer sees the backlog once, then new messages:",
+                  await cdp.evaluate(third, MESSAGES))
             if screenshot:
-                shot = await cdp.call("Page.captureScreenshot", second, format="png")
+                shot = await cdp.call("Page.captureScreenshot", third, format="png")
                 import base64
                 os.makedirs(os.path.dirname(os.path.abspath(screenshot)), exist_ok=True)
                 with open(screenshot, "wb") as f:

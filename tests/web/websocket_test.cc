@@ -36,11 +36,11 @@ struct Seen {
 // Echoes; "close:CODE" closes with that code and the reason "bye".
 struct Echo : WebSocketHandler {
   void initialize(Seen* seen) { seen_ = seen; }
-  void open() override {
+  void open() {
     ++seen_->opened;
     seen_->args = path_args();
   }
-  void on_message(std::string m, bool binary) override {
+  void on_message(std::string m, bool binary) {
     if (m.rfind("close:", 0) == 0) {
       close(static_cast<std::uint16_t>(std::stoi(m.substr(6))), "bye");
       return;
@@ -81,18 +81,23 @@ const char* kUpgradeHead =
     "GET /echo/x HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
-// A raw client: sends the upgrade and `frames` in one write, reads the answer's frames until a
-// close frame (or the end), then hangs up. Returns "101 close:CODE" and the like.
-std::string raw_session(Fixture& f, const std::string& frames) {
-  const int fd = testing::connect_blocking(testing::loopback(AF_INET, f.t.get_http_port()));
+// A raw client: sends the upgrade for `path` and `frames` in one write (so that the frames
+// are there as soon as the handshake is), reads the answer's frames until a close frame (or
+// the end), then hangs up. Returns "101 close:CODE" and the like.
+std::string raw_session(AsyncHTTPTestCase& t, const std::string& frames,
+                        std::string_view path = "/echo/x", std::string_view version = "13") {
+  const int fd = testing::connect_blocking(testing::loopback(AF_INET, t.get_http_port()));
   REQUIRE(fd >= 0);
-  const std::string out = kUpgradeHead + frames;
+  std::string out = kUpgradeHead + frames;
+  const std::string v = "Version: 13";
+  out.replace(out.find(v) + v.size() - 2, 2, version);
+  out.replace(4, 7, path);
   REQUIRE(::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size()));
   std::string got;
   std::string summary;
   FrameReader reader(false, 1 << 20);
   bool head_done = false;
-  testing::run_until(f.t.io_loop(), [&] {
+  testing::run_until(t.io_loop(), [&] {
     char buf[4096];
     const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n == 0) return true;
@@ -167,9 +172,10 @@ TEST_CASE("websocket: handshakes that are refused, as Tornado answers them") {
         {"Origin", "http://evil.example"},
         {"Sec-WebSocket-Version", "13"}},
        403},
-      {"version 8",
-       {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "8"}},
+      {"version 12",
+       {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "12"}},
        426},
+      {"no version", {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}}, 426},
       {"no key",
        {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "13"}},
        400},
@@ -186,7 +192,8 @@ TEST_CASE("websocket: handshakes that are refused, as Tornado answers them") {
     for (const auto& [k, v] : row.headers) o.headers.add(k, v);
     const testing::Response r = f.t.fetch("/echo/x", o);
     CHECK(r.code == row.code);
-    if (row.code == 426) CHECK(r.headers.get("Sec-WebSocket-Version") == "13");
+    // Tornado names the versions it speaks: the drafts 7 and 8, framed as 13.
+    if (row.code == 426) CHECK(r.headers.get("Sec-WebSocket-Version") == "7, 8, 13");
   }
   CHECK(f.seen.opened == 0);
 }
@@ -254,7 +261,7 @@ TEST_CASE("websocket: hostile client frames get the RFC's close code, then the e
   int closed = 0;
   for (const Row& row : rows) {
     CAPTURE(row.name);
-    CHECK(raw_session(f, row.frames) == row.expected);
+    CHECK(raw_session(f.t, row.frames) == row.expected);
     ++closed;
     CHECK(testing::run_until(f.t.io_loop(), [&] { return f.seen.closed == closed; }));
   }
@@ -338,5 +345,203 @@ TEST_CASE("websocket: a loop closed with a connection open ends it: on_close run
     CHECK(seen.closed == 0);
   }
   CHECK(seen.closed == 1);
+  CHECK(testing::count_open_fds() == fds_before);
+}
+
+TEST_CASE("websocket: the drafts 7 and 8, framed as 13, are accepted as Tornado accepts them") {
+  Fixture f;
+  for (const char* version : {"7", "8", "13"}) {
+    CAPTURE(version);
+    CHECK(raw_session(f.t, masked(Opcode::kText, "hi") + masked(Opcode::kClose, ""), "/echo/x",
+                      version) == "101 text:hi close:0");
+  }
+  CHECK(testing::run_until(f.t.io_loop(), [&] { return f.seen.closed == 3; }));
+}
+
+namespace {
+
+// What the handlers below saw, in order.
+using Journal = std::vector<std::string>;
+
+// "a, b, c": what a failed CHECK prints.
+std::string str(const Journal& j) {
+  std::string out;
+  for (const std::string& e : j) out += (out.empty() ? "" : ", ") + e;
+  return out;
+}
+
+// open(room) is a coroutine that needs a loop iteration to finish.
+struct SlowOpen : WebSocketHandler {
+  void initialize(Journal* j) { j_ = j; }
+  Future<void> open(std::string room) {
+    j_->push_back("open:" + room);
+    co_await gen::moment;
+    j_->push_back("opened");
+  }
+  void on_message(std::string m, bool) {
+    j_->push_back("message:" + m);
+    (void)write_message(m);
+  }
+  void on_close() override { j_->push_back("closed"); }
+  Journal* j_ = nullptr;
+};
+
+// open takes both groups; on_message is a coroutine that needs a loop iteration.
+struct SlowMessage : WebSocketHandler {
+  void initialize(Journal* j) { j_ = j; }
+  void open(const std::string& a, std::string_view b) {
+    j_->push_back("open:" + a + "," + std::string(b));
+  }
+  Future<void> on_message(std::string m, bool) {
+    j_->push_back("start:" + m);
+    co_await gen::moment;
+    j_->push_back("end:" + m);
+    co_await write_message(m);
+  }
+  Journal* j_ = nullptr;
+};
+
+// "open" or "message": which coroutine fails, after a loop iteration.
+struct Failing : WebSocketHandler {
+  void initialize(Journal* j) { j_ = j; }
+  Future<void> open(const std::string& which) {
+    j_->push_back("open");
+    co_await gen::moment;
+    if (which == "open") throw std::runtime_error("no room");
+  }
+  Future<void> on_message(std::string m, bool) {
+    j_->push_back("message:" + m);
+    co_await gen::moment;
+    throw std::runtime_error("cannot take " + m);
+  }
+  void on_close() override { j_->push_back("closed"); }
+  Journal* j_ = nullptr;
+};
+
+struct CoroutineFixture {
+  CoroutineFixture()
+      : app({web::url<SlowOpen>(R"(/slow-open/(\w+))", &journal),
+             web::url<SlowOpen>("/slow-open-without-room", &journal),
+             web::url<SlowMessage>(R"(/slow-message/(\w+)/(\w+))", &journal),
+             web::url<Failing>(R"(/failing/(\w+))", &journal)}),
+        t(app) {}
+  // The journal once `last` is in it.
+  Journal until(const std::string& last) {
+    CHECK(testing::run_until(t.io_loop(),
+                             [&] { return !journal.empty() && journal.back() == last; }));
+    return journal;
+  }
+  Journal journal;
+  web::Application app;
+  AsyncHTTPTestCase t;
+};
+
+}  // namespace
+
+TEST_CASE("websocket: a coroutine open(room) gets the group; no message before it resolves") {
+  // The frames come with the upgrade: without the wait they would reach on_message at once.
+  CoroutineFixture f;
+  const std::string frames =
+      masked(Opcode::kText, "a") + masked(Opcode::kText, "b") + masked(Opcode::kClose, "");
+  CHECK(raw_session(f.t, frames, "/slow-open/lobby") == "101 text:a text:b close:0");
+  CHECK(str(f.until("closed")) == "open:lobby, opened, message:a, message:b, closed");
+}
+
+TEST_CASE("websocket: coroutine on_message calls run one after another, in order") {
+  CoroutineFixture f;
+  const std::string frames = masked(Opcode::kText, "a") + masked(Opcode::kText, "b") +
+                             masked(Opcode::kText, "c") + masked(Opcode::kClose, "");
+  CHECK(raw_session(f.t, frames, "/slow-message/x/y") == "101 text:a text:b text:c close:0");
+  CHECK(str(f.until("end:c")) == "open:x,y, start:a, end:a, start:b, end:b, start:c, end:c");
+}
+
+TEST_CASE("websocket: a failed coroutine open or on_message is logged and ends the connection") {
+  CoroutineFixture f;
+  const std::string frames = masked(Opcode::kText, "a") + masked(Opcode::kText, "b");
+  {
+    // As Tornado: no message is delivered and on_close does not run after a failed open.
+    testing::ExpectLog log("Uncaught exception in WebSocket open: no room");
+    CHECK(raw_session(f.t, frames, "/failing/open") == "101");
+    CHECK(log.count() == 1);
+    CHECK(str(f.journal) == "open");
+  }
+  f.journal.clear();
+  {
+    testing::ExpectLog log("Uncaught exception in WebSocket on_message: cannot take a");
+    CHECK(raw_session(f.t, frames, "/failing/message") == "101");
+    CHECK(str(f.until("closed")) == "open, message:a, closed");
+    CHECK(log.count() == 1);
+  }
+}
+
+TEST_CASE("websocket: an open() that takes no group the pattern has is refused before the 101") {
+  CoroutineFixture f;
+  testing::ExpectLog log("open() takes neither the pattern's 0 groups nor no argument");
+  testing::FetchOptions o;
+  o.headers.add("Upgrade", "websocket");
+  o.headers.add("Connection", "Upgrade");
+  o.headers.add("Sec-WebSocket-Version", "13");
+  o.headers.add("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
+  CHECK(f.t.fetch("/slow-open-without-room", o).code == 500);
+  CHECK(log.count() == 1);
+  CHECK(f.journal.empty());
+}
+
+namespace {
+
+// open("open") or on_message waits longer than the test lives. Each coroutine frame marks its
+// end in the journal through the handler, so the handler must outlive its frames.
+struct Forever : WebSocketHandler {
+  struct Mark {
+    Forever* h;
+    const char* what;
+    ~Mark() { h->j_->push_back(what); }
+  };
+  void initialize(Journal* j) { j_ = j; }
+  ~Forever() override { j_->push_back("destroyed"); }
+  Future<void> open(const std::string& which) {
+    j_->push_back("open");
+    Mark mark{this, "open frame ends"};
+    if (which == "open") co_await gen::sleep(3600);
+  }
+  Future<void> on_message(std::string m, bool) {
+    j_->push_back("message:" + m);
+    Mark mark{this, "message frame ends"};
+    co_await gen::sleep(3600);
+  }
+  void on_close() override { j_->push_back("closed"); }
+  Journal* j_ = nullptr;
+};
+
+}  // namespace
+
+TEST_CASE("websocket: a loop closed while a coroutine open or on_message waits: no leak") {
+  const int fds_before = testing::count_open_fds();
+  struct Row {
+    std::string which;
+    std::string expected;
+  };
+  const std::vector<Row> rows = {
+      {"open", "open, closed, open frame ends, destroyed"},
+      {"message", "open, open frame ends, message:a, closed, message frame ends, destroyed"},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.which);
+    Journal j;
+    int fd = -1;
+    {
+      web::Application app({web::url<Forever>(R"(/forever/(\w+))", &j)});
+      AsyncHTTPTestCase t(app);
+      fd = testing::connect_blocking(testing::loopback(AF_INET, t.get_http_port()));
+      REQUIRE(fd >= 0);
+      std::string out = kUpgradeHead + masked(Opcode::kText, "a");
+      out.replace(4, 7, "/forever/" + row.which);
+      REQUIRE(::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size()));
+      const std::string waiting = row.which == "open" ? "open" : "message:a";
+      CHECK(testing::run_until(t.io_loop(), [&] { return !j.empty() && j.back() == waiting; }));
+    }
+    ::close(fd);
+    CHECK(str(j) == row.expected);
+  }
   CHECK(testing::count_open_fds() == fds_before);
 }
