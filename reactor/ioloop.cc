@@ -35,10 +35,13 @@
 
 namespace tornado {
 
+thread_local constinit IOLoop* detail::tl_running_loop = nullptr;
+
 namespace {
 
+using detail::tl_running_loop;
+
 thread_local IOLoop* tl_current = nullptr;      // IOLoop::current()
-thread_local IOLoop* tl_running = nullptr;      // the loop inside start()/run_once()
 thread_local std::unique_ptr<IOLoop> tl_owned;  // the loop current() had to create
 
 std::mutex& config_mutex() {
@@ -54,12 +57,12 @@ std::string& configured_name() {
 // of start(), and puts the previous ones back after, as Tornado 4's start() does.
 class RunScope {
  public:
-  explicit RunScope(IOLoop* loop) : prev_running_(tl_running), prev_current_(tl_current) {
-    tl_running = loop;
+  explicit RunScope(IOLoop* loop) : prev_running_(tl_running_loop), prev_current_(tl_current) {
+    tl_running_loop = loop;
     tl_current = loop;
   }
   ~RunScope() {
-    tl_running = prev_running_;
+    tl_running_loop = prev_running_;
     tl_current = prev_current_;
   }
   RunScope(const RunScope&) = delete;
@@ -72,16 +75,20 @@ class RunScope {
 
 }  // namespace
 
-// Every user callable runs through here (Tornado's _run_callback + handle_callback_exception).
-void IOLoop::run_guarded(Callback& call, const SourceLocation& origin, const char* what) {
-  const double started = blocking_threshold_ > 0 ? time() : 0.0;
+// run_guarded's slow path (the inline fast path is in ioloop.h).
+void IOLoop::run_timed(Callback& call, const SourceLocation& origin, const char* what) {
+  const double started = time();
   try {
     call();
   } catch (...) {
-    log::app_log.error("Exception in %s (scheduled at %s:%u): %s", what, origin.file, origin.line,
-                       util::exception_message(std::current_exception()).c_str());
+    report_exception(origin, what);
   }
-  if (blocking_threshold_ > 0) report_slow(started, origin, what);
+  report_slow(started, origin, what);
+}
+
+void IOLoop::report_exception(const SourceLocation& origin, const char* what) {
+  log::app_log.error("Exception in %s (scheduled at %s:%u): %s", what, origin.file, origin.line,
+                     util::exception_message(std::current_exception()).c_str());
 }
 
 // ---------------------------------------------------------------- construction, backends
@@ -258,7 +265,7 @@ std::size_t IOLoop::handler_count() const { return user_handlers_; }
 // ---------------------------------------------------------------- callbacks and timeouts
 
 void IOLoop::add_callback(Callback cb, SourceLocation origin) {
-  if (tl_running == this) {  // the loop's own thread, inside start(): no lock, and a running
+  if (tl_running_loop == this) {  // the loop's own thread, inside start(): no lock, and a running
     pending().emplace_back(std::move(cb), origin);  // loop cannot be closing
     return;
   }
@@ -318,7 +325,7 @@ void IOLoop::stop() {
 
 void IOLoop::run_once(double max_wait) {
   if (closed_) throw std::logic_error("IOLoop::run_once: the loop is closed");
-  if (tl_running == this)
+  if (tl_running_loop == this)
     throw std::logic_error("IOLoop::run_once: this IOLoop is already running");
   RunScope scope(this);
   iterate(max_wait < 0 ? -1.0 : max_wait);
@@ -332,7 +339,7 @@ void IOLoop::iterate(double max_wait) {
   if (!timeouts_.empty())
     timeouts_.collect_due(time(), due_);  // 2. due ones out, cancelled dropped
   run_callbacks();                        // 3. the batch, in order
-  run_due_timeouts();                     // 4. unless cancelled since phase 2
+  if (!due_.empty()) run_due_timeouts();  // 4. unless cancelled since phase 2
   if (max_wait < 0 && !running_.load(std::memory_order_relaxed)) return;  // stop() before poll
   if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));        // 5-6. timeout 0 if busy
   retired_.clear();     // 7. handlers removed while dispatching
@@ -369,7 +376,7 @@ void IOLoop::run_callbacks() {
 }
 
 void IOLoop::add_continuation(Callback cb, SourceLocation origin) {
-  if (tl_running != this) {
+  if (tl_running_loop != this) {
     add_callback(std::move(cb), origin);
     return;
   }
@@ -396,7 +403,6 @@ void IOLoop::run_continuations() {
 }
 
 void IOLoop::run_due_timeouts() {
-  if (due_.empty()) return;  // the common case; spares building and destroying cb below
   Callback cb;
   SourceLocation origin;
   for (const Timeout t : due_) {
@@ -480,7 +486,7 @@ void IOLoop::report_slow(double started, const SourceLocation& origin, const cha
 
 void IOLoop::close(bool all_fds) {
   if (closed_) return;
-  if (running_.load() || tl_running == this)
+  if (running_.load() || tl_running_loop == this)
     throw std::logic_error("IOLoop::close: the loop is running; stop() it first");
   for (std::vector<Callback> hooks = std::move(close_hooks_); Callback & hook : hooks) hook();
   closed_ = true;  // from here on add_handler, call_at and add_callback refuse new work

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tornado/reactor/callback.h"
@@ -37,10 +38,15 @@
 
 namespace tornado {
 
+class IOLoop;
+
 namespace detail {
 class Poller;
 class Waker;
 struct PollEvent;
+// The loop running on this thread (inside start() or run_once()), or null. Here rather than
+// in ioloop.cc so that add_callback's test for the loop's own thread inlines into callers.
+extern thread_local constinit IOLoop* tl_running_loop;
 }  // namespace detail
 
 class IOLoop {
@@ -98,12 +104,39 @@ class IOLoop {
   // Runs cb on the next iteration. Safe from any thread (wakes the loop); dropped silently
   // once the loop is closed.
   void add_callback(Callback cb, SourceLocation origin = SourceLocation::current());
+  // The same for any other callable: built in place in the queue's entry, with no Callback
+  // moved in between, and the loop-thread test inlined into the caller. A posted callback is
+  // one loop iteration, so the saved copy and call show (bench/README.md, posted_callbacks).
+  template <class F>
+  requires(!std::is_same_v<std::decay_t<F>, Callback> &&
+           std::is_constructible_v<Callback, F>) void add_callback(F&& f,
+                                                                   SourceLocation origin =
+                                                                       SourceLocation::current()) {
+    if (detail::tl_running_loop == this) {  // no lock, and a running loop cannot be closing
+      pending().emplace_back(std::forward<F>(f), origin);
+      return;
+    }
+    add_remote_callback(Callback(std::forward<F>(f)), origin);
+  }
   // Runs cb on this loop right after the callable that is running now (a callback, timeout or
   // handler) returns, before the loop moves on: what a resolved Future uses to resume its
   // waiters without paying a loop iteration. Continuations added by continuations run in the
   // same drain, in order, up to kContinuationBudget; the rest wait for the next iteration so
   // I/O is never starved. Loop thread; anywhere else it is add_callback.
   void add_continuation(Callback cb, SourceLocation origin = SourceLocation::current());
+  // The same for any other callable, built in place (a resumed coroutine's Resumer is one).
+  template <class F>
+  requires(
+      !std::is_same_v<std::decay_t<F>, Callback> &&
+      std::is_constructible_v<Callback, F>) void add_continuation(F&& f,
+                                                                  SourceLocation origin =
+                                                                      SourceLocation::current()) {
+    if (detail::tl_running_loop == this) {
+      continuations_.emplace_back(std::forward<F>(f), origin);
+      return;
+    }
+    add_callback(Callback(std::forward<F>(f)), origin);
+  }
   static constexpr std::size_t kContinuationBudget = 1024;
 
   // While callbacks are pending, the loop polls (with timeout 0) once this many callbacks
@@ -198,6 +231,8 @@ class IOLoop {
     // A constructor, so add_callback can build the entry in place in the queue: each extra
     // move of a just-built callback costs a store-forwarding stall (bench/README.md).
     Queued(Callback&& cb, SourceLocation where) noexcept : callback(std::move(cb)), origin(where) {}
+    template <class F>
+    Queued(F&& f, SourceLocation where) : callback(std::forward<F>(f)), origin(where) {}
     Callback callback;
     SourceLocation origin;
   };
@@ -217,6 +252,8 @@ class IOLoop {
   int poll_timeout_ms(double max_wait) const;
   void poll_and_dispatch(int timeout_ms);
   void run_guarded(Callback& call, const SourceLocation& origin, const char* what);
+  void run_timed(Callback& call, const SourceLocation& origin, const char* what);
+  void report_exception(const SourceLocation& origin, const char* what);
   void report_slow(double started, const SourceLocation& origin, const char* what);
   void handle_signals();
   void restore_signals();
@@ -260,6 +297,22 @@ class IOLoop {
   std::unique_ptr<detail::Waker> signal_pipe_;
   std::map<int, Callback> signal_handlers_;
 };
+
+// Every user callable runs through here (Tornado's _run_callback + handle_callback_exception).
+// The common case, no slow-callback threshold, is small enough to inline into the loops that
+// call it; timing and the exception report are out of line. A posted callback costs one loop
+// iteration, so each instruction here shows in bench/README.md's posted_callbacks.
+inline void IOLoop::run_guarded(Callback& call, const SourceLocation& origin, const char* what) {
+  if (blocking_threshold_ > 0) {
+    run_timed(call, origin, what);
+    return;
+  }
+  try {
+    call();
+  } catch (...) {
+    report_exception(origin, what);
+  }
+}
 
 // Calls a callback every callback_time milliseconds (Tornado's PeriodicCallback).
 //
