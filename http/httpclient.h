@@ -24,7 +24,8 @@
 // Timeouts: as Tornado's: a request waiting for a slot fails with 599 "Timeout in request
 //           queue" after min(connect_timeout, request_timeout); connect_timeout bounds the
 //           resolution and the connection; request_timeout bounds the exchange, counted from
-//           when the request leaves the queue. 0 means no limit.
+//           when the request leaves the queue (ending during the connection, it too is
+//           "Timeout while connecting"). 0 means no limit.
 // Errors:   with raise_error (the default, as Tornado 6) a non-2xx answer throws
 //           HTTPClientError carrying the response; a timeout throws HTTPClientError 599;
 //           a connection error or a malformed response (HTTPInputError) is rethrown as it is.
