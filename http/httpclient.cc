@@ -113,9 +113,18 @@ class Collector : public HTTPMessageDelegate {
       req_.header_callback("");
     }
     r_.headers = std::move(headers);
+    // Tornado inflates a gzip body when decompress_response is set (its default); with no
+    // zlib here, such a body cannot be given as asked, and handing over the compressed bytes
+    // as if they were the body would be a silent lie.
+    gzipped_ = req_.decompress_response &&
+               util::iequals(util::trim(r_.headers.get("Content-Encoding")), "gzip");
     return std::nullopt;
   }
   std::optional<Future<void>> data_received(std::string_view chunk) override {
+    if (gzipped_ && !chunk.empty() && !should_follow(req_, r_))
+      throw std::runtime_error(
+          "the response is gzip-encoded and this client cannot inflate it (no zlib); set "
+          "decompress_response = false to receive the encoded body");
     // A redirect that will be followed keeps its body to itself (Tornado does the same).
     if (req_.streaming_callback && !should_follow(req_, r_)) {
       req_.streaming_callback(chunk);
@@ -130,6 +139,7 @@ class Collector : public HTTPMessageDelegate {
  private:
   Answer& r_;
   const HTTPRequest& req_;
+  bool gzipped_ = false;
 };
 
 bool idempotent(std::string_view m) {
