@@ -2,7 +2,8 @@
 #
 #   make                 build/libtornado.a and the demos
 #   make test            the doctest suite; last line "N passed, N failed"
-#   make check           test, the suite under ASan/UBSan, man lint, layering, size, switches (CI)
+#   make check           test, the suite under ASan/UBSan, man lint, layering, function length,
+#                        size, switches (CI)
 #   make static-demos    the demos linked -static (-Os) into build/static/, stripped
 #   make bench           Google Benchmark micro-benchmarks
 #   make bench-peers     the same workloads on libev, libevent and libuv, side by side
@@ -126,7 +127,8 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
                 tests/http/httpserver_test.cc tests/http/httpserver_peer_test.cc tests/http/httpserver_shutdown_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/http/httpclient_peer_test.cc \
-                tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_cookies_test.cc \
+                tests/http/httpclient_limits_test.cc \
+                tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_lifecycle_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc tests/web/url_test.cc \
                 tests/web/websocket_protocol_test.cc tests/web/websocket_test.cc \
@@ -170,7 +172,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: bench-report bench-readme ensure-bench-tools bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
+.PHONY: bench-report bench-readme ensure-bench-tools bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers check-functions bench bench-peers demo install \
         static-demos static-demo-bins ensure-static-libs check-size check-configs \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
@@ -334,6 +336,13 @@ check-man: ensure-mandoc
 check-layers:
 	$(Q)sh tests/check_layers.sh
 
+# No library function longer than 80 lines, as clang++ parses them (tests/check_function_length.py
+# reads its AST dump: declaration to closing brace, headers included). Says it skipped when
+# clang++ is missing. About 80 s of CPU, spread over the cores.
+check-functions: | $(INCLUDE_ROOT)/tornado
+	$(Q)/usr/bin/python3 tests/check_function_length.py --max-lines 80 \
+	  $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(WEB_SRCS)
+
 # The feature switches as CI builds them: the library without web/ and without RTTI, with the
 # tests that need neither (run); then everything, web/ and its demos included, with -fno-rtti.
 # The second is a compile check only, so it builds at -O0 (half the time of -O2) in a folder of
@@ -354,6 +363,7 @@ check:
 	  $(MAKE) --no-print-directory CROSS=$$c check-cross || exit 1; done
 	$(Q)$(MAKE) --no-print-directory check-man
 	$(Q)$(MAKE) --no-print-directory check-layers
+	$(Q)$(MAKE) --no-print-directory check-functions
 	$(Q)$(MAKE) --no-print-directory check-install
 	$(Q)$(MAKE) --no-print-directory check-size
 	$(Q)$(MAKE) --no-print-directory check-configs

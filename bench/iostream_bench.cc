@@ -14,7 +14,6 @@
 #include <benchmark/benchmark.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "tornado/gen/gen.h"
 #include "tornado/stream/iostream.h"
 
@@ -175,26 +175,10 @@ void echo_round_trips(benchmark::State& state) {
 }
 BENCHMARK(echo_round_trips)->Arg(100)->UseRealTime();
 
-long rss_bytes() {
-  long pages = 0, resident = 0;
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr || std::fscanf(f, "%ld %ld", &pages, &resident) != 2) std::exit(1);
-  std::fclose(f);
-  return resident * ::sysconf(_SC_PAGESIZE);
-}
-
 // A server holding n idle connections; the clients live in a child process so both ends do not
 // count against one process's descriptor limit or RSS.
 int idle_connection_rss(int n) {
-  rlimit rl{};
-  ::getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = rl.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &rl);
-  if (static_cast<long>(rl.rlim_cur) < n + 64) {
-    std::fprintf(stderr, "RLIMIT_NOFILE hard limit %ld is below %d connections\n",
-                 static_cast<long>(rl.rlim_cur), n);
-    return 1;
-  }
+  if (!bench::raise_fd_limit(n)) return 1;
   sockaddr_in addr;
   const int l = listen_loopback(addr);
   int ready[2];
@@ -217,7 +201,7 @@ int idle_connection_rss(int n) {
   };
   std::vector<Future<void>> handlers;
   handlers.reserve(static_cast<std::size_t>(n));
-  const long before = rss_bytes();
+  const long before = bench::rss_bytes();
   for (int i = 0; i < n; ++i) {
     const int fd = ::accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
@@ -227,7 +211,7 @@ int idle_connection_rss(int n) {
     handlers.push_back(line_echo(IOStream::create(fd)));
   }
   loop.run_once(0);
-  const long after = rss_bytes();
+  const long after = bench::rss_bytes();
   std::printf("idle connections: %d, server RSS delta %ld KiB, %.0f bytes per connection\n", n,
               (after - before) / 1024, static_cast<double>(after - before) / n);
   (void)!::write(ready[1], "x", 1);

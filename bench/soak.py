@@ -24,17 +24,7 @@ import subprocess
 import sys
 import time
 
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
-
-
-def open_fds(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
+from procstat import open_fds, rss_kib
 
 
 # (method, target, body, expected status, a substring the body must hold)

@@ -19,7 +19,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "tornado/gen/gen.h"
 #include "tornado/reactor/log.h"
 #include "tornado/web/websocket.h"
@@ -83,14 +83,6 @@ Future<void> broadcast(std::string url, int clients, int messages) {
   for (auto& c : conns) c->close();
 }
 
-long rss_bytes() {
-  long pages = 0, resident = 0;
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr || std::fscanf(f, "%ld %ld", &pages, &resident) != 2) std::exit(1);
-  std::fclose(f);
-  return resident * ::sysconf(_SC_PAGESIZE);
-}
-
 struct Echo : WebSocketHandler {
   void on_message(std::string m, bool binary) { (void)write_message(m, binary); }
 };
@@ -134,7 +126,7 @@ void hold_connections(int port, int n, const std::string& request, int ready, in
 double measure(IOLoop& loop, int port, int n, const std::string& request) {
   int ready[2], go[2];
   if (::pipe(ready) != 0 || ::pipe(go) != 0) std::exit(1);
-  const long before = rss_bytes();
+  const long before = bench::rss_bytes();
   const pid_t child = ::fork();
   if (child == 0) hold_connections(port, n, request, ready[1], go[0]);
   // The loop serves the connections until the child says it has all its answers.
@@ -142,7 +134,7 @@ double measure(IOLoop& loop, int port, int n, const std::string& request) {
   char c;
   while (::read(ready[0], &c, 1) != 1) loop.run_once(0.01);
   for (int i = 0; i < 20; ++i) loop.run_once(0);
-  const long after = rss_bytes();
+  const long after = bench::rss_bytes();
   (void)!::write(go[1], "x", 1);
   int status = 0;
   ::waitpid(child, &status, 0);
@@ -152,15 +144,7 @@ double measure(IOLoop& loop, int port, int n, const std::string& request) {
 }
 
 int idle(int n) {
-  rlimit rl{};
-  ::getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = rl.rlim_max;
-  ::setrlimit(RLIMIT_NOFILE, &rl);
-  if (static_cast<long>(rl.rlim_cur) < n + 64) {
-    std::fprintf(stderr, "RLIMIT_NOFILE hard limit %ld is below %d\n",
-                 static_cast<long>(rl.rlim_cur), n);
-    return 1;
-  }
+  if (!bench::raise_fd_limit(n)) return 1;
   IOLoop loop;
   log::access_log.set_level(log::Level::kWarning);
   web::Application app({web::url<Hello>("/"), web::url<Echo>("/ws")});

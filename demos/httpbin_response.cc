@@ -12,6 +12,7 @@
 #include "demos/httpbin.h"
 #include "tornado/gen/gen.h"
 #include "tornado/http/escape.h"
+#include "tornado/http/httputil.h"
 #include "tornado/stream/iostream.h"
 
 namespace httpbin {
@@ -213,8 +214,87 @@ struct BytesHandler : Handler {
   }
 };
 
-// /range/n: n bytes of the alphabet, with byte ranges as httpbin reads them: the header split
-// on "=" and "-", each side a Python int or nothing (so bytes=0-9,20-29 is everything).
+// /range/n: n bytes of the alphabet, with byte ranges as httpbin reads them.
+
+// The bounds of a Range header as httpbin's parse_request_range gives them: `left`-`right`
+// inclusive, `right` alone for the last `right` bytes, nothing for everything.
+struct RangeBounds {
+  std::optional<std::int64_t> left, right;
+};
+
+// Where the header is one range Tornado reads, its reading agrees with httpbin's, so Tornado's
+// parser (httputil::parse_request_range) decides. What Tornado refuses, httpbin still reads its
+// own looser way: the text after "bytes...=" split on "-", each side a Python int or nothing,
+// so bytes=0-9,20-29 is everything (the "9,20" is not a number) and bytes=+1-2 is bytes 1-2.
+RangeBounds range_bounds(std::string_view header) {
+  RangeBounds b;
+  if (const auto r = tornado::httputil::parse_request_range(header)) {
+    if (r->start && *r->start < 0) {
+      b.right = -*r->start;  // "-6": the last six
+    } else if (r->start) {
+      b.left = *r->start;
+      if (r->end) b.right = *r->end - 1;  // Tornado's end is exclusive
+    } else {
+      b.right = r->end;  // "-0" (nothing at all), or "" (everything)
+    }
+    return b;
+  }
+  std::string_view r = header;
+  while (!r.empty() && std::isspace(static_cast<unsigned char>(r.front()))) r.remove_prefix(1);
+  while (!r.empty() && std::isspace(static_cast<unsigned char>(r.back()))) r.remove_suffix(1);
+  const std::size_t eq = r.find('=');
+  if (!r.starts_with("bytes") || eq == std::string_view::npos ||
+      r.find('=', eq + 1) != std::string_view::npos)
+    return b;
+  const std::string_view spec = r.substr(eq + 1);
+  const std::size_t dash = spec.find('-');
+  if (dash != std::string_view::npos) {
+    const std::string_view rest = spec.substr(dash + 1);
+    if (auto v = py_int(rest.substr(0, rest.find('-')))) b.right = v->clamped();
+  }
+  if (auto v = py_int(spec.substr(0, dash))) b.left = v->clamped();
+  return b;
+}
+
+// The first and last byte of `size` the bounds select, or nullopt when they select none
+// (416 Range Not Satisfiable).
+std::optional<std::pair<std::int64_t, std::int64_t>> byte_span(const RangeBounds& b,
+                                                               std::int64_t size) {
+  std::int64_t first = 0, last = size - 1;
+  if (!b.left && b.right) {
+    first = std::max<std::int64_t>(0, size - *b.right);
+  } else if (b.left) {
+    first = *b.left;
+    if (b.right) last = *b.right;
+  }
+  if (first > last || first < 0 || first >= size || last < 0 || last >= size) return std::nullopt;
+  return std::pair{first, last};
+}
+
+// ?chunk_size= and ?duration=: how the bytes are paced. Bad values fail as httpbin's int(),
+// float() and time.sleep() do, before the first byte is sent.
+struct Pacing {
+  std::int64_t chunk = 10 * 1024;
+  double duration = 0;
+};
+
+Pacing range_pacing(const MultiDict& args) {
+  Pacing p;
+  if (const auto c = arg_nocase(args, "chunk_size")) {
+    const auto v = py_int(*c);
+    if (!v) crash("chunk_size is not an integer: " + *c);
+    p.chunk = std::max<std::int64_t>(1, v->clamped());
+  }
+  if (const auto d = arg_nocase(args, "duration")) {
+    const auto v = py_float(*d);
+    if (!v) crash("duration is not a number: " + *d);
+    p.duration = *v;
+  }
+  if (!std::isfinite(p.duration) || p.duration < 0)
+    crash("time.sleep() refuses " + std::to_string(p.duration));
+  return p;
+}
+
 struct RangeHandler : Handler {
   Future<void> get(const std::string& n) {
     const PyInt count = *py_int(n);
@@ -227,76 +307,44 @@ struct RangeHandler : Handler {
       write("number of bytes must be in the range (0, 102400]");
       co_return;
     }
-    std::int64_t chunk = 10 * 1024;
-    if (const auto c = arg_nocase(args(), "chunk_size")) {
-      const auto v = py_int(*c);
-      if (!v) crash("chunk_size is not an integer: " + *c);
-      chunk = std::max<std::int64_t>(1, v->clamped());
-    }
-    double duration = 0;
-    if (const auto d = arg_nocase(args(), "duration")) {
-      const auto v = py_float(*d);
-      if (!v) crash("duration is not a number: " + *d);
-      duration = *v;
-    }
-    // time.sleep() refuses these before the first byte is sent.
-    if (!std::isfinite(duration) || duration < 0)
-      crash("time.sleep() refuses " + std::to_string(duration));
-    std::optional<std::int64_t> left, right;
-    std::string range = header("Range").value_or("");
-    {
-      std::string_view r = range;
-      while (!r.empty() && std::isspace(static_cast<unsigned char>(r.front()))) r.remove_prefix(1);
-      while (!r.empty() && std::isspace(static_cast<unsigned char>(r.back()))) r.remove_suffix(1);
-      const std::size_t eq = r.find('=');
-      if (r.starts_with("bytes") && eq != std::string_view::npos &&
-          r.find('=', eq + 1) == std::string_view::npos) {
-        const std::string_view spec = r.substr(eq + 1);
-        const std::size_t dash = spec.find('-');
-        const std::string_view a = spec.substr(0, dash);
-        if (dash != std::string_view::npos) {
-          const std::string_view rest = spec.substr(dash + 1);
-          if (auto v = py_int(rest.substr(0, rest.find('-')))) right = v->clamped();
-        }
-        if (auto v = py_int(a)) left = v->clamped();
-      }
-    }
-    std::int64_t first = 0, last = size - 1;
-    if (!left && right) {
-      first = std::max<std::int64_t>(0, size - *right);
-    } else if (left) {
-      first = *left;
-      if (right) last = *right;
-    }
-    if (first > last || first < 0 || first >= size || last < 0 || last >= size) {
+    const Pacing pacing = range_pacing(args());
+    const auto span = byte_span(range_bounds(header("Range").value_or("")), size);
+    if (!span) {
       set_status(416);
       set_header("Content-Range", "bytes */" + std::to_string(size));
       set_header("Content-Length", "0");
       set_header("Content-Type", "text/plain; charset=utf-8");
       co_return;
     }
+    const auto [first, last] = *span;
     set_status(first == 0 && last == size - 1 ? 200 : 206);
     set_header("Content-Type", "application/octet-stream");
     set_header("Content-Length", std::to_string(last + 1 - first));
     set_header("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) +
                                     "/" + std::to_string(size));
-    // Streamed in chunk_size pieces, spread over `duration` as httpbin paces them.
-    const double pause_per_byte = duration / static_cast<double>(size);
-    std::string piece;
     try {
-      for (std::int64_t i = first; i <= last; ++i) {
-        piece += static_cast<char>('a' + i % 26);
-        if (static_cast<std::int64_t>(piece.size()) == chunk || i == last) {
-          write(piece);
-          co_await flush();
-          if (pause_per_byte > 0)
-            co_await tornado::gen::sleep(
-                std::chrono::duration<double>(pause_per_byte * static_cast<double>(piece.size())));
-          piece.clear();
-        }
-      }
+      co_await send_alphabet(first, last, pacing, size);
     } catch (const tornado::StreamClosedError&) {
       // The client left mid-range: stop pacing bytes to nobody.
+    }
+  }
+
+  // Bytes first..last of the alphabet in chunk_size pieces, spread over `duration` for the
+  // whole `size` as httpbin paces them.
+  Future<void> send_alphabet(std::int64_t first, std::int64_t last, Pacing pacing,
+                             std::int64_t size) {
+    const double pause_per_byte = pacing.duration / static_cast<double>(size);
+    std::string piece;
+    for (std::int64_t i = first; i <= last; ++i) {
+      piece += static_cast<char>('a' + i % 26);
+      if (static_cast<std::int64_t>(piece.size()) == pacing.chunk || i == last) {
+        write(piece);
+        co_await flush();
+        if (pause_per_byte > 0)
+          co_await tornado::gen::sleep(
+              std::chrono::duration<double>(pause_per_byte * static_cast<double>(piece.size())));
+        piece.clear();
+      }
     }
   }
 };

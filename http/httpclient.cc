@@ -113,9 +113,18 @@ class Collector : public HTTPMessageDelegate {
       req_.header_callback("");
     }
     r_.headers = std::move(headers);
+    // Tornado inflates a gzip body when decompress_response is set (its default); with no
+    // zlib here, such a body cannot be given as asked, and handing over the compressed bytes
+    // as if they were the body would be a silent lie.
+    gzipped_ = req_.decompress_response &&
+               util::iequals(util::trim(r_.headers.get("Content-Encoding")), "gzip");
     return std::nullopt;
   }
   std::optional<Future<void>> data_received(std::string_view chunk) override {
+    if (gzipped_ && !chunk.empty() && !should_follow(req_, r_))
+      throw std::runtime_error(
+          "the response is gzip-encoded and this client cannot inflate it (no zlib); set "
+          "decompress_response = false to receive the encoded body");
     // A redirect that will be followed keeps its body to itself (Tornado does the same).
     if (req_.streaming_callback && !should_follow(req_, r_)) {
       req_.streaming_callback(chunk);
@@ -130,6 +139,7 @@ class Collector : public HTTPMessageDelegate {
  private:
   Answer& r_;
   const HTTPRequest& req_;
+  bool gzipped_ = false;
 };
 
 bool idempotent(std::string_view m) {
@@ -148,10 +158,15 @@ bool is_stream_closed(const std::exception_ptr& e) {
   }
 }
 
-// What the request timeout closes when it fires: the stream the exchange is using.
+// What the request timeout closes when it fires: the stream the exchange is using. A
+// connection still being made has no stream to close yet: it is bounded by the same deadline
+// instead, and the timeout waits for it to end (see fetch_once).
 struct Exchange {
   std::shared_ptr<IOStream> stream;
-  bool abandoned = false;  // the timeout fired: a connection made after it is not used
+  bool abandoned = false;          // the timeout fired: a connection made after it is not used
+  bool connecting = false;         // open_connection is running
+  Future<void> connect_ended;      // resolved when open_connection ends, either way
+  std::optional<double> deadline;  // the request timeout's, on the loop's clock
 };
 
 }  // namespace
@@ -204,13 +219,19 @@ Future<void> write_body(std::shared_ptr<HTTP1Connection> conn, const HTTPRequest
 }
 
 // A new connection for req: through the options' connect hook when there is one, else a
-// TCPClient; a 599 HTTPClientError when connect_timeout passes first. `req` and `url` are the
-// exchange's, which awaits this at once.
+// TCPClient; a 599 HTTPClientError when connect_timeout, or the request's deadline, passes
+// first. On that deadline TCPClient closes its own attempts: a connection in progress is never
+// left to a cycle of its stream and the callbacks waiting on it, which nothing would break once
+// the loop is gone. `req` and `url` are the exchange's, which awaits this at once.
 Future<std::shared_ptr<IOStream>> open_connection(const HTTPClientState& st, const HTTPRequest& req,
-                                                  const URL& url) {
+                                                  const URL& url, std::optional<double> deadline) {
   TCPClient client;
   std::optional<double> limit;
   if (req.connect_timeout > 0) limit = req.connect_timeout;
+  if (deadline) {
+    const double left = std::max(0.0, *deadline - IOLoop::current().time());
+    limit = limit ? std::min(*limit, left) : left;
+  }
   try {
     Future<std::shared_ptr<IOStream>> connecting;
     if (st.options.connect) {
@@ -248,7 +269,15 @@ Future<Answer> exchange(std::shared_ptr<HTTPClientState> st,
     const bool reused = stream != nullptr;
     const double connect_start = IOLoop::current().time();
     if (!stream) {
-      Future<std::shared_ptr<IOStream>> connecting = open_connection(*st, req, url);
+      ex->connecting = true;
+      struct Done {
+        Exchange& ex;
+        ~Done() {
+          ex.connecting = false;
+          if (!ex.connect_ended.done()) ex.connect_ended.set_result();
+        }
+      } done{*ex};
+      Future<std::shared_ptr<IOStream>> connecting = open_connection(*st, req, url, ex->deadline);
       stream = co_await std::move(connecting);
     }
     if (ex->abandoned) {
@@ -326,6 +355,8 @@ Future<Answer> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPRequest
   } slot{st};
   const double queue_time = IOLoop::current().time() - queued_at;
   auto ex = std::make_shared<Exchange>();
+  if (request.request_timeout > 0)
+    ex->deadline = IOLoop::current().time() + request.request_timeout;
   auto shared = std::make_shared<const HTTPRequest>(request);
   try {
     Future<Answer> f = exchange(st, std::move(shared), url, ex);
@@ -347,6 +378,14 @@ Future<Answer> fetch_once(std::shared_ptr<HTTPClientState> st, const HTTPRequest
   } catch (const TimeoutError&) {
     ex->abandoned = true;
     if (ex->stream) ex->stream->close();
+  }
+  // A connection in progress ends on the same deadline, a moment later: wait for it, so that
+  // the caller, who may close the loop as soon as it has the 599, leaves nothing running.
+  // It is reported as Tornado does, whichever of the two limits ended it.
+  if (ex->connecting) {
+    const Future<void> ended = ex->connect_ended;
+    co_await ended;
+    throw HTTPClientError(599, "Timeout while connecting");
   }
   throw HTTPClientError(599, "Timeout during request");
 }

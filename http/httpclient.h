@@ -24,7 +24,8 @@
 // Timeouts: as Tornado's: a request waiting for a slot fails with 599 "Timeout in request
 //           queue" after min(connect_timeout, request_timeout); connect_timeout bounds the
 //           resolution and the connection; request_timeout bounds the exchange, counted from
-//           when the request leaves the queue. 0 means no limit.
+//           when the request leaves the queue (ending during the connection, it too is
+//           "Timeout while connecting"). 0 means no limit.
 // Errors:   with raise_error (the default, as Tornado 6) a non-2xx answer throws
 //           HTTPClientError carrying the response; a timeout throws HTTPClientError 599;
 //           a connection error or a malformed response (HTTPInputError) is rethrown as it is.
@@ -91,10 +92,15 @@ struct HTTPRequest {
   bool allow_nonstandard_methods = false;
   // The local address to connect from (Tornado's network_interface), e.g. "127.0.0.1".
   std::string network_interface;
-  // Tornado sends Accept-Encoding: gzip and inflates the answer; without zlib this client
-  // never asks for gzip, so an answer is always as the server sent it. Kept for the API.
+  // Tornado sends Accept-Encoding: gzip and inflates a gzip answer. Without zlib this client
+  // never asks for gzip; true (the default) promises a body that is not gzip-encoded, so a
+  // gzip body that comes anyway (the server ignored the missing Accept-Encoding, or the
+  // caller's headers asked for it) fails the fetch with a std::runtime_error saying so. False:
+  // the body as the server sent it, Content-Encoding header included, as Tornado gives it.
   bool decompress_response = true;
-  // TLS options, kept for the API: https:// is refused before they matter.
+  // TLS settings for https://, which is refused unless HTTPClientOptions::connect supplies the
+  // encrypted stream: that hook gets this request and must honour them (the CA file to verify
+  // against, empty for the system's; whether to verify the peer's certificate and name).
   std::string ca_certs;
   bool validate_cert = true;
 };
@@ -158,8 +164,9 @@ struct HTTPClientOptions {
   double idle_timeout = 60;           // seconds an idle connection is kept
   // How a new connection is made, when set: called with the URL (scheme, host, port) and the
   // request, it resolves to the stream HTTP is spoken over. This is the seam for TLS (return
-  // an IOStream subclass that encrypts, connected and past its handshake; https:// URLs are
-  // refused while this is unset) and for other transports (a Unix socket, a proxy tunnel).
+  // an IOStream subclass that encrypts, connected and past its handshake, verified as the
+  // request's ca_certs and validate_cert say; https:// URLs are refused while this is unset)
+  // and for other transports (a Unix socket, a proxy tunnel).
   // connect_timeout bounds it. Unset: TCPClient connects to host and port.
   std::function<Future<std::shared_ptr<IOStream>>(const URL&, const HTTPRequest&)> connect = {};
 };

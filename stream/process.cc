@@ -53,6 +53,112 @@ std::optional<int> task_id() { return g_task_id; }
 
 namespace detail {
 
+namespace {
+
+// The parent's side of fork_processes: its children by pid, what it was told, and how many
+// restarts it has made. In a child, start_child() and reap() return true and nothing else of
+// it is used.
+class Supervisor {
+ public:
+  Supervisor(const ForkOptions& options, const sigset_t& watched, const sigset_t& old_mask)
+      : options_(options), watched_(watched), old_mask_(old_mask) {}
+
+  bool empty() const { return children_.empty(); }
+  // Every child ended with 0, or with the signal forwarded to it.
+  bool all_clean() const { return all_clean_; }
+
+  // Forks child `id`; true in the child, with the signal mask it had before.
+  bool start_child(int id) {
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      const int err = errno;
+      ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+      throw std::system_error(err, std::generic_category(), "fork_processes: fork");
+    }
+    if (pid == 0) {
+      ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+      g_task_id = id;
+      autoreload::detail::set_in_forked_child();
+      return true;
+    }
+    children_.emplace(pid, id);
+    return false;
+  }
+
+  // Waits for a watched signal (SIGCHLD wakes it; the 1 s is a safety net only) and passes
+  // SIGTERM or SIGINT on to every child, closing the listening sockets the first time.
+  void wait_and_forward() {
+    timespec timeout{1, 0};
+    siginfo_t info;
+    const int signo = ::sigtimedwait(&watched_, &info, &timeout);
+    if (signo != SIGTERM && signo != SIGINT) return;
+    if (stopping_signal_ == 0) {
+      log::gen_log.info("Received signal %d: stopping %zu children", signo, children_.size());
+      for (const int fd : options_.listening_fds) ::close(fd);
+    }
+    stopping_signal_ = signo;
+    for (const auto& [pid, id] : children_) ::kill(pid, signo);
+  }
+
+  // Reaps every child that ended, restarting one that failed (unless stopping); true in a
+  // restarted child.
+  bool reap() {
+    for (;;) {
+      int status = 0;
+      const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) return false;
+      const auto it = children_.find(pid);
+      if (it == children_.end()) continue;
+      const int id = it->second;
+      children_.erase(it);
+      if (!should_restart(id, pid, status)) continue;
+      if (++restarts_ > options_.max_restarts) {
+        ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+        throw std::runtime_error("Too many child restarts, giving up");
+      }
+      if (start_child(id)) return true;
+    }
+  }
+
+ private:
+  // Logs how child `id` ended; true when it failed outside a stop (Tornado restarts it).
+  bool should_restart(int id, pid_t pid, int status) {
+    if (stopping_signal_ != 0) {
+      const bool clean =
+          (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+          (WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT));
+      if (!clean) {
+        all_clean_ = false;
+        log::gen_log.warning("child %d (pid %d) ended with status %d while stopping", id,
+                             static_cast<int>(pid), status);
+      }
+      return false;
+    }
+    if (WIFSIGNALED(status)) {
+      log::gen_log.warning("child %d (pid %d) killed by signal %d, restarting", id,
+                           static_cast<int>(pid), WTERMSIG(status));
+      return true;
+    }
+    if (WEXITSTATUS(status) != 0) {
+      log::gen_log.warning("child %d (pid %d) exited with status %d, restarting", id,
+                           static_cast<int>(pid), WEXITSTATUS(status));
+      return true;
+    }
+    log::gen_log.info("child %d (pid %d) exited normally", id, static_cast<int>(pid));
+    return false;
+  }
+
+  const ForkOptions& options_;
+  sigset_t watched_;
+  sigset_t old_mask_;
+  std::map<pid_t, int> children_;  // pid -> task id
+  int restarts_ = 0;
+  int stopping_signal_ = 0;  // the signal forwarded, once told to stop
+  bool all_clean_ = true;
+};
+
+}  // namespace
+
 std::optional<int> fork_and_supervise(int num_processes, const ForkOptions& options,
                                       int& parent_status) {
   if (g_task_id) throw std::logic_error("fork_processes: already in a child of fork_processes");
@@ -70,82 +176,17 @@ std::optional<int> fork_and_supervise(int num_processes, const ForkOptions& opti
   sigaddset(&watched, SIGINT);
   ::sigprocmask(SIG_BLOCK, &watched, &old_mask);
 
-  log::flush();                   // a buffered line would be written again by each child
-  std::map<pid_t, int> children;  // pid -> task id
-  auto start_child = [&](int id) -> bool {
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      const int err = errno;
-      ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-      throw std::system_error(err, std::generic_category(), "fork_processes: fork");
-    }
-    if (pid == 0) {
-      ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-      g_task_id = id;
-      autoreload::detail::set_in_forked_child();
-      return true;
-    }
-    children.emplace(pid, id);
-    return false;
-  };
-
+  log::flush();  // a buffered line would be written again by each child
+  Supervisor supervisor(options, watched, old_mask);
   for (int i = 0; i < num_processes; ++i)
-    if (start_child(i)) return g_task_id;
-
-  int restarts = 0;
-  int stopping_signal = 0;  // the signal forwarded, once told to stop
-  bool all_clean = true;    // every child ended with 0 or the forwarded signal
-  while (!children.empty()) {
-    timespec timeout{1, 0};  // a safety net only: SIGCHLD wakes the wait
-    siginfo_t info;
-    const int signo = ::sigtimedwait(&watched, &info, &timeout);
-    if (signo == SIGTERM || signo == SIGINT) {
-      if (stopping_signal == 0) {
-        log::gen_log.info("Received signal %d: stopping %zu children", signo, children.size());
-        for (const int fd : options.listening_fds) ::close(fd);
-      }
-      stopping_signal = signo;
-      for (const auto& [pid, id] : children) ::kill(pid, signo);
-    }
-    for (;;) {
-      int status = 0;
-      const pid_t pid = ::waitpid(-1, &status, WNOHANG);
-      if (pid <= 0) break;
-      const auto it = children.find(pid);
-      if (it == children.end()) continue;
-      const int id = it->second;
-      children.erase(it);
-      const bool clean = (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
-                         (stopping_signal != 0 && WIFSIGNALED(status) &&
-                          (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT));
-      if (stopping_signal != 0) {
-        if (!clean) {
-          all_clean = false;
-          log::gen_log.warning("child %d (pid %d) ended with status %d while stopping", id,
-                               static_cast<int>(pid), status);
-        }
-        continue;
-      }
-      if (WIFSIGNALED(status)) {
-        log::gen_log.warning("child %d (pid %d) killed by signal %d, restarting", id,
-                             static_cast<int>(pid), WTERMSIG(status));
-      } else if (WEXITSTATUS(status) != 0) {
-        log::gen_log.warning("child %d (pid %d) exited with status %d, restarting", id,
-                             static_cast<int>(pid), WEXITSTATUS(status));
-      } else {
-        log::gen_log.info("child %d (pid %d) exited normally", id, static_cast<int>(pid));
-        continue;
-      }
-      if (++restarts > options.max_restarts) {
-        ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-        throw std::runtime_error("Too many child restarts, giving up");
-      }
-      if (start_child(id)) return g_task_id;
-    }
+    if (supervisor.start_child(i)) return g_task_id;
+  while (!supervisor.empty()) {
+    supervisor.wait_and_forward();
+    if (supervisor.reap()) return g_task_id;
     log::flush();  // no loop flushes the parent's buffered lines
   }
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  parent_status = all_clean ? 0 : 1;
+  parent_status = supervisor.all_clean() ? 0 : 1;
   return std::nullopt;
 }
 

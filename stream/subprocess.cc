@@ -126,6 +126,112 @@ bool install(int fd, int target) {
   ::_exit(127);
 }
 
+// The child's three fds (-1: inherit), which of them are ours to close, the parent's ends to
+// wrap in streams, and the pipe an exec failure comes back through.
+struct ChildFds {
+  int child[3] = {-1, -1, -1};
+  bool owned[3] = {false, false, false};
+  int parent[3] = {-1, -1, -1};
+  Pipe err_pipe;
+
+  void close_child_ends() {
+    for (int i = 0; i < 3; ++i) {
+      if (owned[i]) close_fd(child[i]);
+      owned[i] = false;
+    }
+  }
+  void close_all() {
+    close_child_ends();
+    for (int& fd : parent) close_fd(fd);
+    close_fd(err_pipe.r);
+    close_fd(err_pipe.w);
+  }
+};
+
+// The fds for stdin, stdout and stderr as `options` asks (a pipe, /dev/null, a given fd, or
+// the parent's), and the exec-failure pipe; on an error, none is left open.
+ChildFds open_child_fds(const Subprocess::Options& options) {
+  ChildFds fds;
+  const process::Stdio* which[3] = {&options.in, &options.out, &options.err};
+  try {
+    for (int i = 0; i < 3; ++i) {
+      switch (which[i]->kind) {
+        case process::Stdio::Kind::kInherit:
+          break;
+        case process::Stdio::Kind::kStream: {
+          const Pipe p = make_pipe();
+          fds.child[i] = i == 0 ? p.r : p.w;
+          fds.parent[i] = i == 0 ? p.w : p.r;
+          fds.owned[i] = true;
+          break;
+        }
+        case process::Stdio::Kind::kDevNull:
+          fds.child[i] = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+          if (fds.child[i] < 0)
+            throw std::system_error(errno, std::generic_category(), "Subprocess: /dev/null");
+          fds.owned[i] = true;
+          break;
+        case process::Stdio::Kind::kFd:
+          fds.child[i] = which[i]->fd;
+          break;
+      }
+    }
+    fds.err_pipe = make_pipe();
+  } catch (...) {
+    fds.close_all();
+    throw;
+  }
+  return fds;
+}
+
+// In the child, between fork and exec: only async-signal-safe calls. Signals the parent
+// catches go back to their defaults (exec would do it, but not before), and so does SIGPIPE,
+// which PipeIOStream ignores; every signal is unblocked; fds go onto 0, 1, 2; then exec.
+[[noreturn]] void exec_child(ChildFds& fds, char* const* args, char* const* envp, const char* cwd) {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction sa {};
+    if (::sigaction(sig, nullptr, &sa) != 0) continue;
+    if (sa.sa_handler != SIG_DFL && (sa.sa_handler != SIG_IGN || sig == SIGPIPE)) {
+      sa = {};
+      sa.sa_handler = SIG_DFL;
+      ::sigaction(sig, &sa, nullptr);
+    }
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // dup2 onto 0..2 in an order that cannot clobber a source: first move any source that
+  // sits on a low fd out of the way.
+  for (int i = 0; i < 3; ++i) {
+    if (fds.child[i] >= 0 && fds.child[i] < 3 && fds.child[i] != i) {
+      const int moved = ::fcntl(fds.child[i], F_DUPFD_CLOEXEC, 3);
+      if (moved < 0) child_failed(fds.err_pipe.w);
+      fds.child[i] = moved;
+    }
+  }
+  for (int i = 0; i < 3; ++i)
+    if (!install(fds.child[i], i)) child_failed(fds.err_pipe.w);
+  if (cwd && ::chdir(cwd) != 0) child_failed(fds.err_pipe.w);
+  if (envp) {
+    ::execvpe(args[0], args, envp);
+  } else {
+    ::execvp(args[0], args);
+  }
+  child_failed(fds.err_pipe.w);
+}
+
+// The errno the child sent if it could not exec, or 0 at end of file (it did); closes the
+// pipe's read end.
+int read_exec_errno(int& fd) {
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(fd, &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  close_fd(fd);
+  return n == static_cast<ssize_t>(sizeof child_errno) ? child_errno : 0;
+}
+
 }  // namespace
 
 CalledProcessError::CalledProcessError(int returncode)
@@ -160,54 +266,7 @@ Subprocess::Subprocess(std::vector<std::string> argv, Options options)
     envp.push_back(nullptr);
   }
   const char* cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();
-
-  // The child's three fds (-1: inherit), which of them are ours to close, and the parent's
-  // ends to wrap in streams.
-  int child_fd[3] = {-1, -1, -1};
-  bool owned[3] = {false, false, false};
-  int parent_fd[3] = {-1, -1, -1};
-  Pipe err_pipe;
-  auto close_child_ends = [&] {
-    for (int i = 0; i < 3; ++i) {
-      if (owned[i]) close_fd(child_fd[i]);
-      owned[i] = false;
-    }
-  };
-  auto cleanup = [&] {
-    close_child_ends();
-    for (int& fd : parent_fd) close_fd(fd);
-    close_fd(err_pipe.r);
-    close_fd(err_pipe.w);
-  };
-  const process::Stdio* which[3] = {&options.in, &options.out, &options.err};
-  try {
-    for (int i = 0; i < 3; ++i) {
-      switch (which[i]->kind) {
-        case process::Stdio::Kind::kInherit:
-          break;
-        case process::Stdio::Kind::kStream: {
-          const Pipe p = make_pipe();
-          child_fd[i] = i == 0 ? p.r : p.w;
-          parent_fd[i] = i == 0 ? p.w : p.r;
-          owned[i] = true;
-          break;
-        }
-        case process::Stdio::Kind::kDevNull:
-          child_fd[i] = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-          if (child_fd[i] < 0)
-            throw std::system_error(errno, std::generic_category(), "Subprocess: /dev/null");
-          owned[i] = true;
-          break;
-        case process::Stdio::Kind::kFd:
-          child_fd[i] = which[i]->fd;
-          break;
-      }
-    }
-    err_pipe = make_pipe();
-  } catch (...) {
-    cleanup();
-    throw;
-  }
+  ChildFds fds = open_child_fds(options);
 
   // No handler of this process may run in the child between fork and exec (it would write
   // to the loop's signal pipe, shared with the parent): all signals are blocked across fork.
@@ -215,61 +274,21 @@ Subprocess::Subprocess(std::vector<std::string> argv, Options options)
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old_mask);
   const pid_t pid = ::fork();
-  if (pid == 0) {
-    // Caught signals go back to their defaults (exec would do it, but not before), and so
-    // does SIGPIPE, which PipeIOStream ignores; then every signal is unblocked.
-    for (int sig = 1; sig < NSIG; ++sig) {
-      struct sigaction sa {};
-      if (::sigaction(sig, nullptr, &sa) != 0) continue;
-      if (sa.sa_handler != SIG_DFL && (sa.sa_handler != SIG_IGN || sig == SIGPIPE)) {
-        sa = {};
-        sa.sa_handler = SIG_DFL;
-        ::sigaction(sig, &sa, nullptr);
-      }
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    // dup2 onto 0..2 in an order that cannot clobber a source: first move any source that
-    // sits on a low fd out of the way.
-    for (int i = 0; i < 3; ++i) {
-      if (child_fd[i] >= 0 && child_fd[i] < 3 && child_fd[i] != i) {
-        const int moved = ::fcntl(child_fd[i], F_DUPFD_CLOEXEC, 3);
-        if (moved < 0) child_failed(err_pipe.w);
-        child_fd[i] = moved;
-      }
-    }
-    for (int i = 0; i < 3; ++i)
-      if (!install(child_fd[i], i)) child_failed(err_pipe.w);
-    if (cwd && ::chdir(cwd) != 0) child_failed(err_pipe.w);
-    if (options.env) {
-      ::execvpe(args[0], args.data(), envp.data());
-    } else {
-      ::execvp(args[0], args.data());
-    }
-    child_failed(err_pipe.w);
-  }
+  if (pid == 0) exec_child(fds, args.data(), options.env ? envp.data() : nullptr, cwd);
   const int fork_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   if (pid < 0) {
-    cleanup();
+    fds.close_all();
     throw std::system_error(fork_errno, std::generic_category(), "Subprocess: fork");
   }
-  close_child_ends();
-  close_fd(err_pipe.w);
-  // The child writes an errno if it could not exec; end of file means it did.
-  int child_errno = 0;
-  ssize_t n;
-  do {
-    n = ::read(err_pipe.r, &child_errno, sizeof child_errno);
-  } while (n < 0 && errno == EINTR);
-  close_fd(err_pipe.r);
-  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+  fds.close_child_ends();
+  close_fd(fds.err_pipe.w);
+  if (const int child_errno = read_exec_errno(fds.err_pipe.r)) {
     pid_t r;
     do {
       r = ::waitpid(pid, nullptr, 0);  // it has exited (127) or is about to
     } while (r < 0 && errno == EINTR);
-    for (int i = 0; i < 3; ++i) close_fd(parent_fd[i]);
+    for (int i = 0; i < 3; ++i) close_fd(fds.parent[i]);
     throw std::system_error(child_errno, std::generic_category(),
                             "Subprocess: cannot run " + argv[0]);
   }
@@ -280,12 +299,12 @@ Subprocess::Subprocess(std::vector<std::string> argv, Options options)
     std::lock_guard lock(g_mutex);
     g_waiting.emplace(pid, state_);
   }
-  if (parent_fd[0] >= 0)
-    stdin_ = PipeIOStream::create(std::exchange(parent_fd[0], -1), options.stream_options);
-  if (parent_fd[1] >= 0)
-    stdout_ = PipeIOStream::create(std::exchange(parent_fd[1], -1), options.stream_options);
-  if (parent_fd[2] >= 0)
-    stderr_ = PipeIOStream::create(std::exchange(parent_fd[2], -1), options.stream_options);
+  if (fds.parent[0] >= 0)
+    stdin_ = PipeIOStream::create(std::exchange(fds.parent[0], -1), options.stream_options);
+  if (fds.parent[1] >= 0)
+    stdout_ = PipeIOStream::create(std::exchange(fds.parent[1], -1), options.stream_options);
+  if (fds.parent[2] >= 0)
+    stderr_ = PipeIOStream::create(std::exchange(fds.parent[2], -1), options.stream_options);
 }
 
 // The child keeps its registry entry: it is reaped when it exits, with nobody to tell.

@@ -339,7 +339,9 @@ def fixed_cases(slow=False):
               "bytes=1024-", "bytes=5-2", "bytes=-0", "bytes=-2000", "bytes=0-1023",
               "bytes=0-9,20-29", "bytes=x-y", "bytes=", "bytes", "items=0-9", "bytes=1-2-3",
               " bytes=3-4", "bytes=3-4 ", "bytes = 3-4", "bytes=+3-4", "bytes=3 - 4",
-              "bytes=99999999999999999999-", "bytes=0x10-", "bytes=1_0-"):
+              "bytes=99999999999999999999-", "bytes=0x10-", "bytes=1_0-", "bytes=5", "bytes=00-09",
+              "bytes=-1024", "bytes=-1025", "bytes=1023-1023", "bytes=3-4,", "bytes=-00",
+              "bytes=0-9223372036854775800", "bytesx=3-4", "bytes=3-4=5"):
         add(Case("/range/1024 Range: " + r, target="/range/1024", headers=[("Range", r)]))
     add(Case("/range/26 chunk_size", target="/range/26?chunk_size=5",
              headers=[("Range", "bytes=2-20")]))

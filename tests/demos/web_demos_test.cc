@@ -29,6 +29,15 @@ void send_get(int fd, const std::string& path) {
   REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
 }
 
+// The whole answer to GET path on a connection of its own (Connection: close).
+std::string get_answer(int port, const std::string& path) {
+  const int fd = connect_loopback(port);
+  send_get(fd, path);
+  std::string r = read_until_close(fd, 10);
+  ::close(fd);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("demos: helloworld answers Hello, world") {
@@ -37,10 +46,7 @@ TEST_CASE("demos: helloworld answers Hello, world") {
   if (!demo.running()) {
     TORNADO_SKIP(demo.skip_reason());
   }
-  const int fd = connect_loopback(demo.port());
-  send_get(fd, "/");
-  const std::string r = read_until_close(fd, 10);
-  ::close(fd);
+  const std::string r = get_answer(demo.port(), "/");
   CHECK(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(r.find("\r\nContent-Length: 12\r\n") != std::string::npos);
   CHECK(r.substr(r.size() - 12) == "Hello, world");
@@ -66,12 +72,9 @@ TEST_CASE("demos: nonblocking: /justnow answers while 20 /sleep and 20 /blocking
   }
   // All 40 are in flight: the 20 /blocking take 3 s on the executor's two threads.
   const auto t0 = std::chrono::steady_clock::now();
-  const int fd = connect_loopback(demo.port());
-  send_get(fd, "/justnow");
-  const std::string r = read_until_close(fd, 10);
+  const std::string r = get_answer(demo.port(), "/justnow");
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  ::close(fd);
   CHECK(r.find("i am just now") != std::string::npos);
   int blockers_answered = 0;
   for (int b : blockers) {
@@ -129,10 +132,7 @@ TEST_CASE("demos: nonblocking: / is rendered from its template") {
   if (!demo.running()) {
     TORNADO_SKIP(demo.skip_reason());
   }
-  const int fd = connect_loopback(demo.port());
-  send_get(fd, "/");
-  const std::string r = read_until_close(fd, 10);
-  ::close(fd);
+  const std::string r = get_answer(demo.port(), "/");
   CHECK(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(r.find("<title>Non-blocking lessons</title>") != std::string::npos);
   CHECK(r.find("takes 0.5 s") != std::string::npos);

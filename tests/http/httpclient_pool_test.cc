@@ -444,9 +444,11 @@ TEST_CASE("httpclient: HTTPClientOptions::connect, the transport seam (a Unix so
   std::vector<std::string> schemes;
   std::vector<std::shared_ptr<CountingStream>> made;
   HTTPClientOptions o;
-  o.connect = [&](const URL& url, const HTTPRequest&) -> Future<std::shared_ptr<IOStream>> {
+  std::vector<std::string> tls;  // the request's TLS settings, which the hook must honour
+  o.connect = [&](const URL& url, const HTTPRequest& req) -> Future<std::shared_ptr<IOStream>> {
     ++connects;
     schemes.push_back(url.scheme);
+    tls.push_back(req.ca_certs + (req.validate_cert ? " verify" : " no-verify"));
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
@@ -463,10 +465,13 @@ TEST_CASE("httpclient: HTTPClientOptions::connect, the transport seam (a Unix so
           "over http");
   // https:// is no longer refused: the hook is where a TLS stream would be made. (This one
   // is plain, so the server sees http.) A different scheme is a different pool.
-  CHECK(run<HTTPResponse>(c.loop(), [&] { return client.fetch("https://docker/"); }).body ==
-        "over http");
+  HTTPRequest https("https://docker/");
+  https.ca_certs = "/etc/ssl/certs/ca-certificates.crt";
+  https.validate_cert = false;
+  CHECK(run<HTTPResponse>(c.loop(), [&] { return client.fetch(https); }).body == "over http");
   CHECK(connects == 2);
   CHECK(schemes == std::vector<std::string>{"http", "https"});
+  CHECK(tls == std::vector<std::string>{" verify", "/etc/ssl/certs/ca-certificates.crt no-verify"});
   // Every byte of both connections went through the subclass's hooks.
   for (const auto& m : made) {
     CHECK(m->written > 0);

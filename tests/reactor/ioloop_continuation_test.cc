@@ -11,19 +11,11 @@
 #include <vector>
 
 #include "tests/support/async_test.h"
+#include "tests/support/write_byte.h"
 #include "tornado/reactor/ioloop.h"
 
 using tornado::IOLoop;
 using namespace tornado::testing;
-
-namespace {
-
-void write_byte(int fd) {
-  const char c = 'x';
-  REQUIRE(::write(fd, &c, 1) == 1);
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------- continuations and pacing
 

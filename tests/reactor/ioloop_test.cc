@@ -21,20 +21,12 @@
 #include <vector>
 
 #include "tests/support/async_test.h"
+#include "tests/support/write_byte.h"
 
 using tornado::Callback;
 using tornado::IOLoop;
 using tornado::Timeout;
 using namespace tornado::testing;
-
-namespace {
-
-void write_byte(int fd) {
-  const char c = 'x';
-  REQUIRE(::write(fd, &c, 1) == 1);
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------- readiness
 

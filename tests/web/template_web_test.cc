@@ -51,6 +51,16 @@ struct StringHandler : RequestHandler {
   void get() { write("[" + render_string("inline.txt", {{"x", 1}}) + "]"); }
 };
 
+// An application serving PageHandler from the templates in `path`, with debug's error pages
+// and reloads as asked, but without the file checker debug would start.
+Settings page_settings(const std::string& path, bool debug) {
+  Settings s;
+  s.template_path = path;
+  s.debug = debug;
+  s.autoreload = false;
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("web: render uses template_path, extends, and the handler's names") {
@@ -85,11 +95,7 @@ TEST_CASE("web: a template error is a 500 naming the template and line") {
   dir.put("bad.html", "ok\n{{ missing }}");
   dir.put("syntax.html", "a\n\n{% if %}");
   for (bool debug : {false, true}) {
-    Settings s;
-    s.template_path = dir.path;
-    s.debug = debug;
-    s.autoreload = false;  // debug's error pages and reloads, without the file checker
-    Application app({url<PageHandler>("/p/(.*)")}, s);
+    Application app({url<PageHandler>("/p/(.*)")}, page_settings(dir.path, debug));
     AsyncHTTPTestCase t(app);
     {
       tornado::testing::ExpectLog logged("name 'missing' is not defined at bad.html:2");
@@ -116,11 +122,7 @@ TEST_CASE("web: compiled_template_cache keeps templates; debug reloads them") {
   Dir dir;
   for (bool debug : {false, true}) {
     dir.put("v.html", "one");
-    Settings s;
-    s.template_path = dir.path;
-    s.debug = debug;
-    s.autoreload = false;  // debug's error pages and reloads, without the file checker
-    Application app({url<PageHandler>("/p/(.*)")}, s);
+    Application app({url<PageHandler>("/p/(.*)")}, page_settings(dir.path, debug));
     AsyncHTTPTestCase t(app);
     CHECK(t.fetch("/p/v").body == "one");
     dir.put("v.html", "two");
