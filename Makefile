@@ -91,7 +91,7 @@ BACKEND_SRCS := reactor/kqueue.cc
 endif
 
 # --- sources, layer by layer (reactor < gen < stream < http < web) -------------------------------
-REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKEND_SRCS) \
+REACTOR_SRCS := reactor/log.cc reactor/localtime.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKEND_SRCS) \
                 reactor/poll.cc reactor/select.cc reactor/waker.cc reactor/ioloop.cc \
                 reactor/ioloop_signal.cc reactor/ioloop_periodic.cc reactor/options.cc \
                 reactor/autoreload.cc
@@ -117,7 +117,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/reactor/ioloop_thread_test.cc \
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
                 tests/reactor/autoreload_test.cc \
-                tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/options_test.cc \
+                tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/localtime_test.cc tests/reactor/options_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
                 tests/gen/locks_test.cc tests/gen/locks_guard_test.cc tests/gen/queues_test.cc \
                 tests/stream/iostream_test.cc tests/stream/iostream_write_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
