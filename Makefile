@@ -230,12 +230,25 @@ ensure-static-libs:
 static-demos: ensure-static-libs
 	$(Q)$(MAKE) --no-print-directory BUILD=$(STATIC_DIR) OPT="$(STATIC_OPT)" static-demo-bins
 
-# Inside that make, $(BUILD) is build/static. The linker warns that getaddrinfo (bind_sockets,
-# the resolver) in a static program "requires at runtime the shared libraries from the glibc
-# version used for linking": that is for NSS sources other than "files" and "dns", which glibc
-# 2.34 and later build into libc.a; numeric addresses and /etc/hosts names need nothing.
+# Inside that make, $(BUILD) is build/static. The linker warns that getaddrinfo (bind_sockets
+# given a name, the resolver) in a static program "requires at runtime the shared libraries
+# from the glibc version used for linking": that is for NSS sources other than "files" and
+# "dns", which glibc 2.34 and later build into libc.a; numeric addresses and /etc/hosts names
+# need nothing.
 STATIC_BINS := $(DEMOS:%=$(BUILD)/%)
-static-demo-bins: $(STATIC_BINS)
+# Beside the demos, what check-size also measures: helloworld bound to numeric addresses only
+# (tests/size/numeric_hello.cc), which links no getaddrinfo.
+SIZE_BINS   := $(if $(NO_WEB),,$(BUILD)/size/numeric_hello)
+static-demo-bins: $(STATIC_BINS) $(SIZE_BINS)
+
+$(SIZE_BINS:%=%.debug): $(BUILD)/size/%.debug: $(BUILD)/tests/size/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@ (static)")
+	$(Q)$(CXX) $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) $(STATIC_LDFLAGS) -o $@
+
+$(SIZE_BINS): $(BUILD)/size/%: $(BUILD)/size/%.debug
+	@$(if $(Q),echo "  STRIP   $@")
+	$(Q)$(STRIP) -o $@ $<
 
 $(STATIC_BINS:%=%.debug): $(BUILD)/%.debug: $(BUILD)/demos/%.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@ (static)")

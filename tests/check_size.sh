@@ -50,6 +50,10 @@ echo "                             localtime, getaddrinfo, regcomp, strtod (test
 if [ -f "$dir/httpbin" ]; then
   echo "  httpbin                    $(bytes "$dir/httpbin") bytes, share $(($(bytes "$dir/httpbin") - base))"
 fi
+if [ -f "$out/numeric_hello" ]; then
+  echo "  helloworld, numeric bind   $(bytes "$out/numeric_hello") bytes, share" \
+    "$(($(bytes "$out/numeric_hello") - base)) (tests/size/numeric_hello.cc: no getaddrinfo)"
+fi
 
 case $($CXX -dumpmachine) in
   x86_64-*) ;;
