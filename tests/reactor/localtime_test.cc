@@ -158,7 +158,7 @@ std::string tzif_block(const std::vector<std::int64_t>& times,
   for (const std::int64_t t : times) s += be(static_cast<std::uint64_t>(t), time_size);
   for (const std::uint8_t i : type_of) s += static_cast<char>(i);
   for (const TzifType& t : types)
-    s += be(static_cast<std::uint32_t>(t.offset), 4) + std::string(1, t.dst ? 1 : 0) + '\0';
+    s += be(static_cast<std::uint32_t>(t.offset), 4) + std::string(1, t.dst ? '\1' : '\0') + '\0';
   s += std::string("AAA\0", 4);
   return s;
 }
