@@ -19,6 +19,7 @@
 
 #include "tornado/http/escape.h"
 #include "tornado/http/httputil.h"
+#include "tornado/reactor/localtime.h"
 #include "tornado/reactor/util.h"
 
 namespace tornado::httputil {
@@ -184,21 +185,29 @@ void parse_body_arguments(std::string_view content_type, std::string_view body,
   }
 }
 
-std::string format_timestamp(std::time_t t) {
+namespace {
+
+// gmtime_r would reach glibc's tzset (it takes the time zone lock and reads TZ), which links
+// sscanf and every strto* into a static program: the date is worked out here instead, in 64
+// bits where time_t has 32.
+std::string format_imf_date(std::int64_t seconds_since_epoch) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[40];
-  const int n = std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                              kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12],
-                              tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  const timeutil::CivilTime t = timeutil::utc_time(seconds_since_epoch);
+  char buf[48];
+  const int n = std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT",
+                              kDays[t.weekday], t.day, kMonths[t.month - 1],
+                              static_cast<long long>(t.year), t.hour, t.minute, t.second);
   return std::string(buf, static_cast<std::size_t>(n > 0 ? n : 0));
 }
 
+}  // namespace
+
+std::string format_timestamp(std::time_t t) { return format_imf_date(t); }
+
 std::string format_timestamp(double seconds_since_epoch) {
-  return format_timestamp(static_cast<std::time_t>(seconds_since_epoch));
+  return format_imf_date(static_cast<std::int64_t>(seconds_since_epoch));
 }
 
 namespace {

@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "tornado/reactor/localtime.h"
 #include "tornado/reactor/util.h"
 
 namespace tornado::log {
@@ -163,25 +164,25 @@ std::string_view module_name(const char* file) {
 }
 
 std::string format_record(const Record& r, bool color) {
-  // localtime_r costs more than the rest of the line: once per second is enough. The stamp is
+  // Local time costs more than the rest of the line: once per second is enough. The stamp is
   // strftime("%y%m%d %H:%M:%S") written out: strftime links the locale's era and alternative
-  // digit tables into a static program, for fields that are plain two-digit numbers here.
+  // digit tables into a static program, for fields that are plain two-digit numbers here; and
+  // timeutil::local_time, not localtime_r, whose tzset links sscanf and every strto*.
   thread_local time_t stamp_second = -1;
   thread_local char stamp[] = "yymmdd HH:MM:SS";
   const time_t now = ::time(nullptr);
   if (now != stamp_second) {
-    tm local{};
-    ::localtime_r(&now, &local);
+    const timeutil::CivilTime local = timeutil::local_time(now);
     const auto put = [](std::size_t at, int v) {
       stamp[at] = static_cast<char>('0' + v / 10);
       stamp[at + 1] = static_cast<char>('0' + v % 10);
     };
-    put(0, local.tm_year % 100);
-    put(2, local.tm_mon + 1);
-    put(4, local.tm_mday);
-    put(7, local.tm_hour);
-    put(10, local.tm_min);
-    put(13, local.tm_sec);
+    put(0, static_cast<int>((local.year % 100 + 100) % 100));
+    put(2, local.month);
+    put(4, local.day);
+    put(7, local.hour);
+    put(10, local.minute);
+    put(13, local.second);
     stamp_second = now;
   }
   const std::string_view module = module_name(r.where.file);

@@ -1,12 +1,15 @@
 // stream/netutil.cc: listening sockets and the accept loop.
 //
 // Mirrors:  tornado/netutil.py (bind_sockets, bind_unix_socket, add_accept_handler,
-//           is_valid_ip); the resolvers are in netutil_resolver.cc.
+//           is_valid_ip); the resolvers, and bind_sockets' lookup of a name, are in
+//           netutil_resolver.cc: a program that binds only numeric addresses links no
+//           getaddrinfo (bind_numeric_sockets).
 // In loop:  an Acceptor is the fd handler of one listening socket: each READ event accepts up
 //           to kDefaultBacklog connections and hands each fd to the callback (TCPServer's
 //           handle_connection). When accept4 fails for want of descriptors it sheds or pauses
 //           (see on_readable) instead of returning to a loop that would wake it at once again.
-// Calls:    getaddrinfo, socket, setsockopt, bind, listen, accept4; IOLoop add/remove_handler
+// Calls:    getifaddrs (AI_ADDRCONFIG), socket, setsockopt, bind, listen, accept4; IOLoop
+// add/remove_handler
 //           and call_later.
 // Owns:     nothing it is given: the listening fd stays the caller's, each accepted fd becomes
 //           the callback's. An Acceptor owns only its spare descriptor (an open /dev/null).
@@ -18,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -160,46 +164,64 @@ struct FdList {
   std::vector<int> release() { return std::exchange(fds, {}); }
 };
 
-struct Candidate {
-  SocketAddress address;
-  int protocol;
-};
+using detail::PassiveAddress;
 
-std::vector<Candidate> passive_addresses(int port, std::string_view address, int family) {
-  const std::string host(address);
-  addrinfo hints{};
-  hints.ai_family = family;
-  hints.ai_socktype = SOCK_STREAM;
-  // AI_ADDRCONFIG (as Tornado) leaves out a family the host has no address of. It also counts
-  // only non-loopback addresses, so for an address given numerically, which the caller has
-  // chosen, it is left out: "::1" must bind on a host whose only IPv6 address is ::1.
-  hints.ai_flags =
-      AI_PASSIVE | AI_NUMERICSERV | (is_valid_ip(host) ? AI_NUMERICHOST : AI_ADDRCONFIG);
-  addrinfo* res = nullptr;
-  const std::string service = std::to_string(port);
-  const int rc =
-      ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res);
-  if (rc != 0) {
-    const std::error_code code = rc == EAI_SYSTEM ? std::error_code(errno, std::system_category())
-                                                  : std::error_code(rc, gai_category());
-    throw ResolveError(code, host.empty() ? "*" : host, port);
+[[noreturn]] void throw_eai(int code, std::string_view address, int port) {
+  throw ResolveError(std::error_code(code, gai_category()),
+                     address.empty() ? "*" : std::string(address), port);
+}
+
+// Which families AI_ADDRCONFIG keeps, as glibc decides (check_pf.c): a family counts when the
+// host has an address of it other than 127.0.0.1 or ::1; when the addresses cannot be listed,
+// both count.
+void configured_families(bool& v4, bool& v6) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) {
+    v4 = v6 = true;
+    return;
   }
-  std::vector<Candidate> out;
-  for (const addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    Candidate c{SocketAddress::from(ai->ai_addr, ai->ai_addrlen), ai->ai_protocol};
-    const bool seen = std::any_of(out.begin(), out.end(), [&](const Candidate& o) {
-      return o.address.len == c.address.len &&
-             std::memcmp(&o.address.addr, &c.address.addr, c.address.len) == 0;
-    });
-    if (!seen) out.push_back(c);
+  v4 = v6 = false;
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    if (i->ifa_addr->sa_family == AF_INET &&
+        reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr !=
+            htonl(INADDR_LOOPBACK))
+      v4 = true;
+    if (i->ifa_addr->sa_family == AF_INET6 &&
+        !IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr))
+      v6 = true;
   }
-  ::freeaddrinfo(res);
-  // As Tornado, IPv4 first: its port is the one an ephemeral bind then reuses for IPv6.
-  std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
-    return a.address.family < b.address.family;
-  });
+  ::freeifaddrs(list);
+}
+
+// What getaddrinfo answers for an address in digits (AI_NUMERICHOST) or for none (AI_PASSIVE |
+// AI_ADDRCONFIG), worked out without it; nullopt for a name.
+std::optional<std::vector<PassiveAddress>> numeric_passive_addresses(int port,
+                                                                     std::string_view address,
+                                                                     int family) {
+  if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
+    throw_eai(EAI_FAMILY, address, port);
+  std::vector<PassiveAddress> out;
+  if (address.empty()) {
+    bool v4 = false, v6 = false;
+    configured_families(v4, v6);
+    if (family == AF_UNSPEC && v4 != v6) family = v4 ? AF_INET : AF_INET6;
+    if ((family == AF_INET && !v4) || (family == AF_INET6 && !v6))
+      throw_eai(EAI_NONAME, address, port);
+    // IPv4 first, as bind_sockets orders them.
+    if (family != AF_INET6) out.push_back({*SocketAddress::from_ip("0.0.0.0", port), IPPROTO_TCP});
+    if (family != AF_INET) out.push_back({*SocketAddress::from_ip("::", port), IPPROTO_TCP});
+    return out;
+  }
+  std::optional<SocketAddress> ip = SocketAddress::from_ip(address, port);
+  if (!ip) return std::nullopt;
+  if (family != AF_UNSPEC && family != ip->family) throw_eai(EAI_ADDRFAMILY, address, port);
+  out.push_back({*ip, IPPROTO_TCP});
   return out;
 }
+
+std::vector<int> bind_addresses(std::vector<PassiveAddress> addresses, int port,
+                                std::string_view address, int backlog, bool reuse_port);
 
 void set_flag(int fd, int level, int name, const std::string& what) {
   const int on = 1;
@@ -212,9 +234,30 @@ std::vector<int> bind_sockets(int port, std::string_view address, int family, in
                               bool reuse_port) {
   if (port < 0 || port > 65535)
     throw std::invalid_argument("bind_sockets: port out of range: " + std::to_string(port));
+  std::optional<std::vector<PassiveAddress>> numeric =
+      numeric_passive_addresses(port, address, family);
+  return bind_addresses(
+      numeric ? std::move(*numeric) : detail::lookup_passive(std::string(address), port, family),
+      port, address, backlog, reuse_port);
+}
+
+std::vector<int> bind_numeric_sockets(int port, std::string_view address, int family, int backlog,
+                                      bool reuse_port) {
+  if (port < 0 || port > 65535)
+    throw std::invalid_argument("bind_sockets: port out of range: " + std::to_string(port));
+  std::optional<std::vector<PassiveAddress>> numeric =
+      numeric_passive_addresses(port, address, family);
+  if (!numeric) throw_eai(EAI_NONAME, address, port);
+  return bind_addresses(std::move(*numeric), port, address, backlog, reuse_port);
+}
+
+namespace {
+
+std::vector<int> bind_addresses(std::vector<PassiveAddress> addresses, int port,
+                                std::string_view address, int backlog, bool reuse_port) {
   FdList sockets;
   int bound_port = 0;
-  for (Candidate& c : passive_addresses(port, address, family)) {
+  for (PassiveAddress& c : addresses) {
     if (c.address.port() == 0 && bound_port != 0) set_port(c.address, bound_port);
     const std::string where = c.address.to_string();
     const int fd =
@@ -249,6 +292,8 @@ std::vector<int> bind_sockets(int port, std::string_view address, int family, in
     throw_errno(EADDRNOTAVAIL, "bind_sockets: no usable address for " + label(address, port));
   return sockets.release();
 }
+
+}  // namespace
 
 int bind_unix_socket(const std::string& path, mode_t mode, int backlog) {
   sockaddr_un un{};

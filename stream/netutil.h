@@ -99,8 +99,19 @@ class ResolveError : public std::system_error {
 // AF_INET or AF_INET6; `reuse_port` sets SO_REUSEPORT.
 // Throws std::system_error naming the address and port (nothing is left open); a lookup
 // failure is a ResolveError. Unlike Tornado, an empty result is an error, not an empty list.
+// An address in digits or "" is worked out without getaddrinfo (with its answer: AI_ADDRCONFIG
+// as glibc decides it); only a name is looked up.
 std::vector<int> bind_sockets(int port, std::string_view address = {}, int family = AF_UNSPEC,
                               int backlog = kDefaultBacklog, bool reuse_port = false);
+
+// bind_sockets for an address in digits ("127.0.0.1", "::1") or "" (every address), which
+// never looks a name up: a static program that binds only through it does not link
+// getaddrinfo, and with it glibc's NSS and DNS code (about 120 KB; bench/README.md, "Static
+// builds and size"). A name is a ResolveError (EAI_NONAME), as getaddrinfo's with
+// AI_NUMERICHOST.
+std::vector<int> bind_numeric_sockets(int port, std::string_view address = {},
+                                      int family = AF_UNSPEC, int backlog = kDefaultBacklog,
+                                      bool reuse_port = false);
 
 // Creates a listening Unix-domain socket at `path`. A socket file left there by an earlier run
 // is removed first; any other kind of file is an error (std::system_error, EADDRINUSE), as
@@ -113,7 +124,16 @@ using AcceptCallback = InlineFunction<void(int, const SocketAddress&)>;
 
 namespace detail {
 class Acceptor;
-}
+
+// A listening address and the protocol for socket(2).
+struct PassiveAddress {
+  SocketAddress address;
+  int protocol;
+};
+// bind_sockets' getaddrinfo for a name (netutil_resolver.cc, apart from the numeric path, so
+// that a program binding only numeric addresses links no name lookup).
+std::vector<PassiveAddress> lookup_passive(const std::string& host, int port, int family);
+}  // namespace detail
 
 // Tornado's remove_handler function returned by add_accept_handler, as a value that also
 // removes the handler when it is destroyed.

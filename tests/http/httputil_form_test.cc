@@ -124,6 +124,11 @@ TEST_CASE("httputil form: format_timestamp (IMF-fixdate)") {
   CHECK(format_timestamp(std::time_t{784111777}) == "Sun, 06 Nov 1994 08:49:37 GMT");
   CHECK(format_timestamp(1359312200.503611) == "Sun, 27 Jan 2013 18:43:20 GMT");
   CHECK(format_timestamp(std::time_t{0}) == "Thu, 01 Jan 1970 00:00:00 GMT");
+  CHECK(format_timestamp(std::time_t{-1}) == "Wed, 31 Dec 1969 23:59:59 GMT");
+  CHECK(format_timestamp(951782400.0) == "Tue, 29 Feb 2000 00:00:00 GMT");
+  // Past 2038 where time_t has 32 bits (armhf): the date is worked out in 64.
+  CHECK(format_timestamp(2147483648.0) == "Tue, 19 Jan 2038 03:14:08 GMT");
+  CHECK(format_timestamp(4102444800.0) == "Fri, 01 Jan 2100 00:00:00 GMT");
 }
 
 namespace {

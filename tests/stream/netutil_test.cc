@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -107,6 +108,100 @@ TEST_CASE("netutil: bind_sockets on 127.0.0.1 and ::1 with port 0") {
   Fds only4(netutil::bind_sockets(0, "", AF_INET));
   REQUIRE(only4.fds.size() == 1);
   CHECK(SocketAddress::of_socket(only4[0]).family == AF_INET);
+}
+
+namespace {
+
+// A passive lookup's answer: each address as "family host" (sorted, ports left out), or the
+// EAI_* code.
+struct Answer {
+  int error = 0;
+  std::vector<std::string> addresses;
+  bool operator==(const Answer&) const = default;
+};
+
+std::string family_host(const SocketAddress& a) {
+  return std::to_string(a.family) + " " + a.host();
+}
+
+// What getaddrinfo answers, with the flags bind_sockets gave it before it worked numeric
+// addresses out itself: AI_NUMERICHOST for digits, AI_ADDRCONFIG for "" (every address).
+Answer getaddrinfo_answer(const std::string& address, int family) {
+  addrinfo hints{};
+  hints.ai_family = family;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | (address.empty() ? AI_ADDRCONFIG : AI_NUMERICHOST);
+  addrinfo* res = nullptr;
+  Answer a;
+  a.error = ::getaddrinfo(address.empty() ? nullptr : address.c_str(), "0", &hints, &res);
+  for (const addrinfo* ai = res; ai != nullptr; ai = ai->ai_next)
+    a.addresses.push_back(family_host(SocketAddress::from(ai->ai_addr, ai->ai_addrlen)));
+  if (res != nullptr) ::freeaddrinfo(res);
+  std::sort(a.addresses.begin(), a.addresses.end());
+  return a;
+}
+
+template <class Bind>
+Answer bind_answer(Bind bind, const std::string& address, int family) {
+  Answer a;
+  try {
+    Fds s(bind(0, address, family, 16, false));
+    for (const int fd : s.fds) {
+      a.addresses.push_back(family_host(SocketAddress::of_socket(fd)));
+      check_listening_socket(fd);
+    }
+  } catch (const netutil::ResolveError& e) {
+    a.error = e.code().value();
+  }
+  std::sort(a.addresses.begin(), a.addresses.end());
+  return a;
+}
+
+}  // namespace
+
+// bind_sockets works numeric addresses and "" out without getaddrinfo (so that a static
+// program need not link it): its answer must be getaddrinfo's, errors included.
+TEST_CASE("netutil: numeric and empty addresses bind as getaddrinfo answers them") {
+  struct Case {
+    const char* address;
+    int family;
+    bool ipv6;  // needs IPv6 on this host
+  };
+  const Case cases[] = {
+      {"127.0.0.1", AF_UNSPEC, false},
+      {"127.0.0.1", AF_INET, false},
+      {"127.0.0.1", AF_INET6, false},
+      {"0.0.0.0", AF_UNSPEC, false},
+      {"::1", AF_UNSPEC, true},
+      {"::1", AF_INET6, true},
+      {"::1", AF_INET, false},
+      {"::", AF_INET6, true},
+      {"", AF_UNSPEC, true},
+      {"", AF_INET, false},
+      {"", AF_INET6, true},
+      {"127.0.0.1", AF_UNIX, false},
+  };
+  int compared = 0;
+  for (const Case& c : cases) {
+    if (c.ipv6 && !ipv6_available()) continue;
+    CAPTURE(c.address);
+    CAPTURE(c.family);
+    const Answer want = getaddrinfo_answer(c.address, c.family);
+    CHECK(bind_answer(netutil::bind_sockets, c.address, c.family) == want);
+    CHECK(bind_answer(netutil::bind_numeric_sockets, c.address, c.family) == want);
+    ++compared;
+  }
+  CHECK(compared >= 7);
+  // A name: bind_sockets looks it up, bind_numeric_sockets refuses it as AI_NUMERICHOST does.
+  CHECK(bind_answer(netutil::bind_sockets, "localhost", AF_INET).addresses ==
+        std::vector<std::string>{family_host(*SocketAddress::from_ip("127.0.0.1", 0))});
+  try {
+    (void)netutil::bind_numeric_sockets(0, "localhost");
+    FAIL("bind_numeric_sockets looked a name up");
+  } catch (const netutil::ResolveError& e) {
+    CHECK(e.code() == std::error_code(EAI_NONAME, netutil::gai_category()));
+    CHECK(e.host() == "localhost");
+  }
 }
 
 TEST_CASE("netutil: reuse_port") {
