@@ -7,6 +7,7 @@
 #   make bench           Google Benchmark micro-benchmarks
 #   make bench-peers     the same workloads on libev, libevent and libuv, side by side
 #   make bench-websocket WebSocket echo, broadcast to 1,000 clients (vs python3-websockets), idle RSS
+#   make bench-instructions  instructions per request under callgrind, beside nginx
 #   make bench-report    both, nginx and the plots: build/bench/report.md (QUICK=1: fast)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make format          clang-format the tree
@@ -170,7 +171,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: bench-report bench-readme ensure-bench-tools bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
+.PHONY: bench-report bench-readme bench-instructions ensure-bench-tools bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers bench bench-peers demo install \
         static-demos static-demo-bins ensure-static-libs check-size check-configs \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
@@ -440,6 +441,13 @@ $(HTTP_HELLO): bench/http_hello.cc $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
 
+# Heap allocations per keep-alive request (a plain program that replaces operator new).
+HTTP_ALLOCS := $(BUILD)/bench/http_allocs
+$(HTTP_ALLOCS): bench/http_allocs.cc $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
+
 # WebSocket load (a plain program): echo round trips, broadcast fan-out, idle memory;
 # make bench-websocket runs it against the demos and python3-websockets (bench/websocket.sh).
 WEBSOCKET_LOAD := $(BUILD)/bench/websocket_load
@@ -452,11 +460,16 @@ bench-websocket: $(WEBSOCKET_LOAD) $(BUILD)/demos/httpbin $(BUILD)/demos/chat
 	$(Q)bash bench/websocket.sh $(WEBSOCKET_LOAD) $(BUILD)/demos
 	$(Q)$(WEBSOCKET_LOAD) --idle 10000
 
-bench: $(BENCH_BINS) $(HTTP_HELLO) $(HTTPCLIENT_LOAD)
+bench: $(BENCH_BINS) $(HTTP_HELLO) $(HTTP_ALLOCS) $(HTTPCLIENT_LOAD)
 	$(Q)for b in $(BENCH_BINS); do $$b $(BENCH_ARGS) || exit 1; done
 	$(Q)if command -v wrk >/dev/null; then bash bench/http_wrk.sh $(HTTP_HELLO); \
 	  bash bench/httpclient.sh $(HTTP_HELLO) $(HTTPCLIENT_LOAD); \
 	  else echo "wrk is missing: skipping the HTTP load runs (apt-get install wrk)"; fi
+	$(Q)$(HTTP_ALLOCS)
+
+# User-space instructions per request under callgrind, beside nginx (bench/http_instructions.sh).
+bench-instructions: $(HTTP_HELLO) $(BUILD)/demos/helloworld
+	$(Q)bash bench/http_instructions.sh $(HTTP_HELLO) $(BUILD)/demos/helloworld
 
 bench-peers: $(LIB)
 	$(Q)$(MAKE) --no-print-directory -C bench/peers BUILD=$(abspath $(BUILD))/bench/peers \
