@@ -96,7 +96,7 @@ REACTOR_SRCS := reactor/log.cc reactor/timeout_heap.cc reactor/poller.cc $(BACKE
                 reactor/poll.cc reactor/select.cc reactor/waker.cc reactor/ioloop.cc \
                 reactor/ioloop_signal.cc reactor/ioloop_periodic.cc reactor/options.cc \
                 reactor/autoreload.cc
-GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
+GEN_SRCS     := gen/concurrent.cc gen/recycle.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
 STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
                 stream/tcpclient.cc stream/process.cc stream/subprocess.cc
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
