@@ -88,6 +88,45 @@ void log_uncaught(const char* where, const std::exception_ptr& e) {
 
 }  // namespace
 
+namespace http1connection {
+
+namespace {
+
+void arm_head_timer(const std::shared_ptr<ReadBuffer>& buffer,
+                    const std::shared_ptr<IOStream>& stream, double seconds) {
+  std::weak_ptr<ReadBuffer> weak_buffer = buffer;
+  std::weak_ptr<IOStream> weak_stream = stream;
+  buffer->head_timer = stream->io_loop().call_later(seconds, [weak_buffer, weak_stream] {
+    const std::shared_ptr<ReadBuffer> b = weak_buffer.lock();
+    if (!b) return;
+    b->head_timer = Timeout{};
+    const std::shared_ptr<IOStream> s = weak_stream.lock();
+    if (b->head_deadline == 0 || !s || s->closed()) return;  // no head awaited: lapse
+    const double left = b->head_deadline - s->io_loop().time();
+    if (left > 0) {
+      arm_head_timer(b, s, left);  // a request came since it was armed: wait for its deadline
+    } else {
+      s->close();  // the read fails with StreamClosedError; a slow head is not logged
+    }
+  });
+}
+
+}  // namespace
+
+void await_head(const std::shared_ptr<ReadBuffer>& buffer, const std::shared_ptr<IOStream>& stream,
+                double seconds) {
+  buffer->head_deadline = stream->io_loop().time() + seconds;
+  if (!buffer->head_timer) arm_head_timer(buffer, stream, seconds);
+}
+
+void cancel_head_timer(ReadBuffer& buffer, IOLoop& loop) {
+  buffer.head_deadline = 0;
+  if (buffer.head_timer) loop.remove_timeout(buffer.head_timer);
+  buffer.head_timer = Timeout{};
+}
+
+}  // namespace http1connection
+
 // ---------------------------------------------------------------- HTTP1Connection
 
 HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
@@ -120,6 +159,7 @@ void HTTP1Connection::close() {
 std::shared_ptr<IOStream> HTTP1Connection::detach(std::string* unread) {
   detached_ = true;
   disarm_timeout();
+  if (!is_client_) http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
   close_callback_.reset();
   if (unread) {
     unread->assign(buffer_->view());
@@ -259,11 +299,12 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
   std::string error_text;
   std::exception_ptr uncaught;
   try {
-    if (params_.header_timeout > 0) arm_timeout(params_.header_timeout, nullptr);
+    if (params_.header_timeout > 0)
+      http1connection::await_head(buffer_, stream_, params_.header_timeout);
     // The head, read in pieces as they arrive (inline rather than in a helper coroutine: this
     // runs once per request, and a coroutine call costs a frame and a Future).
     for (std::size_t room = 0; !head_ready(room);) append_read(co_await read_some(*stream_, room));
-    disarm_timeout();
+    buffer_->head_deadline = 0;
     RequestStartLine start_line;
     HTTPHeaders headers;
     http1connection::parse_request_head(buffer_->view().substr(0, head_length_), start_line,
@@ -384,6 +425,12 @@ Future<void> HTTP1Connection::send(std::string data) {
   return *last_write_;
 }
 
+Future<void> HTTP1Connection::send_view(std::string_view data) {
+  last_write_ = stream_->write(data);
+  last_write_->silence_exception();  // as in send()
+  return *last_write_;
+}
+
 void HTTP1Connection::count_body_bytes(std::size_t n) {
   if (!expected_content_remaining_) return;
   if (n > *expected_content_remaining_) fail_output("Tried to write more data than Content-Length");
@@ -461,8 +508,12 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   }
   if (chunking_output_) headers.set("Transfer-Encoding", "chunked");
 
-  std::string out;
-  out.reserve(256 + chunk.size());
+  // The head is built in a per-thread string that keeps its capacity, and handed to the
+  // stream as a view: the kernel takes it whole nearly always, and then nothing is allocated
+  // or copied (the stream copies only what the kernel leaves).
+  thread_local std::string scratch;
+  std::string& out = scratch;
+  out.clear();
   out += start_line.version.empty() ? "HTTP/1.1" : start_line.version;
   out += ' ';
   if (code < 100 || code > 999) fail_output("Invalid status code " + std::to_string(code));
@@ -484,7 +535,10 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
     }
     append_chunk(out, chunk);
   }
-  return send(std::move(out));
+  Future<void> sent = send_view(out);
+  // A large first chunk must not stay on the thread as spare capacity.
+  if (out.capacity() > kHeadReadSize) std::string().swap(out);
+  return sent;
 }
 
 Future<void> HTTP1Connection::write(std::string_view chunk) {
@@ -587,7 +641,9 @@ Future<void> HTTP1ServerConnection::serve() {
   bool detached = false;
   try {
     while (delegate_) {
-      auto conn = std::make_shared<HTTP1Connection>(stream_, params_, buffer_, context_);
+      // One per request: from the thread's free lists (gen/recycle.h), not malloc.
+      auto conn = std::allocate_shared<HTTP1Connection>(
+          detail::RecyclingAllocator<HTTP1Connection>{}, stream_, params_, buffer_, context_);
       current_ = conn;
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
       if (draining_) conn->close_after_response();
@@ -600,6 +656,7 @@ Future<void> HTTP1ServerConnection::serve() {
   } catch (...) {
     log_uncaught("HTTP1ServerConnection", std::current_exception());
   }
+  http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
   // A detached stream belongs to whoever took it (a WebSocket).
   if (!detached) stream_->close();
   if (delegate_) delegate_->on_close(*this);
