@@ -204,17 +204,7 @@ void HTTP1Connection::disarm_timeout() {
 
 // Adds bytes just read (by read_bytes with partial: whatever had arrived, at most the limit
 // asked for) to the shared buffer.
-void HTTP1Connection::append_read(std::string got) {
-  ReadBuffer& b = *buffer_;
-  if (b.size() == 0) {
-    b.data = std::move(got);  // the common case: no copy
-    b.pos = 0;
-  } else {
-    b.data.erase(0, b.pos);
-    b.pos = 0;
-    b.data += got;
-  }
-}
+void HTTP1Connection::append_read(std::string got) { buffer_->append(std::move(got)); }
 
 // Whether a complete head is at the front of the buffer (its length then in head_length_);
 // otherwise how much more may be read is in `room`. Throws HTTPInputError (431) past
@@ -299,7 +289,9 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
   std::string error_text;
   std::exception_ptr uncaught;
   try {
-    if (params_.header_timeout > 0)
+    // The deadline may be running already: HTTP1ServerConnection::serve waited for the first
+    // bytes under it.
+    if (params_.header_timeout > 0 && buffer_->head_deadline == 0)
       http1connection::await_head(buffer_, stream_, params_.header_timeout);
     // The head, read in pieces as they arrive (inline rather than in a helper coroutine: this
     // runs once per request, and a coroutine call costs a frame and a Future).
@@ -605,21 +597,34 @@ HTTP1ServerConnection::~HTTP1ServerConnection() = default;
 
 void HTTP1ServerConnection::close() { stream_->close(); }
 
-bool HTTP1Connection::awaiting_request() const {
-  if (is_client_ || detached_ || !request_start_line_.method.empty() || buffer_->size() > 0)
-    return false;
-  if (!stream_ || stream_->closed()) return true;
-  if (stream_->read_buffer_size() > 0) return false;
-  // Bytes the kernel holds but the loop has not read yet are a request that was sent before
-  // the shutdown began: it is served (graceful shutdown must not drop it), not cut off.
+namespace {
+
+// Bytes of a request that have reached this side: read into the buffers, or held by the kernel
+// and not read yet by the loop. The latter were sent before a shutdown began: they are served
+// (graceful shutdown must not drop them), not cut off.
+bool request_bytes_here(const IOStream& stream, const ReadBuffer& buffer) {
+  if (buffer.size() > 0) return true;
+  if (stream.closed()) return false;
+  if (stream.read_buffer_size() > 0) return true;
   int pending = 0;
-  return ::ioctl(stream_->fileno(), FIONREAD, &pending) != 0 || pending == 0;
+  return ::ioctl(stream.fileno(), FIONREAD, &pending) == 0 && pending > 0;
+}
+
+}  // namespace
+
+bool HTTP1Connection::awaiting_request() const {
+  if (is_client_ || detached_ || !request_start_line_.method.empty()) return false;
+  return !stream_ || !request_bytes_here(*stream_, *buffer_);
 }
 
 void HTTP1ServerConnection::drain() {
   draining_ = true;
   const std::shared_ptr<HTTP1Connection> conn = current_.lock();
-  if (!conn || conn->awaiting_request()) {
+  if (!conn) {
+    // Between requests (serve() waits for the next head's first bytes): close, unless those
+    // bytes are here already; then that request is served, with Connection: close.
+    if (!request_bytes_here(*stream_, *buffer_)) close();
+  } else if (conn->awaiting_request()) {
     close();
   } else if (!conn->detached()) {
     conn->close_after_response();
@@ -641,6 +646,20 @@ Future<void> HTTP1ServerConnection::serve() {
   bool detached = false;
   try {
     while (delegate_) {
+      // Between requests the connection holds no HTTP1Connection, no delegate and no request
+      // coroutine: it waits here for the first bytes of the next head, and makes them once
+      // bytes have come. An idle keep-alive connection then costs this frame and one read
+      // (bench/README.md, "Memory per idle connection"). The head's deadline starts now.
+      if (buffer_->size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
+        if (params_.header_timeout > 0)
+          http1connection::await_head(buffer_, stream_, params_.header_timeout);
+        try {
+          buffer_->append(
+              co_await read_some(*stream_, std::min(params_.max_header_size + 1, kHeadReadSize)));
+        } catch (const StreamClosedError&) {
+          break;  // the peer left, or the idle timeout, drain() or close() closed the stream
+        }
+      }
       // One per request: from the thread's free lists (gen/recycle.h), not malloc.
       auto conn = std::allocate_shared<HTTP1Connection>(
           detail::RecyclingAllocator<HTTP1Connection>{}, stream_, params_, buffer_, context_);

@@ -171,6 +171,8 @@ struct ReadBuffer {
   std::string_view view() const { return std::string_view(data).substr(pos); }
   std::size_t size() const { return data.size() - pos; }
   void consume(std::size_t n);
+  // Adds bytes just read (taken without a copy when nothing is buffered).
+  void append(std::string got);
 };
 
 // Starts waiting for a head on `stream`: the deadline is now + seconds.
