@@ -1,21 +1,18 @@
-// http/http1connection.cc: HTTP1Connection (one request and its response) and
-// HTTP1ServerConnection (the keep-alive loop over a stream).
+// http/http1connection.cc: HTTP1Connection, one request and its response.
 //
 // Mirrors:  tornado/http1connection.py (HTTP1Connection._read_message, write_headers, write,
-//           finish, _can_keep_alive; HTTP1ServerConnection._server_request_loop).
-// In loop:  HTTP1ServerConnection::serve is a coroutine: for each request it makes an
-//           HTTP1Connection and co_awaits read_response, which reads the head (in pieces
-//           as they arrive), hands it to the application's delegate, feeds it the body, and
-//           then waits until the application has finished its response and the bytes are
-//           handed to the kernel. Only then is the next request parsed, so pipelined requests
-//           are answered in order and one slow response holds back only its own connection.
+//           finish, _can_keep_alive).
+// In loop:  HTTP1ServerConnection::serve (http1connection_server.cc) makes one per request
+//           and co_awaits read_response, which reads the head (in pieces as they arrive),
+//           hands it to the application's delegate, feeds it the body, and then waits until
+//           the application has finished its response and the bytes are handed to the kernel.
+//           Only then is the next request parsed, so pipelined requests are answered in order
+//           and one slow response holds back only its own connection.
 // Rules:    the application never sees a request whose head or framing is bad: it gets 400,
 //           431 or 413 from here, with Connection: close, and the connection ends. Timeouts
 //           close the stream, which fails the pending read; `timed_out_` says why.
 // Thread:   the loop thread of the stream.
 #include "tornado/http/http1connection.h"
-
-#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <cstring>
@@ -29,8 +26,6 @@ namespace tornado {
 using http1connection::ReadBuffer;
 
 namespace {
-
-constexpr std::size_t kHeadReadSize = 16 * 1024;
 
 // A response line or header that would let the application split the response: CR, LF or
 // NUL. Eight bytes at a time: (x - 0x0e..) & ~x & 0x80.. is non-zero when some byte of x is
@@ -69,19 +64,6 @@ Future<void> peer_gone() {
   return f;
 }
 
-// Up to n bytes from the stream, as soon as some have come. The read fails when the peer
-// leaves or the server closes the stream, which is normal; and when that happens as the
-// program ends (the loop closed or destroyed before the server, with a keep-alive connection
-// waiting for its next request), the coroutine awaiting it is destroyed without being
-// resumed, so nobody ever looks at the error. So it is marked retrieved up front: no "Future
-// exception was never retrieved" in the log (httpserver_shutdown_test: "destroyed holding an
-// idle keep-alive connection logs nothing"); a resumed coroutine still gets the error.
-Future<std::string> read_some(IOStream& stream, std::size_t n) {
-  Future<std::string> f = stream.read_bytes(n, true);
-  f.silence_exception();
-  return f;
-}
-
 void log_uncaught(const char* where, const std::exception_ptr& e) {
   log::app_log.error("Uncaught exception in %s: %s", where, util::exception_message(e).c_str());
 }
@@ -90,42 +72,16 @@ void log_uncaught(const char* where, const std::exception_ptr& e) {
 
 namespace http1connection {
 
-namespace {
-
-void arm_head_timer(const std::shared_ptr<ReadBuffer>& buffer,
-                    const std::shared_ptr<IOStream>& stream, double seconds) {
-  std::weak_ptr<ReadBuffer> weak_buffer = buffer;
-  std::weak_ptr<IOStream> weak_stream = stream;
-  buffer->head_timer = stream->io_loop().call_later(seconds, [weak_buffer, weak_stream] {
-    const std::shared_ptr<ReadBuffer> b = weak_buffer.lock();
-    if (!b) return;
-    b->head_timer = Timeout{};
-    const std::shared_ptr<IOStream> s = weak_stream.lock();
-    if (b->head_deadline == 0 || !s || s->closed()) return;  // no head awaited: lapse
-    const double left = b->head_deadline - s->io_loop().time();
-    if (left > 0) {
-      arm_head_timer(b, s, left);  // a request came since it was armed: wait for its deadline
-    } else {
-      s->close();  // the read fails with StreamClosedError; a slow head is not logged
-    }
-  });
-}
-
-}  // namespace
-
-void await_head(const std::shared_ptr<ReadBuffer>& buffer, const std::shared_ptr<IOStream>& stream,
-                double seconds) {
-  buffer->head_deadline = stream->io_loop().time() + seconds;
-  if (!buffer->head_timer) arm_head_timer(buffer, stream, seconds);
-}
-
-void cancel_head_timer(ReadBuffer& buffer, IOLoop& loop) {
-  buffer.head_deadline = 0;
-  if (buffer.head_timer) loop.remove_timeout(buffer.head_timer);
-  buffer.head_timer = Timeout{};
+Future<std::string> read_some(IOStream& stream, std::size_t n) {
+  Future<std::string> f = stream.read_bytes(n, true);
+  f.silence_exception();
+  return f;
 }
 
 }  // namespace http1connection
+
+using http1connection::kHeadReadSize;
+using http1connection::read_some;
 
 // ---------------------------------------------------------------- HTTP1Connection
 
@@ -581,104 +537,6 @@ void HTTP1Connection::resolve_finish() {
     finish_waiter_.reset();
     w.set_result();
   }
-}
-
-// ---------------------------------------------------------------- HTTP1ServerConnection
-
-HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
-                                             HTTP1ConnectionParameters params,
-                                             HTTP1ConnectionContext context)
-    : stream_(std::move(stream)),
-      params_(params),
-      context_(std::move(context)),
-      buffer_(std::make_shared<ReadBuffer>()) {}
-
-HTTP1ServerConnection::~HTTP1ServerConnection() = default;
-
-void HTTP1ServerConnection::close() { stream_->close(); }
-
-namespace {
-
-// Bytes of a request that have reached this side: read into the buffers, or held by the kernel
-// and not read yet by the loop. The latter were sent before a shutdown began: they are served
-// (graceful shutdown must not drop them), not cut off.
-bool request_bytes_here(const IOStream& stream, const ReadBuffer& buffer) {
-  if (buffer.size() > 0) return true;
-  if (stream.closed()) return false;
-  if (stream.read_buffer_size() > 0) return true;
-  int pending = 0;
-  return ::ioctl(stream.fileno(), FIONREAD, &pending) == 0 && pending > 0;
-}
-
-}  // namespace
-
-bool HTTP1Connection::awaiting_request() const {
-  if (is_client_ || detached_ || !request_start_line_.method.empty()) return false;
-  return !stream_ || !request_bytes_here(*stream_, *buffer_);
-}
-
-void HTTP1ServerConnection::drain() {
-  draining_ = true;
-  const std::shared_ptr<HTTP1Connection> conn = current_.lock();
-  if (!conn) {
-    // Between requests (serve() waits for the next head's first bytes): close, unless those
-    // bytes are here already; then that request is served, with Connection: close.
-    if (!request_bytes_here(*stream_, *buffer_)) close();
-  } else if (conn->awaiting_request()) {
-    close();
-  } else if (!conn->detached()) {
-    conn->close_after_response();
-  }
-}
-
-Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& delegate) {
-  std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
-  stream_->set_close_callback([weak] {
-    if (auto self = weak.lock())
-      if (auto conn = self->current_.lock()) conn->on_stream_closed();
-  });
-  delegate_ = &delegate;
-  return serve();
-}
-
-Future<void> HTTP1ServerConnection::serve() {
-  const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
-  bool detached = false;
-  try {
-    while (delegate_) {
-      // Between requests the connection holds no HTTP1Connection, no delegate and no request
-      // coroutine: it waits here for the first bytes of the next head, and makes them once
-      // bytes have come. An idle keep-alive connection then costs this frame and one read
-      // (bench/README.md, "Memory per idle connection"). The head's deadline starts now.
-      if (buffer_->size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
-        if (params_.header_timeout > 0)
-          http1connection::await_head(buffer_, stream_, params_.header_timeout);
-        try {
-          buffer_->append(
-              co_await read_some(*stream_, std::min(params_.max_header_size + 1, kHeadReadSize)));
-        } catch (const StreamClosedError&) {
-          break;  // the peer left, or the idle timeout, drain() or close() closed the stream
-        }
-      }
-      // One per request: from the thread's free lists (gen/recycle.h), not malloc.
-      auto conn = std::allocate_shared<HTTP1Connection>(
-          detail::RecyclingAllocator<HTTP1Connection>{}, stream_, params_, buffer_, context_);
-      current_ = conn;
-      std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
-      if (draining_) conn->close_after_response();
-      const bool again = co_await conn->read_response(*message);
-      detached = conn->detached();
-      if (!again || stream_->closed() || draining_) break;
-      // A pipelined request is already here: let other connections have a turn first.
-      if (buffer_->size() > 0) co_await gen::moment;
-    }
-  } catch (...) {
-    log_uncaught("HTTP1ServerConnection", std::current_exception());
-  }
-  http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
-  // A detached stream belongs to whoever took it (a WebSocket).
-  if (!detached) stream_->close();
-  if (delegate_) delegate_->on_close(*this);
 }
 
 }  // namespace tornado
