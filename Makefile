@@ -8,6 +8,7 @@
 #   make bench           Google Benchmark micro-benchmarks
 #   make bench-peers     the same workloads on libev, libevent and libuv, side by side
 #   make bench-websocket WebSocket echo, broadcast to 1,000 clients (vs python3-websockets), idle RSS
+#   make bench-instructions  instructions per request under callgrind, beside nginx
 #   make bench-report    both, nginx and the plots: build/bench/report.md (QUICK=1: fast)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make format          clang-format the tree
@@ -96,10 +97,10 @@ REACTOR_SRCS := reactor/log.cc reactor/localtime.cc reactor/timeout_heap.cc reac
                 reactor/poll.cc reactor/select.cc reactor/waker.cc reactor/ioloop.cc \
                 reactor/ioloop_signal.cc reactor/ioloop_periodic.cc reactor/options.cc \
                 reactor/autoreload.cc
-GEN_SRCS     := gen/concurrent.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
+GEN_SRCS     := gen/concurrent.cc gen/recycle.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
 STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
                 stream/tcpclient.cc stream/process.cc stream/subprocess.cc
-HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc \
+HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc http/http1connection_server.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/web_handler.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc \
@@ -119,7 +120,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
                 tests/reactor/autoreload_test.cc \
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/localtime_test.cc tests/reactor/options_test.cc \
-                tests/gen/concurrent_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
+                tests/gen/concurrent_test.cc tests/gen/recycle_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
                 tests/gen/locks_test.cc tests/gen/locks_guard_test.cc tests/gen/queues_test.cc \
                 tests/stream/iostream_test.cc tests/stream/iostream_write_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc tests/stream/process_test.cc \
@@ -172,7 +173,7 @@ BENCH_BINS   := $(BENCH_SRCS:bench/%.cc=$(BUILD)/bench/%)
 
 MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
-.PHONY: bench-report bench-readme ensure-bench-tools bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers check-functions bench bench-peers demo install \
+.PHONY: bench-report bench-readme bench-instructions ensure-bench-tools bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers check-functions bench bench-peers demo install \
         static-demos static-demo-bins ensure-static-libs check-size check-configs \
         clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
@@ -463,6 +464,13 @@ $(HTTP_HELLO): bench/http_hello.cc $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
 
+# Heap allocations per keep-alive request (a plain program that replaces operator new).
+HTTP_ALLOCS := $(BUILD)/bench/http_allocs
+$(HTTP_ALLOCS): bench/http_allocs.cc $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
+
 # WebSocket load (a plain program): echo round trips, broadcast fan-out, idle memory;
 # make bench-websocket runs it against the demos and python3-websockets (bench/websocket.sh).
 WEBSOCKET_LOAD := $(BUILD)/bench/websocket_load
@@ -475,11 +483,16 @@ bench-websocket: $(WEBSOCKET_LOAD) $(BUILD)/demos/httpbin $(BUILD)/demos/chat
 	$(Q)bash bench/websocket.sh $(WEBSOCKET_LOAD) $(BUILD)/demos
 	$(Q)$(WEBSOCKET_LOAD) --idle 10000
 
-bench: $(BENCH_BINS) $(HTTP_HELLO) $(HTTPCLIENT_LOAD)
+bench: $(BENCH_BINS) $(HTTP_HELLO) $(HTTP_ALLOCS) $(HTTPCLIENT_LOAD)
 	$(Q)for b in $(BENCH_BINS); do $$b $(BENCH_ARGS) || exit 1; done
 	$(Q)if command -v wrk >/dev/null; then bash bench/http_wrk.sh $(HTTP_HELLO); \
 	  bash bench/httpclient.sh $(HTTP_HELLO) $(HTTPCLIENT_LOAD); \
 	  else echo "wrk is missing: skipping the HTTP load runs (apt-get install wrk)"; fi
+	$(Q)$(HTTP_ALLOCS)
+
+# User-space instructions per request under callgrind, beside nginx (bench/http_instructions.sh).
+bench-instructions: $(HTTP_HELLO) $(BUILD)/demos/helloworld
+	$(Q)bash bench/http_instructions.sh $(HTTP_HELLO) $(BUILD)/demos/helloworld
 
 bench-peers: $(LIB)
 	$(Q)$(MAKE) --no-print-directory -C bench/peers BUILD=$(abspath $(BUILD))/bench/peers \

@@ -11,7 +11,8 @@
 # Each server is pinned to core 0 and wrk to core 1. For every run it prints requests/s as
 # wrk reports them and the server's CPU per request: the utime+stime that /proc/PID/stat
 # gains over the run, divided by the requests wrk completed. On a 2-core machine wrk itself
-# tops out near 80K requests/s, so the CPU figure is the one that separates servers.
+# tops out near 80K requests/s, so the CPU figure is the one that separates servers. The last
+# column is wrk's 99th percentile latency (--latency).
 # Scenarios: keep-alive with 50 and 500 connections, Connection: close (c50; close500 for
 # 500), and 16 requests pipelined per write. PORT picks the port (bench/report.sh passes a
 # free one); nginx runs with its own temporary prefix. nginx runs one worker (master_process off), access log off, answering
@@ -44,14 +45,15 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 run() {
   name=$1; shift
   before=$(cpu_ticks "$SERVER")
-  out=$(taskset -c 1 wrk -t1 -d"${DURATION}s" "$@" "http://127.0.0.1:$PORT/" 2>&1)
+  out=$(taskset -c 1 wrk -t1 -d"${DURATION}s" --latency "$@" "http://127.0.0.1:$PORT/" 2>&1)
   after=$(cpu_ticks "$SERVER")
   reqs=$(echo "$out" | awk '/requests in/ {print $1}')
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   hz=$(getconf CLK_TCK)
   us=$(awk -v t=$((after - before)) -v n="$reqs" -v hz="$hz" \
         'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print "n/a" }')
-  printf '%-12s %-22s %12s req/s %8s us/request\n' "$SERVER_NAME" "$name" "$rps" "$us"
+  printf '%-12s %-22s %12s req/s %8s us/request  p99 %s\n' "$SERVER_NAME" "$name" "$rps" "$us" "$p99"
 }
 
 scenarios() {

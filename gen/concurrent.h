@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "tornado/gen/recycle.h"
 #include "tornado/reactor/callback.h"
 #include "tornado/reactor/ioloop.h"
 
@@ -174,8 +175,9 @@ class Future {
   using value_type = T;
   using State = detail::FutureState<T>;
 
-  // A new, pending Future (one allocation: the state).
-  Future() : state_(std::make_shared<State>()) {}
+  // A new, pending Future (one allocation: the state, from the thread's free list of that
+  // size, gen/recycle.h: a request makes and drops several).
+  Future() : state_(std::allocate_shared<State>(detail::RecyclingAllocator<State>{})) {}
 
   bool done() const { return state_->done(); }
   bool cancelled() const { return state_->status == State::Status::kCancelled; }
@@ -478,6 +480,11 @@ struct PromiseCommon {
   std::suspend_never initial_suspend() noexcept { return {}; }
   std::suspend_never final_suspend() noexcept { return {}; }
   void unhandled_exception() { resolver.set_exception(std::current_exception()); }
+
+  // Frames come from the thread's free lists (gen/recycle.h): a server's request loop makes
+  // and frees frames of the same few sizes for every request.
+  static void* operator new(std::size_t n) { return recycle_allocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { recycle_deallocate(p, n); }
 };
 
 template <class T>

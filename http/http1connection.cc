@@ -1,21 +1,18 @@
-// http/http1connection.cc: HTTP1Connection (one request and its response) and
-// HTTP1ServerConnection (the keep-alive loop over a stream).
+// http/http1connection.cc: HTTP1Connection, one request and its response.
 //
 // Mirrors:  tornado/http1connection.py (HTTP1Connection._read_message, write_headers, write,
-//           finish, _can_keep_alive; HTTP1ServerConnection._server_request_loop).
-// In loop:  HTTP1ServerConnection::serve is a coroutine: for each request it makes an
-//           HTTP1Connection and co_awaits read_response, which reads the head (in pieces
-//           as they arrive), hands it to the application's delegate, feeds it the body, and
-//           then waits until the application has finished its response and the bytes are
-//           handed to the kernel. Only then is the next request parsed, so pipelined requests
-//           are answered in order and one slow response holds back only its own connection.
+//           finish, _can_keep_alive).
+// In loop:  HTTP1ServerConnection::serve (http1connection_server.cc) makes one per request
+//           and co_awaits read_response, which reads the head (in pieces as they arrive),
+//           hands it to the application's delegate, feeds it the body, and then waits until
+//           the application has finished its response and the bytes are handed to the kernel.
+//           Only then is the next request parsed, so pipelined requests are answered in order
+//           and one slow response holds back only its own connection.
 // Rules:    the application never sees a request whose head or framing is bad: it gets 400,
 //           431 or 413 from here, with Connection: close, and the connection ends. Timeouts
 //           close the stream, which fails the pending read; `timed_out_` says why.
 // Thread:   the loop thread of the stream.
 #include "tornado/http/http1connection.h"
-
-#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <cstring>
@@ -29,8 +26,6 @@ namespace tornado {
 using http1connection::ReadBuffer;
 
 namespace {
-
-constexpr std::size_t kHeadReadSize = 16 * 1024;
 
 // A response line or header that would let the application split the response: CR, LF or
 // NUL. Eight bytes at a time: (x - 0x0e..) & ~x & 0x80.. is non-zero when some byte of x is
@@ -75,6 +70,19 @@ void log_uncaught(const char* where, const std::exception_ptr& e) {
 
 }  // namespace
 
+namespace http1connection {
+
+Future<std::string> read_some(IOStream& stream, std::size_t n) {
+  Future<std::string> f = stream.read_bytes(n, true);
+  f.silence_exception();
+  return f;
+}
+
+}  // namespace http1connection
+
+using http1connection::kHeadReadSize;
+using http1connection::read_some;
+
 // ---------------------------------------------------------------- HTTP1Connection
 
 HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
@@ -107,6 +115,7 @@ void HTTP1Connection::close() {
 std::shared_ptr<IOStream> HTTP1Connection::detach(std::string* unread) {
   detached_ = true;
   disarm_timeout();
+  if (!is_client_) http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
   close_callback_.reset();
   if (unread) {
     unread->assign(buffer_->view());
@@ -151,17 +160,7 @@ void HTTP1Connection::disarm_timeout() {
 
 // Adds bytes just read (by read_bytes with partial: whatever had arrived, at most the limit
 // asked for) to the shared buffer.
-void HTTP1Connection::append_read(std::string got) {
-  ReadBuffer& b = *buffer_;
-  if (b.size() == 0) {
-    b.data = std::move(got);  // the common case: no copy
-    b.pos = 0;
-  } else {
-    b.data.erase(0, b.pos);
-    b.pos = 0;
-    b.data += got;
-  }
-}
+void HTTP1Connection::append_read(std::string got) { buffer_->append(std::move(got)); }
 
 // Whether a complete head is at the front of the buffer (its length then in head_length_);
 // otherwise how much more may be read is in `room`. Throws HTTPInputError (431) past
@@ -198,10 +197,10 @@ Future<void> HTTP1Connection::read_fixed_body(std::uint64_t length, HTTPMessageD
   std::uint64_t remaining = length;
   while (remaining > 0) {
     if (buffer_->size() == 0)
-      append_read(co_await stream_->read_bytes(
-          std::max<std::size_t>(
-              static_cast<std::size_t>(std::min<std::uint64_t>(remaining, params_.chunk_size)), 1),
-          true));
+      append_read(co_await read_some(
+          *stream_, std::max<std::size_t>(static_cast<std::size_t>(std::min<std::uint64_t>(
+                                              remaining, params_.chunk_size)),
+                                          1)));
     const std::size_t n = static_cast<std::size_t>(
         std::min<std::uint64_t>({remaining, buffer_->size(), params_.chunk_size}));
     std::optional<Future<void>> f = delegate.data_received(buffer_->view().substr(0, n));
@@ -215,7 +214,7 @@ Future<void> HTTP1Connection::read_chunked_body(HTTPMessageDelegate& delegate) {
   http1connection::ChunkedDecoder decoder(params_.max_header_size);
   while (!decoder.done()) {
     if (buffer_->size() == 0)
-      append_read(co_await stream_->read_bytes(std::max<std::size_t>(params_.chunk_size, 1), true));
+      append_read(co_await read_some(*stream_, std::max<std::size_t>(params_.chunk_size, 1)));
     const auto step = decoder.feed(buffer_->view());
     // Checked against what the sender declared, not what has come: a chunk-size line
     // promising 1 GiB is refused at once instead of waiting for bytes that may never come
@@ -246,12 +245,14 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
   std::string error_text;
   std::exception_ptr uncaught;
   try {
-    if (params_.header_timeout > 0) arm_timeout(params_.header_timeout, nullptr);
+    // The deadline may be running already: HTTP1ServerConnection::serve waited for the first
+    // bytes under it.
+    if (params_.header_timeout > 0 && buffer_->head_deadline == 0)
+      http1connection::await_head(buffer_, stream_, params_.header_timeout);
     // The head, read in pieces as they arrive (inline rather than in a helper coroutine: this
     // runs once per request, and a coroutine call costs a frame and a Future).
-    for (std::size_t room = 0; !head_ready(room);)
-      append_read(co_await stream_->read_bytes(room, true));
-    disarm_timeout();
+    for (std::size_t room = 0; !head_ready(room);) append_read(co_await read_some(*stream_, room));
+    buffer_->head_deadline = 0;
     RequestStartLine start_line;
     HTTPHeaders headers;
     http1connection::parse_request_head(buffer_->view().substr(0, head_length_), start_line,
@@ -372,6 +373,12 @@ Future<void> HTTP1Connection::send(std::string data) {
   return *last_write_;
 }
 
+Future<void> HTTP1Connection::send_view(std::string_view data) {
+  last_write_ = stream_->write(data);
+  last_write_->silence_exception();  // as in send()
+  return *last_write_;
+}
+
 void HTTP1Connection::count_body_bytes(std::size_t n) {
   if (!expected_content_remaining_) return;
   if (n > *expected_content_remaining_) fail_output("Tried to write more data than Content-Length");
@@ -449,8 +456,12 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   }
   if (chunking_output_) headers.set("Transfer-Encoding", "chunked");
 
-  std::string out;
-  out.reserve(256 + chunk.size());
+  // The head is built in a per-thread string that keeps its capacity, and handed to the
+  // stream as a view: the kernel takes it whole nearly always, and then nothing is allocated
+  // or copied (the stream copies only what the kernel leaves).
+  thread_local std::string scratch;
+  std::string& out = scratch;
+  out.clear();
   out += start_line.version.empty() ? "HTTP/1.1" : start_line.version;
   out += ' ';
   if (code < 100 || code > 999) fail_output("Invalid status code " + std::to_string(code));
@@ -472,7 +483,10 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
     }
     append_chunk(out, chunk);
   }
-  return send(std::move(out));
+  Future<void> sent = send_view(out);
+  // A large first chunk must not stay on the thread as spare capacity.
+  if (out.capacity() > kHeadReadSize) std::string().swap(out);
+  return sent;
 }
 
 Future<void> HTTP1Connection::write(std::string_view chunk) {
@@ -523,74 +537,6 @@ void HTTP1Connection::resolve_finish() {
     finish_waiter_.reset();
     w.set_result();
   }
-}
-
-// ---------------------------------------------------------------- HTTP1ServerConnection
-
-HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
-                                             HTTP1ConnectionParameters params,
-                                             HTTP1ConnectionContext context)
-    : stream_(std::move(stream)),
-      params_(params),
-      context_(std::move(context)),
-      buffer_(std::make_shared<ReadBuffer>()) {}
-
-HTTP1ServerConnection::~HTTP1ServerConnection() = default;
-
-void HTTP1ServerConnection::close() { stream_->close(); }
-
-bool HTTP1Connection::awaiting_request() const {
-  if (is_client_ || detached_ || !request_start_line_.method.empty() || buffer_->size() > 0)
-    return false;
-  if (!stream_ || stream_->closed()) return true;
-  if (stream_->read_buffer_size() > 0) return false;
-  // Bytes the kernel holds but the loop has not read yet are a request that was sent before
-  // the shutdown began: it is served (graceful shutdown must not drop it), not cut off.
-  int pending = 0;
-  return ::ioctl(stream_->fileno(), FIONREAD, &pending) != 0 || pending == 0;
-}
-
-void HTTP1ServerConnection::drain() {
-  draining_ = true;
-  const std::shared_ptr<HTTP1Connection> conn = current_.lock();
-  if (!conn || conn->awaiting_request()) {
-    close();
-  } else if (!conn->detached()) {
-    conn->close_after_response();
-  }
-}
-
-Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& delegate) {
-  std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
-  stream_->set_close_callback([weak] {
-    if (auto self = weak.lock())
-      if (auto conn = self->current_.lock()) conn->on_stream_closed();
-  });
-  delegate_ = &delegate;
-  return serve();
-}
-
-Future<void> HTTP1ServerConnection::serve() {
-  const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
-  bool detached = false;
-  try {
-    while (delegate_) {
-      auto conn = std::make_shared<HTTP1Connection>(stream_, params_, buffer_, context_);
-      current_ = conn;
-      std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
-      if (draining_) conn->close_after_response();
-      const bool again = co_await conn->read_response(*message);
-      detached = conn->detached();
-      if (!again || stream_->closed() || draining_) break;
-      // A pipelined request is already here: let other connections have a turn first.
-      if (buffer_->size() > 0) co_await gen::moment;
-    }
-  } catch (...) {
-    log_uncaught("HTTP1ServerConnection", std::current_exception());
-  }
-  // A detached stream belongs to whoever took it (a WebSocket).
-  if (!detached) stream_->close();
-  if (delegate_) delegate_->on_close(*this);
 }
 
 }  // namespace tornado

@@ -240,6 +240,17 @@ void ReadBuffer::consume(std::size_t n) {
   }
 }
 
+void ReadBuffer::append(std::string got) {
+  if (size() == 0) {
+    data = std::move(got);  // the common case: no copy
+    pos = 0;
+  } else {
+    data.erase(0, pos);
+    pos = 0;
+    data += got;
+  }
+}
+
 // ---------------------------------------------------------------- ChunkedDecoder
 
 ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view in) {

@@ -42,8 +42,14 @@ class CallableAdapter : public HTTPMessageDelegate {
                   std::shared_ptr<HTTP1Connection> conn)
       : callback_(std::move(callback)), conn_(std::move(conn)) {}
 
+  // One adapter and one request per request: both come from the thread's free lists
+  // (gen/recycle.h), so that a keep-alive request does not go to malloc for them.
+  static void* operator new(std::size_t n) { return detail::recycle_allocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { detail::recycle_deallocate(p, n); }
+
   std::optional<Future<void>> headers_received(StartLine start_line, HTTPHeaders headers) override {
-    request_ = std::make_shared<HTTPServerRequest>(
+    request_ = std::allocate_shared<HTTPServerRequest>(
+        detail::RecyclingAllocator<HTTPServerRequest>{},
         std::get<RequestStartLine>(std::move(start_line)), std::move(headers), conn_);
     std::weak_ptr<HTTPServerRequest> weak = request_;
     conn_->set_finish_callback([weak, conn = std::weak_ptr<HTTP1Connection>(conn_)] {

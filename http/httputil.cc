@@ -156,7 +156,16 @@ std::string HTTPHeaders::normalize_name(std::string_view name) {
 
 void HTTPHeaders::add(std::string_view name, std::string_view value) {
   if (fields_.capacity() == 0) fields_.reserve(8);  // a typical request's count, one allocation
-  fields_.push_back(Field{normalize_name(name), std::string(util::trim(value))});
+  // Built where it will live: each string is written once and the name normalized in place
+  // (no temporary strings to move; this runs for every field of every request).
+  Field& f = fields_.emplace_back();
+  f.name.assign(name);
+  bool start = true;
+  for (char& c : f.name) {
+    c = start ? util::ascii_upper(c) : util::ascii_lower(c);
+    start = c == '-';
+  }
+  f.value.assign(util::trim(value));
 }
 
 void HTTPHeaders::set(std::string_view name, std::string_view value) {
@@ -384,7 +393,18 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
     const std::string* host_header = headers.find("Host");
     host = host_header ? *host_header : "127.0.0.1";
   }
-  host_name = httputil::split_host_and_port(util::ascii_lower(host)).first;
+  // split_host_and_port(lower(host)).first, without its temporary strings: the host, less a
+  // ":digits" port (at most nine digits, as there), in lower case.
+  std::string_view name = host;
+  if (const std::size_t colon = name.rfind(':'); colon != std::string_view::npos && colon > 0 &&
+                                                 colon + 1 < name.size() &&
+                                                 name.size() - colon - 1 <= 9) {
+    bool digits = true;
+    for (const char c : name.substr(colon + 1)) digits = digits && c >= '0' && c <= '9';
+    if (digits) name = name.substr(0, colon);
+  }
+  host_name.assign(name);
+  for (char& c : host_name) c = util::ascii_lower(c);
   const std::size_t q = uri.find('?');
   path = uri.substr(0, q);
   if (q != std::string::npos) {

@@ -97,7 +97,8 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   // StreamClosedError if the stream closes first; throws StreamBufferFullError if the write
   // buffer would pass max_write_buffer_size.
   Future<void> write(std::string data);
-  Future<void> write(std::string_view data) { return write(std::string(data)); }
+  // The same, copying only the bytes the kernel does not take at once (none, usually).
+  Future<void> write(std::string_view data);
   Future<void> write(const char* data) { return write(std::string(data)); }
 
   // Runs cb once, on the loop, after the stream closes. From then on the stream watches for

@@ -77,6 +77,32 @@ Future<void> BaseIOStream::write(std::string data) {
   return f;
 }
 
+Future<void> BaseIOStream::write(std::string_view data) {
+  // Nothing queued: offer the caller's bytes to the kernel as they are. When it takes them all
+  // (the common case: a response head), no string is made; otherwise only the rest is copied
+  // and queued by write(std::string).
+  if (!closed_ && !data.empty() && write_bytes_ == 0 && !connecting_ &&
+      (opts_.max_write_buffer_size == 0 || data.size() <= opts_.max_write_buffer_size)) {
+    const struct iovec iov { const_cast<char*>(data.data()), data.size() };
+    const ssize_t n = write_to_fd(&iov, 1);
+    if (n == static_cast<ssize_t>(data.size())) {
+      written_total_ += data.size();
+      queued_total_ += data.size();
+      return ready_void();
+    }
+    if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
+      close_with_errno(static_cast<int>(-n));
+      return make_failed_future<void>(closed_error());
+    }
+    if (n > 0) {
+      written_total_ += static_cast<std::size_t>(n);
+      queued_total_ += static_cast<std::size_t>(n);
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  return write(std::string(data));
+}
+
 void BaseIOStream::flush_writes() {
   while (write_head_ < write_queue_.size()) {
     struct iovec iov[kMaxIov];

@@ -173,3 +173,33 @@ TEST_CASE("httpserver shutdown: a request sent but not yet read is still served"
   ::close(fd);
   c.loop().run_once(0);
 }
+
+// A program may end without shutdown(): its server and then its loop are destroyed (the
+// reverse of their declaration, as at the end of main) while a client still holds an idle
+// keep-alive connection. The connection being cut then is normal and must leave no WARNING
+// or ERROR in the log; it once logged "Future exception was never retrieved: Stream is
+// closed" for the read that waited for the connection's next request.
+TEST_CASE("httpserver shutdown: destroyed holding an idle keep-alive connection logs nothing") {
+  std::vector<std::string> complaints;
+  log::Sink previous = log::set_sink([&](const log::Record& r) {
+    if (r.level >= log::Level::kWarning) complaints.emplace_back(r.message);
+  });
+  int fd = -1;
+  {
+    IOLoop loop;
+    loop.make_current();
+    App app;
+    HTTPServer server(app.callback());
+    server.add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+    fd = connect_to(server.addresses().at(0).port());
+    send_get(fd, "/fast");
+    bool closed = false;
+    CHECK(read_from(loop, fd, "ok", &closed).find("200 OK") != std::string::npos);
+    CHECK_FALSE(closed);
+    REQUIRE(server.connection_count() == 1);
+  }
+  log::set_sink(std::move(previous));
+  ::close(fd);
+  for (const std::string& line : complaints) MESSAGE(line);
+  CHECK(complaints.empty());
+}

@@ -340,6 +340,37 @@ TEST_CASE("httpserver: idle_connection_timeout closes idle and slow clients, oth
   run(c, [&] { return server.close_all_connections(); });
 }
 
+// The head deadline is kept per stream by one timer that re-arms itself when a request came
+// since it was armed (http1connection::await_head): the idle time is counted from the end of
+// the last request, not from the first wait, and the connection still closes once it is idle.
+TEST_CASE("httpserver: idle_connection_timeout counts from the last request") {
+  LoopCase c;
+  EchoApp app;
+  HTTPServerOptions opts;
+  opts.idle_connection_timeout = 0.3;
+  HTTPServer server(app.callback(), opts);
+  const SocketAddress addr = listen_local(server);
+  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  bool closed = false;
+  s->set_close_callback([&] { closed = true; });
+  (void)s->write(host_head("GET /a HTTP/1.1"));
+  CHECK(run(c, [&] { return read_response(s); }).body == "GET /a ");
+  // Most of the timeout passes, then a second request: the timer armed for the first wait
+  // fires before the new deadline and must not close the connection.
+  CHECK_FALSE(run_until(
+      c.loop(), [&] { return closed; }, 0.2));
+  (void)s->write(host_head("GET /b HTTP/1.1"));
+  CHECK(run(c, [&] { return read_response(s); }).body == "GET /b ");
+  const double answered = c.loop().time();
+  (void)s->read_until_close();
+  CHECK(run_until(
+      c.loop(), [&] { return closed; }, 5.0));
+  const double idle = c.loop().time() - answered;
+  CHECK(idle >= 0.25);
+  CHECK(idle < 2.0);
+  run(c, [&] { return server.close_all_connections(); });
+}
+
 TEST_CASE("httpserver: xheaders (test_ip_headers, test_trusted_downstream, test_scheme_headers)") {
   LoopCase c;
   std::vector<std::string> seen;

@@ -1,0 +1,95 @@
+// gen/recycle.cc: the per-thread free lists behind recycle_allocate (gen/recycle.h).
+//
+// Callers:  the coroutine promise and Future's state (gen/concurrent.h), HTTP1ServerConnection
+//           and HTTPServer's per-request objects (http/).
+// Rules:    a free block holds the pointer to the next one; a list never grows past its cap,
+//           so a burst of frees (10,000 connections closing) gives the memory back to malloc.
+#include "tornado/gen/recycle.h"
+
+#include <cstdint>
+
+// AddressSanitizer must see each free where it happens: no recycling in those builds.
+#if defined(__SANITIZE_ADDRESS__)
+#define TORNADO_RECYCLE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TORNADO_RECYCLE 0
+#endif
+#endif
+#ifndef TORNADO_RECYCLE
+#define TORNADO_RECYCLE 1
+#endif
+
+namespace tornado::detail {
+
+namespace {
+
+constexpr std::size_t kStep = 16;  // operator new's alignment on the 64-bit targets
+constexpr std::size_t kClasses = kMaxRecycled / kStep;
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+struct Lists {
+  FreeBlock* head[kClasses] = {};
+  std::uint16_t count[kClasses] = {};
+  ~Lists();
+};
+
+// Set once the thread's lists are destroyed (thread exit): blocks freed later by other
+// thread_local destructors go straight to operator delete. Trivially destructible, so it can
+// be read at any time.
+thread_local bool tl_dead = false;
+thread_local Lists tl_lists;
+
+Lists::~Lists() {
+  tl_dead = true;
+  for (FreeBlock*& h : head) {
+    while (h) {
+      FreeBlock* next = h->next;
+      ::operator delete(h);
+      h = next;
+    }
+  }
+}
+
+constexpr std::size_t cap_of(std::size_t cls) {
+  const std::size_t size = (cls + 1) * kStep;
+  return 32 * 1024 / size > 4 ? 32 * 1024 / size : 4;
+}
+
+}  // namespace
+
+void* recycle_allocate(std::size_t n) {
+  if (TORNADO_RECYCLE && n != 0 && n <= kMaxRecycled && !tl_dead) {
+    const std::size_t cls = (n - 1) / kStep;
+    Lists& l = tl_lists;
+    if (FreeBlock* b = l.head[cls]) {
+      l.head[cls] = b->next;
+      --l.count[cls];
+      return b;
+    }
+    // Rounded up to the class's size, so that any block of the class fits any request of it.
+    return ::operator new((cls + 1) * kStep);
+  }
+  return ::operator new(n);
+}
+
+void recycle_deallocate(void* p, std::size_t n) noexcept {
+  if (!p) return;
+  if (TORNADO_RECYCLE && n != 0 && n <= kMaxRecycled && !tl_dead) {
+    const std::size_t cls = (n - 1) / kStep;
+    Lists& l = tl_lists;
+    if (l.count[cls] < cap_of(cls)) {
+      auto* b = static_cast<FreeBlock*>(p);
+      b->next = l.head[cls];
+      l.head[cls] = b;
+      ++l.count[cls];
+      return;
+    }
+  }
+  ::operator delete(p);
+}
+
+}  // namespace tornado::detail

@@ -1,0 +1,165 @@
+// http/http1connection_server.cc: HTTP1ServerConnection (the keep-alive loop over a stream)
+// and the per-stream deadline for request heads.
+//
+// Mirrors:  tornado/http1connection.py (HTTP1ServerConnection._server_request_loop, and the
+//           header_timeout of HTTP1Connection._read_message).
+// In loop:  serve() is a coroutine: between requests it waits for the first bytes of the next
+//           head, holding nothing of a request; then for each request it makes an
+//           HTTP1Connection and the application's delegate, and co_awaits read_response
+//           (http1connection.cc), which answers the request; then it loops. One timer per
+//           stream enforces the head deadline (await_head).
+// Thread:   the loop thread of the stream.
+#include <sys/ioctl.h>
+
+#include <algorithm>
+
+#include "tornado/gen/gen.h"
+#include "tornado/http/http1connection.h"
+#include "tornado/reactor/log.h"
+#include "tornado/reactor/util.h"
+
+namespace tornado {
+
+using http1connection::kHeadReadSize;
+using http1connection::read_some;
+using http1connection::ReadBuffer;
+
+namespace http1connection {
+
+namespace {
+
+void arm_head_timer(const std::shared_ptr<ReadBuffer>& buffer,
+                    const std::shared_ptr<IOStream>& stream, double seconds) {
+  std::weak_ptr<ReadBuffer> weak_buffer = buffer;
+  std::weak_ptr<IOStream> weak_stream = stream;
+  buffer->head_timer = stream->io_loop().call_later(seconds, [weak_buffer, weak_stream] {
+    const std::shared_ptr<ReadBuffer> b = weak_buffer.lock();
+    if (!b) return;
+    b->head_timer = Timeout{};
+    const std::shared_ptr<IOStream> s = weak_stream.lock();
+    if (b->head_deadline == 0 || !s || s->closed()) return;  // no head awaited: lapse
+    const double left = b->head_deadline - s->io_loop().time();
+    if (left > 0) {
+      arm_head_timer(b, s, left);  // a request came since it was armed: wait for its deadline
+    } else {
+      s->close();  // the read fails with StreamClosedError; a slow head is not logged
+    }
+  });
+}
+
+}  // namespace
+
+void await_head(const std::shared_ptr<ReadBuffer>& buffer, const std::shared_ptr<IOStream>& stream,
+                double seconds) {
+  buffer->head_deadline = stream->io_loop().time() + seconds;
+  if (!buffer->head_timer) arm_head_timer(buffer, stream, seconds);
+}
+
+void cancel_head_timer(ReadBuffer& buffer, IOLoop& loop) {
+  buffer.head_deadline = 0;
+  if (buffer.head_timer) loop.remove_timeout(buffer.head_timer);
+  buffer.head_timer = Timeout{};
+}
+
+}  // namespace http1connection
+
+// ---------------------------------------------------------------- HTTP1ServerConnection
+
+HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
+                                             HTTP1ConnectionParameters params,
+                                             HTTP1ConnectionContext context)
+    : stream_(std::move(stream)),
+      params_(params),
+      context_(std::move(context)),
+      buffer_(std::make_shared<ReadBuffer>()) {}
+
+HTTP1ServerConnection::~HTTP1ServerConnection() = default;
+
+void HTTP1ServerConnection::close() { stream_->close(); }
+
+namespace {
+
+// Bytes of a request that have reached this side: read into the buffers, or held by the kernel
+// and not read yet by the loop. The latter were sent before a shutdown began: they are served
+// (graceful shutdown must not drop them), not cut off.
+bool request_bytes_here(const IOStream& stream, const ReadBuffer& buffer) {
+  if (buffer.size() > 0) return true;
+  if (stream.closed()) return false;
+  if (stream.read_buffer_size() > 0) return true;
+  int pending = 0;
+  return ::ioctl(stream.fileno(), FIONREAD, &pending) == 0 && pending > 0;
+}
+
+}  // namespace
+
+bool HTTP1Connection::awaiting_request() const {
+  if (is_client_ || detached_ || !request_start_line_.method.empty()) return false;
+  return !stream_ || !request_bytes_here(*stream_, *buffer_);
+}
+
+void HTTP1ServerConnection::drain() {
+  draining_ = true;
+  const std::shared_ptr<HTTP1Connection> conn = current_.lock();
+  if (!conn) {
+    // Between requests (serve() waits for the next head's first bytes): close, unless those
+    // bytes are here already; then that request is served, with Connection: close.
+    if (!request_bytes_here(*stream_, *buffer_)) close();
+  } else if (conn->awaiting_request()) {
+    close();
+  } else if (!conn->detached()) {
+    conn->close_after_response();
+  }
+}
+
+Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& delegate) {
+  std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
+  stream_->set_close_callback([weak] {
+    if (auto self = weak.lock())
+      if (auto conn = self->current_.lock()) conn->on_stream_closed();
+  });
+  delegate_ = &delegate;
+  return serve();
+}
+
+Future<void> HTTP1ServerConnection::serve() {
+  const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
+  bool detached = false;
+  try {
+    while (delegate_) {
+      // Between requests the connection holds no HTTP1Connection, no delegate and no request
+      // coroutine: it waits here for the first bytes of the next head, and makes them once
+      // bytes have come. An idle keep-alive connection then costs this frame and one read
+      // (bench/README.md, "Memory per idle connection"). The head's deadline starts now.
+      if (buffer_->size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
+        if (params_.header_timeout > 0)
+          http1connection::await_head(buffer_, stream_, params_.header_timeout);
+        const std::size_t room = std::min(params_.max_header_size + 1, kHeadReadSize);
+        try {
+          buffer_->append(co_await read_some(*stream_, room));
+        } catch (const StreamClosedError&) {
+          break;  // the peer left, or the idle timeout, drain() or close() closed the stream
+        }
+      }
+      // One per request: from the thread's free lists (gen/recycle.h), not malloc.
+      auto conn = std::allocate_shared<HTTP1Connection>(
+          detail::RecyclingAllocator<HTTP1Connection>{}, stream_, params_, buffer_, context_);
+      current_ = conn;
+      std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
+      if (draining_) conn->close_after_response();
+      const bool again = co_await conn->read_response(*message);
+      detached = conn->detached();
+      if (!again || stream_->closed() || draining_) break;
+      // A pipelined request is already here: let other connections have a turn first.
+      if (buffer_->size() > 0) co_await gen::moment;
+    }
+  } catch (...) {
+    log::app_log.error("Uncaught exception in HTTP1ServerConnection: %s",
+                       util::exception_message(std::current_exception()).c_str());
+  }
+  http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
+  // A detached stream belongs to whoever took it (a WebSocket).
+  if (!detached) stream_->close();
+  if (delegate_) delegate_->on_close(*this);
+}
+
+}  // namespace tornado
