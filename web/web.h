@@ -366,6 +366,8 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   void handle_request_exception(std::exception_ptr e);
   void log_exception(std::exception_ptr e) const;
   void clear_representation_headers();
+  // Whether the If-None-Match value `inm` (nullptr when absent) names the ETag `computed`.
+  static bool etag_matches(std::string_view computed, const std::string* inm);
   std::optional<std::string> raw_xsrf_token();
 
   Application* application_ = nullptr;
