@@ -361,8 +361,11 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
 
   // Tornado's _execute: the XSRF check, prepare, the method, finish.
   // `self` keeps the handler alive while it runs; `names` are the pattern's group names.
-  Future<void> execute(std::shared_ptr<RequestHandler> self, std::vector<std::string> groups,
-                       const std::vector<std::string>* names);
+  void execute(std::shared_ptr<RequestHandler> self, std::vector<std::string> groups,
+               const std::vector<std::string>* names);
+  // The rest of the sequence once prepare() (method_next) or the method returned `pending`.
+  Future<void> execute_rest(std::shared_ptr<RequestHandler> self, Future<void> pending,
+                            bool method_next);
   void handle_request_exception(std::exception_ptr e);
   void log_exception(std::exception_ptr e) const;
   void clear_representation_headers();

@@ -75,10 +75,9 @@ class RequestDispatcher : public HTTPMessageDelegate {
     conn_->set_close_callback([handler] {
       if (!handler->finished()) handler->on_connection_close();
     });
-    // The coroutine holds the handler until its sequence ends; the Future is not needed (its
-    // errors are handled inside).
-    (void)detail::HandlerAccess::run(std::move(handler), std::move(groups),
-                                     spec ? &spec->group_names() : nullptr);
+    // Errors are handled inside; a sequence that waits holds the handler until it ends.
+    detail::HandlerAccess::run(std::move(handler), std::move(groups),
+                               spec ? &spec->group_names() : nullptr);
   }
 
   void on_connection_close() override { request_.reset(); }
