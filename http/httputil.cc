@@ -159,6 +159,11 @@ void HTTPHeaders::add(std::string_view name, std::string_view value) {
   fields_.push_back(Field{normalize_name(name), std::string(util::trim(value))});
 }
 
+void HTTPHeaders::add_normalized(std::string_view name, std::string_view value) {
+  if (fields_.capacity() == 0) fields_.reserve(8);
+  fields_.push_back(Field{std::string(name), std::string(value)});
+}
+
 void HTTPHeaders::set(std::string_view name, std::string_view value) {
   erase(name);
   add(name, value);

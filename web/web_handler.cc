@@ -264,10 +264,11 @@ std::string RequestHandler::request_summary() const {
 // --- output -------------------------------------------------------------------------------------
 
 void RequestHandler::clear() {
+  // Names and values known to be in the form add() would give them: added as they are.
   headers_.clear();
-  headers_.add("Server", kServer);
-  headers_.add("Content-Type", "text/html; charset=UTF-8");
-  headers_.add("Date", http_date_now());
+  headers_.add_normalized("Server", kServer);
+  headers_.add_normalized("Content-Type", "text/html; charset=UTF-8");
+  headers_.add_normalized("Date", http_date_now());
   set_default_headers();
   write_buffer_.clear();
   status_code_ = 200;
@@ -347,10 +348,12 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
       // Not there yet: added, not set (set would scan the fields to erase it first).
       if (std::optional<std::string> etag = compute_etag()) {
         if (!safe_header_value(*etag)) throw std::invalid_argument("Unsafe header value");
-        headers_.add("Etag", *etag);
+        // A compute_etag() of the handler's own may have spaces around its value, which
+        // add() would strip; the default's has none.
+        headers_.add_normalized("Etag", util::trim(*etag));
         // Compared with the value in hand rather than through check_etag_header(), which
         // would search the fields for it again.
-        if (etag_matches(*etag, request_->headers.find("If-None-Match"))) {
+        if (etag_matches(util::trim(*etag), request_->headers.find("If-None-Match"))) {
           write_buffer_.clear();
           set_status(304);
         }
@@ -364,7 +367,8 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
     } else if (!headers_.contains("Content-Length")) {
       char n[24];
       const auto r = std::to_chars(n, n + sizeof n, write_buffer_.size());
-      headers_.add("Content-Length", std::string_view(n, static_cast<std::size_t>(r.ptr - n)));
+      headers_.add_normalized("Content-Length",
+                              std::string_view(n, static_cast<std::size_t>(r.ptr - n)));
     }
   }
   // The connection's close callback holds this handler: drop it first, so that the cycle
