@@ -159,9 +159,9 @@ void HTTPHeaders::add(std::string_view name, std::string_view value) {
   fields_.push_back(Field{normalize_name(name), std::string(util::trim(value))});
 }
 
-void HTTPHeaders::add_normalized(std::string_view name, std::string_view value) {
+void HTTPHeaders::add_normalized(std::string name, std::string value) {
   if (fields_.capacity() == 0) fields_.reserve(8);
-  fields_.push_back(Field{std::string(name), std::string(value)});
+  fields_.push_back(Field{std::move(name), std::move(value)});
 }
 
 void HTTPHeaders::set(std::string_view name, std::string_view value) {

@@ -266,7 +266,7 @@ std::string RequestHandler::request_summary() const {
 void RequestHandler::clear() {
   // Names and values known to be in the form add() would give them: added as they are.
   headers_.clear();
-  headers_.add_normalized("Server", kServer);
+  headers_.add_normalized("Server", std::string(kServer));
   headers_.add_normalized("Content-Type", "text/html; charset=UTF-8");
   headers_.add_normalized("Date", http_date_now());
   set_default_headers();
@@ -349,11 +349,14 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
       if (std::optional<std::string> etag = compute_etag()) {
         if (!safe_header_value(*etag)) throw std::invalid_argument("Unsafe header value");
         // A compute_etag() of the handler's own may have spaces around its value, which
-        // add() would strip; the default's has none.
-        headers_.add_normalized("Etag", util::trim(*etag));
+        // add() would strip; the default's has none, and is moved in without a copy.
+        const std::string_view trimmed = util::trim(*etag);
+        headers_.add_normalized(
+            "Etag", trimmed.size() == etag->size() ? std::move(*etag) : std::string(trimmed));
         // Compared with the value in hand rather than through check_etag_header(), which
         // would search the fields for it again.
-        if (etag_matches(util::trim(*etag), request_->headers.find("If-None-Match"))) {
+        if (etag_matches(headers_.get_all().back().value,
+                         request_->headers.find("If-None-Match"))) {
           write_buffer_.clear();
           set_status(304);
         }
@@ -368,7 +371,7 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
       char n[24];
       const auto r = std::to_chars(n, n + sizeof n, write_buffer_.size());
       headers_.add_normalized("Content-Length",
-                              std::string_view(n, static_cast<std::size_t>(r.ptr - n)));
+                              std::string(n, static_cast<std::size_t>(r.ptr - n)));
     }
   }
   // The connection's close callback holds this handler: drop it first, so that the cycle
