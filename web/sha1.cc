@@ -120,11 +120,18 @@ Sha1::Digest sha1(std::string_view data) {
 }
 
 char* hex_encode(const std::uint8_t* p, std::size_t n, char* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    *out++ = kHex[p[i] >> 4];
-    *out++ = kHex[p[i] & 15];
-  }
+  // Both digits of a byte from one table entry: one load and one two-byte store per byte
+  // rather than two lookups, shifts and masks (the ETag is 20 bytes on every GET).
+  static constexpr auto kPairs = [] {
+    constexpr char kHex[] = "0123456789abcdef";
+    std::array<char, 512> t{};
+    for (std::size_t b = 0; b < 256; ++b) {
+      t[2 * b] = kHex[b >> 4];
+      t[2 * b + 1] = kHex[b & 15];
+    }
+    return t;
+  }();
+  for (std::size_t i = 0; i < n; ++i, out += 2) std::memcpy(out, &kPairs[2 * p[i]], 2);
   return out;
 }
 
