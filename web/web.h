@@ -385,6 +385,7 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   int status_code_ = 200;
   bool headers_written_ = false;
   bool finished_ = false;
+  bool finishing_ = false;  // finish() got as far as dropping the connection's close callback
   bool auto_finish_ = true;
   std::optional<std::optional<std::string>> current_user_;
   std::optional<std::string> xsrf_token_;

@@ -76,8 +76,10 @@ class RequestDispatcher : public HTTPMessageDelegate {
     // finishes or the client leaves; finish() removes the callback, which breaks the cycle
     // through the request's connection. It is set only now, for a handler still running: a
     // connection's close is reported from the loop, never during the handler's synchronous
-    // part, so one that finished at once (most) would only set and remove it.
-    if (!handler->finished()) {
+    // part, so one that finished at once (most) would only set and remove it. (Nor is it set
+    // for one whose finish() failed past dropping it: a response shorter than its
+    // Content-Length; the callback would keep the handler and connection alive in a cycle.)
+    if (detail::HandlerAccess::still_running(*handler)) {
       conn_->set_close_callback([handler] {
         if (!handler->finished()) handler->on_connection_close();
       });

@@ -61,6 +61,10 @@ struct HandlerAccess {
   // coroutine that continues it owns the handler until it ends.
   static void run(std::shared_ptr<RequestHandler> h, std::vector<std::string> groups,
                   const std::vector<std::string>* names);
+  // Whether, after run(), the handler still has its response to finish (asynchronous(), or a
+  // coroutine waiting) and has not begun finish(): only then does it need to hear of the
+  // connection's close.
+  static bool still_running(const RequestHandler& h);
 };
 
 // One caller per HTTP method name: Caller::call(h, args...) is h.get(args...), etc.

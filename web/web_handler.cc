@@ -152,6 +152,10 @@ void detail::HandlerAccess::run(std::shared_ptr<RequestHandler> h, std::vector<s
   handler.execute(std::move(h), std::move(groups), names);
 }
 
+bool detail::HandlerAccess::still_running(const RequestHandler& h) {
+  return !h.finished_ && !h.finishing_;
+}
+
 const Settings& RequestHandler::settings() const { return application_->settings(); }
 
 bool RequestHandler::supports_method(std::string_view m) const {
@@ -376,8 +380,10 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
   }
   // The connection's close callback holds this handler: drop it first, so that the cycle
   // handler -> request -> connection -> callback is broken even when what follows throws
-  // (a response shorter than its Content-Length).
+  // (a response shorter than its Content-Length); and once here, the dispatcher does not set
+  // it again (HandlerAccess::still_running).
   request_->connection->set_close_callback({});
+  finishing_ = true;
   Future<void> sent = flush();
   (void)request_->connection->finish();
   request_->finish_time = IOLoop::current().time();
