@@ -102,7 +102,7 @@ STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc st
                 stream/tcpclient.cc stream/process.cc stream/subprocess.cc
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc http/http1connection_server.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
-WEB_SRCS     := web/sha1.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/web_handler.cc \
+WEB_SRCS     := web/sha1.cc web/sha1_hw.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/web_handler.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc \
                 web/websocket_protocol.cc web/websocket.cc web/websocket_handler.cc \
                 web/websocket_client.cc \
@@ -558,7 +558,7 @@ build/fuzz/response_fuzz: tests/fuzz/response_fuzz.cc $(REACTOR_SRCS) $(GEN_SRCS
 	  -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -pthread -o $@
 
 # The WebSocket frame reader needs only its own file and the two hashes of the accept key.
-build/fuzz/websocket_fuzz: tests/fuzz/websocket_fuzz.cc web/websocket_protocol.cc web/sha1.cc http/base64.cc | ensure-clang $(INCLUDE_ROOT)/tornado
+build/fuzz/websocket_fuzz: tests/fuzz/websocket_fuzz.cc web/websocket_protocol.cc web/sha1.cc web/sha1_hw.cc http/base64.cc | ensure-clang $(INCLUDE_ROOT)/tornado
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -o $@

@@ -168,6 +168,11 @@ void HTTPHeaders::add(std::string_view name, std::string_view value) {
   f.value.assign(util::trim(value));
 }
 
+void HTTPHeaders::add_normalized(std::string name, std::string value) {
+  if (fields_.capacity() == 0) fields_.reserve(8);
+  fields_.push_back(Field{std::move(name), std::move(value)});
+}
+
 void HTTPHeaders::set(std::string_view name, std::string_view value) {
   erase(name);
   add(name, value);

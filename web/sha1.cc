@@ -1,5 +1,9 @@
-// web/sha1.cc: SHA-1 over 64-byte blocks, written from FIPS 180-4 §6.1.
+// web/sha1.cc: SHA-1 over 64-byte blocks, written from FIPS 180-4 §6.1: the portable
+// compression function, the streaming object and the one-shot hash. The CPU-instruction
+// versions and their detection are in sha1_hw.cc.
 #include "tornado/web/sha1.h"
+
+#include <cstring>
 
 namespace tornado {
 namespace {
@@ -11,17 +15,16 @@ std::uint32_t load_be32(const std::uint8_t* p) {
          std::uint32_t{p[3]};
 }
 
-}  // namespace
+constexpr std::uint32_t kInit[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u,
+                                    0xC3D2E1F0u};
 
-Sha1::Sha1() : h_{0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u} {}
-
-void Sha1::block(const std::uint8_t* p) {
+void compress(std::uint32_t* h, const std::uint8_t* p) {
   // The message schedule lives in 16 words, rolled (W[t] for t >= 16 overwrites W[t - 16]),
   // and the 80 rounds run as four loops of 20 with their function and constant fixed: no
   // branch inside a round. (An ETag is one block per small response.)
   std::uint32_t w[16];
   for (int t = 0; t < 16; ++t) w[t] = load_be32(p + 4 * t);
-  std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4];
+  std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
   auto schedule = [&w](int t) {
     const std::uint32_t v =
         rotl(w[(t + 13) & 15] ^ w[(t + 8) & 15] ^ w[(t + 2) & 15] ^ w[t & 15], 1);
@@ -41,41 +44,100 @@ void Sha1::block(const std::uint8_t* p) {
   for (int t = 20; t < 40; ++t) round(b ^ c ^ d, 0x6ED9EBA1u, schedule(t));
   for (int t = 40; t < 60; ++t) round((b & c) | (b & d) | (c & d), 0x8F1BBCDCu, schedule(t));
   for (int t = 60; t < 80; ++t) round(b ^ c ^ d, 0xCA62C1D6u, schedule(t));
-  h_[0] += a;
-  h_[1] += b;
-  h_[2] += c;
-  h_[3] += d;
-  h_[4] += e;
+  h[0] += a;
+  h[1] += b;
+  h[2] += c;
+  h[3] += d;
+  h[4] += e;
+}
+
+// The best compression function, chosen on first use (a CPU does not change its features).
+detail::Sha1Blocks best_blocks() {
+  static const detail::Sha1Blocks best = [] {
+    const detail::Sha1Blocks hw = detail::sha1_blocks_hardware();
+    return hw ? hw : &detail::sha1_blocks_portable;
+  }();
+  return best;
+}
+
+Sha1::Digest to_digest(const std::uint32_t* h) {
+  Sha1::Digest out;
+  for (std::size_t i = 0; i < 5; ++i) {
+    for (std::size_t j = 0; j < 4; ++j)
+      out[4 * i + j] = static_cast<std::uint8_t>(h[i] >> (24 - 8 * j));
+  }
+  return out;
+}
+
+}  // namespace
+
+void detail::sha1_blocks_portable(std::uint32_t* state, const std::uint8_t* p, std::size_t n) {
+  for (; n > 0; --n, p += 64) compress(state, p);
+}
+
+Sha1::Sha1(Implementation impl) {
+  blocks_ = impl == Implementation::kPortable ? &detail::sha1_blocks_portable : best_blocks();
+  reset();
+}
+
+void Sha1::reset() {
+  std::memcpy(h_, kInit, sizeof h_);
+  buf_ = detail::BlockBuffer{};
 }
 
 void Sha1::update(std::string_view data) {
-  buf_.update(data, [this](const std::uint8_t* p) { block(p); });
+  buf_.update(data, [this](const std::uint8_t* p) { blocks_(h_, p, 1); });
 }
 
 Sha1::Digest Sha1::digest() {
-  buf_.finish([this](const std::uint8_t* p) { block(p); });
-  Digest out;
-  for (std::size_t i = 0; i < 5; ++i) {
-    for (std::size_t j = 0; j < 4; ++j)
-      out[4 * i + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));
-  }
-  *this = Sha1();
+  buf_.finish([this](const std::uint8_t* p) { blocks_(h_, p, 1); });
+  const Digest out = to_digest(h_);
+  reset();
   return out;
 }
 
 Sha1::Digest sha1(std::string_view data) {
-  Sha1 h;
-  h.update(data);
-  return h.digest();
+  // One call for the whole blocks straight from `data`, then the tail padded on the stack
+  // (one or two blocks): no copy into a streaming buffer, and the SHA instructions load the
+  // state once. Small responses' ETags come this way.
+  std::uint32_t h[5];
+  std::memcpy(h, kInit, sizeof h);
+  const detail::Sha1Blocks blocks = best_blocks();
+  const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
+  const std::size_t whole = data.size() / 64;
+  if (whole > 0) blocks(h, p, whole);
+  const std::size_t rest = data.size() - whole * 64;
+  std::uint8_t tail[128] = {};
+  if (rest > 0) std::memcpy(tail, p + whole * 64, rest);
+  tail[rest] = 0x80;
+  const std::size_t tail_blocks = rest < 56 ? 1 : 2;
+  const std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
+  for (int i = 0; i < 8; ++i)
+    tail[tail_blocks * 64 - 8 + static_cast<std::size_t>(i)] =
+        static_cast<std::uint8_t>(bits >> (56 - 8 * i));
+  blocks(h, tail, tail_blocks);
+  return to_digest(h);
+}
+
+char* hex_encode(const std::uint8_t* p, std::size_t n, char* out) {
+  // Both digits of a byte from one table entry: one load and one two-byte store per byte
+  // rather than two lookups, shifts and masks (the ETag is 20 bytes on every GET).
+  static constexpr auto kPairs = [] {
+    constexpr char kHex[] = "0123456789abcdef";
+    std::array<char, 512> t{};
+    for (std::size_t b = 0; b < 256; ++b) {
+      t[2 * b] = kHex[b >> 4];
+      t[2 * b + 1] = kHex[b & 15];
+    }
+    return t;
+  }();
+  for (std::size_t i = 0; i < n; ++i, out += 2) std::memcpy(out, &kPairs[2 * p[i]], 2);
+  return out;
 }
 
 std::string hex_encode(const std::uint8_t* p, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string s(2 * n, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    s[2 * i] = kHex[p[i] >> 4];
-    s[2 * i + 1] = kHex[p[i] & 15];
-  }
+  hex_encode(p, n, s.data());
   return s;
 }
 

@@ -8,6 +8,12 @@
 //
 // Role:     SHA-1 is broken for collision resistance; it is used here only where a protocol or
 //           Tornado's compatibility asks for it, never to authenticate on its own.
+// Speed:    every 200 answer to a GET hashes its body for the automatic ETag, so the
+//           compression function uses the CPU's SHA instructions when it has them (x86 SHA-NI,
+//           ARMv8's SHA1 instructions on aarch64), found once at run time (cpuid,
+//           getauxval(AT_HWCAP)); elsewhere, and on CPUs without them, portable C++ does it
+//           (web/sha1_hw.cc). Both give the same digests (tests/web/hash_test.cc runs the
+//           vectors through each).
 // Thread:   one object per thread; the free functions are pure.
 #pragma once
 
@@ -21,19 +27,35 @@
 
 namespace tornado {
 
+namespace detail {
+// Compresses n 64-byte blocks at p into the five-word state.
+using Sha1Blocks = void (*)(std::uint32_t* state, const std::uint8_t* p, std::size_t n);
+void sha1_blocks_portable(std::uint32_t* state, const std::uint8_t* p, std::size_t n);
+// The CPU's SHA-1 instructions, or nullptr when this CPU (or this build's target) has none.
+Sha1Blocks sha1_blocks_hardware();
+}  // namespace detail
+
 class Sha1 {
  public:
   static constexpr std::size_t kDigestSize = 20;
   static constexpr std::size_t kBlockSize = 64;
   using Digest = std::array<std::uint8_t, kDigestSize>;
 
-  Sha1();
+  // Which compression function runs: the best this CPU has, or one chosen (so that tests and
+  // benchmarks can compare them). kHardware falls back to kPortable on a CPU without it.
+  enum class Implementation : unsigned char { kBest, kPortable, kHardware };
+  // Whether this CPU has SHA-1 instructions this build can use.
+  static bool has_hardware() { return detail::sha1_blocks_hardware() != nullptr; }
+
+  Sha1() : Sha1(Implementation::kBest) {}
+  explicit Sha1(Implementation impl);
   void update(std::string_view data);
   // Pads, finishes and returns the digest; the object is then reset for reuse.
   Digest digest();
 
  private:
-  void block(const std::uint8_t* p);
+  void reset();
+  detail::Sha1Blocks blocks_;
   std::uint32_t h_[5];
   detail::BlockBuffer buf_;
 };
@@ -43,5 +65,7 @@ std::string sha1_hex(std::string_view data);
 
 // Lower-case hex of any byte sequence (digests, mostly).
 std::string hex_encode(const std::uint8_t* p, std::size_t n);
+// The same into `out`, which holds 2 * n chars; returns the end.
+char* hex_encode(const std::uint8_t* p, std::size_t n, char* out);
 
 }  // namespace tornado

@@ -361,11 +361,16 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
 
   // Tornado's _execute: the XSRF check, prepare, the method, finish.
   // `self` keeps the handler alive while it runs; `names` are the pattern's group names.
-  Future<void> execute(std::shared_ptr<RequestHandler> self, std::vector<std::string> groups,
-                       const std::vector<std::string>* names);
+  void execute(std::shared_ptr<RequestHandler> self, std::vector<std::string> groups,
+               const std::vector<std::string>* names);
+  // The rest of the sequence once prepare() (method_next) or the method returned `pending`.
+  Future<void> execute_rest(std::shared_ptr<RequestHandler> self, Future<void> pending,
+                            bool method_next);
   void handle_request_exception(std::exception_ptr e);
   void log_exception(std::exception_ptr e) const;
   void clear_representation_headers();
+  // Whether the If-None-Match value `inm` (nullptr when absent) names the ETag `computed`.
+  static bool etag_matches(std::string_view computed, const std::string* inm);
   std::optional<std::string> raw_xsrf_token();
 
   Application* application_ = nullptr;
@@ -380,6 +385,7 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   int status_code_ = 200;
   bool headers_written_ = false;
   bool finished_ = false;
+  bool finishing_ = false;  // finish() got as far as dropping the connection's close callback
   bool auto_finish_ = true;
   std::optional<std::optional<std::string>> current_user_;
   std::optional<std::string> xsrf_token_;

@@ -69,16 +69,21 @@ class RequestDispatcher : public HTTPMessageDelegate {
     } else {
       handler = detail::make_handler<ErrorHandler>(app_, request_, 404);
     }
-    // As Tornado's bound method, the callback holds the handler: a handler that keeps the
-    // request open (asynchronous()) lives until it finishes or the client leaves. finish()
-    // removes the callback, which breaks the cycle through the request's connection.
-    conn_->set_close_callback([handler] {
-      if (!handler->finished()) handler->on_connection_close();
-    });
-    // The coroutine holds the handler until its sequence ends; the Future is not needed (its
-    // errors are handled inside).
-    (void)detail::HandlerAccess::run(std::move(handler), std::move(groups),
-                                     spec ? &spec->group_names() : nullptr);
+    // Errors are handled inside; a sequence that waits holds the handler until it ends.
+    detail::HandlerAccess::run(handler, std::move(groups), spec ? &spec->group_names() : nullptr);
+    // As Tornado's bound method, the close callback holds the handler: a handler that keeps
+    // the request open (asynchronous(), or a coroutine still waiting) lives until it
+    // finishes or the client leaves; finish() removes the callback, which breaks the cycle
+    // through the request's connection. It is set only now, for a handler still running: a
+    // connection's close is reported from the loop, never during the handler's synchronous
+    // part, so one that finished at once (most) would only set and remove it. (Nor is it set
+    // for one whose finish() failed past dropping it: a response shorter than its
+    // Content-Length; the callback would keep the handler and connection alive in a cycle.)
+    if (detail::HandlerAccess::still_running(*handler)) {
+      conn_->set_close_callback([handler] {
+        if (!handler->finished()) handler->on_connection_close();
+      });
+    }
   }
 
   void on_connection_close() override { request_.reset(); }
@@ -143,7 +148,13 @@ const URLSpec* Application::find_handler(const HTTPServerRequest& request,
   // Tornado's order: the rules of hosts that match, then the application's own (wildcard)
   // rules, then, when default_host is set and no proxy forwarded the request, the rules of
   // hosts whose pattern matches default_host; last, the default_handler setting's rule.
-  const std::string host = util::ascii_lower(request.host_name);
+  // The host in lower case, made only when a host rule needs it: an application without
+  // add_handlers has only the wildcard rules, and the copy would be for nothing.
+  std::optional<std::string> host;
+  auto lower_host = [&]() -> const std::string& {
+    if (!host) host = util::ascii_lower(request.host_name);
+    return *host;
+  };
   auto search = [&](const HostRules& rules) -> const URLSpec* {
     for (const URLSpec& spec : rules.specs) {
       if (spec.match(request.path, groups)) return &spec;
@@ -151,7 +162,7 @@ const URLSpec* Application::find_handler(const HTTPServerRequest& request,
     return nullptr;
   };
   for (const HostRules& rules : hosts_) {
-    if (rules.wildcard || !rules.host.match(host, nullptr)) continue;
+    if (rules.wildcard || !rules.host.match(lower_host(), nullptr)) continue;
     if (const URLSpec* spec = search(rules)) return spec;
   }
   for (const HostRules& rules : hosts_) {

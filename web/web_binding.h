@@ -59,9 +59,14 @@ struct HandlerAccess {
   // Called once the handler is constructed: checks it was attached, and resets its response
   // (clear(), which runs the derived set_default_headers()).
   static void attached(RequestHandler& h);
-  // Starts the handler's sequence; the coroutine owns the handler until it ends.
-  static Future<void> run(std::shared_ptr<RequestHandler> h, std::vector<std::string> groups,
-                          const std::vector<std::string>* names);
+  // Runs the handler's sequence; when it must wait (a coroutine prepare or method), the
+  // coroutine that continues it owns the handler until it ends.
+  static void run(std::shared_ptr<RequestHandler> h, std::vector<std::string> groups,
+                  const std::vector<std::string>* names);
+  // Whether, after run(), the handler still has its response to finish (asynchronous(), or a
+  // coroutine waiting) and has not begun finish(): only then does it need to hear of the
+  // connection's close.
+  static bool still_running(const RequestHandler& h);
 };
 
 // One caller per HTTP method name: Caller::call(h, args...) is h.get(args...), etc.

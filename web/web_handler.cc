@@ -8,6 +8,7 @@
 // Thread:   the loop thread.
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "tornado/http/escape.h"
@@ -37,10 +38,23 @@ const std::string& http_date_now() {
 }
 
 // RFC 9110's field-value: HTAB, SP, VCHAR, obs-text. Anything else (CR, LF, NUL...) would let
-// a value end the header or the head.
+// a value end the header or the head. Every value set goes through here (the automatic ETag's
+// 42 bytes on each GET), so eight bytes are looked at a time: (x - 0x20..) & ~x & 0x80.. is
+// non-zero when some byte of x is below 0x20, and x ^ 0x7f.. has a zero byte where x has DEL;
+// only a block with either (a tab, or a byte to refuse) is looked at byte by byte.
 bool safe_header_value(std::string_view v) {
-  for (char c : v) {
-    const auto u = static_cast<unsigned char>(c);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  const char* p = v.data();
+  std::size_t n = v.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    const std::uint64_t del = x ^ (kOnes * 0x7f);
+    if (((x - kOnes * 0x20) & ~x & kHighs) | ((del - kOnes) & ~del & kHighs)) break;
+  }
+  for (; n > 0; ++p, --n) {
+    const auto u = static_cast<unsigned char>(*p);
     if (u != '\t' && (u < 0x20 || u == 0x7f)) return false;
   }
   return true;
@@ -132,11 +146,14 @@ void detail::HandlerAccess::attached(RequestHandler& h) {
   h.clear();
 }
 
-Future<void> detail::HandlerAccess::run(std::shared_ptr<RequestHandler> h,
-                                        std::vector<std::string> groups,
-                                        const std::vector<std::string>* names) {
+void detail::HandlerAccess::run(std::shared_ptr<RequestHandler> h, std::vector<std::string> groups,
+                                const std::vector<std::string>* names) {
   RequestHandler& handler = *h;
-  return handler.execute(std::move(h), std::move(groups), names);
+  handler.execute(std::move(h), std::move(groups), names);
+}
+
+bool detail::HandlerAccess::still_running(const RequestHandler& h) {
+  return !h.finished_ && !h.finishing_;
 }
 
 const Settings& RequestHandler::settings() const { return application_->settings(); }
@@ -146,11 +163,11 @@ bool RequestHandler::supports_method(std::string_view m) const {
          m == "OPTIONS";
 }
 
-Future<void> RequestHandler::execute(std::shared_ptr<RequestHandler> self,
-                                     std::vector<std::string> groups,
-                                     const std::vector<std::string>* names) {
-  (void)self;  // keeps the handler alive while the sequence runs
-  std::exception_ptr error;
+void RequestHandler::execute(std::shared_ptr<RequestHandler> self, std::vector<std::string> groups,
+                             const std::vector<std::string>* names) {
+  // Runs at once as far as it can: a handler whose prepare() and method return void (most
+  // of them) finishes here, and only one that returns a Future to wait on continues in a
+  // coroutine (execute_rest). That spares the common request a coroutine frame and a Future.
   try {
     if (!supports_method(request_->method)) throw HTTPError(405);
     // Groups come %-encoded from the path; as Tornado, "+" stays a plus here.
@@ -163,11 +180,32 @@ Future<void> RequestHandler::execute(std::shared_ptr<RequestHandler> self,
     if (m != "GET" && m != "HEAD" && m != "OPTIONS" && settings().xsrf_cookies) {
       check_xsrf_cookie();
     }
-    if (std::optional<Future<void>> p = ops_->prepare(*this)) co_await *p;
-    if (!finished_) {
-      if (std::optional<Future<void>> r = ops_->call(*this, m, path_args_)) co_await *r;
-      if (auto_finish_ && !finished_) (void)finish();
+    if (std::optional<Future<void>> p = ops_->prepare(*this)) {
+      (void)execute_rest(std::move(self), std::move(*p), true);
+      return;
     }
+    if (finished_) return;
+    if (std::optional<Future<void>> r = ops_->call(*this, m, path_args_)) {
+      (void)execute_rest(std::move(self), std::move(*r), false);
+      return;
+    }
+    if (auto_finish_ && !finished_) (void)finish();
+  } catch (...) {
+    handle_request_exception(std::current_exception());
+  }
+}
+
+Future<void> RequestHandler::execute_rest(std::shared_ptr<RequestHandler> self,
+                                          Future<void> pending, bool method_next) {
+  (void)self;  // keeps the handler alive while the sequence runs
+  std::exception_ptr error;
+  try {
+    co_await pending;
+    if (method_next && !finished_) {
+      if (std::optional<Future<void>> r = ops_->call(*this, request_->method, path_args_))
+        co_await *r;
+    }
+    if (auto_finish_ && !finished_) (void)finish();
   } catch (...) {
     error = std::current_exception();
   }
@@ -230,10 +268,11 @@ std::string RequestHandler::request_summary() const {
 // --- output -------------------------------------------------------------------------------------
 
 void RequestHandler::clear() {
+  // Names and values known to be in the form add() would give them: added as they are.
   headers_.clear();
-  headers_.add("Server", kServer);
-  headers_.add("Content-Type", "text/html; charset=UTF-8");
-  headers_.add("Date", http_date_now());
+  headers_.add_normalized("Server", std::string(kServer));
+  headers_.add_normalized("Content-Type", "text/html; charset=UTF-8");
+  headers_.add_normalized("Date", http_date_now());
   set_default_headers();
   write_buffer_.clear();
   status_code_ = 200;
@@ -313,11 +352,18 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
       // Not there yet: added, not set (set would scan the fields to erase it first).
       if (std::optional<std::string> etag = compute_etag()) {
         if (!safe_header_value(*etag)) throw std::invalid_argument("Unsafe header value");
-        headers_.add("Etag", *etag);
-      }
-      if (check_etag_header()) {
-        write_buffer_.clear();
-        set_status(304);
+        // A compute_etag() of the handler's own may have spaces around its value, which
+        // add() would strip; the default's has none, and is moved in without a copy.
+        const std::string_view trimmed = util::trim(*etag);
+        headers_.add_normalized(
+            "Etag", trimmed.size() == etag->size() ? std::move(*etag) : std::string(trimmed));
+        // Compared with the value in hand rather than through check_etag_header(), which
+        // would search the fields for it again.
+        if (etag_matches(headers_.get_all().back().value,
+                         request_->headers.find("If-None-Match"))) {
+          write_buffer_.clear();
+          set_status(304);
+        }
       }
     }
     if (status_code_ == 204 || status_code_ == 304 || (status_code_ >= 100 && status_code_ < 200)) {
@@ -328,13 +374,16 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
     } else if (!headers_.contains("Content-Length")) {
       char n[24];
       const auto r = std::to_chars(n, n + sizeof n, write_buffer_.size());
-      headers_.add("Content-Length", std::string_view(n, static_cast<std::size_t>(r.ptr - n)));
+      headers_.add_normalized("Content-Length",
+                              std::string(n, static_cast<std::size_t>(r.ptr - n)));
     }
   }
   // The connection's close callback holds this handler: drop it first, so that the cycle
   // handler -> request -> connection -> callback is broken even when what follows throws
-  // (a response shorter than its Content-Length).
+  // (a response shorter than its Content-Length); and once here, the dispatcher does not set
+  // it again (HandlerAccess::still_running).
   request_->connection->set_close_callback({});
+  finishing_ = true;
   Future<void> sent = flush();
   (void)request_->connection->finish();
   request_->finish_time = IOLoop::current().time();
@@ -421,8 +470,11 @@ void RequestHandler::write_error(int status_code, std::exception_ptr error) {
 }
 
 std::optional<std::string> RequestHandler::compute_etag() const {
+  // Written in place into one string: the quotes and 40 hex digits (no concatenations).
   const Sha1::Digest d = sha1(write_buffer_);
-  return "\"" + hex_encode(d.data(), d.size()) + "\"";
+  std::string etag(2 * d.size() + 2, '"');
+  hex_encode(d.data(), d.size(), etag.data() + 1);
+  return etag;
 }
 
 void RequestHandler::set_etag_header() {
@@ -431,11 +483,14 @@ void RequestHandler::set_etag_header() {
 
 bool RequestHandler::check_etag_header() const {
   const std::string* computed = headers_.find("Etag");
-  const std::string* inm = request_->headers.find("If-None-Match");
-  if (!computed || computed->empty() || !inm) return false;
+  return computed && etag_matches(*computed, request_->headers.find("If-None-Match"));
+}
+
+bool RequestHandler::etag_matches(std::string_view computed, const std::string* inm) {
+  if (computed.empty() || !inm) return false;
   // The entity tags in If-None-Match: "*", or a list of [W/]"..." (RFC 9110 §13.1.2).
   auto weak = [](std::string_view t) { return t.substr(0, 2) == "W/" ? t.substr(2) : t; };
-  const std::string_view want = weak(*computed);
+  const std::string_view want = weak(computed);
   std::string_view rest = *inm;
   bool first = true;
   while (!rest.empty()) {

@@ -35,6 +35,19 @@ TEST_CASE("httputil: HTTPHeaders is case-insensitive, ordered and multi-valued")
   CHECK(h.to_string() == "Content-Type: text/html\r\n");
 }
 
+TEST_CASE("httputil: add_normalized appends a field as given, found like any other") {
+  HTTPHeaders h;
+  h.add_normalized("Etag", "\"abc\"");
+  h.add("etag", " \"def\" ");
+  h.add_normalized("Content-Length", "12");
+  CHECK(h.get_list("ETAG") == std::vector<std::string>{"\"abc\"", "\"def\""});
+  REQUIRE(h.find("content-length") != nullptr);
+  CHECK(*h.find("content-length") == "12");
+  CHECK(h.to_string() == "Etag: \"abc\"\r\nEtag: \"def\"\r\nContent-Length: 12\r\n");
+  CHECK(h.erase("Etag") == 2);
+  CHECK(h.size() == 1);
+}
+
 TEST_CASE("httputil: normalize_name (Tornado's _normalize_header)") {
   struct Row {
     const char* in;
