@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bench/fixed_load.py: a fixed, repeatable load for instruction counts (bench/web_callgrind.sh).
+"""bench/fixed_load.py: a fixed, repeatable load for instruction counts (bench/callgrind_server.sh).
 
     bench/fixed_load.py PORT [ROUNDS [CONNECTIONS [PATH]]]
 

@@ -40,6 +40,8 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # shellcheck source=bench/wait_port.sh
 . "$(dirname "$0")/wait_port.sh"
+# shellcheck source=bench/nginx_hello.sh
+. "$(dirname "$0")/nginx_hello.sh"
 
 # run NAME WRK_ARGS...: prints "NAME  req/s  us/request"
 run() {
@@ -73,22 +75,7 @@ ulimit -n 4096 2>/dev/null || true
 
 # The servers take turns within each round, so that the machine's drift over minutes falls on
 # all of them alike; compare figures from the same round.
-cat >"$TMP/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $TMP/error.log;
-pid $TMP/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $TMP;
-  server {
-    listen 127.0.0.1:$PORT;
-    location / { default_type text/plain; return 200 "Hello, world"; }
-  }
-}
-EOF
+nginx_hello_conf "$TMP" "$PORT" 4096
 command -v nginx >/dev/null 2>&1 ||
   echo "nginx is not installed: no comparison (apt-get install nginx-light)"
 

@@ -22,6 +22,8 @@ trap 'kill $SERVER 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
 
 # shellcheck source=bench/wait_port.sh
 . "$(dirname "$0")/wait_port.sh"
+# shellcheck source=bench/nginx_hello.sh
+. "$(dirname "$0")/nginx_hello.sh"
 
 run() {
   name=$1
@@ -36,27 +38,6 @@ stop() {
   SERVER=
 }
 
-nginx_conf() {
-  cat >"$TMP/nginx.conf" <<EOF
-daemon off;
-worker_processes $1;
-error_log $TMP/error.log;
-pid $TMP/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $TMP/body;
-  proxy_temp_path $TMP/proxy;
-  fastcgi_temp_path $TMP/fastcgi;
-  uwsgi_temp_path $TMP/uwsgi;
-  scgi_temp_path $TMP/scgi;
-  server {
-    listen 127.0.0.1:$PORT reuseport;
-    location / { return 200 "Hello, world"; }
-  }
-}
-EOF
-}
 
 ulimit -n 4096 2>/dev/null || true
 for round in $(seq "$RUNS"); do
@@ -70,7 +51,7 @@ for round in $(seq "$RUNS"); do
   done
   if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
     for n in 1 2; do
-      nginx_conf "$n"
+      nginx_hello_conf "$TMP" "$PORT" 4096 "$n"
       "$(command -v nginx || echo /usr/sbin/nginx)" -p "$TMP/" -c "$TMP/nginx.conf" -e "$TMP/error.log" &
       SERVER=$!
       wait_port "$PORT"

@@ -107,6 +107,7 @@ stage http
 # Memory per idle connection: ours, then nginx with one worker.
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 . "$here/wait_port.sh"
+. "$here/nginx_hello.sh"
 echo "== memory per idle connection ($conns)" >&2
 : >"$OUT/memory.txt"
 PORT=$(free_port)
@@ -119,23 +120,7 @@ kill "$server"; wait "$server" 2>/dev/null || true
 if command -v nginx >/dev/null 2>&1; then
   tmp=$(mktemp -d)
   PORT=$(free_port)
-  cat >"$tmp/nginx.conf" <<NGINX
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 20000;
-error_log $tmp/error.log;
-pid $tmp/nginx.pid;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path $tmp;
-  server {
-    listen 127.0.0.1:$PORT;
-    location / { default_type text/plain; return 200 "Hello, world"; }
-  }
-}
-NGINX
+  nginx_hello_conf "$tmp" "$PORT" 16384
   nginx -p "$tmp" -c "$tmp/nginx.conf" &
   server=$!
   wait_port

@@ -1,11 +1,12 @@
 #!/bin/bash
-# bench/web_callgrind.sh: user-space instructions per request of a server, counted by callgrind.
+# bench/callgrind_server.sh: user-space instructions per request of one server, counted by
+# callgrind (bench/http_instructions.sh runs it for the hello servers and nginx side by side).
 #
-#   bash bench/web_callgrind.sh build/demos/helloworld            # -> "N requests, M Ir/request"
-#   ANNOTATE=1 bash bench/web_callgrind.sh build/demos/helloworld # and the top functions
-#   LOAD=wrk bash bench/web_callgrind.sh build/demos/helloworld   # wrk -t1 -c10 for DURATION s
-#   bash bench/web_callgrind.sh build/bench/http_hello             # the bare HTTPServer
-#   bash bench/web_callgrind.sh /usr/sbin/nginx                    # one worker, "Hello, world"
+#   bash bench/callgrind_server.sh build/demos/helloworld            # -> "N requests, M Ir/request"
+#   ANNOTATE=1 bash bench/callgrind_server.sh build/demos/helloworld # and the top functions
+#   LOAD=wrk bash bench/callgrind_server.sh build/demos/helloworld   # wrk -t1 -c10 for DURATION s
+#   bash bench/callgrind_server.sh build/bench/http_hello             # the bare HTTPServer
+#   bash bench/callgrind_server.sh /usr/sbin/nginx                    # one worker, "Hello, world"
 #
 # Also prints the allocations per request: the calls to malloc, calloc and realloc that
 # callgrind recorded, less those of the idle run.
@@ -18,13 +19,13 @@
 # runs vary by several hundred with the machine's load. Counts do not depend on the machine's
 # speed, so one run of each build compares them.
 set -eu
-SERVER=${1:?usage: web_callgrind.sh SERVER_BINARY [ARGS...]}
+SERVER=${1:?usage: callgrind_server.sh SERVER_BINARY [ARGS...]}
 shift
 EXTRA=("$@")
 PORT=${PORT:-18931}
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-1000}
-OUT=${OUT:-build/bench/callgrind}
+OUT=${OUT:-build/bench/callgrind}/$(basename "$SERVER")
 mkdir -p "$OUT"
 
 # How each server is told its port: the demos take Tornado's options, http_hello only
@@ -32,24 +33,10 @@ mkdir -p "$OUT"
 # bench/http_wrk.sh).
 case "$(basename "$SERVER")" in
   nginx)
-    mkdir -p "$OUT/nginx"
-    cat >"$OUT/nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $PWD/$OUT/nginx/error.log;
-pid $PWD/$OUT/nginx/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $PWD/$OUT/nginx;
-  server {
-    listen 127.0.0.1:$PORT;
-    location / { default_type text/plain; return 200 "Hello, world"; }
-  }
-}
-EOF
-    ARGS=(-p "$PWD/$OUT/nginx" -c "$PWD/$OUT/nginx/nginx.conf") ;;
+    # shellcheck source=bench/nginx_hello.sh
+    . "$(dirname "$0")/nginx_hello.sh"
+    nginx_hello_conf "$PWD/$OUT" "$PORT"
+    ARGS=(-p "$PWD/$OUT" -c "$PWD/$OUT/nginx.conf") ;;
   http_hello) ARGS=(--port="$PORT" --address=127.0.0.1) ;;
   *) ARGS=(--port="$PORT" --address=127.0.0.1 --logging=warning) ;;
 esac
