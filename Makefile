@@ -516,7 +516,7 @@ ensure-bench-tools:
 	  else echo "missing$$missing (not root): their columns are skipped"; fi; \
 	fi
 
-bench-report: $(BENCH_BINS) $(HTTP_HELLO) | ensure-bench-tools
+bench-report: $(BENCH_BINS) $(HTTP_HELLO) $(BUILD)/demos/helloworld | ensure-bench-tools
 	$(Q)$(MAKE) --no-print-directory -C bench/peers build BUILD=$(abspath $(BUILD))/bench/peers \
 	  LIB=$(abspath $(LIB)) TOP=$(abspath .)
 	$(Q)QUICK=$(QUICK) OUT=$(BUILD)/bench bash bench/report.sh

@@ -5,7 +5,8 @@
 #           (ioloop.json, poller.json, gen.json; repetitions give the spread), the peer
 #           programs' raw lines (peers/results.txt, via bench/peers/run.sh, with the C10K
 #           chains and the timer round at several counts), the HTTP load
-#           runs (http.txt, via bench/http_wrk.sh, ours and nginx), the memory per idle
+#           runs (http.txt, via bench/http_wrk.sh, ours and nginx), instructions per request
+#           (instructions.txt, via bench/http_instructions.sh), the memory per idle
 #           connection (memory.txt, via bench/idle_memory.py), and the machine (machine.txt).
 #           Then bench/report.py writes $OUT/report.md and the plots.
 # Mirrors:  `make bench-report` (which builds the programs first); bench/README.md.
@@ -24,13 +25,14 @@ start=$(date +%s)
 if [ -n "$QUICK" ]; then
   # The peer programs make a fifth of their timed runs (bench_runs()); poller_bench's own pipe
   # chains are left to the peer programs.
-  reps=3; min_time=0.05; peer_reps=1; http_runs=1; duration=2; conns="100 1000"
+  reps=3; min_time=0.05; peer_reps=1; http_runs=1; duration=2; conns="100 1000"; ir_rounds=300
   c10k='/fds:(10|100|1000|10000)$'; timers='/timers:(1000|10000|100000|1000000)/'
   chains='^c10k/'; peer_timers="1000 100000 1000000"
   export BENCH_QUICK=1
 else
   # min_time is CPU time for most of these, and a loaded machine stretches it in wall time.
   reps=5; min_time=0.1; peer_reps=3; http_runs=3; duration=4; conns="100 1000 3000 10000"
+  ir_rounds=1000
   c10k=''; timers=''; chains='^pipe_chain/|^c10k/'; peer_timers="1000 10000 100000 1000000"
 fi
 
@@ -103,6 +105,18 @@ else
   echo "wrk is missing: no HTTP figures" >"$OUT/http.txt"
 fi
 stage http
+
+# User-space instructions and allocations per request under callgrind, ours beside nginx
+# (bench/http_instructions.sh; the helloworld demo too when it is built).
+if command -v valgrind >/dev/null 2>&1; then
+  echo "== instructions per request (callgrind, $ir_rounds rounds)" >&2
+  ROUNDS=$ir_rounds OUT=$OUT/callgrind PORT=$(free_port) \
+    bash "$here/http_instructions.sh" "$OUT/http_hello" "$(dirname "$OUT")/demos/helloworld" \
+    >"$OUT/instructions.txt" 2>&1 || echo "instruction count failed" >&2
+else
+  echo "valgrind is missing: no instruction counts" >"$OUT/instructions.txt"
+fi
+stage instructions
 
 # Memory per idle connection: ours, then nginx with one worker.
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -1,9 +1,10 @@
 """bench/reportlib/http.py: the hello server against nginx under wrk.
 
 Reads:  http.txt (bench/http_wrk.sh: req/s and the server's CPU us per request, per server
-        and scenario, one line per round).
-Writes: the HTTP table (both servers, ours over nginx) and http_rps.png, http_cpu.png
-        (clustered bars per scenario).
+        and scenario, one line per round) and instructions.txt (bench/http_instructions.sh:
+        user-space instructions and allocations per request under callgrind).
+Writes: the HTTP table (both servers, ours over nginx), the instructions table, and
+        http_rps.png, http_cpu.png (clustered bars per scenario).
 """
 from .document import MAN
 from .inputs import Samples, ratio
@@ -20,9 +21,9 @@ def section(rep, run):
     rep.line("bench/http_hello (an HTTPServer answering \"Hello, world\") and nginx (one "
              "worker, access log off, same answer), each pinned to core 0, wrk pinned to "
              "core 1; CPU per request is the server's utime+stime over the run divided by "
-             f"the requests ({MAN}: THE LIFE OF A KEEP-ALIVE REQUEST). Instructions per "
-             "request are not measured (no hardware counters in this VM).")
+             f"the requests ({MAN}: THE LIFE OF A KEEP-ALIVE REQUEST).")
     rep.line()
+    instructions_table(rep, run.instructions)
     scen = []
     for (_s, sc) in http:
         if sc not in scen:
@@ -81,3 +82,20 @@ def section(rep, run):
         "plot 'http_cpu.dat' using 2:xtic(1) title col" + (", " + cols if cols else "")
         + "\n",
         cdata)
+
+
+def instructions_table(rep, rows):
+    """User-space instructions and allocations per request, each server over nginx."""
+    if not rows:
+        rep.line("Instructions per request: not measured (valgrind missing, or the run failed).")
+        rep.line()
+        return
+    rep.line("User-space instructions per request, counted by callgrind over a fixed load "
+             "(bench/http_instructions.sh: 10 keep-alive connections, a run with no request "
+             "subtracted), with the heap allocations per request callgrind saw; they do not "
+             "depend on the machine's load.")
+    rep.line()
+    base = next((ir for (name, ir, _a) in rows if name == "nginx"), None)
+    rep.table(["server", "instructions/request", "allocations/request", "over nginx"],
+              [[name, f"{ir:,}", allocs, f"{ir / base:.2f}" if base else "-"]
+               for (name, ir, allocs) in rows])

@@ -120,6 +120,16 @@ def http_lines(path):
     return {k: (Samples(v), Samples(cpu.get(k, []))) for k, v in rps.items()}
 
 
+def instruction_lines(path):
+    """bench/http_instructions.sh's table: [(server, Ir/request, allocations/request)]."""
+    out = []
+    for line in (read(path) or "").splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1].isdigit():
+            out.append((parts[0], int(parts[1]), parts[2]))
+    return out
+
+
 def memory_lines(path):
     """bench/idle_memory.py lines: server -> [(connections, KiB per connection)]."""
     out = {}
@@ -147,6 +157,7 @@ class Run:
         self.peers, self.units = peer_lines(os.path.join(d, "peers", "results.txt"))
         self.http = http_lines(os.path.join(d, "http.txt"))
         self.memory = memory_lines(os.path.join(d, "memory.txt"))
+        self.instructions = instruction_lines(os.path.join(d, "instructions.txt"))
         # The peer libraries with at least one figure in this run, and the others.
         self.present = [p for p in PEERS if any(k[0] == p for k in self.peers)]
         self.missing = [p for p in PEERS if p not in self.present]

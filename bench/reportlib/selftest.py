@@ -47,11 +47,17 @@ def self_test():
         with open(os.path.join(d, "http.txt"), "w") as f:
             f.write("http_hello   keep-alive c50   1000.00 req/s   10.00 us/request\n"
                     "nginx        keep-alive c50   2000.00 req/s    5.00 us/request\n")
+        with open(os.path.join(d, "instructions.txt"), "w") as f:
+            f.write("# callgrind, fixed load, start-up and shutdown subtracted\n"
+                    "server         Ir/request  allocations/request    / nginx\n"
+                    "http_hello          14000                  3.0       2.00\n"
+                    "nginx                7000                  3.0       1.00\n")
         with open(os.path.join(d, "memory.txt"), "w") as f:
             f.write("tornado 100 1000 1400\n")
         os.environ["REPORT_NO_PLOTS"] = "1"
         text = read(build(d))
     expect = [
+        "| http_hello | 14,000 | 3.0 | 2.00 |",
         "one system call (getppid) costs 110.0 (100.0-300.0) ns",
         "| posted_callbacks | ns/callback | 25.0 (20.0-30.0) | 0.23 |",
         "| 100 | 2.0 | 8.0 (7.0-9.0) | - | - | 4.0 |",
