@@ -1,6 +1,7 @@
 // gen/concurrent.cc: the type-independent part of a Future's state.
 //
-// Mirrors:  tornado/concurrent.py and asyncio's "Future exception was never retrieved".
+// Mirrors:  tornado/concurrent.py and asyncio's "Future exception was never retrieved"; the
+//           thread's shared resolved Future<void>.
 // Callers:  every FutureState<T> (gen/concurrent.h).
 // Rules:    an exception that nobody retrieved (result(), exception(), co_await) is logged to
 //           app_log when the state is freed, so a failed fire-and-forget coroutine is never
@@ -26,3 +27,12 @@ void FutureStateBase::rethrow_if_failed() {
 }
 
 }  // namespace tornado::detail
+
+namespace tornado {
+
+Future<void> shared_ready_future() {
+  thread_local const Future<void> ready = make_ready_future();
+  return ready;
+}
+
+}  // namespace tornado

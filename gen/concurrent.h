@@ -376,6 +376,11 @@ Future<T> make_ready_future(A&&... a) {
 }
 inline Future<void> make_ready_future() { return make_ready_future<void>(); }
 
+// One resolved Future<void> per thread, handed out again and again: a path that is done at once
+// (a write the kernel took whole, a handler that returned nothing) returns it and allocates
+// nothing. Continuations added to it run at once, as on any done Future.
+Future<void> shared_ready_future();
+
 // A Future already failed with e.
 template <class T, class E>
 Future<T> make_failed_future(E&& e) {

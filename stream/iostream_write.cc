@@ -26,12 +26,6 @@ namespace {
 
 constexpr int kMaxIov = 64;
 
-// A done Future<void> shared by every write the kernel took whole: no allocation per write.
-Future<void> ready_void() {
-  thread_local const Future<void> ready = make_ready_future();
-  return ready;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- writing
@@ -48,7 +42,7 @@ Future<void> BaseIOStream::write(std::string data) {
   if (closed_) return make_failed_future<void>(closed_error());
   if (opts_.max_write_buffer_size > 0 && write_bytes_ + data.size() > opts_.max_write_buffer_size)
     throw StreamBufferFullError("Reached maximum write buffer size");
-  if (data.empty()) return ready_void();
+  if (data.empty()) return shared_ready_future();
   std::size_t done = 0;
   if (write_bytes_ == 0 && !connecting_) {
     // Nothing queued: hand the data to the kernel now, without copying it anywhere.
@@ -57,7 +51,7 @@ Future<void> BaseIOStream::write(std::string data) {
     if (n == static_cast<ssize_t>(data.size())) {
       written_total_ += data.size();
       queued_total_ += data.size();
-      return ready_void();
+      return shared_ready_future();
     }
     if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
       close_with_errno(static_cast<int>(-n));
@@ -88,7 +82,7 @@ Future<void> BaseIOStream::write(std::string_view data) {
     if (n == static_cast<ssize_t>(data.size())) {
       written_total_ += data.size();
       queued_total_ += data.size();
-      return ready_void();
+      return shared_ready_future();
     }
     if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
       close_with_errno(static_cast<int>(-n));

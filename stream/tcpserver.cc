@@ -28,12 +28,6 @@ namespace tornado {
 
 namespace {
 
-// A done Future<void> shared by every connection whose handler returns nothing.
-Future<void> ready_void() {
-  thread_local const Future<void> ready = make_ready_future();
-  return ready;
-}
-
 void log_handler_error(const std::exception_ptr& e, const char* what) {
   log::app_log.error("%s: %s", what, util::exception_message(e).c_str());
 }
@@ -109,7 +103,7 @@ Future<void> TCPServer::handle_stream(std::shared_ptr<IOStream> stream, Address 
   if (async_handler_) return async_handler_(std::move(stream), std::move(address));
   if (plain_handler_) {
     plain_handler_(std::move(stream), std::move(address));
-    return ready_void();
+    return shared_ready_future();
   }
   throw std::logic_error("TCPServer: override handle_stream or give the server a handler");
 }

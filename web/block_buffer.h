@@ -1,5 +1,6 @@
-// web/block_buffer.h: the 64-byte block buffering and the padding that SHA-1 and SHA-256
-// share (FIPS 180-4 §5.1.1: 0x80, zeros to 56 mod 64, the message length in bits, big-endian).
+// web/block_buffer.h: the 64-byte block buffering, the padding and the big-endian word load
+// that SHA-1 and SHA-256 share (FIPS 180-4 §5.1.1: 0x80, zeros to 56 mod 64, the message length in
+// bits, big-endian).
 //
 // Role:     Sha1 and Sha256 keep one of these and hand it their compression function; the
 //           hashes differ only in that function and their output.
@@ -12,6 +13,12 @@
 #include <string_view>
 
 namespace tornado::detail {
+
+// A message word as both hashes read it: four bytes, most significant first.
+constexpr std::uint32_t load_be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
 
 struct BlockBuffer {
   static constexpr std::size_t kBlockSize = 64;

@@ -10,11 +10,6 @@ namespace {
 
 constexpr std::uint32_t rotl(std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
 
-std::uint32_t load_be32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
-
 constexpr std::uint32_t kInit[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u,
                                     0xC3D2E1F0u};
 
@@ -23,7 +18,7 @@ void compress(std::uint32_t* h, const std::uint8_t* p) {
   // and the 80 rounds run as four loops of 20 with their function and constant fixed: no
   // branch inside a round. (An ETag is one block per small response.)
   std::uint32_t w[16];
-  for (int t = 0; t < 16; ++t) w[t] = load_be32(p + 4 * t);
+  for (int t = 0; t < 16; ++t) w[t] = detail::load_be32(p + 4 * t);
   std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
   auto schedule = [&w](int t) {
     const std::uint32_t v =

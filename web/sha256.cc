@@ -19,11 +19,6 @@ constexpr std::uint32_t kK[64] = {
 
 constexpr std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-std::uint32_t load_be32(const std::uint8_t* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
-
 }  // namespace
 
 Sha256::Sha256()
@@ -32,7 +27,7 @@ Sha256::Sha256()
 
 void Sha256::block(const std::uint8_t* p) {
   std::uint32_t w[64];
-  for (int t = 0; t < 16; ++t) w[t] = load_be32(p + 4 * t);
+  for (int t = 0; t < 16; ++t) w[t] = detail::load_be32(p + 4 * t);
   for (int t = 16; t < 64; ++t) {
     const std::uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
     const std::uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);

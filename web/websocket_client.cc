@@ -10,11 +10,11 @@
 //           no extension), detaches the stream and starts a WebSocketProtocol on it. Messages
 //           then queue until read_message() takes them, or go to on_message_callback.
 #include <algorithm>
-#include <cctype>
 
 #include "tornado/gen/gen.h"
 #include "tornado/http/base64.h"
 #include "tornado/http/http1connection.h"
+#include "tornado/reactor/util.h"
 #include "tornado/stream/tcpclient.h"
 #include "tornado/web/websocket.h"
 
@@ -48,12 +48,6 @@ class HandshakeReader : public HTTPMessageDelegate {
   std::string unread_;
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool has_upgrade_token(const std::string* header) {
   return http1connection::has_token(header, "upgrade");
 }
@@ -75,7 +69,7 @@ std::string check_answer(const HandshakeReader& r, const std::string& key,
                                                   ? "Non-websocket response"
                                                   : r.start_line_.reason);
   }
-  if (lower(r.headers_.get("Upgrade")) != "websocket" ||
+  if (util::ascii_lower(r.headers_.get("Upgrade")) != "websocket" ||
       !has_upgrade_token(r.headers_.find("Connection")))
     throw WebSocketError("the server's 101 lacks Upgrade: websocket or Connection: Upgrade");
   if (r.headers_.get("Sec-Websocket-Accept") != compute_accept_value(key))
@@ -107,8 +101,8 @@ Future<std::shared_ptr<IOStream>> open_stream(const URL& url, const HTTPRequest&
 Future<std::shared_ptr<WebSocketClientConnection>> websocket_connect(
     HTTPRequest request, WebSocketClientOptions options) {
   std::string url = request.url;
-  if (lower(url.substr(0, 5)) == "ws://") url = "http://" + url.substr(5);
-  if (lower(url.substr(0, 6)) == "wss://") url = "https://" + url.substr(6);
+  if (util::ascii_lower(url.substr(0, 5)) == "ws://") url = "http://" + url.substr(5);
+  if (util::ascii_lower(url.substr(0, 6)) == "wss://") url = "https://" + url.substr(6);
   const URL u = parse_url(url);
   std::shared_ptr<IOStream> stream;
   try {

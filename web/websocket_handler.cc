@@ -10,7 +10,6 @@
 //           WebSocketProtocol, which from then on calls back into the handler (waiting for a
 //           coroutine open() before it reads the first frame).
 #include <algorithm>
-#include <cctype>
 
 #include "tornado/reactor/log.h"
 #include "tornado/reactor/util.h"
@@ -19,12 +18,6 @@
 namespace tornado::websocket {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::vector<std::string> split_list(const std::string* header) {
   std::vector<std::string> out;
@@ -55,12 +48,13 @@ bool WebSocketHandler::refuse(int status, const char* why) {
 
 void WebSocketHandler::handshake() {
   const HTTPHeaders& h = request().headers;
-  if (lower(h.get("Upgrade")) != "websocket") {
+  if (util::ascii_lower(h.get("Upgrade")) != "websocket") {
     refuse(400, "Can \"Upgrade\" only to \"WebSocket\".");
     return;
   }
   bool upgrade = false;
-  for (const std::string& t : split_list(h.find("Connection"))) upgrade |= lower(t) == "upgrade";
+  for (const std::string& t : split_list(h.find("Connection")))
+    upgrade |= util::ascii_lower(t) == "upgrade";
   if (!upgrade) {
     refuse(400, "\"Connection\" must be \"Upgrade\".");
     return;
@@ -144,7 +138,7 @@ bool WebSocketHandler::check_origin(std::string_view origin) {
   if (scheme == std::string_view::npos) return false;
   std::string_view netloc = origin.substr(scheme + 3);
   netloc = netloc.substr(0, netloc.find_first_of("/?#"));
-  return lower(netloc) == request().headers.get("Host");
+  return util::ascii_lower(netloc) == request().headers.get("Host");
 }
 
 Future<void> WebSocketHandler::write_message(std::string_view message, bool binary) {

@@ -15,8 +15,6 @@
 #include "tests/http/httpserver_test.h"
 #include "tests/support/async_test.h"
 
-extern char** environ;
-
 using namespace httpserver_test;
 
 namespace {
@@ -37,7 +35,7 @@ Future<Command> run_command(std::vector<std::string> argv) {
   for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), ::environ);
   posix_spawn_file_actions_destroy(&fa);
   ::close(p[1]);
   REQUIRE(rc == 0);

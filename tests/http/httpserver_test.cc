@@ -20,6 +20,9 @@
 #include "tornado/gen/gen.h"
 
 using namespace httpserver_test;
+// The raw response read off the socket (httpserver_test.h), also where tornado/web/testing.h,
+// whose testing::Response is a handler's, is in sight.
+using httpserver_test::Response;
 
 TEST_CASE("httpserver: a GET and a second request on the same connection (test_two_requests)") {
   LoopCase c;
