@@ -16,6 +16,7 @@
 #   make CROSS=aarch64-linux-gnu- check-cross   the suite cross-built, run under qemu-user
 #   CXX=clang++  another compiler;  V=1  full commands
 #   make NO_WEB=1        the library without web/ (into build/noweb/);  NO_RTTI=1  -fno-rtti
+#   make UNITY=0         every file compiled on its own (while editing one file)
 
 CROSS    ?=
 CXX      := $(CROSS)$(if $(filter default,$(origin CXX)),g++,$(CXX))
@@ -52,6 +53,11 @@ CXXFLAGS += -Wno-restrict
 endif
 endif
 BUILD    ?= build$(SWITCHES_DIR)
+# Where the objects go. NO_WEB changes what is linked, never how a file is compiled, so a
+# NO_WEB=1 build shares the objects of the build without it (build/, build/nortti/, or the
+# target's folder); only its archive and programs go to build/noweb/. A BUILD given on the
+# command line holds everything.
+OBJ      := $(if $(filter file,$(origin BUILD)),$(subst /noweb,,$(BUILD)),$(BUILD))
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wold-style-cast -Woverloaded-virtual \
             -Wnon-virtual-dtor
@@ -109,10 +115,9 @@ WEB_SRCS     := web/sha1.cc web/sha1_hw.cc web/sha256.cc web/hmac.cc web/routing
                 web/template_lexer.cc web/template_expr.cc web/template_eval.cc web/template_values.cc \
                 web/template_builtins.cc web/template.cc web/template_loader.cc web/web_template.cc
 LIB_SRCS     := $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(if $(NO_WEB),,$(WEB_SRCS))
-LIB_OBJS     := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
 LIB          := $(BUILD)/libtornado.a
 
-TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback_test.cc \
+ALL_TEST_SRCS := tests/main.cc tests/support/async_test.cc tests/reactor/callback_test.cc \
                 tests/reactor/timeout_heap_test.cc tests/reactor/poller_test.cc \
                 tests/reactor/ioloop_test.cc tests/reactor/ioloop_timeout_test.cc \
                 tests/reactor/ioloop_continuation_test.cc \
@@ -137,6 +142,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/demos/tcpecho_test.cc tests/demos/web_demos_test.cc tests/demos/httpbin_test.cc \
                 tests/demos/process_demo_test.cc tests/demos/nginx_test.cc tests/demos/chat_test.cc \
                 tests/support/demo_process.cc
+TEST_SRCS    := $(ALL_TEST_SRCS)
 # kqueue on Linux: the real backend file compiled against an epoll-based sys/event.h that lives
 # only in tests/ (DESIGN §5).
 ifeq ($(TARGET_OS),Linux)
@@ -150,7 +156,44 @@ WEB_TESTS    := $(filter tests/web/%,$(TEST_SRCS)) tests/http/httpclient_test.cc
 ifneq ($(NO_WEB),)
 TEST_SRCS    := $(filter-out $(WEB_TESTS),$(TEST_SRCS))
 endif
-TEST_OBJS    := $(TEST_SRCS:%.cc=$(BUILD)/%.o) $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
+
+# --- unity build ----------------------------------------------------------------------------------
+# By default each layer's .cc files compile as one translation unit ($(OBJ)/unity/lib/LAYER.cc,
+# a list of #include lines; web/ in three: websocket, template and the rest), and so do the
+# test files of each tests/ folder ($(OBJ)/unity/tests/FOLDER.cc). A fresh build then takes
+# about half the compile time: the standard headers and the templates every file instantiates
+# (Future<T>, coroutine frames, std::function, doctest's macros) are compiled once per unit
+# instead of once per file. The functions are the same either way; error messages and debug
+# information still name the real files. The library's files therefore keep their file-local
+# names distinct (two files of a layer cannot both define a helper of the same name in an
+# anonymous namespace: the compiler says so), and each test file is wrapped in a namespace of
+# its own, after every header the folder's files include, so its local names stay its own.
+# UNITY=0 compiles every file on its own, for editing: a change then recompiles one file.
+UNITY ?= 1
+ifeq ($(UNITY),1)
+UNITY_LIB            := reactor gen stream http $(if $(NO_WEB),,web websocket template)
+UNITY_SRCS_reactor   := $(REACTOR_SRCS)
+UNITY_SRCS_gen       := $(GEN_SRCS)
+UNITY_SRCS_stream    := $(STREAM_SRCS)
+UNITY_SRCS_http      := $(HTTP_SRCS)
+UNITY_SRCS_websocket := $(filter web/websocket%,$(WEB_SRCS))
+UNITY_SRCS_template  := $(filter web/template% web/web_template.cc,$(WEB_SRCS))
+UNITY_SRCS_web       := $(filter-out $(UNITY_SRCS_websocket) $(UNITY_SRCS_template),$(WEB_SRCS))
+LIB_OBJS     := $(UNITY_LIB:%=$(OBJ)/unity/lib/%.o)
+# A folder whose list NO_WEB shortens gets a unit of another name, so that the two builds,
+# which share their objects, never overwrite each other's.
+TEST_DIRS    := reactor gen stream http web demos
+test_unit     = $(1)$(if $(filter-out $(TEST_SRCS),$(filter tests/$(1)/%,$(ALL_TEST_SRCS))),-noweb)
+$(foreach d,$(TEST_DIRS),$(eval UNITY_TESTS_$(call test_unit,$(d)) := \
+  $(filter tests/$(d)/%,$(TEST_SRCS))))
+TEST_UNITS   := $(foreach d,$(TEST_DIRS),$(if $(filter tests/$(d)/%,$(TEST_SRCS)),$(call test_unit,$(d))))
+TEST_OBJS    := $(patsubst %.cc,$(OBJ)/%.o,$(filter-out $(TEST_DIRS:%=tests/%/%),$(TEST_SRCS))) \
+                $(TEST_UNITS:%=$(OBJ)/unity/tests/%.o)
+else
+LIB_OBJS     := $(LIB_SRCS:%.cc=$(OBJ)/%.o)
+TEST_OBJS    := $(TEST_SRCS:%.cc=$(OBJ)/%.o)
+endif
+TEST_OBJS    += $(SHIM_SRCS:%.cc=$(OBJ)/%.o)
 # The tests are compiled for a quick build, not for speed: -Og -g1 takes 40% of the compile
 # time of -O2 -g on the test files (which are most of a build's work), keeps line numbers for
 # a failure's backtrace, and the library under test keeps $(OPT). TEST_OPT="$(OPT)" undoes it.
@@ -161,7 +204,7 @@ TEST_BIN     := $(BUILD)/tests/tornado_tests
 WEB_DEMOS    := helloworld nonblocking httpbin chat template_render
 DEMOS        := tcpecho $(if $(NO_WEB),,$(WEB_DEMOS)) httpclient
 DEMO_BINS    := $(DEMOS:%=$(BUILD)/demos/%)
-HTTPBIN_PARTS := $(patsubst %.cc,$(BUILD)/%.o,demos/httpbin_text.cc demos/httpbin_header.cc \
+HTTPBIN_PARTS := $(patsubst %.cc,$(OBJ)/%.o,demos/httpbin_text.cc demos/httpbin_header.cc \
                    demos/httpbin_request.cc \
                    demos/httpbin_redirect.cc demos/httpbin_response.cc)
 
@@ -175,7 +218,7 @@ MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
 .PHONY: bench-report bench-readme bench-instructions ensure-bench-tools bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers check-functions bench bench-peers demo install \
         static-demos static-demo-bins ensure-static-libs check-size check-configs \
-        clean format ensure-doctest ensure-mandoc ensure-benchmark
+        clean format ensure-doctest ensure-mandoc ensure-benchmark FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(DEMO_BINS)
@@ -184,13 +227,38 @@ lib: $(LIB)
 $(INCLUDE_ROOT)/tornado:
 	@mkdir -p $(INCLUDE_ROOT) && ln -sfn ../.. $@
 
-$(BUILD)/%.o: %.cc | $(INCLUDE_ROOT)/tornado
+$(OBJ)/%.o: %.cc | $(INCLUDE_ROOT)/tornado
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CXX     $<")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
+# A unit's source is written again on every make, and replaced only when its text changes (a
+# file added to a list, a test file's new #include), so that an unchanged unit is not rebuilt.
+# Its object depends on every file it includes through the compiler's dependency list (-MMD).
+# g++ warns when a type of an included .cc file's anonymous namespace is used by a function
+# of another namespace (it counts the .cc as a header): harmless here, so that warning is off.
+UNIT_FLAGS := $(if $(findstring clang,$(shell $(CXX) --version 2>/dev/null)),,-Wno-subobject-linkage)
+UNIT_OBJS := $(filter $(OBJ)/unity/%,$(LIB_OBJS) $(TEST_OBJS))
+$(filter $(OBJ)/unity/lib/%,$(UNIT_OBJS:.o=.cc)): $(OBJ)/unity/lib/%.cc: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#include "%s"\n' $(UNITY_SRCS_$*) > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(filter $(OBJ)/unity/tests/%,$(UNIT_OBJS:.o=.cc)): $(OBJ)/unity/tests/%.cc: FORCE
+	@mkdir -p $(dir $@)
+	@{ grep -h '^#include' $(UNITY_TESTS_$*) | sort -u; n=0; for f in $(UNITY_TESTS_$*); do \
+	  n=$$((n + 1)); printf 'namespace unity_%d {\n#include "%s"\n}\n' $$n $$f; done; } > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(UNIT_OBJS): $(OBJ)/unity/%.o: $(OBJ)/unity/%.cc | $(INCLUDE_ROOT)/tornado
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(ALL_CXXFLAGS) $(UNIT_FLAGS) -c $< -o $@
+
+.SECONDARY: $(UNIT_OBJS:.o=.cc)
+FORCE:
+
 # The kqueue backend under test: the same reactor/kqueue.cc, built against the shim's headers.
-$(BUILD)/tests/support/kqueue_shim/kqueue_backend.o: reactor/kqueue.cc | $(INCLUDE_ROOT)/tornado
+$(OBJ)/tests/support/kqueue_shim/kqueue_backend.o: reactor/kqueue.cc | $(INCLUDE_ROOT)/tornado
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CXX     $< (kqueue shim)")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -Itests/support/kqueue_shim -c $< -o $@
@@ -200,9 +268,9 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # The demos' objects are kept (not intermediates): after `make test`, `make` has nothing to do.
-.SECONDARY: $(DEMOS:%=$(BUILD)/demos/%.o)
+.SECONDARY: $(DEMOS:%=$(OBJ)/demos/%.o)
 
-$(BUILD)/demos/%: $(BUILD)/demos/%.o $(LIB)
+$(BUILD)/demos/%: $(OBJ)/demos/%.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) -o $@
 
@@ -244,7 +312,7 @@ STATIC_BINS := $(DEMOS:%=$(BUILD)/%)
 SIZE_BINS   := $(if $(NO_WEB),,$(BUILD)/size/numeric_hello)
 static-demo-bins: $(STATIC_BINS) $(SIZE_BINS)
 
-$(SIZE_BINS:%=%.debug): $(BUILD)/size/%.debug: $(BUILD)/tests/size/%.o $(LIB)
+$(SIZE_BINS:%=%.debug): $(BUILD)/size/%.debug: $(OBJ)/tests/size/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@ (static)")
 	$(Q)$(CXX) $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) $(STATIC_LDFLAGS) -o $@
@@ -253,7 +321,7 @@ $(SIZE_BINS): $(BUILD)/size/%: $(BUILD)/size/%.debug
 	@$(if $(Q),echo "  STRIP   $@")
 	$(Q)$(STRIP) -o $@ $<
 
-$(STATIC_BINS:%=%.debug): $(BUILD)/%.debug: $(BUILD)/demos/%.o $(LIB)
+$(STATIC_BINS:%=%.debug): $(BUILD)/%.debug: $(OBJ)/demos/%.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@ (static)")
 	$(Q)$(CXX) $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) $(STATIC_LDFLAGS) -o $@
 
@@ -357,24 +425,25 @@ check-functions: | $(INCLUDE_ROOT)/tornado
 	$(Q)/usr/bin/python3 tests/check_function_length.py --max-lines 80 \
 	  $(REACTOR_SRCS) $(GEN_SRCS) $(STREAM_SRCS) $(HTTP_SRCS) $(WEB_SRCS)
 
-# The feature switches as CI builds them: the library without web/ and without RTTI, with the
-# tests that need neither (run); then everything, web/ and its demos included, with -fno-rtti.
-# The second is a compile check only, so it builds at -O0 (half the time of -O2) in a folder of
-# its own, where its objects never stand in for a real NO_RTTI=1 build's.
+# The feature switches as CI builds them. NO_WEB=1: the library without web/, with the tests
+# and demos that do not need it, linked from the plain build's objects (the switch changes
+# what is linked, not how anything compiles) and run. NO_RTTI=1 is the cross suites' switch
+# (below): the whole library, web/ included, and every test, built and run with -fno-rtti.
 check-configs:
-	$(Q)$(MAKE) --no-print-directory NO_WEB=1 NO_RTTI=1 test
-	$(Q)$(MAKE) --no-print-directory NO_RTTI=1 OPT=-O0 BUILD=build/check-nortti-O0 all
+	$(Q)$(MAKE) --no-print-directory NO_WEB=1 test
 
 # Runs in order even under -j: the summary line must come last.
 # CHECK_CROSS="aarch64-linux-gnu- arm-linux-gnueabihf-" adds those targets' suites under
-# qemu-user, counted in the closing line with the others (CI runs the 32-bit ARM one).
+# qemu-user, counted in the closing line with the others (CI runs both). They are built as
+# small targets often are, with -fno-rtti (NO_RTTI=1), which is how make check covers that
+# switch.
 CHECK_CROSS ?=
 check:
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory check-asan
 	$(Q)for c in $(CHECK_CROSS); do \
-	  rm -f build/$${c%-}/test-counts; \
-	  $(MAKE) --no-print-directory CROSS=$$c check-cross || exit 1; done
+	  rm -f build/$${c%-}/nortti/test-counts; \
+	  $(MAKE) --no-print-directory CROSS=$$c NO_RTTI=1 check-cross || exit 1; done
 	$(Q)$(MAKE) --no-print-directory check-man
 	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)$(MAKE) --no-print-directory check-functions
@@ -382,7 +451,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory check-size
 	$(Q)$(MAKE) --no-print-directory check-configs
 	$(Q)sh tests/summarize_counts.sh build/test-counts build/asan/test-counts \
-	  build/noweb/nortti/test-counts $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/test-counts)
+	  build/noweb/test-counts $(foreach c,$(CHECK_CROSS),build/$(patsubst %-,%,$(c))/nortti/test-counts)
 
 # The chat demo in headless Chromium (tests/browser/chat_browser.py; the suite runs it too, and
 # says it skipped when Chromium is absent). The screenshot goes to $(BUILD)/browser/chat.png.
@@ -409,7 +478,7 @@ ensure-cross:
 # The target's compiler does not search the build machine's /usr/include; doctest is one header
 # and compiles for any target, so the tests see it through a folder of its own.
 ifneq ($(CROSS),)
-DOCTEST_DIR := $(BUILD)/host-include
+DOCTEST_DIR := $(OBJ)/host-include
 $(TEST_OBJS): ALL_CXXFLAGS += -isystem $(DOCTEST_DIR)
 $(TEST_OBJS): | $(DOCTEST_DIR)/doctest
 $(DOCTEST_DIR)/doctest: | ensure-doctest
@@ -440,8 +509,8 @@ $(BUILD)/bench/%: bench/%.cc $(LIB) | ensure-benchmark
 
 # The C10K runs include kqueue, which Linux has only through the test suite's epoll shim.
 ifeq ($(TARGET_OS),Linux)
-$(BUILD)/bench/poller_bench: BENCH_EXTRA_OBJS := $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
-$(BUILD)/bench/poller_bench: $(SHIM_SRCS:%.cc=$(BUILD)/%.o)
+$(BUILD)/bench/poller_bench: BENCH_EXTRA_OBJS := $(SHIM_SRCS:%.cc=$(OBJ)/%.o)
+$(BUILD)/bench/poller_bench: $(SHIM_SRCS:%.cc=$(OBJ)/%.o)
 endif
 
 # A load generator, not a Google Benchmark (bench/httpclient.sh sets it beside wrk).
@@ -613,4 +682,4 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
