@@ -2,8 +2,8 @@
 #
 #   make                 build/libtornado.a and the demos
 #   make test            the doctest suite; last line "N passed, N failed"
-#   make check           test, the suite under ASan/UBSan, man lint, layering, function length,
-#                        size, switches (CI)
+#   make check           test, the suite under ASan/UBSan, the CHECK_CROSS suites, man lint,
+#                        layering, function length, size, switches (CI)
 #   make static-demos    the demos linked -static (-Os) into build/static/, stripped
 #   make bench           Google Benchmark micro-benchmarks
 #   make bench-peers     the same workloads on libev, libevent and libuv, side by side
@@ -171,7 +171,7 @@ endif
 # UNITY=0 compiles every file on its own, for editing: a change then recompiles one file.
 UNITY ?= 1
 ifeq ($(UNITY),1)
-UNITY_LIB            := reactor gen stream http $(if $(NO_WEB),,web websocket template)
+UNITY_LIB            := $(if $(NO_WEB),,web template websocket) http stream gen reactor
 UNITY_SRCS_reactor   := $(REACTOR_SRCS)
 UNITY_SRCS_gen       := $(GEN_SRCS)
 UNITY_SRCS_stream    := $(STREAM_SRCS)
@@ -182,7 +182,7 @@ UNITY_SRCS_web       := $(filter-out $(UNITY_SRCS_websocket) $(UNITY_SRCS_templa
 LIB_OBJS     := $(UNITY_LIB:%=$(OBJ)/unity/lib/%.o)
 # A folder whose list NO_WEB shortens gets a unit of another name, so that the two builds,
 # which share their objects, never overwrite each other's.
-TEST_DIRS    := reactor gen stream http web demos
+TEST_DIRS    := web http stream demos gen reactor
 test_unit     = $(1)$(if $(filter-out $(TEST_SRCS),$(filter tests/$(1)/%,$(ALL_TEST_SRCS))),-noweb)
 $(foreach d,$(TEST_DIRS),$(eval UNITY_TESTS_$(call test_unit,$(d)) := \
   $(filter tests/$(d)/%,$(TEST_SRCS))))
@@ -363,7 +363,7 @@ ensure-test-peers:
 	    || echo "could not install$$missing; the tests that need them will skip"; \
 	fi
 
-$(TEST_BIN): $(TEST_OBJS) $(LIB)
+$(TEST_BIN): $(LIB) $(TEST_OBJS)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(TEST_OBJS) $(LIB) $(ALL_LDFLAGS) -o $@
 
