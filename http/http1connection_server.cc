@@ -128,14 +128,19 @@ Future<void> HTTP1ServerConnection::serve() {
     while (delegate_) {
       // Between requests the connection holds no HTTP1Connection, no delegate and no request
       // coroutine: it waits here for the first bytes of the next head, and makes them once
-      // bytes have come. An idle keep-alive connection then costs this frame and one read
-      // (bench/README.md, "Memory per idle connection"). The head's deadline starts now.
+      // bytes have come. An idle keep-alive connection then costs this frame and one
+      // wait_for_read, and no read buffer: the read into the buffer's block starts once
+      // there is something to read (bench/README.md, "Memory per idle connection"). The
+      // head's deadline starts now.
       if (buffer_->size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
         if (params_.header_timeout > 0)
           http1connection::await_head(buffer_, stream_, params_.header_timeout);
         const std::size_t room = std::min(params_.max_header_size + 1, kHeadReadSize);
         try {
-          buffer_->append(co_await read_some(*stream_, room));
+          Future<std::size_t> ready = stream_->wait_for_read();
+          ready.silence_exception();  // as read_some's (http1connection.h)
+          (void)co_await ready;
+          buffer_->commit(co_await read_some(*stream_, *buffer_, room));
         } catch (const StreamClosedError&) {
           break;  // the peer left, or the idle timeout, drain() or close() closed the stream
         }

@@ -221,6 +221,11 @@ ssize_t BaseIOStream::read_from_fd(char* buf, std::size_t n) {
 
 void BaseIOStream::handle_read(bool hangup) {
   if (eof_) return;
+  // Something to read has come: the waiter reads it itself, into its own buffer.
+  if (read_.kind == ReadKind::kReady) {
+    finish_count(read_buffer_size());
+    return;
+  }
   // Flow control: with no read pending and data already buffered, leave the rest in the kernel.
   // Not after a hang-up: the poller reports it whatever the interest mask, so the loop would
   // wake for it at every iteration; read on to the EOF instead (into the buffer, which
@@ -315,6 +320,7 @@ std::size_t BaseIOStream::find_read_end(std::string_view data) {
   switch (read_.kind) {
     case ReadKind::kNone:
     case ReadKind::kInto:
+    case ReadKind::kReady:
       return npos;
     case ReadKind::kBytes:
       if (data.size() >= read_.bytes) return read_.bytes;
@@ -347,6 +353,17 @@ std::size_t BaseIOStream::find_read_end(std::string_view data) {
 // or the stream is at EOF). Returns true when the read is over either way.
 bool BaseIOStream::try_complete_read() {
   if (!reading()) return false;
+  if (read_.kind == ReadKind::kReady) {
+    if (read_buffer_size() > 0) {
+      finish_count(read_buffer_size());
+      return true;
+    }
+    if (eof_) {
+      fail_read(closed_error());
+      return true;
+    }
+    return false;
+  }
   if (read_.kind == ReadKind::kInto) {
     std::size_t room = read_.into.size() - read_.into_filled;
     const std::size_t now = std::min(room, read_buffer_size());
@@ -357,10 +374,7 @@ bool BaseIOStream::try_complete_read() {
       room -= now;
     }
     if (room == 0 || (read_.partial && read_.into_filled > 0)) {
-      Promise<std::size_t> r = std::move(read_.count);
-      const std::size_t n = read_.into_filled;
-      reset_read();
-      r.set_result(n);
+      finish_count(read_.into_filled);
       return true;
     }
     if (eof_) {
@@ -413,6 +427,12 @@ void BaseIOStream::finish_text(std::string&& value) {
   Promise<std::string> r = std::move(read_.text);
   reset_read();
   r.set_result(std::move(value));
+}
+
+void BaseIOStream::finish_count(std::size_t n) {
+  Promise<std::size_t> r = std::move(read_.count);
+  reset_read();
+  r.set_result(n);
 }
 
 void BaseIOStream::reset_read() {
@@ -512,6 +532,21 @@ Future<std::size_t> BaseIOStream::read_into(std::span<char> buffer, bool partial
 Future<std::string> BaseIOStream::read_until_close() {
   Future<std::string> f = begin_text_read(ReadKind::kUntilClose);
   try_inline_read();
+  return f;
+}
+
+Future<std::size_t> BaseIOStream::wait_for_read() {
+  start_read(ReadKind::kReady);
+  Future<std::size_t> f;
+  read_.count = Promise<std::size_t>(f);
+  read_.count.set_running();
+  // Not try_inline_read: that would read from the fd, into the stream's buffer.
+  if (try_complete_read()) return f;
+  if (closed_) {
+    fail_read(closed_error());
+    return f;
+  }
+  update_interest();
   return f;
 }
 

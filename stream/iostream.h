@@ -92,6 +92,13 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   Future<std::size_t> read_into(std::span<char> buffer, bool partial = false);
   // Everything until the peer closes (bounded by max_buffer_size).
   Future<std::string> read_until_close();
+  // Waits until there is something to read (buffered bytes, bytes in the kernel, or the peer's
+  // end of stream) without reading it, so that nothing is held for bytes that have not come:
+  // the HTTP server waits so between keep-alive requests, and then reads into its own buffer
+  // (http1connection_server.cc). Resolves with the number of bytes buffered by the stream (0
+  // when they are still in the kernel); counts as the pending read until then. Fails with
+  // StreamClosedError when the stream closes first.
+  Future<std::size_t> wait_for_read();
 
   // Queues data; the Future resolves once all of it has been handed to the kernel. Fails with
   // StreamClosedError if the stream closes first; throws StreamBufferFullError if the write
@@ -137,7 +144,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   std::exception_ptr closed_error() const;
 
  private:
-  enum class ReadKind : std::uint8_t { kNone, kUntil, kRegex, kBytes, kInto, kUntilClose };
+  enum class ReadKind : std::uint8_t { kNone, kUntil, kRegex, kBytes, kInto, kUntilClose, kReady };
 
   void handle_events(std::uint32_t events);
   void handle_connect();
@@ -151,6 +158,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   void start_read(ReadKind kind);
   Future<std::string> begin_text_read(ReadKind kind);
   void finish_text(std::string&& value);
+  void finish_count(std::size_t n);
   void reset_read();
   void fail_read(const std::exception_ptr& e);
   void fail_writes(const std::exception_ptr& e);
