@@ -14,9 +14,9 @@
 //           response on the HTTP1Connection before reading the next request, so pipelined
 //           requests are answered in order.
 // Ownership: an HTTP1ServerConnection owns its stream and is kept alive by its serving
-//           coroutine; each request's HTTP1Connection is shared by the connection and whoever
-//           holds the request. The bytes read but not yet parsed (a pipelined request) live in
-//           a buffer the two share.
+//           coroutine, or between requests by the stream's readiness callback; each request's
+//           HTTP1Connection is shared by the connection and whoever holds the request. The bytes
+//           read but not yet parsed (a pipelined request) live in a buffer the two share.
 // Errors:   a malformed request is answered 400 (431 for a head over max_header_size, 413 for
 //           a body over max_body_size) with Connection: close, and the connection closes; the
 //           application never sees it. A response that breaks its own framing (more or less
@@ -376,7 +376,9 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   const std::shared_ptr<IOStream>& stream() const { return stream_; }
 
  private:
-  Future<void> serve();
+  void wait_for_request();
+  Future<void> serve(bool ready);
+  void end_serving(bool detached);
 
   std::shared_ptr<IOStream> stream_;
   HTTP1ConnectionParameters params_;
@@ -385,6 +387,7 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   std::weak_ptr<HTTP1Connection> current_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   bool draining_ = false;
+  Promise<void> done_;  // start_serving's Future
 };
 
 }  // namespace tornado

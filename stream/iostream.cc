@@ -122,6 +122,8 @@ std::exception_ptr BaseIOStream::closed_error() const {
 void BaseIOStream::fail_read(const std::exception_ptr& e) {
   Promise<std::string> text = std::move(read_.text);
   Promise<std::size_t> count = std::move(read_.count);
+  if (ready_) loop_->add_callback(std::move(ready_));  // it looks at closed()
+  ready_ = nullptr;
   reset_read();
   if (text) text.set_exception(e);
   if (count) count.set_exception(e);
@@ -430,6 +432,12 @@ void BaseIOStream::finish_text(std::string&& value) {
 }
 
 void BaseIOStream::finish_count(std::size_t n) {
+  if (ready_) {
+    reset_read();
+    loop_->add_callback(std::move(ready_));
+    ready_ = nullptr;
+    return;
+  }
   Promise<std::size_t> r = std::move(read_.count);
   reset_read();
   r.set_result(n);
@@ -540,14 +548,24 @@ Future<std::size_t> BaseIOStream::wait_for_read() {
   Future<std::size_t> f;
   read_.count = Promise<std::size_t>(f);
   read_.count.set_running();
+  start_wait();
+  return f;
+}
+
+void BaseIOStream::wait_for_read(ReadyCallback cb) {
+  start_read(ReadKind::kReady);
+  ready_ = std::move(cb);
+  start_wait();
+}
+
+void BaseIOStream::start_wait() {
   // Not try_inline_read: that would read from the fd, into the stream's buffer.
-  if (try_complete_read()) return f;
+  if (try_complete_read()) return;
   if (closed_) {
     fail_read(closed_error());
-    return f;
+    return;
   }
   update_interest();
-  return f;
 }
 
 }  // namespace tornado

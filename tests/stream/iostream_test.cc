@@ -193,6 +193,38 @@ TEST_CASE("iostream: wait_for_read fails when the stream is closed") {
   }
 }
 
+// The callback form: run from the loop, never inside the call or inside close(), once.
+TEST_CASE(
+    "iostream: wait_for_read with a callback runs it on the loop when bytes come or on close") {
+  TORNADO_EACH_BACKEND(backend) {
+    LoopCase c(backend);
+    RawPeer p = raw_peer();
+    int runs = 0;
+    std::size_t buffered = 99;
+    p.stream->wait_for_read([&] {
+      ++runs;
+      buffered = p.stream->read_buffer_size();
+    });
+    CHECK(p.stream->reading());
+    c.loop().run_once(0.05);
+    CHECK(runs == 0);
+    send_all(p.fd, "abc");
+    CHECK(run_until(c.loop(), [&] { return runs == 1; }));
+    CHECK(buffered == 0);  // the wait read nothing
+    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(3); }) == "abc");
+    // Closed while waiting: not inside close(), but on the loop, with closed() true.
+    bool saw_closed = false;
+    p.stream->wait_for_read([&] {
+      ++runs;
+      saw_closed = p.stream->closed();
+    });
+    p.stream->close();
+    CHECK(runs == 1);
+    CHECK(run_until(c.loop(), [&] { return runs == 2; }));
+    CHECK(saw_closed);
+  }
+}
+
 TEST_CASE("iostream: a second read while one is pending is an error") {
   TORNADO_EACH_BACKEND(backend) {
     LoopCase c(backend);
