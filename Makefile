@@ -557,7 +557,7 @@ bench: $(BENCH_BINS) $(HTTP_HELLO) $(HTTP_ALLOCS) $(HTTPCLIENT_LOAD)
 	$(Q)if command -v wrk >/dev/null; then bash bench/http_wrk.sh $(HTTP_HELLO); \
 	  bash bench/httpclient.sh $(HTTP_HELLO) $(HTTPCLIENT_LOAD); \
 	  else echo "wrk is missing: skipping the HTTP load runs (apt-get install wrk)"; fi
-	$(Q)$(HTTP_ALLOCS)
+	$(Q)$(HTTP_ALLOCS) --expect=0
 
 # User-space instructions per request under callgrind, beside nginx (bench/http_instructions.sh).
 bench-instructions: $(HTTP_HELLO) $(BUILD)/demos/helloworld

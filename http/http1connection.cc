@@ -72,8 +72,8 @@ void log_uncaught(const char* where, const std::exception_ptr& e) {
 
 namespace http1connection {
 
-Future<std::string> read_some(IOStream& stream, std::size_t n) {
-  Future<std::string> f = stream.read_bytes(n, true);
+Future<std::size_t> read_some(IOStream& stream, ReadBuffer& buffer, std::size_t want, bool whole) {
+  Future<std::size_t> f = stream.read_into(buffer.space(want, whole), true);
   f.silence_exception();
   return f;
 }
@@ -158,10 +158,6 @@ void HTTP1Connection::disarm_timeout() {
   timeout_ = Timeout{};
 }
 
-// Adds bytes just read (by read_bytes with partial: whatever had arrived, at most the limit
-// asked for) to the shared buffer.
-void HTTP1Connection::append_read(std::string got) { buffer_->append(std::move(got)); }
-
 // Whether a complete head is at the front of the buffer (its length then in head_length_);
 // otherwise how much more may be read is in `room`. Throws HTTPInputError (431) past
 // max_header_size. Leading blank lines are dropped on the way (RFC 9112 §2.2).
@@ -197,10 +193,11 @@ Future<void> HTTP1Connection::read_fixed_body(std::uint64_t length, HTTPMessageD
   std::uint64_t remaining = length;
   while (remaining > 0) {
     if (buffer_->size() == 0)
-      append_read(co_await read_some(
-          *stream_, std::max<std::size_t>(static_cast<std::size_t>(std::min<std::uint64_t>(
-                                              remaining, params_.chunk_size)),
-                                          1)));
+      buffer_->commit(co_await read_some(
+          *stream_, *buffer_,
+          std::max<std::size_t>(
+              static_cast<std::size_t>(std::min<std::uint64_t>(remaining, params_.chunk_size)), 1),
+          true));
     const std::size_t n = static_cast<std::size_t>(
         std::min<std::uint64_t>({remaining, buffer_->size(), params_.chunk_size}));
     std::optional<Future<void>> f = delegate.data_received(buffer_->view().substr(0, n));
@@ -214,7 +211,8 @@ Future<void> HTTP1Connection::read_chunked_body(HTTPMessageDelegate& delegate) {
   http1connection::ChunkedDecoder decoder(params_.max_header_size);
   while (!decoder.done()) {
     if (buffer_->size() == 0)
-      append_read(co_await read_some(*stream_, std::max<std::size_t>(params_.chunk_size, 1)));
+      buffer_->commit(co_await read_some(*stream_, *buffer_,
+                                         std::max<std::size_t>(params_.chunk_size, 1), true));
     const auto step = decoder.feed(buffer_->view());
     // Checked against what the sender declared, not what has come: a chunk-size line
     // promising 1 GiB is refused at once instead of waiting for bytes that may never come
@@ -251,7 +249,8 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
       http1connection::await_head(buffer_, stream_, params_.header_timeout);
     // The head, read in pieces as they arrive (inline rather than in a helper coroutine: this
     // runs once per request, and a coroutine call costs a frame and a Future).
-    for (std::size_t room = 0; !head_ready(room);) append_read(co_await read_some(*stream_, room));
+    for (std::size_t room = 0; !head_ready(room);)
+      buffer_->commit(co_await read_some(*stream_, *buffer_, room));
     buffer_->head_deadline = 0;
     RequestStartLine start_line;
     HTTPHeaders headers;

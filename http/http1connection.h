@@ -14,9 +14,9 @@
 //           response on the HTTP1Connection before reading the next request, so pipelined
 //           requests are answered in order.
 // Ownership: an HTTP1ServerConnection owns its stream and is kept alive by its serving
-//           coroutine; each request's HTTP1Connection is shared by the connection and whoever
-//           holds the request. The bytes read but not yet parsed (a pipelined request) live in
-//           a buffer the two share.
+//           coroutine, or between requests by the stream's readiness callback; each request's
+//           HTTP1Connection is shared by the connection and whoever holds the request. The bytes
+//           read but not yet parsed (a pipelined request) live in a buffer the two share.
 // Errors:   a malformed request is answered 400 (431 for a head over max_header_size, 413 for
 //           a body over max_body_size) with Connection: close, and the connection closes; the
 //           application never sees it. A response that breaks its own framing (more or less
@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -153,8 +154,11 @@ class ChunkedDecoder {
 };
 
 // The bytes read from a stream and not yet parsed, shared by the successive HTTP1Connections
-// of one stream (a pipelined request waits here). Memory is released whenever it is empty,
-// so an idle keep-alive connection holds none.
+// of one stream (a pipelined request waits here). The stream reads straight into it
+// (read_into), so a request's bytes are copied once, from the thread's scratch buffer to here,
+// and no string is made per read. Its block comes from the thread's free lists (gen/recycle.h)
+// and goes back whenever the buffer is empty, so an idle keep-alive connection holds none, and
+// a keep-alive request whose head fits one block costs no malloc.
 //
 // It also keeps the stream's deadline for a request head (header_timeout, which HTTPServer
 // sets from idle_connection_timeout). Arming a timer for each request and cancelling it when
@@ -163,30 +167,53 @@ class ChunkedDecoder {
 // deadline, and one timer per stream stays armed: when it fires early (a request came since)
 // it re-arms itself for the deadline, when no head is awaited it lapses, and when the deadline
 // has passed it closes the stream.
-struct ReadBuffer {
-  std::string data;
-  std::size_t pos = 0;
+class ReadBuffer {
+ public:
+  // The block a head is first read into: the largest the free lists keep. A head longer than
+  // this doubles it as it comes (up to max_header_size).
+  static constexpr std::size_t kBlock = detail::kMaxRecycled;
+
+  ReadBuffer() = default;
+  ReadBuffer(const ReadBuffer&) = delete;
+  ReadBuffer& operator=(const ReadBuffer&) = delete;
+  ~ReadBuffer() { release(); }
+
+  std::string_view view() const { return {block_ + pos_, end_ - pos_}; }
+  std::size_t size() const { return end_ - pos_; }
+  void consume(std::size_t n);
+  // Room after the unread bytes for a read of up to `want` (> 0) bytes: at least one byte,
+  // at most `want`. An empty buffer takes a block of kBlock bytes, or of `want` with `whole`
+  // (a body read, which asks for what it will hand on at once); a full one moves its bytes
+  // to the front or doubles. The span stays valid until commit() or consume().
+  std::span<char> space(std::size_t want, bool whole = false);
+  // n bytes were read into space().
+  void commit(std::size_t n);
+
   double head_deadline = 0;  // loop time by which a head must be complete; 0: none awaited
   Timeout head_timer;        // the stream's one timer for head_deadline, when armed
-  std::string_view view() const { return std::string_view(data).substr(pos); }
-  std::size_t size() const { return data.size() - pos; }
-  void consume(std::size_t n);
-  // Adds bytes just read (taken without a copy when nothing is buffered).
-  void append(std::string got);
+
+ private:
+  void release();
+
+  char* block_ = nullptr;
+  std::size_t capacity_ = 0;
+  std::size_t pos_ = 0;  // the unread bytes are block_[pos_, end_)
+  std::size_t end_ = 0;
 };
 
 // The most one read of a request head asks for.
 inline constexpr std::size_t kHeadReadSize = 16 * 1024;
 
-// Up to n bytes from the stream, as soon as some have come (the server's reads). The read
-// fails when the peer leaves or the server closes the stream, which is normal; and when that
-// happens as the program ends (the loop closed or destroyed before the server, with a
-// keep-alive connection waiting for its next request), the coroutine awaiting it is destroyed
-// without being resumed, so nobody ever looks at the error. So it is marked retrieved up
-// front: no "Future exception was never retrieved" in the log (httpserver_shutdown_test:
-// "destroyed holding an idle keep-alive connection logs nothing"); a resumed coroutine still
-// gets the error.
-Future<std::string> read_some(IOStream& stream, std::size_t n);
+// Reads up to `want` bytes from the stream into `buffer` (its space(want, whole)), resolving
+// with the count as soon as some have come; the caller commits them. The read fails when the
+// peer leaves or the server closes the stream, which is normal; and when that happens as the
+// program ends (the loop closed or destroyed before the server, with a keep-alive connection
+// waiting for its next request), the coroutine awaiting it is destroyed without being
+// resumed, so nobody ever looks at the error. So it is marked retrieved up front: no "Future
+// exception was never retrieved" in the log (httpserver_shutdown_test: "destroyed holding an
+// idle keep-alive connection logs nothing"); a resumed coroutine still gets the error.
+Future<std::size_t> read_some(IOStream& stream, ReadBuffer& buffer, std::size_t want,
+                              bool whole = false);
 
 // Starts waiting for a head on `stream`: the deadline is now + seconds.
 void await_head(const std::shared_ptr<ReadBuffer>& buffer, const std::shared_ptr<IOStream>& stream,
@@ -268,7 +295,6 @@ class HTTP1Connection : public HTTPConnection,
   void on_stream_closed();
 
  private:
-  void append_read(std::string got);
   bool head_ready(std::size_t& room);
   Future<bool> read_request(HTTPMessageDelegate& delegate);
   Future<bool> read_client_response(HTTPMessageDelegate& delegate);
@@ -350,7 +376,9 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   const std::shared_ptr<IOStream>& stream() const { return stream_; }
 
  private:
-  Future<void> serve();
+  void wait_for_request();
+  Future<void> serve(bool ready);
+  void end_serving(bool detached);
 
   std::shared_ptr<IOStream> stream_;
   HTTP1ConnectionParameters params_;
@@ -359,6 +387,7 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   std::weak_ptr<HTTP1Connection> current_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   bool draining_ = false;
+  Promise<void> done_;  // start_serving's Future
 };
 
 }  // namespace tornado

@@ -71,14 +71,15 @@ Future<void> HTTP1Connection::read_body_until_close(HTTPMessageDelegate& delegat
   std::uint64_t total = 0;
   for (;;) {
     if (buffer_->size() == 0) {
-      std::string got;
+      std::size_t got = 0;
       try {
-        got = co_await stream_->read_bytes(params_.chunk_size, true);
+        got = co_await stream_->read_into(
+            buffer_->space(std::max<std::size_t>(params_.chunk_size, 1), true), true);
       } catch (const StreamClosedError& e) {
         if (e.real_error() != 0) throw;  // a reset is not the end of the body
         break;
       }
-      append_read(std::move(got));
+      buffer_->commit(got);
     }
     const std::size_t n = std::min(buffer_->size(), params_.chunk_size);
     total += n;
@@ -99,7 +100,7 @@ Future<bool> HTTP1Connection::read_client_response(HTTPMessageDelegate& delegate
     HTTPHeaders headers;
     for (;;) {
       for (std::size_t room = 0; !head_ready(room);)
-        append_read(co_await stream_->read_bytes(room, true));
+        buffer_->commit(co_await stream_->read_into(buffer_->space(room), true));
       headers.clear();
       http1connection::parse_response_head(buffer_->view().substr(0, head_length_), start_line,
                                            headers);

@@ -232,23 +232,45 @@ Framing response_framing(std::string_view request_method, const ResponseStartLin
 }
 
 void ReadBuffer::consume(std::size_t n) {
-  pos += n;
-  if (pos == data.size()) {
-    // Nothing left: give the memory back, so an idle keep-alive connection holds none.
-    std::string().swap(data);
-    pos = 0;
-  }
+  pos_ += n;
+  // Nothing left: the block goes back to the free list, so an idle keep-alive connection
+  // holds none.
+  if (pos_ >= end_) release();
 }
 
-void ReadBuffer::append(std::string got) {
-  if (size() == 0) {
-    data = std::move(got);  // the common case: no copy
-    pos = 0;
-  } else {
-    data.erase(0, pos);
-    pos = 0;
-    data += got;
+std::span<char> ReadBuffer::space(std::size_t want, bool whole) {
+  want = std::max<std::size_t>(want, 1);
+  if (!block_) {
+    capacity_ = whole ? std::max(want, kBlock) : kBlock;
+    block_ = static_cast<char*>(detail::recycle_allocate(capacity_));
+    pos_ = end_ = 0;
+  } else if (end_ == capacity_) {
+    const std::size_t unread = size();
+    if (pos_ > 0) {  // room at the front: move the unread bytes there
+      std::memmove(block_, block_ + pos_, unread);
+    } else {  // full of unread bytes (a long head): double
+      const std::size_t grown = capacity_ * 2;
+      char* bigger = static_cast<char*>(detail::recycle_allocate(grown));
+      std::memcpy(bigger, block_, unread);
+      detail::recycle_deallocate(block_, capacity_);
+      block_ = bigger;
+      capacity_ = grown;
+    }
+    pos_ = 0;
+    end_ = unread;
   }
+  return {block_ + end_, std::min(want, capacity_ - end_)};
+}
+
+void ReadBuffer::commit(std::size_t n) {
+  end_ += n;
+  if (pos_ >= end_) release();  // a read of nothing (at EOF) keeps no block
+}
+
+void ReadBuffer::release() {
+  if (block_) detail::recycle_deallocate(block_, capacity_);
+  block_ = nullptr;
+  capacity_ = pos_ = end_ = 0;
 }
 
 // ---------------------------------------------------------------- ChunkedDecoder

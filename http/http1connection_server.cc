@@ -3,15 +3,17 @@
 //
 // Mirrors:  tornado/http1connection.py (HTTP1ServerConnection._server_request_loop, and the
 //           header_timeout of HTTP1Connection._read_message).
-// In loop:  serve() is a coroutine: between requests it waits for the first bytes of the next
-//           head, holding nothing of a request; then for each request it makes an
-//           HTTP1Connection and the application's delegate, and co_awaits read_response
-//           (http1connection.cc), which answers the request; then it loops. One timer per
-//           stream enforces the head deadline (await_head).
+// In loop:  between requests the connection waits with a readiness callback on the stream
+//           (wait_for_request), holding nothing of a request and no coroutine; once there is
+//           something to read, serve() (a coroutine) reads it, makes an HTTP1Connection and
+//           the application's delegate for each request, and co_awaits read_response
+//           (http1connection.cc), which answers it; with no more bytes here it goes back to
+//           waiting. One timer per stream enforces the head deadline (await_head).
 // Thread:   the loop thread of the stream.
 #include <sys/ioctl.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "tornado/gen/gen.h"
 #include "tornado/http/http1connection.h"
@@ -118,28 +120,50 @@ Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& 
       if (auto conn = self->current_.lock()) conn->on_stream_closed();
   });
   delegate_ = &delegate;
-  return serve();
+  Future<void> done;
+  done_ = Promise<void>(done);
+  (void)serve(false);
+  return done;
 }
 
-Future<void> HTTP1ServerConnection::serve() {
+// Between requests the connection holds no HTTP1Connection, no delegate, no coroutine and no
+// Future: the stream holds this callback (and through it the connection) until there is
+// something to read or it closes, and serve() starts again then. An idle keep-alive
+// connection costs its objects and the stream's slot, no read buffer (bench/README.md,
+// "Memory per idle connection"). The head's deadline starts now.
+void HTTP1ServerConnection::wait_for_request() {
+  if (params_.header_timeout > 0)
+    http1connection::await_head(buffer_, stream_, params_.header_timeout);
+  stream_->wait_for_read([self = shared_from_this()] {
+    if (self->stream_->closed()) {
+      self->end_serving(false);  // the peer left, or the idle timeout, drain() or close()
+    } else {
+      (void)self->serve(true);
+    }
+  });
+}
+
+// Serves the requests that are here, or are on their way (`ready`: wait_for_request found
+// something to read), then goes back to waiting. Its Future is dropped: it catches everything,
+// and done_ says when serving ends.
+Future<void> HTTP1ServerConnection::serve(bool ready) {
   const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
   bool detached = false;
   try {
     while (delegate_) {
-      // Between requests the connection holds no HTTP1Connection, no delegate and no request
-      // coroutine: it waits here for the first bytes of the next head, and makes them once
-      // bytes have come. An idle keep-alive connection then costs this frame and one read
-      // (bench/README.md, "Memory per idle connection"). The head's deadline starts now.
       if (buffer_->size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
-        if (params_.header_timeout > 0)
-          http1connection::await_head(buffer_, stream_, params_.header_timeout);
+        if (!ready) {
+          wait_for_request();
+          co_return;
+        }
         const std::size_t room = std::min(params_.max_header_size + 1, kHeadReadSize);
         try {
-          buffer_->append(co_await read_some(*stream_, room));
+          buffer_->commit(co_await read_some(*stream_, *buffer_, room));
         } catch (const StreamClosedError&) {
-          break;  // the peer left, or the idle timeout, drain() or close() closed the stream
+          break;  // the peer left (what woke the wait), or the stream was closed since
         }
       }
+      ready = false;
       // One per request: from the thread's free lists (gen/recycle.h), not malloc.
       auto conn = std::allocate_shared<HTTP1Connection>(
           detail::RecyclingAllocator<HTTP1Connection>{}, stream_, params_, buffer_, context_);
@@ -156,10 +180,15 @@ Future<void> HTTP1ServerConnection::serve() {
     log::app_log.error("Uncaught exception in HTTP1ServerConnection: %s",
                        util::exception_message(std::current_exception()).c_str());
   }
+  end_serving(detached);
+}
+
+void HTTP1ServerConnection::end_serving(bool detached) {
   http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
   // A detached stream belongs to whoever took it (a WebSocket).
   if (!detached) stream_->close();
   if (delegate_) delegate_->on_close(*this);
+  if (done_) std::exchange(done_, Promise<void>{}).set_result();
 }
 
 }  // namespace tornado

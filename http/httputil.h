@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "tornado/gen/concurrent.h"
+#include "tornado/gen/recycle.h"
 
 namespace tornado {
 
@@ -74,6 +75,10 @@ class HTTPHeaders {
     std::string name;   // normalized: Http-Header-Case
     std::string value;  // stripped of leading and trailing spaces and tabs
   };
+  // The fields in arrival order. Their storage comes from the thread's free lists
+  // (gen/recycle.h): a server makes two header sets per request (the request's and the
+  // response's) and drops them with it, and a free list serves them without malloc.
+  using FieldList = std::vector<Field, detail::RecyclingAllocator<Field>>;
 
   HTTPHeaders() = default;
   HTTPHeaders(std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
@@ -98,7 +103,7 @@ class HTTPHeaders {
   const std::string* find(std::string_view name) const;
   std::vector<std::string> get_list(std::string_view name) const;
   // Every field in arrival order (Tornado's get_all()).
-  const std::vector<Field>& get_all() const { return fields_; }
+  const FieldList& get_all() const { return fields_; }
   // The number of distinct names (Tornado's len(h)).
   std::size_t size() const;
   bool empty() const { return fields_.empty(); }
@@ -118,7 +123,7 @@ class HTTPHeaders {
   static std::string normalize_name(std::string_view name);
 
  private:
-  std::vector<Field> fields_;
+  FieldList fields_;
 };
 
 struct RequestStartLine {

@@ -122,6 +122,8 @@ std::exception_ptr BaseIOStream::closed_error() const {
 void BaseIOStream::fail_read(const std::exception_ptr& e) {
   Promise<std::string> text = std::move(read_.text);
   Promise<std::size_t> count = std::move(read_.count);
+  if (ready_) loop_->add_callback(std::move(ready_));  // it looks at closed()
+  ready_ = nullptr;
   reset_read();
   if (text) text.set_exception(e);
   if (count) count.set_exception(e);
@@ -221,6 +223,11 @@ ssize_t BaseIOStream::read_from_fd(char* buf, std::size_t n) {
 
 void BaseIOStream::handle_read(bool hangup) {
   if (eof_) return;
+  // Something to read has come: the waiter reads it itself, into its own buffer.
+  if (read_.kind == ReadKind::kReady) {
+    finish_count(read_buffer_size());
+    return;
+  }
   // Flow control: with no read pending and data already buffered, leave the rest in the kernel.
   // Not after a hang-up: the poller reports it whatever the interest mask, so the loop would
   // wake for it at every iteration; read on to the EOF instead (into the buffer, which
@@ -315,6 +322,7 @@ std::size_t BaseIOStream::find_read_end(std::string_view data) {
   switch (read_.kind) {
     case ReadKind::kNone:
     case ReadKind::kInto:
+    case ReadKind::kReady:
       return npos;
     case ReadKind::kBytes:
       if (data.size() >= read_.bytes) return read_.bytes;
@@ -347,6 +355,17 @@ std::size_t BaseIOStream::find_read_end(std::string_view data) {
 // or the stream is at EOF). Returns true when the read is over either way.
 bool BaseIOStream::try_complete_read() {
   if (!reading()) return false;
+  if (read_.kind == ReadKind::kReady) {
+    if (read_buffer_size() > 0) {
+      finish_count(read_buffer_size());
+      return true;
+    }
+    if (eof_) {
+      fail_read(closed_error());
+      return true;
+    }
+    return false;
+  }
   if (read_.kind == ReadKind::kInto) {
     std::size_t room = read_.into.size() - read_.into_filled;
     const std::size_t now = std::min(room, read_buffer_size());
@@ -357,10 +376,7 @@ bool BaseIOStream::try_complete_read() {
       room -= now;
     }
     if (room == 0 || (read_.partial && read_.into_filled > 0)) {
-      Promise<std::size_t> r = std::move(read_.count);
-      const std::size_t n = read_.into_filled;
-      reset_read();
-      r.set_result(n);
+      finish_count(read_.into_filled);
       return true;
     }
     if (eof_) {
@@ -413,6 +429,18 @@ void BaseIOStream::finish_text(std::string&& value) {
   Promise<std::string> r = std::move(read_.text);
   reset_read();
   r.set_result(std::move(value));
+}
+
+void BaseIOStream::finish_count(std::size_t n) {
+  if (ready_) {
+    reset_read();
+    loop_->add_callback(std::move(ready_));
+    ready_ = nullptr;
+    return;
+  }
+  Promise<std::size_t> r = std::move(read_.count);
+  reset_read();
+  r.set_result(n);
 }
 
 void BaseIOStream::reset_read() {
@@ -513,6 +541,31 @@ Future<std::string> BaseIOStream::read_until_close() {
   Future<std::string> f = begin_text_read(ReadKind::kUntilClose);
   try_inline_read();
   return f;
+}
+
+Future<std::size_t> BaseIOStream::wait_for_read() {
+  start_read(ReadKind::kReady);
+  Future<std::size_t> f;
+  read_.count = Promise<std::size_t>(f);
+  read_.count.set_running();
+  start_wait();
+  return f;
+}
+
+void BaseIOStream::wait_for_read(ReadyCallback cb) {
+  start_read(ReadKind::kReady);
+  ready_ = std::move(cb);
+  start_wait();
+}
+
+void BaseIOStream::start_wait() {
+  // Not try_inline_read: that would read from the fd, into the stream's buffer.
+  if (try_complete_read()) return;
+  if (closed_) {
+    fail_read(closed_error());
+    return;
+  }
+  update_interest();
 }
 
 }  // namespace tornado

@@ -92,6 +92,19 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   Future<std::size_t> read_into(std::span<char> buffer, bool partial = false);
   // Everything until the peer closes (bounded by max_buffer_size).
   Future<std::string> read_until_close();
+  // Waits until there is something to read (buffered bytes, bytes in the kernel, or the peer's
+  // end of stream) without reading it, so that nothing is held for bytes that have not come:
+  // the HTTP server waits so between keep-alive requests, and then reads into its own buffer
+  // (http1connection_server.cc). Resolves with the number of bytes buffered by the stream (0
+  // when they are still in the kernel); counts as the pending read until then. Fails with
+  // StreamClosedError when the stream closes first.
+  Future<std::size_t> wait_for_read();
+  // The same with a plain callback instead of a Future, for a wait that costs nothing but the
+  // stream's own slot: cb runs once, on the loop (queued, never inside this call or inside
+  // close()), when there is something to read or the stream has closed (closed() tells).
+  // A capture of up to 16 bytes (a shared_ptr) is held inline.
+  using ReadyCallback = InlineFunction<void(), 16>;
+  void wait_for_read(ReadyCallback cb);
 
   // Queues data; the Future resolves once all of it has been handed to the kernel. Fails with
   // StreamClosedError if the stream closes first; throws StreamBufferFullError if the write
@@ -137,7 +150,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   std::exception_ptr closed_error() const;
 
  private:
-  enum class ReadKind : std::uint8_t { kNone, kUntil, kRegex, kBytes, kInto, kUntilClose };
+  enum class ReadKind : std::uint8_t { kNone, kUntil, kRegex, kBytes, kInto, kUntilClose, kReady };
 
   void handle_events(std::uint32_t events);
   void handle_connect();
@@ -151,6 +164,8 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   void start_read(ReadKind kind);
   Future<std::string> begin_text_read(ReadKind kind);
   void finish_text(std::string&& value);
+  void finish_count(std::size_t n);
+  void start_wait();
   void reset_read();
   void fail_read(const std::exception_ptr& e);
   void fail_writes(const std::exception_ptr& e);
@@ -165,6 +180,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   int close_errno_ = 0;
   std::exception_ptr error_;
   std::unique_ptr<Callback> close_callback_;  // rarely set: out of line, 8 bytes per stream
+  ReadyCallback ready_;                       // kReady with a callback: run it, not a Promise
 
   // Read state: the buffered bytes are rbuf_[rpos_, size). Empty means no allocation.
   std::string rbuf_;

@@ -340,3 +340,53 @@ TEST_CASE("http1connection: declared_size counts each chunk when its size line e
   CHECK(two.declared_size() == 8);
   CHECK(two.body_size() == 3);
 }
+
+// The connection's read buffer: the stream reads into space() and the bytes stay in order
+// through each way it makes room (a fresh block, moving the unread bytes to the front,
+// doubling), and an emptied buffer holds no block.
+TEST_CASE("http1connection: ReadBuffer keeps unread bytes through each way it makes room") {
+  constexpr std::size_t kBlock = ReadBuffer::kBlock;
+  ReadBuffer b;
+  std::string expect;  // what view() must show
+  char next = 'a';
+  auto fill = [&](std::span<char> s, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i, next = next == 'z' ? 'a' : static_cast<char>(next + 1)) {
+      s[i] = next;
+      expect += next;
+    }
+    b.commit(n);
+  };
+  // A head's first read: one block, however much is allowed.
+  std::span<char> s = b.space(16 * 1024);
+  CHECK(s.size() == kBlock);
+  fill(s, 5);
+  CHECK(b.view() == expect);
+  // The rest of the block, then a full block with bytes consumed: they move to the front.
+  s = b.space(16 * 1024);
+  CHECK(s.size() == kBlock - 5);
+  fill(s, s.size());
+  b.consume(3);
+  expect.erase(0, 3);
+  s = b.space(16 * 1024);
+  CHECK(s.size() == 3);
+  CHECK(b.view() == expect);
+  fill(s, 3);
+  // Full of unread bytes (a head longer than a block): it doubles.
+  s = b.space(16 * 1024);
+  CHECK(s.size() == kBlock);
+  fill(s, 10);
+  CHECK(b.view() == expect);
+  CHECK(b.size() == kBlock + 10);
+  // Consumed to the end: empty, and a body read's first block is as large as it asks.
+  b.consume(b.size());
+  CHECK(b.size() == 0);
+  CHECK(b.view().empty());
+  s = b.space(100000, true);
+  CHECK(s.size() == 100000);
+  expect.clear();
+  fill(s, 100000);
+  CHECK(b.view() == expect);
+  // A short read of a small body keeps to one block.
+  b.consume(b.size());
+  CHECK(b.space(7, true).size() == 7);
+}

@@ -144,6 +144,87 @@ TEST_CASE("iostream: read_into fills the caller's buffer, whole or partial") {
   }
 }
 
+// What the HTTP server waits with between keep-alive requests: no bytes are taken from the
+// kernel or the stream's buffer, so the caller's own read gets them all.
+TEST_CASE("iostream: wait_for_read resolves when there is something to read, reading nothing") {
+  TORNADO_EACH_BACKEND(backend) {
+    LoopCase c(backend);
+    RawPeer p = raw_peer();
+    Future<std::size_t> f = p.stream->wait_for_read();
+    c.loop().run_once(0.05);
+    CHECK_FALSE(f.done());
+    CHECK(p.stream->reading());  // it is the pending read
+    CHECK_THROWS_AS((void)p.stream->read_bytes(1), std::logic_error);
+    send_all(p.fd, "abc");
+    CHECK(testing::run_sync(c.loop(), [&] { return f; }) == 0);  // still in the kernel
+    CHECK(p.stream->read_buffer_size() == 0);
+    char buf[8];
+    CHECK(testing::run_sync(
+              c.loop(), [&] { return p.stream->read_into(std::span<char>(buf, 8), true); }) == 3);
+    CHECK(std::string(buf, 3) == "abc");
+    // Bytes the stream has buffered already: at once, with their count.
+    send_all(p.fd, "line\nrest");
+    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_until("\n"); }) == "line\n");
+    Future<std::size_t> buffered = p.stream->wait_for_read();
+    REQUIRE(buffered.done());
+    CHECK(buffered.result() == 4);
+    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(4); }) == "rest");
+    // The peer leaving is something to read: the wait resolves and the read then fails.
+    ::close(p.fd);
+    p.fd = -1;
+    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->wait_for_read(); }) == 0);
+    CHECK_THROWS_AS(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(1); }),
+                    StreamClosedError);
+  }
+}
+
+TEST_CASE("iostream: wait_for_read fails when the stream is closed") {
+  TORNADO_EACH_BACKEND(backend) {
+    LoopCase c(backend);
+    RawPeer p = raw_peer();
+    Future<std::size_t> f = p.stream->wait_for_read();
+    p.stream->close();
+    REQUIRE(f.done());
+    CHECK_THROWS_AS(f.result(), StreamClosedError);
+    CHECK_FALSE(p.stream->reading());
+    Future<std::size_t> after = p.stream->wait_for_read();  // on a closed stream: failed
+    REQUIRE(after.done());
+    CHECK_THROWS_AS(after.result(), StreamClosedError);
+  }
+}
+
+// The callback form: run from the loop, never inside the call or inside close(), once.
+TEST_CASE(
+    "iostream: wait_for_read with a callback runs it on the loop when bytes come or on close") {
+  TORNADO_EACH_BACKEND(backend) {
+    LoopCase c(backend);
+    RawPeer p = raw_peer();
+    int runs = 0;
+    std::size_t buffered = 99;
+    p.stream->wait_for_read([&] {
+      ++runs;
+      buffered = p.stream->read_buffer_size();
+    });
+    CHECK(p.stream->reading());
+    c.loop().run_once(0.05);
+    CHECK(runs == 0);
+    send_all(p.fd, "abc");
+    CHECK(run_until(c.loop(), [&] { return runs == 1; }));
+    CHECK(buffered == 0);  // the wait read nothing
+    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(3); }) == "abc");
+    // Closed while waiting: not inside close(), but on the loop, with closed() true.
+    bool saw_closed = false;
+    p.stream->wait_for_read([&] {
+      ++runs;
+      saw_closed = p.stream->closed();
+    });
+    p.stream->close();
+    CHECK(runs == 1);
+    CHECK(run_until(c.loop(), [&] { return runs == 2; }));
+    CHECK(saw_closed);
+  }
+}
+
 TEST_CASE("iostream: a second read while one is pending is an error") {
   TORNADO_EACH_BACKEND(backend) {
     LoopCase c(backend);
