@@ -218,7 +218,7 @@ MAN_PAGES    := $(wildcard man/man3/*.3 man/man7/*.7)
 
 .PHONY: bench-report bench-readme bench-instructions ensure-bench-tools bench-websocket check-browser uninstall check-install ensure-cross check-cross fuzz ensure-clang ensure-test-peers all lib test check check-asan check-tsan check-man check-layers check-functions bench bench-peers demo install \
         static-demos static-demo-bins ensure-static-libs check-size check-configs \
-        clean format ensure-doctest ensure-mandoc ensure-benchmark FORCE
+        clean format ensure-doctest ensure-mandoc ensure-benchmark
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(DEMO_BINS)
@@ -232,30 +232,28 @@ $(OBJ)/%.o: %.cc | $(INCLUDE_ROOT)/tornado
 	@$(if $(Q),echo "  CXX     $<")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-# A unit's source is written again on every make, and replaced only when its text changes (a
-# file added to a list, a test file's new #include), so that an unchanged unit is not rebuilt.
-# Its object depends on every file it includes through the compiler's dependency list (-MMD).
+# A unit's source is written while make reads this file, and replaced only when its text would
+# change (a file added to a list, a test file's new #include), so that an unchanged unit is not
+# rebuilt; being a plain file, not the product of a rule, it never holds back the order in
+# which the units compile. Its object depends on every file it includes through the
+# compiler's dependency list (-MMD).
+unit_lib   = printf '\#include "%s"\n' $(UNITY_SRCS_$(1))
+unit_tests = grep -h '^\#include' $(UNITY_TESTS_$(1)) | sort -u; n=0; for f in $(UNITY_TESTS_$(1)); do \
+             n=$$((n + 1)); printf 'namespace unity_%d {\n\#include "%s"\n}\n' $$n $$f; done
+write_unit = $(shell mkdir -p $(dir $(1)) && { $(2); } > $(1).new && \
+               if cmp -s $(1).new $(1); then rm $(1).new; else mv $(1).new $(1); fi)
+UNIT_OBJS := $(filter $(OBJ)/unity/%,$(LIB_OBJS) $(TEST_OBJS))
+ifeq ($(UNITY),1)
+$(foreach u,$(UNITY_LIB),$(call write_unit,$(OBJ)/unity/lib/$(u).cc,$(call unit_lib,$(u))))
+$(foreach u,$(TEST_UNITS),$(call write_unit,$(OBJ)/unity/tests/$(u).cc,$(call unit_tests,$(u))))
+endif
+
 # g++ warns when a type of an included .cc file's anonymous namespace is used by a function
 # of another namespace (it counts the .cc as a header): harmless here, so that warning is off.
 UNIT_FLAGS := $(if $(findstring clang,$(shell $(CXX) --version 2>/dev/null)),,-Wno-subobject-linkage)
-UNIT_OBJS := $(filter $(OBJ)/unity/%,$(LIB_OBJS) $(TEST_OBJS))
-$(filter $(OBJ)/unity/lib/%,$(UNIT_OBJS:.o=.cc)): $(OBJ)/unity/lib/%.cc: FORCE
-	@mkdir -p $(dir $@)
-	@printf '#include "%s"\n' $(UNITY_SRCS_$*) > $@.new
-	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
-
-$(filter $(OBJ)/unity/tests/%,$(UNIT_OBJS:.o=.cc)): $(OBJ)/unity/tests/%.cc: FORCE
-	@mkdir -p $(dir $@)
-	@{ grep -h '^#include' $(UNITY_TESTS_$*) | sort -u; n=0; for f in $(UNITY_TESTS_$*); do \
-	  n=$$((n + 1)); printf 'namespace unity_%d {\n#include "%s"\n}\n' $$n $$f; done; } > $@.new
-	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
-
 $(UNIT_OBJS): $(OBJ)/unity/%.o: $(OBJ)/unity/%.cc | $(INCLUDE_ROOT)/tornado
 	@$(if $(Q),echo "  CXX     $<")
 	$(Q)$(CXX) $(ALL_CXXFLAGS) $(UNIT_FLAGS) -c $< -o $@
-
-.SECONDARY: $(UNIT_OBJS:.o=.cc)
-FORCE:
 
 # The kqueue backend under test: the same reactor/kqueue.cc, built against the shim's headers.
 $(OBJ)/tests/support/kqueue_shim/kqueue_backend.o: reactor/kqueue.cc | $(INCLUDE_ROOT)/tornado
