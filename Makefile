@@ -102,7 +102,7 @@ STREAM_SRCS  := stream/iostream.cc stream/iostream_write.cc stream/netutil.cc st
                 stream/tcpclient.cc stream/process.cc stream/subprocess.cc
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc http/http1connection_server.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
-WEB_SRCS     := web/sha1.cc web/sha1_hw.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/web_handler.cc \
+WEB_SRCS     := web/sha1.cc web/sha1_hw.cc web/sha256.cc web/hmac.cc web/routing.cc web/routing_regex.cc web/routing_match.cc web/web_handler.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc \
                 web/websocket_protocol.cc web/websocket.cc web/websocket_handler.cc \
                 web/websocket_client.cc \
@@ -130,7 +130,7 @@ TEST_SRCS    := tests/main.cc tests/support/async_test.cc tests/reactor/callback
                 tests/http/httpclient_pool_test.cc tests/http/httpclient_peer_test.cc \
                 tests/http/httpclient_limits_test.cc \
                 tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_lifecycle_test.cc tests/web/web_cookies_test.cc \
-                tests/web/routing_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
+                tests/web/routing_test.cc tests/web/routing_match_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc tests/web/url_test.cc \
                 tests/web/websocket_protocol_test.cc tests/web/websocket_test.cc \
                 tests/web/websocket_peer_test.cc tests/web/template_test.cc tests/web/template_web_test.cc \
