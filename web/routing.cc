@@ -1,6 +1,5 @@
 // web/routing.cc: matching route patterns (literal, simple and regex paths) and reversing
-// simple ones; the translation of Python's syntax is in routing_regex.cc, the matcher that
-// runs the rest in routing_match.cc.
+// simple ones; the rest run by the library's regex engine (stream/regex.h).
 //
 // Mirrors:  tornado/routing.py (PathMatches.match, PathMatches.reverse, _find_groups).
 // Thread:   a PathRegex or URLSpec is immutable once built; any thread may match.
@@ -11,16 +10,15 @@
 #include <stdexcept>
 
 #include "tornado/http/escape.h"
-#include "tornado/web/routing_regex.h"
+#include "tornado/stream/regex.h"
 
 namespace tornado::web {
 namespace {
 
-using detail::Matcher;
-using detail::refuse;
-using detail::strip_anchors;
-using detail::translate;
-using detail::Translation;
+using regex::Matcher;
+using regex::strip_anchors;
+using regex::translate;
+using regex::Translation;
 
 // Python's re_unescape over literal text: "\." is ".", an escaped letter or digit is not
 // literal text (false).
@@ -151,7 +149,8 @@ struct PathRegex::Compiled {
 
 PathRegex::PathRegex(std::string pattern) : pattern_(std::move(pattern)) {
   const std::string_view body = strip_anchors(pattern_);
-  Translation t = translate(pattern_, body);
+  const std::string label = "route pattern \"" + pattern_ + "\"";
+  Translation t = translate(label, body);
   names_ = std::move(t.names);
   prefix_ = std::move(t.prefix);
   literal_ = t.literal;
@@ -159,7 +158,7 @@ PathRegex::PathRegex(std::string pattern) : pattern_(std::move(pattern)) {
   auto c = std::make_shared<Compiled>();
   // Compiled even when the simple matcher will serve, so that every pattern's syntax is
   // checked when the rule is made.
-  c->matcher = Matcher(pattern_, t.ere, t.capturing);
+  c->matcher = Matcher(label, t.ere, t.capturing);
   segments_ = simple_segments(body);
   if (!segments_.empty()) return;
   compiled_ = std::move(c);

@@ -12,7 +12,7 @@
 //
 // Patterns: written as Tornado users write them (Python's re syntax) and matched with
 //           Python's semantics (leftmost-first: greedy quantifiers, the first alternative
-//           that leads to a match wins) by the library's own matcher (routing_match.cc):
+//           that leads to a match wins) by the library's own matcher (stream/regex.h):
 //           literals, ".", [...] classes, \d \w \s and their negations, groups ((...),
 //           (?P<name>...), (?:...)), "|", * + ? {m,n}, ^ and $. What it does not do (lazy
 //           quantifiers, look-around, back-references) is refused when the spec is built,

@@ -10,15 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "tornado/web/routing_regex.h"
+#include "tornado/stream/regex.h"
 
 namespace {
 
-using tornado::web::detail::Matcher;
+using tornado::regex::Matcher;
 
 Matcher compile(const std::string& pattern) {
-  const std::string_view body = tornado::web::detail::strip_anchors(pattern);
-  const auto t = tornado::web::detail::translate(pattern, body);
+  const std::string_view body = tornado::regex::strip_anchors(pattern);
+  const auto t = tornado::regex::translate(pattern, body);
   return Matcher(pattern, t.ere, t.capturing);
 }
 

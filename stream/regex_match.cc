@@ -1,24 +1,28 @@
-// web/routing_match.cc: the route patterns' own regex matcher, in place of libc's regcomp and
+// stream/regex_match.cc: the library's own regex matcher, in place of libc's regcomp and
 // regexec (which weigh some 70 KiB in a static program, and follow POSIX's leftmost-longest
-// rule where routes are written for Python's leftmost-first one).
+// rule where Tornado's users write patterns for Python's leftmost-first one).
 //
-// Mirrors:  the matching of Python's re module for the subset routing_regex.cc lets through.
-// Role:     a Parser reads the ERE text translate() produced into a small tree; emit() turns
+// Mirrors:  the matching of Python's re module for the subset regex_translate.cc lets through:
+//           re.fullmatch for routes, re.search(...).end() for read_until_regex.
+// Role:     a Parser reads the text translate() produced into a small tree; emit() turns
 //           the tree into a program (characters, classes, splits that prefer their first
-//           target, jumps, group saves, anchors); match() runs the program by backtracking,
+//           target, jumps, group saves, anchors). match() runs the program by backtracking,
 //           marking each (instruction, position) pair it enters. A pair entered once is never
 //           entered again: if it led to a match the run is over, if not it cannot lead to one
 //           the second time either (nothing in the subset looks back at the captures). So a
 //           match costs at most program size times text length steps, whatever the pattern
 //           (the classic exponential case (a*)*b included), and the first match found is the
-//           one Python's backtracking finds.
-// Thread:   a Matcher is immutable once built; match() keeps its state on the stack.
+//           one Python's backtracking finds. search() runs the same program as a breadth-first
+//           simulation over the text (one list of threads per position, kept in the order
+//           backtracking would try them), so that its memory stays in the program's size for
+//           a stream's buffer of any length.
+// Thread:   a Matcher is immutable once built; match() and search() keep their state local.
 #include <cstring>
 #include <limits>
 
-#include "tornado/web/routing_regex.h"
+#include "tornado/stream/regex.h"
 
-namespace tornado::web::detail {
+namespace tornado::regex {
 namespace {
 
 using Inst = Matcher::Inst;
@@ -60,11 +64,11 @@ bool known_posix_class(std::string_view name) {
 
 class Parser {
  public:
-  Parser(const std::string& pattern, std::string_view ere) : pattern_(pattern), ere_(ere) {}
+  Parser(const std::string& label, std::string_view ere) : label_(label), ere_(ere) {}
 
   std::size_t run() {
     const std::size_t root = alt();
-    if (i_ < ere_.size()) refuse(pattern_, "unbalanced )");
+    if (i_ < ere_.size()) refuse(label_, "unbalanced )");
     return root;
   }
 
@@ -112,7 +116,7 @@ class Parser {
     } else {
       counts(n);
     }
-    if (i_ < ere_.size() && is_quantifier(ere_[i_])) refuse(pattern_, "multiple repeat");
+    if (i_ < ere_.size() && is_quantifier(ere_[i_])) refuse(label_, "multiple repeat");
     return add(std::move(n));
   }
 
@@ -124,12 +128,12 @@ class Parser {
       ++i_;
       n.max = number();  // none: unbounded (kInf)
     } else {
-      if (m < 0) refuse(pattern_, "bad {m,n} repeat");
+      if (m < 0) refuse(label_, "bad {m,n} repeat");
       n.max = m;
     }
-    if (i_ >= ere_.size() || ere_[i_] != '}') refuse(pattern_, "bad {m,n} repeat");
+    if (i_ >= ere_.size() || ere_[i_] != '}') refuse(label_, "bad {m,n} repeat");
     ++i_;
-    if (n.max != kInf && n.max < n.min) refuse(pattern_, "bad {m,n} repeat: m > n");
+    if (n.max != kInf && n.max < n.min) refuse(label_, "bad {m,n} repeat: m > n");
   }
 
   // Decimal digits at i_, or -1 when there are none.
@@ -137,7 +141,7 @@ class Parser {
     int v = -1;
     while (i_ < ere_.size() && ere_[i_] >= '0' && ere_[i_] <= '9') {
       v = (v < 0 ? 0 : v) * 10 + (ere_[i_++] - '0');
-      if (v > kMaxCount) refuse(pattern_, "repeat count over 1000");
+      if (v > kMaxCount) refuse(label_, "repeat count over 1000");
     }
     return v;
   }
@@ -149,7 +153,7 @@ class Parser {
         Node g(Node::Kind::kGroup);
         g.index = groups++;
         g.kids.push_back(alt());
-        if (i_ >= ere_.size() || ere_[i_] != ')') refuse(pattern_, "missing )");
+        if (i_ >= ere_.size() || ere_[i_] != ')') refuse(label_, "missing )");
         ++i_;
         return add(std::move(g));
       }
@@ -165,9 +169,9 @@ class Parser {
       case '+':
       case '?':
       case '{':
-        refuse(pattern_, "nothing to repeat");
+        refuse(label_, "nothing to repeat");
       case '\\':
-        if (i_ >= ere_.size()) refuse(pattern_, "ends with a lone backslash");
+        if (i_ >= ere_.size()) refuse(label_, "ends with a lone backslash");
         return literal(ere_[i_++]);
       default:
         return literal(c);
@@ -187,14 +191,14 @@ class Parser {
     const bool negate = i_ < ere_.size() && ere_[i_] == '^';
     if (negate) ++i_;
     for (bool first = true;; first = false) {
-      if (i_ >= ere_.size()) refuse(pattern_, "unterminated [");
+      if (i_ >= ere_.size()) refuse(label_, "unterminated [");
       const auto ch = static_cast<unsigned char>(ere_[i_]);
       if (ch == ']' && !first) break;
       if (ch == '[' && i_ + 1 < ere_.size() && ere_[i_ + 1] == ':') {
         const std::size_t end = ere_.find(":]", i_ + 2);
-        if (end == std::string_view::npos) refuse(pattern_, "unterminated [: class");
+        if (end == std::string_view::npos) refuse(label_, "unterminated [: class");
         const std::string_view name = ere_.substr(i_ + 2, end - i_ - 2);
-        if (!known_posix_class(name)) refuse(pattern_, "unknown [: class");
+        if (!known_posix_class(name)) refuse(label_, "unknown [: class");
         for (unsigned v = 0; v < 256; ++v)
           if (in_posix_class(name, static_cast<unsigned char>(v)))
             set.add(static_cast<unsigned char>(v));
@@ -205,7 +209,7 @@ class Parser {
       unsigned hi = ch;
       if (i_ + 1 < ere_.size() && ere_[i_] == '-' && ere_[i_ + 1] != ']') {
         hi = static_cast<unsigned char>(ere_[i_ + 1]);
-        if (hi < ch) refuse(pattern_, "bad character range");
+        if (hi < ch) refuse(label_, "bad character range");
         i_ += 2;
       }
       for (unsigned v = ch; v <= hi; ++v) set.add(static_cast<unsigned char>(v));
@@ -219,16 +223,16 @@ class Parser {
     return add(std::move(n));
   }
 
-  const std::string& pattern_;
+  const std::string& label_;
   std::string_view ere_;
   std::size_t i_ = 0;
 };
 
 class Emitter {
  public:
-  Emitter(const std::string& pattern, const std::vector<Node>& nodes,
+  Emitter(const std::string& label, const std::vector<Node>& nodes,
           const std::vector<bool>& capturing, std::vector<Inst>& prog)
-      : pattern_(pattern), nodes_(nodes), capturing_(capturing), prog_(prog) {}
+      : label_(label), nodes_(nodes), capturing_(capturing), prog_(prog) {}
 
   void emit(std::size_t id) {
     const Node& n = nodes_[id];
@@ -270,7 +274,7 @@ class Emitter {
   std::uint32_t here() const { return static_cast<std::uint32_t>(prog_.size()); }
 
   void put(Inst inst) {
-    if (prog_.size() >= Matcher::kMaxProgram) refuse(pattern_, "too large once repeats expand");
+    if (prog_.size() >= Matcher::kMaxProgram) refuse(label_, "too large once repeats expand");
     prog_.push_back(inst);
   }
 
@@ -311,7 +315,7 @@ class Emitter {
     for (std::uint32_t s : splits) prog_[s].y = here();
   }
 
-  const std::string& pattern_;
+  const std::string& label_;
   const std::vector<Node>& nodes_;
   const std::vector<bool>& capturing_;
   std::vector<Inst>& prog_;
@@ -329,16 +333,33 @@ struct Job {
 
 }  // namespace
 
-Matcher::Matcher(const std::string& pattern, std::string_view ere,
-                 const std::vector<bool>& capturing)
+Matcher::Matcher(const std::string& label, std::string_view ere, const std::vector<bool>& capturing)
     : capturing_(capturing) {
-  Parser parser(pattern, ere);
+  Parser parser(label, ere);
   const std::size_t root = parser.run();
-  if (parser.groups != capturing.size()) refuse(pattern, "unbalanced parentheses");
+  if (parser.groups != capturing.size()) refuse(label, "unbalanced parentheses");
   sets_ = std::move(parser.sets);
-  Emitter emitter(pattern, parser.nodes, capturing_, prog_);
+  Emitter emitter(label, parser.nodes, capturing_, prog_);
   emitter.emit(root);
   emitter.put({Op::kMatch, 0, 0, 0});
+}
+
+Matcher Matcher::compile(const std::string& label, std::string_view pattern) {
+  const Translation t = translate(label, pattern);
+  return Matcher(label, t.ere, t.capturing);
+}
+
+bool Matcher::consumes(const Inst& in, char ch) const {
+  switch (in.op) {
+    case Op::kChar:
+      return static_cast<unsigned char>(ch) == in.c;
+    case Op::kAny:  // as Python's ".", everything but a newline
+      return ch != '\n';
+    case Op::kClass:
+      return sets_[in.x].has(static_cast<unsigned char>(ch));
+    default:
+      return false;
+  }
 }
 
 bool Matcher::match(std::string_view text, std::vector<std::string>* groups) const {
@@ -429,4 +450,67 @@ bool Matcher::match(std::string_view text, std::vector<std::string>* groups) con
   return true;
 }
 
-}  // namespace tornado::web::detail
+// Threads are program counters on a list per text position, in the order backtracking would
+// try them: add() follows splits (the preferred target first), jumps, saves and anchors
+// depth-first and keeps the instructions that read a character or match. A thread that
+// reaches kMatch ends the ones after it on its list (backtracking would never get to them);
+// a new thread starts at each position until a match is found, after every older one (a
+// later start is tried only when the earlier ones fail). The last match recorded when the
+// lists run dry is the one Python finds.
+std::size_t Matcher::search(std::string_view text) const {
+  if (prog_.empty()) return npos;
+  const std::size_t n = text.size();
+  std::vector<std::uint32_t> now, next, stack;
+  std::vector<std::size_t> on_list(prog_.size(), npos);  // the position whose list holds pc
+  now.reserve(prog_.size());
+  next.reserve(prog_.size());
+  auto add = [&](std::vector<std::uint32_t>& list, std::uint32_t start, std::size_t pos) {
+    stack.push_back(start);
+    while (!stack.empty()) {
+      const std::uint32_t pc = stack.back();
+      stack.pop_back();
+      if (on_list[pc] == pos) continue;
+      on_list[pc] = pos;
+      const Inst& in = prog_[pc];
+      switch (in.op) {
+        case Op::kJmp:
+          stack.push_back(in.x);
+          break;
+        case Op::kSplit:
+          stack.push_back(in.y);
+          stack.push_back(in.x);  // popped first: the preferred target
+          break;
+        case Op::kSave:
+          stack.push_back(pc + 1);
+          break;
+        case Op::kBol:
+          if (pos == 0) stack.push_back(pc + 1);
+          break;
+        case Op::kEol:
+          if (pos == n) stack.push_back(pc + 1);
+          break;
+        default:
+          list.push_back(pc);
+          break;
+      }
+    }
+  };
+  std::size_t found = npos;
+  for (std::size_t pos = 0;; ++pos) {
+    if (found == npos) add(now, 0, pos);
+    next.clear();
+    for (const std::uint32_t pc : now) {
+      const Inst& in = prog_[pc];
+      if (in.op == Op::kMatch) {
+        found = pos;
+        break;
+      }
+      if (pos < n && consumes(in, text[pos])) add(next, pc + 1, pos + 1);
+    }
+    if (pos == n || (next.empty() && found != npos)) break;
+    now.swap(next);
+  }
+  return found;
+}
+
+}  // namespace tornado::regex
