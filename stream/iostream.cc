@@ -22,7 +22,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <regex.h>
 #include <signal.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -32,6 +31,7 @@
 #include <cstring>
 
 #include "tornado/reactor/log.h"
+#include "tornado/stream/regex.h"
 
 namespace tornado {
 
@@ -44,9 +44,7 @@ constexpr std::size_t kDirectReadMin = 32 * 1024;
 // The thread's read buffer: every stream on this thread reads into it first (muduo's extra
 // buffer), so a stream that consumes what it reads never allocates a buffer of its own.
 char* scratch() {
-  // One byte more than a read takes: a NUL after the bytes read, for regexec (REG_STARTEND
-  // does not need it, but sanitizers' interceptors of regexec measure the string).
-  thread_local std::unique_ptr<char[]> buf(new char[kScratchSize + 1]);
+  thread_local std::unique_ptr<char[]> buf(new char[kScratchSize]);
   return buf.get();
 }
 
@@ -253,7 +251,6 @@ void BaseIOStream::handle_read(bool hangup) {
     if (rbuf_.empty()) rbuf_ = std::string();
   } else {
     n = read_from_fd(scratch(), want);
-    if (n > 0) scratch()[n] = '\0';
     if (direct && n > 0) append_to_buffer(std::string_view(scratch(), static_cast<std::size_t>(n)));
   }
   if (n == -EAGAIN || n == -EWOULDBLOCK) return;
@@ -340,12 +337,8 @@ std::size_t BaseIOStream::find_read_end(std::string_view data) {
       return npos;
     }
     case ReadKind::kRegex: {
-      regmatch_t m[1];
-      m[0].rm_so = 0;
-      m[0].rm_eo = static_cast<regoff_t>(data.size());
-      if (::regexec(static_cast<regex_t*>(regex_.get()), data.data(), 1, m, REG_STARTEND) == 0)
-        return static_cast<std::size_t>(m[0].rm_eo);
-      return npos;
+      const std::size_t end = regex_->search(data);
+      return end == regex::Matcher::npos ? npos : end;
     }
   }
   return npos;
@@ -493,17 +486,11 @@ Future<std::string> BaseIOStream::read_until(std::string delimiter, std::size_t 
 
 Future<std::string> BaseIOStream::read_until_regex(const std::string& pattern,
                                                    std::size_t max_bytes) {
-  auto compiled = std::make_unique<regex_t>();
-  if (const int rc = ::regcomp(compiled.get(), pattern.c_str(), REG_EXTENDED); rc != 0) {
-    char msg[128];
-    ::regerror(rc, compiled.get(), msg, sizeof msg);
-    throw std::invalid_argument("read_until_regex: " + std::string(msg));  // nothing to regfree
-  }
+  // Compiled before the read starts, so that a refused pattern leaves the stream as it was.
+  auto compiled = std::make_shared<const regex::Matcher>(
+      regex::Matcher::compile("read_until_regex pattern \"" + pattern + "\"", pattern));
   Future<std::string> f = begin_text_read(ReadKind::kRegex);
-  regex_ = std::shared_ptr<regex_t>(compiled.release(), [](regex_t* r) {
-    ::regfree(r);
-    delete r;
-  });
+  regex_ = std::move(compiled);
   read_.max_bytes = max_bytes;
   try_inline_read();
   return f;

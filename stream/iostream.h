@@ -44,6 +44,10 @@
 
 namespace tornado {
 
+namespace regex {
+class Matcher;  // stream/regex.h: the library's own regex engine
+}
+
 // The stream is closed; `real_error` is the errno that closed it (0 for a clean EOF or a
 // close() without an error), as Tornado's StreamClosedError.real_error.
 class StreamClosedError : public std::runtime_error {
@@ -83,7 +87,10 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   // Data up to and including `delimiter`. With max_bytes > 0, UnsatisfiableReadError (and the
   // stream closes) if the delimiter is not within the first max_bytes bytes.
   Future<std::string> read_until(std::string delimiter, std::size_t max_bytes = 0);
-  // Data up to and including the first match of a POSIX extended regular expression.
+  // Data up to and including the first match of `pattern`, a regex in Python's re syntax as
+  // Tornado's (re.search(...).end()), within the subset man tornado.iostream lists: an
+  // unsupported or malformed pattern is std::invalid_argument, thrown before any read.
+  // With max_bytes > 0, as read_until.
   Future<std::string> read_until_regex(const std::string& pattern, std::size_t max_bytes = 0);
   // Exactly n bytes; with partial, whatever is available once at least one byte is (at most n).
   Future<std::string> read_bytes(std::size_t n, bool partial = false);
@@ -197,7 +204,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
     Promise<std::string> text;  // the pending read's Future (empty when none)
     Promise<std::size_t> count;
   } read_;
-  std::shared_ptr<void> regex_;  // kRegex: a compiled regex_t, freed with regfree
+  std::shared_ptr<const regex::Matcher> regex_;  // kRegex: the compiled pattern
 
   // Write state: queued pieces from write_head_ on (write_offset_ bytes of the first already
   // written), and the Futures waiting for the running total of written bytes to reach theirs.

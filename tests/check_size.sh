@@ -46,7 +46,7 @@ echo "  printf-only program        $base bytes"
 echo "  helloworld                 $hello bytes"
 echo "  library's share            $share bytes ($(kib "$share")), budget $SIZE_BUDGET_KIB KiB"
 echo "    of which the runtime     $runtime bytes ($(kib "$runtime")): exceptions, a thread,"
-echo "                             getaddrinfo, regcomp, strtod (tests/size/runtime_only.cc)"
+echo "                             getaddrinfo, strtod (tests/size/runtime_only.cc)"
 if [ -f "$dir/httpbin" ]; then
   echo "  httpbin                    $(bytes "$dir/httpbin") bytes, share $(($(bytes "$dir/httpbin") - base))"
 fi

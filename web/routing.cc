@@ -1,26 +1,24 @@
 // web/routing.cc: matching route patterns (literal, simple and regex paths) and reversing
-// simple ones; the translation of Python's syntax to POSIX is in routing_regex.cc.
+// simple ones; the rest run by the library's regex engine (stream/regex.h).
 //
 // Mirrors:  tornado/routing.py (PathMatches.match, PathMatches.reverse, _find_groups).
 // Thread:   a PathRegex or URLSpec is immutable once built; any thread may match.
 #include "tornado/web/routing.h"
-
-#include <regex.h>
 
 #include <cctype>
 #include <cstring>
 #include <stdexcept>
 
 #include "tornado/http/escape.h"
-#include "tornado/web/routing_regex.h"
+#include "tornado/stream/regex.h"
 
 namespace tornado::web {
 namespace {
 
-using detail::refuse;
-using detail::strip_anchors;
-using detail::translate;
-using detail::Translation;
+using regex::Matcher;
+using regex::strip_anchors;
+using regex::translate;
+using regex::Translation;
 
 // Python's re_unescape over literal text: "\." is ".", an escaped letter or digit is not
 // literal text (false).
@@ -146,29 +144,23 @@ bool PathRegex::match_segments(std::string_view text, std::size_t seg, std::size
 }
 
 struct PathRegex::Compiled {
-  regex_t re;
-  std::vector<bool> capturing;
-  ~Compiled() { regfree(&re); }
+  Matcher matcher;
 };
 
 PathRegex::PathRegex(std::string pattern) : pattern_(std::move(pattern)) {
   const std::string_view body = strip_anchors(pattern_);
-  Translation t = translate(pattern_, body);
+  const std::string label = "route pattern \"" + pattern_ + "\"";
+  Translation t = translate(label, body);
   names_ = std::move(t.names);
   prefix_ = std::move(t.prefix);
   literal_ = t.literal;
   if (literal_) return;
+  auto c = std::make_shared<Compiled>();
+  // Compiled even when the simple matcher will serve, so that every pattern's syntax is
+  // checked when the rule is made.
+  c->matcher = Matcher(label, t.ere, t.capturing);
   segments_ = simple_segments(body);
   if (!segments_.empty()) return;
-  auto c = std::make_shared<Compiled>();
-  const std::string ere = "^(" + t.ere + ")$";
-  const int rc = regcomp(&c->re, ere.c_str(), REG_EXTENDED);
-  if (rc != 0) {
-    char msg[256];
-    regerror(rc, &c->re, msg, sizeof msg);
-    refuse(pattern_, msg);
-  }
-  c->capturing = std::move(t.capturing);
   compiled_ = std::move(c);
 }
 
@@ -177,41 +169,7 @@ bool PathRegex::match(std::string_view text, std::vector<std::string>* groups) c
   if (literal_) return text == prefix_;
   if (text.substr(0, prefix_.size()) != prefix_) return false;
   if (!segments_.empty()) return match_segments(text, 0, 0, groups);
-  // regexec needs a NUL-terminated string; REG_STARTEND would avoid the copy but is not POSIX.
-  // Paths are short: a stack buffer serves nearly all of them.
-  char small[512];
-  std::string big;
-  const char* s;
-  if (text.size() < sizeof small) {
-    text.copy(small, text.size());
-    small[text.size()] = '\0';
-    s = small;
-  } else {
-    big.assign(text);
-    s = big.c_str();
-  }
-  if (text.find('\0') != std::string_view::npos) return false;
-  const std::size_t n = compiled_->capturing.size() + 2;
-  regmatch_t stack_m[16];
-  std::vector<regmatch_t> heap_m;
-  regmatch_t* m = stack_m;
-  if (n > 16) {
-    heap_m.resize(n);
-    m = heap_m.data();
-  }
-  if (regexec(&compiled_->re, s, n, m, 0) != 0) return false;
-  if (groups) {
-    for (std::size_t k = 0; k < compiled_->capturing.size(); ++k) {
-      if (!compiled_->capturing[k]) continue;
-      const regmatch_t& g = m[k + 2];  // m[0] is the match, m[1] the anchoring wrapper
-      if (g.rm_so < 0) {
-        groups->emplace_back();
-      } else {
-        groups->emplace_back(s + g.rm_so, static_cast<std::size_t>(g.rm_eo - g.rm_so));
-      }
-    }
-  }
-  return true;
+  return compiled_->matcher.match(text, groups);
 }
 
 URLSpec::URLSpec(std::string pattern, HandlerFactory handler, std::string name)

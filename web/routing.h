@@ -10,25 +10,26 @@
 //   spec.match("/user/42", groups);           // true, groups == {"42"}
 //   spec.reverse({"42"});                     // "/user/42"
 //
-// Patterns: written as Tornado users write them (Python's re syntax), run by libc's POSIX
-//           regex (regcomp, REG_EXTENDED). The Python forms routes use are translated:
-//           \d \w \s and their negations, (?P<name>...) named groups, (?:...) groups that
-//           capture nothing, escaped punctuation. What POSIX cannot express (lazy
+// Patterns: written as Tornado users write them (Python's re syntax) and matched with
+//           Python's semantics (leftmost-first: greedy quantifiers, the first alternative
+//           that leads to a match wins) by the library's own matcher (stream/regex.h):
+//           literals, ".", [...] classes, \d \w \s and their negations, groups ((...),
+//           (?P<name>...), (?:...)), "|", * + ? {m,n}, ^ and $. What it does not do (lazy
 //           quantifiers, look-around, back-references) is refused when the spec is built,
 //           with std::invalid_argument naming the pattern, never misread at request time.
+//           A match costs at most the pattern's program size times the path's length, so no
+//           path makes a pattern take exponential time.
 //           As Tornado, a pattern is anchored at both ends ("$" is added when missing), and
 //           it is matched against the path as sent (still %-encoded); the handler gets the
 //           groups %-decoded.
-// Speed:    glibc's regexec costs about a microsecond per call, as much as the rest of a small
-//           request. So a pattern that is all literal is matched by string equality; one made
-//           of literal text and groups of the common forms ((\d+), ([^/]+), (.*), (\w*)...)
-//           by a small backtracking matcher with Python's greedy semantics; and any other
-//           first compares the literal text it starts with, so most rules are rejected
-//           without regexec (see bench/web_bench.cc).
+// Speed:    a pattern that is all literal is matched by string equality; one made of literal
+//           text and groups of the common forms ((\d+), ([^/]+), (.*), (\w*)...) by a
+//           direct greedy matcher; and any other first compares the literal text it starts
+//           with, so most rules are rejected before the matcher runs (see bench/web_bench.cc).
 // Rules:    url<H>(pattern, args...) (web_binding.h) makes a Rule: the pattern, the handler
 //           class with the arguments each of its handlers receives, and an optional name
 //           (.name("x")) for reverse_url. Application turns each Rule into a URLSpec.
-// Ownership: a URLSpec owns its compiled regex (shared between copies); it holds the handler
+// Ownership: a URLSpec owns its compiled pattern (shared between copies); it holds the handler
 //           factory by value.
 // Thread:   immutable once built; any thread may match.
 // See:      man tornado.routing.
@@ -85,7 +86,7 @@ class Rule {
   std::string name_;
 };
 
-// A Python-style pattern compiled for regexec, anchored at both ends, with the names of its
+// A Python-style pattern compiled for the matcher, anchored at both ends, with the names of its
 // capturing groups ("" for unnamed ones). Shared by URLSpec (paths) and host rules.
 class PathRegex {
  public:
@@ -99,7 +100,7 @@ class PathRegex {
   const std::string& literal_prefix() const { return prefix_; }
   bool literal() const { return literal_; }
   // Whether the pattern is literal text and groups of the common forms (\d+, [^/]+, .*,
-  // \w+ and the like, + or *), matched without the regex engine.
+  // \w+ and the like, + or *), matched without the general matcher.
   bool simple() const { return !segments_.empty(); }
 
   // A piece of a simple pattern: literal text, or a group of characters of one class.

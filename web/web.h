@@ -331,9 +331,12 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   std::string render_string(std::string_view template_name, const Namespace& values = {});
   // The names every template of this handler sees: request (method, uri, path, query,
   // version, remote_ip, protocol, host, headers), current_user (None when nobody), and the
-  // functions static_url(path), xsrf_form_html(), reverse_url(name, args...). Override to add
-  // values or C++ functions (Namespace::set_function).
-  virtual Namespace get_template_namespace();
+  // functions static_url(path), xsrf_form_html(), reverse_url(name, args...). Not virtual:
+  // a handler class adds values or C++ functions (Namespace::set_function) by declaring its
+  // own `Namespace get_template_namespace()` (no `override`; it usually starts from
+  // RequestHandler::get_template_namespace()), which url<H> records for render and
+  // render_string. A call through a RequestHandler& reaches this one, not the class's.
+  Namespace get_template_namespace();
   // settings().template_path by default.
   virtual std::string get_template_path() const;
 

@@ -44,6 +44,10 @@ struct HandlerOps {
   // head()); throws HTTPError(405) when the class has no such method.
   std::optional<Future<void>> (*call)(RequestHandler&, std::string_view method,
                                       const std::vector<std::string>& args);
+  // The class's own get_template_namespace(), or null when it declares none (render_string
+  // then calls RequestHandler's): not virtual, so that a program that never renders does not
+  // link the base one and what it alone reaches (bench/README.md).
+  Namespace (*template_namespace)(RequestHandler&);
 };
 
 struct HandlerAccess {
@@ -192,8 +196,22 @@ std::optional<Future<void>> prepare_for(RequestHandler& base) {
   }
 }
 
+// H::get_template_namespace when H, or a base of it below RequestHandler, declares one (its
+// member pointer is then not RequestHandler's), for render_string; null otherwise.
 template <class H>
-inline constexpr HandlerOps kOps{&prepare_for<H>, &call_for<H>};
+constexpr Namespace (*template_namespace_for())(RequestHandler&) {
+  if constexpr (std::is_same_v<decltype(&H::get_template_namespace),
+                               Namespace (RequestHandler::*)()>) {
+    return nullptr;
+  } else {
+    return [](RequestHandler& base) -> Namespace {
+      return static_cast<H&>(base).get_template_namespace();
+    };
+  }
+}
+
+template <class H>
+inline constexpr HandlerOps kOps{&prepare_for<H>, &call_for<H>, template_namespace_for<H>()};
 
 // Whether url<H>(pattern, args...) hands args to H's constructor, or to initialize().
 template <class H, class... A>

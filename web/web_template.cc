@@ -81,7 +81,9 @@ Namespace RequestHandler::get_template_namespace() {
 std::string RequestHandler::render_string(std::string_view template_name, const Namespace& values) {
   const std::string path = get_template_path();
   std::shared_ptr<const Template> t = application().template_loader(path).load(template_name);
-  Namespace ns = get_template_namespace();
+  // The class's own namespace when it declares one (url<H> recorded it), else the base's.
+  Namespace ns =
+      ops_ && ops_->template_namespace ? ops_->template_namespace(*this) : get_template_namespace();
   ns.update(values);
   return t->generate(ns);
 }

@@ -97,15 +97,23 @@ TEST_CASE("iostream: read_until across many one-byte arrivals, delimiter split b
   }
 }
 
-TEST_CASE("iostream: read_until_regex matches a POSIX extended pattern") {
+TEST_CASE("iostream: read_until_regex takes a pattern in Python's syntax") {
   TORNADO_EACH_BACKEND(backend) {
     LoopCase c(backend);
     RawPeer p = raw_peer();
-    send_all(p.fd, "GET / HTTP/1.1\nHost: x\n\nbody");
-    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_until_regex("\r?\n\r?\n"); }) ==
-          "GET / HTTP/1.1\nHost: x\n\n");
+    send_all(p.fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\nbodyabcd\tz");
+    // As Tornado's users write it: Python's escapes, not the characters themselves.
+    CHECK(testing::run_sync(c.loop(), [&] {
+            return p.stream->read_until_regex(R"(\r?\n\r?\n)");
+          }) == "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    // A refused pattern throws before the read starts and leaves the stream as it was.
     CHECK_THROWS_AS((void)p.stream->read_until_regex("(unclosed"), std::invalid_argument);
+    CHECK_THROWS_AS((void)p.stream->read_until_regex("a+?"), std::invalid_argument);
     CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_bytes(4); }) == "body");
+    // Leftmost-first, as Python's re.search: "a" wins over the longer "ab".
+    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_until_regex("a|ab"); }) == "a");
+    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_until_regex(R"(\w*\t)"); }) ==
+          "bcd\t");
     p.stream->close();
   }
 }

@@ -35,7 +35,7 @@ struct Dir {
 
 struct PageHandler : RequestHandler {
   std::optional<std::string> get_current_user() override { return std::string("ann"); }
-  Namespace get_template_namespace() override {
+  Namespace get_template_namespace() {
     Namespace ns = RequestHandler::get_template_namespace();
     ns.set_function("twice", [](const std::vector<tornado::json::Value>& a) {
       return tornado::json::Value(a.at(0).as_string() + a.at(0).as_string());
@@ -49,6 +49,25 @@ struct PageHandler : RequestHandler {
 
 struct StringHandler : RequestHandler {
   void get() { write("[" + render_string("inline.txt", {{"x", 1}}) + "]"); }
+};
+
+// get_template_namespace is not virtual: url<H> finds a class's own, here declared by a base
+// of the served classes, for render and render_string alike.
+struct GreetingHandler : RequestHandler {
+  Namespace get_template_namespace() {
+    Namespace ns = RequestHandler::get_template_namespace();
+    ns.set("greeting", std::string("hello"));
+    return ns;
+  }
+};
+struct GreetRender : GreetingHandler {
+  tornado::Future<void> get() { return render("greet.txt", {{"x", 1}}); }
+};
+struct GreetString : GreetingHandler {
+  void get() { write("[" + render_string("greet.txt", {{"x", 2}}) + "]"); }
+};
+struct PlainString : RequestHandler {
+  void get() { write(render_string("plain.txt")); }
 };
 
 // An application serving PageHandler from the templates in `path`, with debug's error pages
@@ -88,6 +107,20 @@ TEST_CASE("web: render uses template_path, extends, and the handler's names") {
                      0) == 0);
   CHECK(r.body.find(" /p/x <input type=\"hidden\" name=\"_xsrf\" value=\"") != std::string::npos);
   CHECK(t.fetch("/s").body == "[x=1]");
+}
+
+TEST_CASE("web: a handler's own get_template_namespace reaches render and render_string") {
+  Dir dir;
+  dir.put("greet.txt", "{{ greeting }} {{ x }} {{ request.path }} {{ current_user }}");
+  dir.put("plain.txt", "{{ request.path }} {{ current_user }}");
+  Application app(
+      {url<GreetRender>("/render"), url<GreetString>("/string"), url<PlainString>("/plain")},
+      page_settings(dir.path, false));
+  AsyncHTTPTestCase t(app);
+  CHECK(t.fetch("/render").body == "hello 1 /render None");
+  CHECK(t.fetch("/string").body == "[hello 2 /string None]");
+  // A class without its own gets RequestHandler's names.
+  CHECK(t.fetch("/plain").body == "/plain None");
 }
 
 TEST_CASE("web: a template error is a 500 naming the template and line") {

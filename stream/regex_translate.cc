@@ -1,17 +1,19 @@
-// web/routing_regex.cc: translating Python-style route patterns to POSIX extended regexes.
+// stream/regex_translate.cc: translating Python-style patterns into the normalised
+// extended-regex text the library's matcher compiles (stream/regex_match.cc).
 //
-// Mirrors:  the part of Python's re syntax that tornado/routing.py patterns use.
+// Mirrors:  the part of Python's re syntax that Tornado's route patterns and read_until_regex
+//           delimiters use.
 // Role:     a Translator walks the pattern once; each construct has its own step: escapes
-//           (\d \w \s and their negations, escaped punctuation), bracket expressions, groups
-//           ((?P<name>...), (?:...), plain), quantifiers, and the rest. Each step appends to
-//           the ERE and keeps the literal prefix up to date.
+//           (\d \w \s and their negations, \n \r \t \f \v, escaped punctuation), bracket
+//           expressions, groups ((?P<name>...), (?:...), plain), quantifiers, and the rest.
+//           Each step appends to the text and keeps the literal prefix up to date.
 // Thread:   pure functions; any thread.
-#include "tornado/web/routing_regex.h"
-
 #include <cctype>
 #include <stdexcept>
 
-namespace tornado::web::detail {
+#include "tornado/stream/regex.h"
+
+namespace tornado::regex {
 namespace {
 
 bool is_ere_special(char c) {
@@ -33,6 +35,24 @@ bool is_ere_special(char c) {
       return true;
     default:
       return false;
+  }
+}
+
+// The character \n \r \t \f \v stand for, or 0 for other escapes.
+char control_escape(char e) {
+  switch (e) {
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'f':
+      return '\f';
+    case 'v':
+      return '\v';
+    default:
+      return 0;
   }
 }
 
@@ -58,7 +78,7 @@ const char* class_escape(char e) {
 
 class Translator {
  public:
-  Translator(const std::string& pattern, std::string_view body) : pattern_(pattern), body_(body) {}
+  Translator(const std::string& label, std::string_view body) : label_(label), body_(body) {}
 
   Translation run() {
     for (i_ = 0; i_ < body_.size(); ++i_) {
@@ -89,22 +109,27 @@ class Translator {
 
   // "\x" outside brackets: a class, or punctuation taken literally.
   void escape() {
-    if (i_ + 1 >= body_.size()) refuse(pattern_, "ends with a lone backslash");
+    if (i_ + 1 >= body_.size()) refuse(label_, "ends with a lone backslash");
     const char e = body_[++i_];
     if (const char* cls = class_escape(e)) {
       special();
       t_.ere += cls;
       return;
     }
+    if (const char ctl = control_escape(e)) {
+      t_.ere += ctl;
+      literal_char(ctl);
+      return;
+    }
     if (std::isalnum(static_cast<unsigned char>(e)))
-      refuse(pattern_, std::string("the escape \\") + e + " has no POSIX equivalent");
+      refuse(label_, std::string("the escape \\") + e + " is not supported");
     // Escaped punctuation is that character, literally.
     if (is_ere_special(e)) t_.ere += '\\';
     t_.ere += e;
     literal_char(e);
   }
 
-  // "[...]": copied, with [:class:] kept and the escapes POSIX lacks inside brackets
+  // "[...]": copied, with [:class:] kept and the escapes a bracket takes
   // translated or refused.
   void bracket() {
     special();
@@ -113,12 +138,12 @@ class Translator {
     if (j < body_.size() && body_[j] == '^') t_.ere += body_[j++];
     if (j < body_.size() && body_[j] == ']') t_.ere += body_[j++];  // a leading "]" is literal
     for (;; ++j) {
-      if (j >= body_.size()) refuse(pattern_, "unterminated [");
+      if (j >= body_.size()) refuse(label_, "unterminated [");
       const char b = body_[j];
       if (b == ']') break;
       if (b == '[' && j + 1 < body_.size() && body_[j + 1] == ':') {
         const std::size_t end = body_.find(":]", j + 2);
-        if (end == std::string_view::npos) refuse(pattern_, "unterminated [: class");
+        if (end == std::string_view::npos) refuse(label_, "unterminated [: class");
         t_.ere.append(body_.substr(j, end + 2 - j));
         j = end + 1;
         continue;
@@ -135,18 +160,20 @@ class Translator {
 
   // "\x" inside brackets at j; returns the index of x.
   std::size_t bracket_escape(std::size_t j) {
-    if (j + 1 >= body_.size()) refuse(pattern_, "unterminated [");
+    if (j + 1 >= body_.size()) refuse(label_, "unterminated [");
     const char e = body_[++j];
-    if (e == 'd') {
+    if (const char ctl = control_escape(e)) {
+      t_.ere += ctl;
+    } else if (e == 'd') {
       t_.ere += "0-9";
     } else if (e == 'w') {
       t_.ere += "A-Za-z0-9_";
     } else if (e == 's') {
       t_.ere += "[:space:]";
     } else if (e == ']' || e == '^' || e == '-' || std::isalnum(static_cast<unsigned char>(e))) {
-      refuse(pattern_, std::string("the escape \\") + e + " inside [...] is not supported");
+      refuse(label_, std::string("the escape \\") + e + " inside [...] is not supported");
     } else {
-      t_.ere += e;  // inside brackets POSIX takes punctuation (and "\") literally
+      t_.ere += e;  // inside brackets the matcher takes punctuation (and "\") literally
     }
     return j;
   }
@@ -157,16 +184,16 @@ class Translator {
     if (i_ + 1 < body_.size() && body_[i_ + 1] == '?') {
       if (body_.substr(i_ + 2, 2) == "P<") {
         const std::size_t end = body_.find('>', i_ + 4);
-        if (end == std::string_view::npos) refuse(pattern_, "unterminated (?P<name>");
+        if (end == std::string_view::npos) refuse(label_, "unterminated (?P<name>");
         t_.names.emplace_back(body_.substr(i_ + 4, end - i_ - 4));
-        if (t_.names.back().empty()) refuse(pattern_, "empty group name");
+        if (t_.names.back().empty()) refuse(label_, "empty group name");
         t_.capturing.push_back(true);
         i_ = end;
       } else if (body_.substr(i_ + 2, 1) == ":") {
         t_.capturing.push_back(false);
         i_ += 2;
       } else {
-        refuse(pattern_, "only (?P<name>...) and (?:...) extensions are supported");
+        refuse(label_, "only (?P<name>...) and (?:...) extensions are supported");
       }
     } else {
       t_.names.emplace_back();
@@ -182,14 +209,14 @@ class Translator {
     special();
     if (c == '{') {
       const std::size_t end = body_.find('}', i_);
-      if (end == std::string_view::npos) refuse(pattern_, "unterminated {");
+      if (end == std::string_view::npos) refuse(label_, "unterminated {");
       t_.ere.append(body_.substr(i_, end + 1 - i_));
       i_ = end;
     } else {
       t_.ere += c;
     }
     if (i_ + 1 < body_.size() && (body_[i_ + 1] == '?' || body_[i_ + 1] == '+'))
-      refuse(pattern_, "lazy and possessive quantifiers have no POSIX equivalent");
+      refuse(label_, "lazy and possessive quantifiers are not supported");
   }
 
   // Alternation, the other metacharacters, stray closers, and plain characters.
@@ -217,7 +244,7 @@ class Translator {
     literal_char(c);
   }
 
-  const std::string& pattern_;
+  const std::string& label_;
   std::string_view body_;
   std::size_t i_ = 0;
   Translation t_;
@@ -226,12 +253,12 @@ class Translator {
 
 }  // namespace
 
-void refuse(const std::string& pattern, const std::string& why) {
-  throw std::invalid_argument("route pattern \"" + pattern + "\": " + why);
+void refuse(const std::string& label, const std::string& why) {
+  throw std::invalid_argument(label + ": " + why);
 }
 
-Translation translate(const std::string& pattern, std::string_view body) {
-  return Translator(pattern, body).run();
+Translation translate(const std::string& label, std::string_view body) {
+  return Translator(label, body).run();
 }
 
 std::string_view strip_anchors(std::string_view body) {
@@ -241,4 +268,4 @@ std::string_view strip_anchors(std::string_view body) {
   return body;
 }
 
-}  // namespace tornado::web::detail
+}  // namespace tornado::regex
