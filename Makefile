@@ -262,6 +262,7 @@ $(OBJ)/tests/support/kqueue_shim/kqueue_backend.o: reactor/kqueue.cc | $(INCLUDE
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -Itests/support/kqueue_shim -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
@@ -269,6 +270,7 @@ $(LIB): $(LIB_OBJS)
 .SECONDARY: $(DEMOS:%=$(OBJ)/demos/%.o)
 
 $(BUILD)/demos/%: $(OBJ)/demos/%.o $(LIB)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) -o $@
 
@@ -362,6 +364,7 @@ ensure-test-peers:
 	fi
 
 $(TEST_BIN): $(LIB) $(TEST_OBJS)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CXX) $(TEST_OBJS) $(LIB) $(ALL_LDFLAGS) -o $@
 
