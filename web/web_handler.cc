@@ -18,17 +18,6 @@
 
 namespace tornado::web {
 
-namespace {
-
-std::string_view strip_ascii(std::string_view s) {
-  constexpr std::string_view ws = " \t\n\r\f\v";
-  const std::size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
-
-}  // namespace
-
 // --- construction and the request sequence ----------------------------------------------------
 
 HTTPError::HTTPError(int status_code, std::string log_message, std::string reason)
@@ -289,7 +278,7 @@ std::vector<std::string> collect(const RequestHandler& h, const Arguments& sourc
       const auto u = static_cast<unsigned char>(c);
       if (u <= 0x08 || (u >= 0x0e && u <= 0x1f)) c = ' ';
     }
-    out.emplace_back(strip ? std::string(strip_ascii(s)) : std::move(s));
+    out.emplace_back(strip ? std::string(util::trim(s, util::kWhitespace)) : std::move(s));
   }
   return out;
 }

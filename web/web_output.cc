@@ -10,7 +10,6 @@
 //           The request sequence and error pages are in web/web_handler.cc.
 // Thread:   the loop thread.
 #include <charconv>
-#include <cstring>
 #include <ctime>
 
 #include "tornado/reactor/ioloop.h"
@@ -38,22 +37,15 @@ const std::string& http_date_now() {
 
 // RFC 9110's field-value: HTAB, SP, VCHAR, obs-text. Anything else (CR, LF, NUL...) would let
 // a value end the header or the head. Every value set goes through here (the automatic ETag's
-// 42 bytes on each GET), so eight bytes are looked at a time: (x - 0x20..) & ~x & 0x80.. is
-// non-zero when some byte of x is below 0x20, and x ^ 0x7f.. has a zero byte where x has DEL;
-// only a block with either (a tab, or a byte to refuse) is looked at byte by byte.
+// 42 bytes on each GET), so eight bytes are looked at a time: a block with a byte below 0x20,
+// or one that x ^ 0x7f.. turns to zero (DEL), holds a tab or a byte to refuse, and only from
+// there on are the bytes looked at one by one.
 bool safe_header_value(std::string_view v) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-  const char* p = v.data();
-  std::size_t n = v.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p, 8);
-    const std::uint64_t del = x ^ (kOnes * 0x7f);
-    if (((x - kOnes * 0x20) & ~x & kHighs) | ((del - kOnes) & ~del & kHighs)) break;
-  }
-  for (; n > 0; ++p, --n) {
-    const auto u = static_cast<unsigned char>(*p);
+  const std::string_view rest = util::after_clean_blocks(v, [](std::uint64_t x) {
+    return (util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0;
+  });
+  for (const char c : rest) {
+    const auto u = static_cast<unsigned char>(c);
     if (u != '\t' && (u < 0x20 || u == 0x7f)) return false;
   }
   return true;
