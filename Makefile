@@ -108,7 +108,7 @@ STREAM_SRCS  := stream/regex_translate.cc stream/regex_match.cc stream/iostream.
                 stream/tcpclient.cc stream/process.cc stream/subprocess.cc
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc http/http1connection_server.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
-WEB_SRCS     := web/sha1.cc web/sha1_hw.cc web/sha256.cc web/hmac.cc web/routing.cc web/web_handler.cc \
+WEB_SRCS     := web/sha1.cc web/sha1_hw.cc web/sha256.cc web/hmac.cc web/routing.cc web/web_handler.cc web/web_output.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc \
                 web/websocket_protocol.cc web/websocket.cc web/websocket_handler.cc \
                 web/websocket_client.cc \
@@ -127,7 +127,7 @@ ALL_TEST_SRCS := tests/main.cc tests/support/async_test.cc tests/reactor/callbac
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/localtime_test.cc tests/reactor/options_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/recycle_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
                 tests/gen/locks_test.cc tests/gen/locks_guard_test.cc tests/gen/queues_test.cc \
-                tests/stream/regex_test.cc tests/stream/iostream_test.cc tests/stream/iostream_write_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc \
+                tests/stream/regex_test.cc tests/stream/iostream_test.cc tests/stream/iostream_write_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc tests/stream/netutil_accept_test.cc \
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc tests/stream/process_test.cc \
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \

@@ -1,7 +1,8 @@
-// bench/bench_util.h: what the benchmarks that measure memory share: the resident set size,
-// and the file descriptor limit raised for thousands of connections.
-// Role:     included by bench/iostream_bench.cc and bench/websocket_load.cc (each a single
-//           source linked on its own, so the helpers are inline).
+// bench/bench_util.h: what the benchmarks share: the resident set size, the file descriptor
+// limit raised for thousands of connections, and the hello server's request callback.
+// Role:     included by bench/iostream_bench.cc, bench/websocket_load.cc, bench/http_hello.cc
+//           and bench/http_allocs.cc (each a single source linked on its own, so the helpers
+//           are inline).
 #pragma once
 
 #include <sys/resource.h>
@@ -9,6 +10,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "tornado/http/httpserver.h"
 
 namespace bench {
 
@@ -36,5 +41,17 @@ inline bool raise_fd_limit(int n) {
   }
   return true;
 }
+
+// The hello server's answer to every request: "Hello, world" (12 bytes) with Content-Length
+// and Content-Type, as nginx's `return 200 "Hello, world";` (bench/http_hello serves it to
+// load generators, bench/http_allocs counts what serving it allocates). A lambda rather than a
+// function, so the server's callback calls it directly, not through a pointer.
+inline constexpr auto hello_world = [](std::shared_ptr<tornado::HTTPServerRequest> request) {
+  static const std::string body = "Hello, world";
+  tornado::HTTPHeaders h{{"Content-Type", "text/plain"}, {"Content-Length", "12"}};
+  (void)request->connection->write_headers(tornado::ResponseStartLine{"HTTP/1.1", 200, "OK"}, h,
+                                           body);
+  (void)request->connection->finish();
+};
 
 }  // namespace bench

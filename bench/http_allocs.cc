@@ -2,7 +2,7 @@
 //
 //   build/bench/http_allocs [--requests=N] [--warmup=N] [--expect=MAX]
 //
-// The server is bench/http_hello's (the same callback, "Hello, world" with Content-Length),
+// The server is bench/http_hello's (the same callback, bench::hello_world in bench_util.h),
 // on a loop in this thread; the client is a second thread with one blocking keep-alive
 // socket over loopback, which writes a request and reads the whole response, N times. Every
 // global operator new of this program is replaced by one that counts, so the figure is what
@@ -30,6 +30,7 @@
 #include <string>
 #include <thread>
 
+#include "bench/bench_util.h"
 #include "tornado/http/httpserver.h"
 #include "tornado/reactor/ioloop.h"
 #include "tornado/reactor/log.h"
@@ -162,13 +163,7 @@ int main(int argc, char** argv) {
   tornado::log::access_log.set_level(tornado::log::Level::kWarning);
   tornado::IOLoop loop;
   loop.make_current();
-  tornado::HTTPServer server([](std::shared_ptr<tornado::HTTPServerRequest> request) {
-    static const std::string body = "Hello, world";
-    tornado::HTTPHeaders h{{"Content-Type", "text/plain"}, {"Content-Length", "12"}};
-    (void)request->connection->write_headers(tornado::ResponseStartLine{"HTTP/1.1", 200, "OK"}, h,
-                                             body);
-    (void)request->connection->finish();
-  });
+  tornado::HTTPServer server(bench::hello_world);
   server.add_sockets(tornado::netutil::bind_sockets(0, "127.0.0.1", AF_INET));
   const int port = server.addresses().at(0).port();
   Result result;

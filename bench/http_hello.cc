@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 
+#include "bench/bench_util.h"
 #include "tornado/http/httpserver.h"
 #include "tornado/reactor/ioloop.h"
 #include "tornado/reactor/log.h"
@@ -38,13 +39,7 @@ int main(int argc, char** argv) {
   if (!log_requests) tornado::log::access_log.set_level(tornado::log::Level::kWarning);
   tornado::IOLoop loop;
   loop.make_current();
-  tornado::HTTPServer server([](std::shared_ptr<tornado::HTTPServerRequest> request) {
-    static const std::string body = "Hello, world";
-    tornado::HTTPHeaders h{{"Content-Type", "text/plain"}, {"Content-Length", "12"}};
-    (void)request->connection->write_headers(tornado::ResponseStartLine{"HTTP/1.1", 200, "OK"}, h,
-                                             body);
-    (void)request->connection->finish();
-  });
+  tornado::HTTPServer server(bench::hello_world);
   server.listen(port, address);
   for (int sig : {SIGINT, SIGTERM}) loop.add_signal_handler(sig, [&loop] { loop.stop(); });
   std::fprintf(stderr, "listening on %s\n", server.addresses().at(0).to_string().c_str());

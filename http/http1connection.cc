@@ -15,7 +15,6 @@
 #include "tornado/http/http1connection.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "tornado/gen/gen.h"
 #include "tornado/reactor/log.h"
@@ -28,20 +27,12 @@ using http1connection::ReadBuffer;
 namespace {
 
 // A response line or header that would let the application split the response: CR, LF or
-// NUL. Eight bytes at a time: (x - 0x0e..) & ~x & 0x80.. is non-zero when some byte of x is
-// below 14, and only then are those bytes looked at one by one.
+// NUL. Eight bytes at a time: only from a block with a byte below 14 on are the bytes looked
+// at one by one.
 bool has_line_break(std::string_view s) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-  const char* p = s.data();
-  std::size_t n = s.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p, 8);
-    if ((x - kOnes * 14) & ~x & kHighs) break;
-  }
-  for (; n > 0; ++p, --n)
-    if (*p == '\r' || *p == '\n' || *p == '\0') return true;
+  for (const char c :
+       util::after_clean_blocks(s, [](std::uint64_t x) { return util::bytes_below(x, 14) != 0; }))
+    if (c == '\r' || c == '\n' || c == '\0') return true;
   return false;
 }
 

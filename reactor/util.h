@@ -10,6 +10,8 @@
 
 #include <time.h>
 
+#include <cstdint>
+#include <cstring>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -70,6 +72,29 @@ constexpr int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Eight bytes at a time (SWAR), for the scanners that look through every header a response
+// carries for a byte to refuse. bytes_below: non-zero when some byte of x is below n (n at
+// most 0x80); it tells that one is, not which, so a block it flags is then looked at byte by
+// byte.
+inline constexpr std::uint64_t kByteOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t bytes_below(std::uint64_t x, unsigned n) {
+  return (x - kByteOnes * n) & ~x & (kByteOnes * 0x80);
+}
+
+// s after its leading whole 8-byte blocks that `suspect`, given each block as a word, passes
+// (returns false for): what is left for a byte-by-byte check.
+template <class Suspect>
+std::string_view after_clean_blocks(std::string_view s, Suspect suspect) {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    if (suspect(x)) break;
+  }
+  return {p, n};
 }
 
 // Seconds on CLOCK_MONOTONIC: the clock of IOLoop::time(), request timing and the log's

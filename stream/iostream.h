@@ -176,6 +176,9 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   void reset_read();
   void fail_read(const std::exception_ptr& e);
   void fail_writes(const std::exception_ptr& e);
+  // The kernel's share of a write made with nothing queued: the bytes it took (0 when it would
+  // block), or -1 when it failed and the stream is closed.
+  ssize_t write_now(std::string_view data);
 
   IOLoop* loop_;
   int fd_;

@@ -26,10 +26,8 @@ using httpserver_test::Response;
 
 TEST_CASE("httpserver: a GET and a second request on the same connection (test_two_requests)") {
   LoopCase c;
-  EchoApp app;
-  HTTPServer server(app.callback());
-  const SocketAddress addr = listen_local(server);
-  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  EchoServer echo;
+  StreamPtr s = echo.open(c);
   (void)s->write(host_head("GET /a?x=1 HTTP/1.1"));
   Response r = run(c, [&] { return read_response(s); });
   CHECK(r.code == 200);
@@ -38,9 +36,9 @@ TEST_CASE("httpserver: a GET and a second request on the same connection (test_t
   (void)s->write(host_head("POST /b HTTP/1.1", "Content-Length: 5\r\n") + "hello");
   r = run(c, [&] { return read_response(s); });
   CHECK(r.body == "POST /b hello");
-  CHECK(app.requests == 2);
+  CHECK(echo.app.requests == 2);
   s->close();
-  run(c, [&] { return server.close_all_connections(); });
+  echo.close_all(c);
 }
 
 // The bad-input table (DESIGN §6; Tornado's BadRequestTest, HTTPServerRawTest and more):
@@ -102,24 +100,22 @@ TEST_CASE("httpserver: bad input, one row per case: status, closed, never forwar
        413},
   };
   LoopCase c;
-  EchoApp app;
   HTTPServerOptions opts;
   opts.max_header_size = 1024;
   opts.max_body_size = 4096;
-  HTTPServer server(app.callback(), opts);
-  const SocketAddress addr = listen_local(server);
+  EchoServer echo(opts);
   for (const Row& row : rows) {
     CAPTURE(row.name);
     ExpectLog quiet("Malformed HTTP message");
-    const std::string got = run(c, [&] { return exchange_until_close(addr, row.request); });
+    const std::string got = run(c, [&] { return exchange_until_close(echo.addr, row.request); });
     const std::string status = "HTTP/1.1 " + std::to_string(row.code) + " ";
     CHECK(got.substr(0, status.size()) == status);
     CHECK(got.find("Connection: close\r\n") != std::string::npos);
     CHECK(got.find("Content-Length: 0\r\n") != std::string::npos);
     CHECK(quiet.count() == 1);
   }
-  CHECK(app.requests == 0);
-  run(c, [&] { return server.close_all_connections(); });
+  CHECK(echo.app.requests == 0);
+  echo.close_all(c);
 }
 
 // A chunked body is refused for the sizes it declares, not the bytes that came (Tornado's
@@ -143,44 +139,40 @@ TEST_CASE("httpserver: a declared chunk size past max_body_size is 413 at once")
   for (const Row& row : rows) {
     const std::string name = row.name;
     CAPTURE(name);
-    EchoApp app;
     HTTPServerOptions opts;
     opts.max_body_size = row.max_body_size;
-    HTTPServer server(app.callback(), opts);
-    const SocketAddress addr = listen_local(server);
+    EchoServer echo(opts);
     ExpectLog logged("chunked body too large");
     const std::string got = run(c, [&] {
       return exchange_until_close(
-          addr, host_head("POST / HTTP/1.1", "Transfer-Encoding: chunked\r\n") + row.body);
+          echo.addr, host_head("POST / HTTP/1.1", "Transfer-Encoding: chunked\r\n") + row.body);
     });
     CHECK(got.substr(0, 13) == "HTTP/1.1 413 ");
     CHECK(got.find("Connection: close\r\n") != std::string::npos);
     CHECK(logged.count() == 1);
-    CHECK(app.requests == 0);
-    run(c, [&] { return server.close_all_connections(); });
+    CHECK(echo.app.requests == 0);
+    echo.close_all(c);
   }
 }
 
 TEST_CASE("httpserver: keep-alive rules of HTTP/1.0 and 1.1 (KeepAliveTest)") {
   LoopCase c;
-  EchoApp app;
-  HTTPServer server(app.callback());
-  const SocketAddress addr = listen_local(server);
+  EchoServer echo;
   SUBCASE("HTTP/1.1 with Connection: close is answered with it, then closed") {
     const std::string got = run(c, [&] {
-      return exchange_until_close(addr, host_head("GET / HTTP/1.1", "Connection: close\r\n"));
+      return exchange_until_close(echo.addr, host_head("GET / HTTP/1.1", "Connection: close\r\n"));
     });
     CHECK(got.find("HTTP/1.1 200 OK\r\n") == 0);
     CHECK(got.find("Connection: close\r\n") != std::string::npos);
   }
   SUBCASE("HTTP/1.0 without keep-alive: no Connection header, then closed (test_http10)") {
     const std::string got =
-        run(c, [&] { return exchange_until_close(addr, "GET / HTTP/1.0\r\n\r\n"); });
+        run(c, [&] { return exchange_until_close(echo.addr, "GET / HTTP/1.0\r\n\r\n"); });
     CHECK(got.find("HTTP/1.1 200 OK\r\n") == 0);
     CHECK(got.find("Connection:") == std::string::npos);
   }
   SUBCASE("HTTP/1.0 with keep-alive stays open (test_http10_keepalive)") {
-    StreamPtr s = run(c, [&] { return open_stream(addr); });
+    StreamPtr s = echo.open(c);
     for (int i = 0; i < 2; ++i) {
       (void)s->write("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
       const Response r = run(c, [&] { return read_response(s); });
@@ -189,7 +181,7 @@ TEST_CASE("httpserver: keep-alive rules of HTTP/1.0 and 1.1 (KeepAliveTest)") {
     s->close();
   }
   SUBCASE("extra CRLF between requests is tolerated (test_keepalive_with_extra_crlf)") {
-    StreamPtr s = run(c, [&] { return open_stream(addr); });
+    StreamPtr s = echo.open(c);
     (void)s->write(host_head("GET /1 HTTP/1.1") + "\r\n");
     CHECK(run(c, [&] { return read_response(s); }).body == "GET /1 ");
     (void)s->write(host_head("GET /2 HTTP/1.1"));
@@ -197,7 +189,7 @@ TEST_CASE("httpserver: keep-alive rules of HTTP/1.0 and 1.1 (KeepAliveTest)") {
     s->close();
   }
   SUBCASE("pipelined requests in one write are answered in order (test_pipelined_requests)") {
-    StreamPtr s = run(c, [&] { return open_stream(addr); });
+    StreamPtr s = echo.open(c);
     (void)s->write(host_head("GET /1 HTTP/1.1") +
                    host_head("POST /2 HTTP/1.1", "Content-Length: 3\r\n") + "abc" +
                    host_head("GET /3 HTTP/1.1"));
@@ -206,15 +198,13 @@ TEST_CASE("httpserver: keep-alive rules of HTTP/1.0 and 1.1 (KeepAliveTest)") {
     CHECK(run(c, [&] { return read_response(s); }).body == "GET /3 ");
     s->close();
   }
-  run(c, [&] { return server.close_all_connections(); });
+  echo.close_all(c);
 }
 
 TEST_CASE("httpserver: chunked upload, 100-continue and HEAD") {
   LoopCase c;
-  EchoApp app;
-  HTTPServer server(app.callback());
-  const SocketAddress addr = listen_local(server);
-  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  EchoServer echo;
+  StreamPtr s = echo.open(c);
   // Chunk extensions and trailers are accepted and ignored (RFC 9112 §7.1).
   (void)s->write(host_head("POST /c HTTP/1.1", "Transfer-Encoding: chunked\r\n") +
                  "4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\n");
@@ -235,7 +225,7 @@ TEST_CASE("httpserver: chunked upload, 100-continue and HEAD") {
   (void)s->write(host_head("GET /next HTTP/1.1"));
   CHECK(run(c, [&] { return read_response(s); }).body == "GET /next ");
   s->close();
-  run(c, [&] { return server.close_all_connections(); });
+  echo.close_all(c);
 }
 
 TEST_CASE("httpserver: chunked responses, and a Content-Length the application breaks") {
@@ -304,15 +294,22 @@ TEST_CASE("httpserver: chunked responses, and a Content-Length the application b
   run(c, [&] { return server.close_all_connections(); });
 }
 
+namespace {
+
+// The idle-timeout cases' server options: a connection idle for `seconds` is closed.
+HTTPServerOptions idle_timeout(double seconds) {
+  HTTPServerOptions opts;
+  opts.idle_connection_timeout = seconds;
+  return opts;
+}
+
+}  // namespace
+
 TEST_CASE("httpserver: idle_connection_timeout closes idle and slow clients, others are served") {
   LoopCase c;
-  EchoApp app;
-  HTTPServerOptions opts;
-  opts.idle_connection_timeout = 0.3;
-  HTTPServer server(app.callback(), opts);
-  const SocketAddress addr = listen_local(server);
-  StreamPtr idle = run(c, [&] { return open_stream(addr); });
-  StreamPtr slow = run(c, [&] { return open_stream(addr); });
+  EchoServer echo(idle_timeout(0.3));
+  StreamPtr idle = echo.open(c);
+  StreamPtr slow = echo.open(c);
   // Slowloris: one header byte every 50 ms; it never completes a head before the timeout.
   const std::string request =
       host_head("GET /slow HTTP/1.1", "X-Pad: " + std::string(100, 'p') + "\r\n");
@@ -329,7 +326,7 @@ TEST_CASE("httpserver: idle_connection_timeout closes idle and slow clients, oth
   (void)idle->read_until_close();
   (void)slow->read_until_close();
   // Meanwhile a well-behaved client is served at once.
-  StreamPtr good = run(c, [&] { return open_stream(addr); });
+  StreamPtr good = echo.open(c);
   (void)good->write(host_head("GET /good HTTP/1.1"));
   CHECK(run(c, [&] { return read_response(good); }).body == "GET /good ");
   const double start = c.loop().time();
@@ -338,9 +335,9 @@ TEST_CASE("httpserver: idle_connection_timeout closes idle and slow clients, oth
   drip.stop();
   CHECK(c.loop().time() - start < 1.0);
   CHECK(sent < request.size());
-  CHECK(app.seen == std::vector<std::string>{"GET /good"});
+  CHECK(echo.app.seen == std::vector<std::string>{"GET /good"});
   good->close();
-  run(c, [&] { return server.close_all_connections(); });
+  echo.close_all(c);
 }
 
 // The head deadline is kept per stream by one timer that re-arms itself when a request came
@@ -348,12 +345,8 @@ TEST_CASE("httpserver: idle_connection_timeout closes idle and slow clients, oth
 // the last request, not from the first wait, and the connection still closes once it is idle.
 TEST_CASE("httpserver: idle_connection_timeout counts from the last request") {
   LoopCase c;
-  EchoApp app;
-  HTTPServerOptions opts;
-  opts.idle_connection_timeout = 0.3;
-  HTTPServer server(app.callback(), opts);
-  const SocketAddress addr = listen_local(server);
-  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  EchoServer echo(idle_timeout(0.3));
+  StreamPtr s = echo.open(c);
   bool closed = false;
   s->set_close_callback([&] { closed = true; });
   (void)s->write(host_head("GET /a HTTP/1.1"));
@@ -371,7 +364,7 @@ TEST_CASE("httpserver: idle_connection_timeout counts from the last request") {
   const double idle = c.loop().time() - answered;
   CHECK(idle >= 0.25);
   CHECK(idle < 2.0);
-  run(c, [&] { return server.close_all_connections(); });
+  echo.close_all(c);
 }
 
 TEST_CASE("httpserver: xheaders (test_ip_headers, test_trusted_downstream, test_scheme_headers)") {
@@ -419,39 +412,35 @@ TEST_CASE("httpserver: xheaders (test_ip_headers, test_trusted_downstream, test_
 
 TEST_CASE("httpserver: one access log line per request") {
   LoopCase c;
-  EchoApp app;
-  HTTPServer server(app.callback());
-  const SocketAddress addr = listen_local(server);
+  EchoServer echo;
   ExpectLog log("GET /logged?a=1 (127.0.0.1)");
   (void)run(c, [&] {
-    return exchange_until_close(addr,
+    return exchange_until_close(echo.addr,
                                 host_head("GET /logged?a=1 HTTP/1.1", "Connection: close\r\n"));
   });
   REQUIRE(log.count() == 1);
   CHECK(log.lines()[0].find("200 GET /logged?a=1 (127.0.0.1) ") != std::string::npos);
   CHECK(log.lines()[0].find("ms") != std::string::npos);
-  run(c, [&] { return server.close_all_connections(); });
+  echo.close_all(c);
 }
 
 TEST_CASE("httpserver: body_timeout closes a connection whose body stalls (test_timeout)") {
   LoopCase c;
-  EchoApp app;
   HTTPServerOptions opts;
   opts.body_timeout = 0.2;
-  HTTPServer server(app.callback(), opts);
-  const SocketAddress addr = listen_local(server);
+  EchoServer echo(opts);
   ExpectLog log("Timeout reading body");
   const double start = c.loop().time();
   // Three of the ten bytes promised, then nothing: the server closes without answering.
   const std::string got = run(c, [&] {
-    return exchange_until_close(addr,
+    return exchange_until_close(echo.addr,
                                 host_head("POST / HTTP/1.1", "Content-Length: 10\r\n") + "abc");
   });
   CHECK(got.empty());
   CHECK(c.loop().time() - start >= 0.15);
   CHECK(log.count() == 1);
-  CHECK(app.requests == 0);
-  run(c, [&] { return server.close_all_connections(); });
+  CHECK(echo.app.requests == 0);
+  echo.close_all(c);
 }
 
 namespace {

@@ -99,4 +99,20 @@ inline std::string host_head(std::string_view line, std::string_view fields = {}
   return std::string(line) + "\r\nHost: 127.0.0.1\r\n" + std::string(fields) + "\r\n";
 }
 
+// An EchoApp served on an ephemeral loopback port: the set-up most cases share. The case's
+// LoopCase comes first; open() connects a client on it, close_all() closes the server's
+// connections on it at the end.
+struct EchoServer {
+  explicit EchoServer(const HTTPServerOptions& opts = {}) : server(app.callback(), opts) {}
+  StreamPtr open(LoopCase& c) {
+    return run(c, [&] { return open_stream(addr); });
+  }
+  void close_all(LoopCase& c) {
+    run(c, [&] { return server.close_all_connections(); });
+  }
+  EchoApp app;
+  HTTPServer server;
+  SocketAddress addr = listen_local(server);
+};
+
 }  // namespace httpserver_test

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/async_test.h"
@@ -172,14 +173,34 @@ std::string v2_file(const std::string& footer = "\nZZZ-3\n") {
          footer;
 }
 
+// A row of the tables below: an instant and how it shows (show()) in the zone under test.
+struct Shown {
+  std::int64_t t;
+  const char* want;
+};
+
+// Checks each row of a table against `shown`, the conversion under test.
+template <class Convert>
+void check_table(const std::vector<Shown>& rows, Convert shown) {
+  for (const Shown& row : rows) {
+    INFO("t=" << row.t);
+    CHECK(show(shown(row.t)) == row.want);
+  }
+}
+
+// Checks a zone's UTC offset at each instant of a table: {instant, offset in seconds}.
+void check_offsets(const TimeZone& zone,
+                   const std::vector<std::pair<std::int64_t, std::int32_t>>& rows) {
+  for (const auto& row : rows) {
+    INFO("t=" << row.first);
+    CHECK(zone.offset_at(row.first).utc_offset == row.second);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("localtime: utc_time is gmtime_r's, and days_from_civil its inverse") {
-  struct Case {
-    std::int64_t t;
-    const char* want;
-  };
-  const Case cases[] = {
+  const std::vector<Shown> rows = {
       {0, "1970-01-01 00:00:00 wd4 yd0 off0 dst0"},
       {-1, "1969-12-31 23:59:59 wd3 yd364 off0 dst0"},
       {951782400, "2000-02-29 00:00:00 wd2 yd59 off0 dst0"},
@@ -192,15 +213,14 @@ TEST_CASE("localtime: utc_time is gmtime_r's, and days_from_civil its inverse") 
       {253402300799LL, "9999-12-31 23:59:59 wd5 yd364 off0 dst0"},
       {-62135596800LL, "1-01-01 00:00:00 wd1 yd0 off0 dst0"},
   };
-  for (const Case& c : cases) {
-    INFO("t=" << c.t);
-    CHECK(show(tornado::timeutil::utc_time(c.t)) == c.want);
-    if (fits_time_t(c.t)) {
-      const time_t tt = static_cast<time_t>(c.t);
-      tm g{};
-      REQUIRE(::gmtime_r(&tt, &g) != nullptr);
-      CHECK(show(tornado::timeutil::utc_time(c.t)) == show(from_tm(g)));
-    }
+  check_table(rows, tornado::timeutil::utc_time);
+  for (const Shown& row : rows) {
+    if (!fits_time_t(row.t)) continue;
+    INFO("t=" << row.t);
+    const time_t tt = static_cast<time_t>(row.t);
+    tm g{};
+    REQUIRE(::gmtime_r(&tt, &g) != nullptr);
+    CHECK(show(tornado::timeutil::utc_time(row.t)) == show(from_tm(g)));
   }
   // Every 97th day over 4,000 years each side of the epoch comes back to itself.
   for (std::int64_t days = -1460000; days <= 1460000; days += 97) {
@@ -238,52 +258,46 @@ TEST_CASE("localtime: POSIX TZ strings, as glibc reads them and as the rule says
     CHECK(compare_with_glibc(tz, 1970) >= (fixed ? 0 : 16));
   }
 
-  struct Case {
+  struct Rule {
     const char* tz;
-    std::int64_t t;
-    const char* want;
+    std::vector<Shown> rows;
   };
-  const Case cases[] = {
+  const Rule rules[] = {
       // Central Europe: DST from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
       // last Sunday of October; past 2038 too.
-      {"CET-1CEST,M3.5.0,M10.5.0/3", at_utc(2026, 3, 29, 0, 59, 59),
-       "2026-03-29 01:59:59 wd0 yd87 off3600 dst0"},
-      {"CET-1CEST,M3.5.0,M10.5.0/3", at_utc(2026, 3, 29, 1, 0, 0),
-       "2026-03-29 03:00:00 wd0 yd87 off7200 dst1"},
-      {"CET-1CEST,M3.5.0,M10.5.0/3", at_utc(2026, 10, 25, 0, 59, 59),
-       "2026-10-25 02:59:59 wd0 yd297 off7200 dst1"},
-      {"CET-1CEST,M3.5.0,M10.5.0/3", at_utc(2026, 10, 25, 1, 0, 0),
-       "2026-10-25 02:00:00 wd0 yd297 off3600 dst0"},
-      {"CET-1CEST,M3.5.0,M10.5.0/3", at_utc(2040, 7, 1, 12, 0, 0),
-       "2040-07-01 14:00:00 wd0 yd182 off7200 dst1"},
+      {"CET-1CEST,M3.5.0,M10.5.0/3",
+       {{at_utc(2026, 3, 29, 0, 59, 59), "2026-03-29 01:59:59 wd0 yd87 off3600 dst0"},
+        {at_utc(2026, 3, 29, 1, 0, 0), "2026-03-29 03:00:00 wd0 yd87 off7200 dst1"},
+        {at_utc(2026, 10, 25, 0, 59, 59), "2026-10-25 02:59:59 wd0 yd297 off7200 dst1"},
+        {at_utc(2026, 10, 25, 1, 0, 0), "2026-10-25 02:00:00 wd0 yd297 off3600 dst0"},
+        {at_utc(2040, 7, 1, 12, 0, 0), "2040-07-01 14:00:00 wd0 yd182 off7200 dst1"}}},
       // Southern hemisphere, a half-hour DST: summer across the new year.
-      {"<+1030>-10:30<+11>-11,M10.1.0,M4.1.0", at_utc(2050, 1, 1, 0, 0, 0),
-       "2050-01-01 11:00:00 wd6 yd0 off39600 dst1"},
-      {"<+1030>-10:30<+11>-11,M10.1.0,M4.1.0", at_utc(2050, 7, 1, 0, 0, 0),
-       "2050-07-01 10:30:00 wd5 yd181 off37800 dst0"},
-      {"UTC0", at_utc(2100, 3, 1, 0, 0, 0), "2100-03-01 00:00:00 wd1 yd59 off0 dst0"},
-      {"<+0530>-5:30", at_utc(2039, 1, 1, 0, 0, 0), "2039-01-01 05:30:00 wd6 yd0 off19800 dst0"},
+      {"<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+       {{at_utc(2050, 1, 1, 0, 0, 0), "2050-01-01 11:00:00 wd6 yd0 off39600 dst1"},
+        {at_utc(2050, 7, 1, 0, 0, 0), "2050-07-01 10:30:00 wd5 yd181 off37800 dst0"}}},
+      {"UTC0", {{at_utc(2100, 3, 1, 0, 0, 0), "2100-03-01 00:00:00 wd1 yd59 off0 dst0"}}},
+      {"<+0530>-5:30",
+       {{at_utc(2039, 1, 1, 0, 0, 0), "2039-01-01 05:30:00 wd6 yd0 off19800 dst0"}}},
       // No dates: the US rules (second Sunday of March, first of November, at 02:00).
-      {"AAA5BBB", at_utc(2026, 3, 8, 6, 59, 59), "2026-03-08 01:59:59 wd0 yd66 off-18000 dst0"},
-      {"AAA5BBB", at_utc(2026, 3, 8, 7, 0, 0), "2026-03-08 03:00:00 wd0 yd66 off-14400 dst1"},
+      {"AAA5BBB",
+       {{at_utc(2026, 3, 8, 6, 59, 59), "2026-03-08 01:59:59 wd0 yd66 off-18000 dst0"},
+        {at_utc(2026, 3, 8, 7, 0, 0), "2026-03-08 03:00:00 wd0 yd66 off-14400 dst1"}}},
       // Jn never counts February 29: J60 is March 1 in a leap year; n counts it.
-      {"AAA0BBB,J60/2,J300/2", at_utc(2028, 3, 1, 1, 59, 59),
-       "2028-03-01 01:59:59 wd3 yd60 off0 dst0"},
-      {"AAA0BBB,J60/2,J300/2", at_utc(2028, 3, 1, 2, 0, 0),
-       "2028-03-01 03:00:00 wd3 yd60 off3600 dst1"},
-      {"AAA0BBB,59/2,300/2", at_utc(2028, 2, 29, 2, 0, 0),
-       "2028-02-29 03:00:00 wd2 yd59 off3600 dst1"},
+      {"AAA0BBB,J60/2,J300/2",
+       {{at_utc(2028, 3, 1, 1, 59, 59), "2028-03-01 01:59:59 wd3 yd60 off0 dst0"},
+        {at_utc(2028, 3, 1, 2, 0, 0), "2028-03-01 03:00:00 wd3 yd60 off3600 dst1"}}},
+      {"AAA0BBB,59/2,300/2",
+       {{at_utc(2028, 2, 29, 2, 0, 0), "2028-02-29 03:00:00 wd2 yd59 off3600 dst1"}}},
       // Negative rule times (Greenland): DST from 23:00 the day before, local standard time.
-      {"<-02>2<-01>,M3.5.0/-1,M10.5.0/0", at_utc(2026, 3, 29, 0, 59, 59),
-       "2026-03-28 22:59:59 wd6 yd86 off-7200 dst0"},
-      {"<-02>2<-01>,M3.5.0/-1,M10.5.0/0", at_utc(2026, 3, 29, 1, 0, 0),
-       "2026-03-29 00:00:00 wd0 yd87 off-3600 dst1"},
+      {"<-02>2<-01>,M3.5.0/-1,M10.5.0/0",
+       {{at_utc(2026, 3, 29, 0, 59, 59), "2026-03-28 22:59:59 wd6 yd86 off-7200 dst0"},
+        {at_utc(2026, 3, 29, 1, 0, 0), "2026-03-29 00:00:00 wd0 yd87 off-3600 dst1"}}},
   };
-  for (const Case& c : cases) {
-    INFO(c.tz << " t=" << c.t);
-    const std::optional<TimeZone> zone = TimeZone::from_posix(c.tz);
+  for (const Rule& rule : rules) {
+    INFO(rule.tz);
+    const std::optional<TimeZone> zone = TimeZone::from_posix(rule.tz);
     REQUIRE(zone.has_value());
-    CHECK(show(zone->at(c.t)) == c.want);
+    check_table(rule.rows, [&](std::int64_t t) { return zone->at(t); });
   }
   // Not TZ strings: a name under three letters, no offset, a month 13, words after the rule.
   for (const char* bad : {"", "AB1", "CET", "XXX-25", "CET-1CEST,M13.1.0,M10.5.0",
@@ -296,23 +310,23 @@ TEST_CASE("localtime: POSIX TZ strings, as glibc reads them and as the rule says
 TEST_CASE("localtime: TZif files: version 1 and 2 data, the footer, TZDIR and TZ paths") {
   const std::optional<TimeZone> v2 = TimeZone::from_tzif(v2_file());
   REQUIRE(v2.has_value());
-  CHECK(v2->offset_at(999999999).utc_offset == 3600);  // before the first: the standard type
-  CHECK(v2->offset_at(1000000000).utc_offset == 7200);
+  // Before the first transition the standard type; from the last one on, the footer.
+  check_offsets(*v2, {{999999999, 3600},
+                      {1000000000, 7200},
+                      {1099999999, 7200},
+                      {1100000000, 10800},
+                      {4102444800LL, 10800}});
   CHECK(v2->offset_at(1000000000).dst);
-  CHECK(v2->offset_at(1099999999).utc_offset == 7200);
-  CHECK(v2->offset_at(1100000000).utc_offset == 10800);  // from the last one on, the footer
-  CHECK(v2->offset_at(4102444800LL).utc_offset == 10800);
 
   // Without a footer (an empty one, or version 1) the last transition's type stays.
   const std::optional<TimeZone> bare = TimeZone::from_tzif(v2_file("\n\n"));
   REQUIRE(bare.has_value());
-  CHECK(bare->offset_at(4102444800LL).utc_offset == 3600);
+  check_offsets(*bare, {{4102444800LL, 3600}});
   const std::vector<TzifType> types = {{3600, false}, {7200, true}};
   const std::optional<TimeZone> v1 = TimeZone::from_tzif(
       tzif_header('\0', 2, 2, 4) + tzif_block({1000000000, 1100000000}, {1, 0}, types, 4));
   REQUIRE(v1.has_value());
-  CHECK(v1->offset_at(1050000000).utc_offset == 7200);
-  CHECK(v1->offset_at(2100000000).utc_offset == 3600);
+  check_offsets(*v1, {{1050000000, 7200}, {2100000000, 3600}});
 
   // Through the environment: TZ as a name under TZDIR, with a colon, and as a path.
   char dir[] = "/tmp/localtime_test_XXXXXX";

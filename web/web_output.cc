@@ -1,0 +1,266 @@
+// web/web_output.cc: what a RequestHandler writes: status, headers, body, flush, finish,
+// redirect and ETags.
+//
+// Mirrors:  tornado/web.py RequestHandler (clear, set_status, set_header, add_header,
+//           clear_header, write, flush, finish, redirect, compute_etag, set_etag_header,
+//           check_etag_header).
+// Role:     the response of a handler: the default headers, the checks that keep a header
+//           name, value or reason from ending the head early, the buffered body, and finish()
+//           adding the ETag (with its 304), Content-Length and handing it all to the connection.
+//           The request sequence and error pages are in web/web_handler.cc.
+// Thread:   the loop thread.
+#include <charconv>
+#include <ctime>
+
+#include "tornado/reactor/ioloop.h"
+#include "tornado/reactor/util.h"
+#include "tornado/web/sha1.h"
+#include "tornado/web/web.h"
+
+namespace tornado::web {
+
+namespace {
+
+constexpr std::string_view kServer = "tornado-cpp/0.1";
+
+// The Date header, formatted once per second (it is on every response).
+const std::string& http_date_now() {
+  thread_local std::time_t cached_at = 0;
+  thread_local std::string cached;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_at) {
+    cached_at = now;
+    cached = httputil::format_timestamp(now);
+  }
+  return cached;
+}
+
+// RFC 9110's field-value: HTAB, SP, VCHAR, obs-text. Anything else (CR, LF, NUL...) would let
+// a value end the header or the head. Every value set goes through here (the automatic ETag's
+// 42 bytes on each GET), so eight bytes are looked at a time: a block with a byte below 0x20,
+// or one that x ^ 0x7f.. turns to zero (DEL), holds a tab or a byte to refuse, and only from
+// there on are the bytes looked at one by one.
+bool safe_header_value(std::string_view v) {
+  const std::string_view rest = util::after_clean_blocks(v, [](std::uint64_t x) {
+    return (util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0;
+  });
+  for (const char c : rest) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u != '\t' && (u < 0x20 || u == 0x7f)) return false;
+  }
+  return true;
+}
+
+// A field name with a colon or a control character would end the field early or forge another;
+// the connection refuses to write one, so refusing it here, when it is set, lets the error become
+// a 500 rather than a connection closed with no answer.
+bool safe_header_name(std::string_view n) {
+  for (char c : n) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ':' || u < 0x20 || u == 0x7f) return false;
+  }
+  return true;
+}
+
+// The reason-phrase ABNF, without "<" (so it cannot carry markup into error pages).
+bool valid_reason(std::string_view r) {
+  for (char c : r) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '<' || (u != '\t' && (u < 0x20 || u == 0x7f))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// --- output -------------------------------------------------------------------------------------
+
+void RequestHandler::clear() {
+  // Names and values known to be in the form add() would give them: added as they are.
+  headers_.clear();
+  headers_.add_normalized("Server", std::string(kServer));
+  headers_.add_normalized("Content-Type", "text/html; charset=UTF-8");
+  headers_.add_normalized("Date", http_date_now());
+  set_default_headers();
+  write_buffer_.clear();
+  status_code_ = 200;
+  reason_ = "OK";
+}
+
+void RequestHandler::set_status(int status_code, std::string_view reason) {
+  status_code_ = status_code;
+  if (!reason.empty() && valid_reason(reason)) {
+    reason_ = std::string(reason);
+  } else if (!reason.empty()) {
+    reason_ = "Unknown";  // never echo a reason that could inject a header or markup
+  } else {
+    reason_ = std::string(httputil::reason_phrase(status_code));
+  }
+}
+
+void RequestHandler::set_header(std::string_view name, std::string_view value) {
+  if (!safe_header_name(name)) throw std::invalid_argument("Unsafe header name");
+  if (!safe_header_value(value)) throw std::invalid_argument("Unsafe header value");
+  headers_.set(name, value);
+}
+
+void RequestHandler::set_header(std::string_view name, std::int64_t value) {
+  set_header(name, std::string_view(std::to_string(value)));
+}
+
+void RequestHandler::add_header(std::string_view name, std::string_view value) {
+  if (!safe_header_name(name)) throw std::invalid_argument("Unsafe header name");
+  if (!safe_header_value(value)) throw std::invalid_argument("Unsafe header value");
+  headers_.add(name, value);
+}
+
+void RequestHandler::clear_header(std::string_view name) { headers_.erase(name); }
+
+void RequestHandler::write(std::string_view chunk) {
+  if (finished_) throw std::logic_error("Cannot write() after finish()");
+  write_buffer_.append(chunk);
+}
+
+void RequestHandler::write(const json::Value& value) {
+  if (!value.is_object())
+    throw std::invalid_argument(
+        "write() takes a JSON object, not an array or a scalar (as Tornado: a top-level array "
+        "can be read cross-site by old browsers)");
+  write(json::encode(value));
+  set_header("Content-Type", "application/json; charset=UTF-8");
+}
+
+Future<void> RequestHandler::flush() {
+  std::string chunk = std::move(write_buffer_);
+  write_buffer_.clear();
+  HTTPConnection& conn = *request_->connection;
+  if (!headers_written_) {
+    headers_written_ = true;
+    if (request_->method == "HEAD") chunk.clear();
+    for (const auto& [name, cookie] : new_cookies_) headers_.add("Set-Cookie", cookie);
+    return conn.write_headers(ResponseStartLine{"", status_code_, reason_}, headers_, chunk);
+  }
+  if (request_->method == "HEAD") return make_ready_future();
+  return conn.write(chunk);
+}
+
+void RequestHandler::clear_representation_headers() {
+  // A 304 describes a representation the client has; 204 and 1xx have none.
+  headers_.erase("Content-Encoding");
+  headers_.erase("Content-Language");
+  headers_.erase("Content-Type");
+}
+
+Future<void> RequestHandler::finish(std::string_view chunk) {
+  if (finished_) throw std::logic_error("finish() called twice");
+  if (!chunk.empty()) write(chunk);
+  if (!headers_written_) {
+    const std::string& m = request_->method;
+    if (status_code_ == 200 && (m == "GET" || m == "HEAD") && !headers_.contains("Etag")) {
+      // Not there yet: added, not set (set would scan the fields to erase it first).
+      if (std::optional<std::string> etag = compute_etag()) {
+        if (!safe_header_value(*etag)) throw std::invalid_argument("Unsafe header value");
+        // A compute_etag() of the handler's own may have spaces around its value, which
+        // add() would strip; the default's has none, and is moved in without a copy.
+        const std::string_view trimmed = util::trim(*etag);
+        headers_.add_normalized(
+            "Etag", trimmed.size() == etag->size() ? std::move(*etag) : std::string(trimmed));
+        // Compared with the value in hand rather than through check_etag_header(), which
+        // would search the fields for it again.
+        if (etag_matches(headers_.get_all().back().value,
+                         request_->headers.find("If-None-Match"))) {
+          write_buffer_.clear();
+          set_status(304);
+        }
+      }
+    }
+    if (status_code_ == 204 || status_code_ == 304 || (status_code_ >= 100 && status_code_ < 200)) {
+      if (!write_buffer_.empty())
+        throw std::logic_error("Cannot send a body with a " + std::to_string(status_code_) +
+                               " response");
+      clear_representation_headers();
+    } else if (!headers_.contains("Content-Length")) {
+      char n[24];
+      const auto r = std::to_chars(n, n + sizeof n, write_buffer_.size());
+      headers_.add_normalized("Content-Length",
+                              std::string(n, static_cast<std::size_t>(r.ptr - n)));
+    }
+  }
+  // The connection's close callback holds this handler: drop it first, so that the cycle
+  // handler -> request -> connection -> callback is broken even when what follows throws
+  // (a response shorter than its Content-Length); and once here, the dispatcher does not set
+  // it again (HandlerAccess::still_running).
+  request_->connection->set_close_callback({});
+  finishing_ = true;
+  Future<void> sent = flush();
+  (void)request_->connection->finish();
+  request_->finish_time = IOLoop::current().time();
+  finished_ = true;
+  application_->log_request(*this);
+  on_finish();
+  return sent;
+}
+
+std::shared_ptr<IOStream> RequestHandler::detach(std::string* unread) {
+  return request_->connection->detach(unread);
+}
+
+Future<void> RequestHandler::finish(const json::Value& value) {
+  write(value);
+  return finish();
+}
+
+void RequestHandler::redirect(std::string_view url, bool permanent, int status) {
+  if (headers_written_) throw std::logic_error("Cannot redirect after headers have been written");
+  if (status == 0) status = permanent ? 301 : 302;
+  if (status < 300 || status > 399) throw std::invalid_argument("redirect status must be 3xx");
+  set_status(status);
+  set_header("Location", url);
+  (void)finish();
+}
+
+std::optional<std::string> RequestHandler::compute_etag() const {
+  // Written in place into one string: the quotes and 40 hex digits (no concatenations).
+  const Sha1::Digest d = sha1(write_buffer_);
+  std::string etag(2 * d.size() + 2, '"');
+  hex_encode(d.data(), d.size(), etag.data() + 1);
+  return etag;
+}
+
+void RequestHandler::set_etag_header() {
+  if (std::optional<std::string> etag = compute_etag()) set_header("Etag", *etag);
+}
+
+bool RequestHandler::check_etag_header() const {
+  const std::string* computed = headers_.find("Etag");
+  return computed && etag_matches(*computed, request_->headers.find("If-None-Match"));
+}
+
+bool RequestHandler::etag_matches(std::string_view computed, const std::string* inm) {
+  if (computed.empty() || !inm) return false;
+  // The entity tags in If-None-Match: "*", or a list of [W/]"..." (RFC 9110 §13.1.2).
+  auto weak = [](std::string_view t) { return t.substr(0, 2) == "W/" ? t.substr(2) : t; };
+  const std::string_view want = weak(computed);
+  std::string_view rest = *inm;
+  bool first = true;
+  while (!rest.empty()) {
+    const std::size_t star = rest.find('*');
+    const std::size_t quote = rest.find('"');
+    if (star != std::string_view::npos && (quote == std::string_view::npos || star < quote)) {
+      if (first) return true;
+      rest.remove_prefix(star + 1);
+      continue;
+    }
+    if (quote == std::string_view::npos) break;
+    const std::size_t end = rest.find('"', quote + 1);
+    if (end == std::string_view::npos) break;
+    std::size_t begin = quote;
+    if (begin >= 2 && rest.substr(begin - 2, 2) == "W/") begin -= 2;
+    if (weak(rest.substr(begin, end + 1 - begin)) == want) return true;
+    first = false;
+    rest.remove_prefix(end + 1);
+  }
+  return false;
+}
+
+}  // namespace tornado::web
