@@ -14,28 +14,17 @@ using tornado::json::Object;
 using tornado::web::Rule;
 using tornado::web::url;
 
-// markupsafe's escape, as Werkzeug's redirect page uses it.
+// markupsafe's escape, as Werkzeug's redirect page uses it: Tornado's xhtml_escape but for the
+// two quotes' spellings (&#34; for &quot;, &#39; for &#x27;). xhtml_escape writes every '&' of
+// the input as "&amp;", so each "&quot;" and "&#x27;" in its output stands for a quote.
 std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&#34;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
+  std::string out = tornado::escape::xhtml_escape(s);
+  for (auto [from, to] :
+       {std::pair<std::string_view, std::string_view>{"&quot;", "&#34;"}, {"&#x27;", "&#39;"}}) {
+    std::size_t at = 0;
+    while ((at = out.find(from, at)) != std::string::npos) {
+      out.replace(at, from.size(), to);
+      at += to.size();
     }
   }
   return out;

@@ -282,7 +282,7 @@ def fixed_cases(slow=False):
     for q in ("url=/get", "url=http://example.com/x?y=1", "url=%2Fa%20b", "url=/x&status_code=307",
               "url=/x&status_code=200", "url=/x&status_code=399", "url=/x&status_code=abc",
               "URL=/x&Status_Code=301", "url=", "status_code=301", "", "url=/a&url=/b",
-              "url=%C3%A9"):
+              "url=%C3%A9", "url=/q%22x%27y%3Cz%26"):
         add(Case("/redirect-to?" + q, target="/redirect-to?" + q))
     for m in ("POST", "PUT", "PATCH", "DELETE"):
         add(Case(m + " /redirect-to", method=m, target="/redirect-to?url=/x"))
