@@ -331,6 +331,20 @@ struct Job {
   bool restore;
 };
 
+// The capturing groups' text, in order; a group that took no part in the match is empty.
+void copy_groups(std::string_view text, const std::vector<bool>& capturing,
+                 const std::vector<std::uint32_t>& caps, std::vector<std::string>& groups) {
+  for (std::size_t g = 0; g < capturing.size(); ++g) {
+    if (!capturing[g]) continue;
+    const std::uint32_t b = caps[2 * g], e = caps[2 * g + 1];
+    if (b == kUnset || e == kUnset || e < b) {
+      groups.emplace_back();
+    } else {
+      groups.emplace_back(text.substr(b, e - b));
+    }
+  }
+}
+
 }  // namespace
 
 Matcher::Matcher(const std::string& label, std::string_view ere, const std::vector<bool>& capturing)
@@ -398,15 +412,9 @@ bool Matcher::match(std::string_view text, std::vector<std::string>* groups) con
       bool go = false;
       switch (in.op) {
         case Op::kChar:
-          go = pos < n && static_cast<unsigned char>(text[pos]) == in.c;
-          if (go) ++pos;
-          break;
-        case Op::kAny:  // as Python's ".", everything but a newline
-          go = pos < n && text[pos] != '\n';
-          if (go) ++pos;
-          break;
+        case Op::kAny:
         case Op::kClass:
-          go = pos < n && sets_[in.x].has(static_cast<unsigned char>(text[pos]));
+          go = pos < n && consumes(in, text[pos]);
           if (go) ++pos;
           break;
         case Op::kSplit:
@@ -436,17 +444,7 @@ bool Matcher::match(std::string_view text, std::vector<std::string>* groups) con
     }
   }
   if (!found) return false;
-  if (groups) {
-    for (std::size_t g = 0; g < capturing_.size(); ++g) {
-      if (!capturing_[g]) continue;
-      const std::uint32_t b = caps[2 * g], e = caps[2 * g + 1];
-      if (b == kUnset || e == kUnset || e < b) {
-        groups->emplace_back();
-      } else {
-        groups->emplace_back(text.substr(b, e - b));
-      }
-    }
-  }
+  if (groups) copy_groups(text, capturing_, caps, *groups);
   return true;
 }
 
