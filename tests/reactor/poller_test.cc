@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
+#include <string_view>
 
 #include "tests/support/async_test.h"
 #include "tornado/reactor/ioloop.h"
@@ -15,14 +17,24 @@ using tornado::IOLoop;
 using namespace tornado::detail;
 using namespace tornado::testing;
 
+namespace {
+
+// The backend's poller; the case stops, saying why, when it cannot be made.
+std::unique_ptr<Poller> open_poller(std::string_view backend) {
+  int err = 0;
+  auto p = make_poller(backend, &err);
+  REQUIRE_MESSAGE(p != nullptr, "make_poller failed with " << err);
+  return p;
+}
+
+}  // namespace
+
 TEST_CASE("poller: register, poll, modify, unregister on every backend") {
   TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
     const int before = count_open_fds();
     {
-      int err = 0;
-      auto p = make_poller(backend, &err);
-      REQUIRE(p != nullptr);
+      auto p = open_poller(backend);
       CHECK(std::string(p->name()) == backend);
       FdPair s = make_socketpair();
       REQUIRE(p->register_fd(s.a, IOLoop::READ) == 0);
@@ -53,9 +65,7 @@ TEST_CASE("poller: register, poll, modify, unregister on every backend") {
 TEST_CASE("poller: one fd readable and writable is reported once with both bits") {
   TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
-    int err = 0;
-    auto p = make_poller(backend, &err);
-    REQUIRE(p != nullptr);
+    auto p = open_poller(backend);
     FdPair s = make_socketpair();
     REQUIRE(::write(s.b, "x", 1) == 1);
     REQUIRE(p->register_fd(s.a, IOLoop::READ | IOLoop::WRITE) == 0);
@@ -70,13 +80,9 @@ TEST_CASE("poller: one fd readable and writable is reported once with both bits"
 TEST_CASE("poller: the timeout is honoured when nothing is ready") {
   TORNADO_EACH_BACKEND(backend) {
     INFO("backend: " << backend);
-    int err = 0;
-    auto p = make_poller(backend, &err);
-    REQUIRE(p != nullptr);
+    auto p = open_poller(backend);
     FdPair s = make_socketpair();
     REQUIRE(p->register_fd(s.a, IOLoop::READ) == 0);
-    IOLoop* none = nullptr;
-    (void)none;
     timespec t0{}, t1{};
     ::clock_gettime(CLOCK_MONOTONIC, &t0);
     std::vector<PollEvent> out;
@@ -110,9 +116,7 @@ TEST_CASE("poller: every backend of the platform is under test") {
 }
 
 TEST_CASE("poller: kqueue reports a closed peer as ERROR; modify drops one filter") {
-  int err = 0;
-  auto p = make_poller("kqueue", &err);
-  REQUIRE(p != nullptr);
+  auto p = open_poller("kqueue");
   FdPair s = make_socketpair();
   s.close_b();
   REQUIRE(p->register_fd(s.a, IOLoop::READ | IOLoop::WRITE) == 0);
