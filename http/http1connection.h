@@ -363,6 +363,13 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   // Serves requests until the peer leaves or close() is called; the Future resolves then.
   // `delegate` must outlive the connection.
   Future<void> start_serving(HTTPServerConnectionDelegate& delegate);
+  // The same, with no Future: HTTPServer's form, so that an idle connection holds no Future
+  // state (bench/README.md, "Memory per idle connection"); ask served() when one is needed.
+  void start(HTTPServerConnectionDelegate& delegate);
+  // Resolves when serving ends (already resolved if it has).
+  Future<void> served();
+  // Serving has ended (the peer left, close(), or a detach).
+  bool ended() const { return ended_; }
   // Closes the stream; the serving Future resolves soon after.
   void close();
   // The delegate is going away: make no more calls to it (HTTPServer's destructor).
@@ -387,7 +394,8 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   std::weak_ptr<HTTP1Connection> current_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   bool draining_ = false;
-  Promise<void> done_;  // start_serving's Future
+  bool ended_ = false;
+  Promise<void> done_;  // served()'s Future, made only when asked for
 };
 
 }  // namespace tornado

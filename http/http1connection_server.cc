@@ -114,16 +114,29 @@ void HTTP1ServerConnection::drain() {
 }
 
 Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& delegate) {
+  Future<void> done = served();
+  start(delegate);
+  return done;
+}
+
+Future<void> HTTP1ServerConnection::served() {
+  if (ended_) return shared_ready_future();
+  if (!done_) {
+    Future<void> done;
+    done_ = Promise<void>(done);
+    return done;
+  }
+  return done_.future();
+}
+
+void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
   std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
   stream_->set_close_callback([weak] {
     if (auto self = weak.lock())
       if (auto conn = self->current_.lock()) conn->on_stream_closed();
   });
   delegate_ = &delegate;
-  Future<void> done;
-  done_ = Promise<void>(done);
   (void)serve(false);
-  return done;
 }
 
 // Between requests the connection holds no HTTP1Connection, no delegate, no coroutine and no
@@ -184,6 +197,7 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
 }
 
 void HTTP1ServerConnection::end_serving(bool detached) {
+  ended_ = true;
   http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
   // A detached stream belongs to whoever took it (a WebSocket).
   if (!detached) stream_->close();
