@@ -140,7 +140,7 @@ bool parse_body_or_reject(HTTPServerRequest& request, HTTPConnection& conn) {
 
 namespace {
 
-HTTP1ConnectionParameters parameters_of(const HTTPServerOptions& o) {
+std::shared_ptr<const HTTP1ServerSettings> settings_of(const HTTPServerOptions& o) {
   if (o.decompress_request)
     throw std::invalid_argument(
         "HTTPServer: decompress_request needs zlib, which this library does not use");
@@ -151,7 +151,8 @@ HTTP1ConnectionParameters parameters_of(const HTTPServerOptions& o) {
   p.header_timeout = o.idle_connection_timeout;
   p.max_body_size = o.max_body_size ? o.max_body_size : o.max_buffer_size;
   p.body_timeout = o.body_timeout;
-  return p;
+  return std::make_shared<const HTTP1ServerSettings>(
+      HTTP1ServerSettings{p, o.protocol.empty() ? "http" : o.protocol});
 }
 
 IOStreamOptions stream_options_of(const HTTPServerOptions& o) {
@@ -166,13 +167,13 @@ IOStreamOptions stream_options_of(const HTTPServerOptions& o) {
 HTTPServer::HTTPServer(HTTPServerConnectionDelegate& delegate, HTTPServerOptions options)
     : TCPServer(stream_options_of(options)),
       options_(std::move(options)),
-      params_(parameters_of(options_)),
+      settings_(settings_of(options_)),
       delegate_(&delegate) {}
 
 HTTPServer::HTTPServer(RequestCallback callback, HTTPServerOptions options)
     : TCPServer(stream_options_of(options)),
       options_(std::move(options)),
-      params_(parameters_of(options_)),
+      settings_(settings_of(options_)),
       callback_(std::make_shared<RequestCallback>(std::move(callback))) {}
 
 HTTPServer::~HTTPServer() {
@@ -185,12 +186,11 @@ HTTPServer::~HTTPServer() {
 }
 
 Future<void> HTTPServer::handle_stream(std::shared_ptr<IOStream> stream, Address address) {
-  HTTP1ConnectionContext context;
-  context.remote_ip =
+  std::string remote_ip =
       (address.family == AF_INET || address.family == AF_INET6) ? address.host() : "0.0.0.0";
-  context.protocol = options_.protocol.empty() ? "http" : options_.protocol;
   stream->set_nodelay(true);
-  auto conn = std::make_shared<HTTP1ServerConnection>(std::move(stream), params_, context);
+  auto conn =
+      std::make_shared<HTTP1ServerConnection>(std::move(stream), settings_, std::move(remote_ip));
   conn->start(*this);
   if (conn->ended()) return shared_ready_future();
   connections_.insert(conn);

@@ -96,7 +96,8 @@ class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
   void on_close(HTTP1ServerConnection& server_conn) override;
 
   HTTPServerOptions options_;
-  HTTP1ConnectionParameters params_;
+  // The parameters and scheme every connection shares.
+  std::shared_ptr<const HTTP1ServerSettings> settings_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   std::shared_ptr<RequestCallback> callback_;
   // Each open connection. No Future per connection: close_all_connections asks the one it
