@@ -61,6 +61,13 @@ struct HTTP1ConnectionContext {
   std::string protocol = "http";
 };
 
+// What the connections of one server share (HTTPServer holds one): an idle connection then
+// holds a pointer, not its own copy of the parameters and of the scheme.
+struct HTTP1ServerSettings {
+  HTTP1ConnectionParameters params;
+  std::string protocol = "http";
+};
+
 namespace http1connection {
 
 // The offset just past the blank line that ends a message head in `data` (CRLF CRLF, or bare
@@ -358,11 +365,21 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
  public:
   HTTP1ServerConnection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params = {},
                         HTTP1ConnectionContext context = {});
+  // With settings shared by the connections of one server.
+  HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
+                        std::shared_ptr<const HTTP1ServerSettings> settings, std::string remote_ip);
   ~HTTP1ServerConnection();
 
   // Serves requests until the peer leaves or close() is called; the Future resolves then.
   // `delegate` must outlive the connection.
   Future<void> start_serving(HTTPServerConnectionDelegate& delegate);
+  // The same, with no Future: HTTPServer's form, so that an idle connection holds no Future
+  // state (bench/README.md, "Memory per idle connection"); ask served() when one is needed.
+  void start(HTTPServerConnectionDelegate& delegate);
+  // Resolves when serving ends (already resolved if it has).
+  Future<void> served();
+  // Serving has ended (the peer left, close(), or a detach).
+  bool ended() const { return ended_; }
   // Closes the stream; the serving Future resolves soon after.
   void close();
   // The delegate is going away: make no more calls to it (HTTPServer's destructor).
@@ -372,7 +389,7 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   // carries Connection: close. Pipelined requests behind it are not read.
   void drain();
 
-  const HTTP1ConnectionContext& context() const { return context_; }
+  HTTP1ConnectionContext context() const { return {remote_ip_, settings_->protocol}; }
   const std::shared_ptr<IOStream>& stream() const { return stream_; }
 
  private:
@@ -381,13 +398,14 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   void end_serving(bool detached);
 
   std::shared_ptr<IOStream> stream_;
-  HTTP1ConnectionParameters params_;
-  HTTP1ConnectionContext context_;
+  std::shared_ptr<const HTTP1ServerSettings> settings_;
+  std::string remote_ip_;
   std::shared_ptr<http1connection::ReadBuffer> buffer_;
   std::weak_ptr<HTTP1Connection> current_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   bool draining_ = false;
-  Promise<void> done_;  // start_serving's Future
+  bool ended_ = false;
+  Promise<void> done_;  // served()'s Future, made only when asked for
 };
 
 }  // namespace tornado

@@ -70,9 +70,17 @@ void cancel_head_timer(ReadBuffer& buffer, IOLoop& loop) {
 HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
                                              HTTP1ConnectionParameters params,
                                              HTTP1ConnectionContext context)
+    : HTTP1ServerConnection(std::move(stream),
+                            std::make_shared<const HTTP1ServerSettings>(
+                                HTTP1ServerSettings{params, std::move(context.protocol)}),
+                            std::move(context.remote_ip)) {}
+
+HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
+                                             std::shared_ptr<const HTTP1ServerSettings> settings,
+                                             std::string remote_ip)
     : stream_(std::move(stream)),
-      params_(params),
-      context_(std::move(context)),
+      settings_(std::move(settings)),
+      remote_ip_(std::move(remote_ip)),
       buffer_(std::make_shared<ReadBuffer>()) {}
 
 HTTP1ServerConnection::~HTTP1ServerConnection() = default;
@@ -114,16 +122,29 @@ void HTTP1ServerConnection::drain() {
 }
 
 Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& delegate) {
+  Future<void> done = served();
+  start(delegate);
+  return done;
+}
+
+Future<void> HTTP1ServerConnection::served() {
+  if (ended_) return shared_ready_future();
+  if (!done_) {
+    Future<void> done;
+    done_ = Promise<void>(done);
+    return done;
+  }
+  return done_.future();
+}
+
+void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
   std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
   stream_->set_close_callback([weak] {
     if (auto self = weak.lock())
       if (auto conn = self->current_.lock()) conn->on_stream_closed();
   });
   delegate_ = &delegate;
-  Future<void> done;
-  done_ = Promise<void>(done);
   (void)serve(false);
-  return done;
 }
 
 // Between requests the connection holds no HTTP1Connection, no delegate, no coroutine and no
@@ -132,8 +153,8 @@ Future<void> HTTP1ServerConnection::start_serving(HTTPServerConnectionDelegate& 
 // connection costs its objects and the stream's slot, no read buffer (bench/README.md,
 // "Memory per idle connection"). The head's deadline starts now.
 void HTTP1ServerConnection::wait_for_request() {
-  if (params_.header_timeout > 0)
-    http1connection::await_head(buffer_, stream_, params_.header_timeout);
+  const double header_timeout = settings_->params.header_timeout;
+  if (header_timeout > 0) http1connection::await_head(buffer_, stream_, header_timeout);
   stream_->wait_for_read([self = shared_from_this()] {
     if (self->stream_->closed()) {
       self->end_serving(false);  // the peer left, or the idle timeout, drain() or close()
@@ -156,7 +177,7 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
           wait_for_request();
           co_return;
         }
-        const std::size_t room = std::min(params_.max_header_size + 1, kHeadReadSize);
+        const std::size_t room = std::min(settings_->params.max_header_size + 1, kHeadReadSize);
         try {
           buffer_->commit(co_await read_some(*stream_, *buffer_, room));
         } catch (const StreamClosedError&) {
@@ -165,8 +186,9 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
       }
       ready = false;
       // One per request: from the thread's free lists (gen/recycle.h), not malloc.
-      auto conn = std::allocate_shared<HTTP1Connection>(
-          detail::RecyclingAllocator<HTTP1Connection>{}, stream_, params_, buffer_, context_);
+      auto conn =
+          std::allocate_shared<HTTP1Connection>(detail::RecyclingAllocator<HTTP1Connection>{},
+                                                stream_, settings_->params, buffer_, context());
       current_ = conn;
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
       if (draining_) conn->close_after_response();
@@ -184,6 +206,7 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
 }
 
 void HTTP1ServerConnection::end_serving(bool detached) {
+  ended_ = true;
   http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
   // A detached stream belongs to whoever took it (a WebSocket).
   if (!detached) stream_->close();

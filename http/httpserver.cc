@@ -140,7 +140,7 @@ bool parse_body_or_reject(HTTPServerRequest& request, HTTPConnection& conn) {
 
 namespace {
 
-HTTP1ConnectionParameters parameters_of(const HTTPServerOptions& o) {
+std::shared_ptr<const HTTP1ServerSettings> settings_of(const HTTPServerOptions& o) {
   if (o.decompress_request)
     throw std::invalid_argument(
         "HTTPServer: decompress_request needs zlib, which this library does not use");
@@ -151,7 +151,8 @@ HTTP1ConnectionParameters parameters_of(const HTTPServerOptions& o) {
   p.header_timeout = o.idle_connection_timeout;
   p.max_body_size = o.max_body_size ? o.max_body_size : o.max_buffer_size;
   p.body_timeout = o.body_timeout;
-  return p;
+  return std::make_shared<const HTTP1ServerSettings>(
+      HTTP1ServerSettings{p, o.protocol.empty() ? "http" : o.protocol});
 }
 
 IOStreamOptions stream_options_of(const HTTPServerOptions& o) {
@@ -166,35 +167,36 @@ IOStreamOptions stream_options_of(const HTTPServerOptions& o) {
 HTTPServer::HTTPServer(HTTPServerConnectionDelegate& delegate, HTTPServerOptions options)
     : TCPServer(stream_options_of(options)),
       options_(std::move(options)),
-      params_(parameters_of(options_)),
+      settings_(settings_of(options_)),
       delegate_(&delegate) {}
 
 HTTPServer::HTTPServer(RequestCallback callback, HTTPServerOptions options)
     : TCPServer(stream_options_of(options)),
       options_(std::move(options)),
-      params_(parameters_of(options_)),
+      settings_(settings_of(options_)),
       callback_(std::make_shared<RequestCallback>(std::move(callback))) {}
 
 HTTPServer::~HTTPServer() {
   stop();
   const auto connections = connections_;
-  for (const auto& [conn, done] : connections) {
+  for (const auto& conn : connections) {
     conn->forget_delegate();
     conn->close();
   }
 }
 
 Future<void> HTTPServer::handle_stream(std::shared_ptr<IOStream> stream, Address address) {
-  HTTP1ConnectionContext context;
-  context.remote_ip =
+  std::string remote_ip =
       (address.family == AF_INET || address.family == AF_INET6) ? address.host() : "0.0.0.0";
-  context.protocol = options_.protocol.empty() ? "http" : options_.protocol;
   stream->set_nodelay(true);
-  auto conn = std::make_shared<HTTP1ServerConnection>(std::move(stream), params_, context);
-  Future<void> done = conn->start_serving(*this);
-  if (!done.done()) connections_.emplace(conn, done);
-  if (drained_ && !done.done()) conn->drain();  // add_sockets after shutdown() began
-  return done;
+  auto conn =
+      std::make_shared<HTTP1ServerConnection>(std::move(stream), settings_, std::move(remote_ip));
+  conn->start(*this);
+  if (conn->ended()) return shared_ready_future();
+  connections_.insert(conn);
+  if (drained_) conn->drain();  // add_sockets after shutdown() began
+  // serve() catches and logs what it throws: nothing for TCPServer to watch.
+  return shared_ready_future();
 }
 
 std::unique_ptr<HTTPMessageDelegate> HTTPServer::start_request(
@@ -214,9 +216,7 @@ std::unique_ptr<HTTPMessageDelegate> HTTPServer::start_request(
 
 void HTTPServer::on_close(HTTP1ServerConnection& server_conn) {
   if (delegate_) delegate_->on_close(server_conn);
-  const auto it = std::find_if(connections_.begin(), connections_.end(),
-                               [&](const auto& c) { return c.first.get() == &server_conn; });
-  if (it != connections_.end()) connections_.erase(it);
+  connections_.erase(server_conn.shared_from_this());
   if (connections_.empty() && drained_ && !drained_->done()) drained_->set_result();
 }
 
@@ -224,7 +224,8 @@ Future<void> HTTPServer::close_all_connections() {
   // As Tornado: close one, wait until it has stopped serving, then the next (a connection
   // may open while waiting; it is closed too).
   while (!connections_.empty()) {
-    const auto [conn, done] = *connections_.begin();
+    const std::shared_ptr<HTTP1ServerConnection> conn = *connections_.begin();
+    const Future<void> done = conn->served();
     conn->close();
     co_await done;
     connections_.erase(conn);
@@ -243,7 +244,7 @@ Future<void> HTTPServer::shutdown(double deadline) {
     const Future<void> drained = *drained_;
     // drain() may close a connection, and its on_close erase it, while the list is walked.
     std::vector<std::shared_ptr<HTTP1ServerConnection>> conns;
-    for (const auto& [conn, done] : connections_) conns.push_back(conn);
+    for (const auto& conn : connections_) conns.push_back(conn);
     for (const auto& conn : conns) conn->drain();
     try {
       co_await gen::with_timeout(deadline, drained);

@@ -16,9 +16,10 @@
 //           may stream bodies, or to a callback that gets each HTTPServerRequest whole, body
 //           and arguments parsed. The callback form writes one access log line per request.
 // Ownership: the server owns its listening sockets and tracks its open connections (each kept
-//           alive by its own serving coroutine). The delegate must outlive the server; the
-//           server must outlive the loop iterations that use it: destroy it after
-//           close_all_connections() has resolved, or after the loop has stopped.
+//           alive by its serving coroutine or its stream's readiness callback, and by the set). The
+//           delegate must outlive the server; the server must outlive the loop iterations that use
+//           it: destroy it after close_all_connections() has resolved, or after the loop has
+//           stopped.
 // Errors:   bad requests are answered by http1connection (400, 413, 431) and never reach the
 //           application. An exception thrown by the callback is logged and closes that
 //           connection.
@@ -27,10 +28,10 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "tornado/gen/concurrent.h"
@@ -95,11 +96,13 @@ class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
   void on_close(HTTP1ServerConnection& server_conn) override;
 
   HTTPServerOptions options_;
-  HTTP1ConnectionParameters params_;
+  // The parameters and scheme every connection shares.
+  std::shared_ptr<const HTTP1ServerSettings> settings_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   std::shared_ptr<RequestCallback> callback_;
-  // Each open connection, with the Future its serving coroutine resolves when it ends.
-  std::map<std::shared_ptr<HTTP1ServerConnection>, Future<void>> connections_;
+  // Each open connection. No Future per connection: close_all_connections asks the one it
+  // waits for (HTTP1ServerConnection::served), so an idle connection holds one set node.
+  std::unordered_set<std::shared_ptr<HTTP1ServerConnection>> connections_;
   // While shutdown() waits: resolved when the last connection ends.
   std::optional<Future<void>> drained_;
 };
