@@ -4,7 +4,8 @@ Reads:  http.txt (bench/http_wrk.sh: req/s and the server's CPU us per request, 
         and scenario, one line per round) and instructions.txt (bench/http_instructions.sh:
         user-space instructions and allocations per request under callgrind).
 Writes: the HTTP table (both servers, ours over nginx), the instructions table, and
-        http_rps.png, http_cpu.png (clustered bars per scenario).
+        http_rps.png, http_cpu.png (clustered bars per scenario), http_instructions.png (one
+        bar per server).
 """
 from .document import MAN
 from .inputs import Samples, ratio
@@ -99,3 +100,15 @@ def instructions_table(rep, rows):
     rep.table(["server", "instructions/request", "allocations/request", "over nginx"],
               [[name, f"{ir:,}", allocs, f"{ir / base:.2f}" if base else "-"]
                for (name, ir, allocs) in rows])
+    rep.plot(
+        "http_instructions",
+        "User-space instructions per request (lower is better) under callgrind's fixed "
+        "load: the bare HTTPServer, the helloworld demo (Application, routing, "
+        "RequestHandler, default headers, ETag) and nginx. Unlike requests/s, this does not "
+        "move with the machine's load. Explained in "
+        f"{MAN}, THE LIFE OF A KEEP-ALIVE REQUEST.",
+        "set style data histograms\nset style fill solid 0.7\nset key off\n"
+        "set yrange [0:*]\nset ylabel 'instructions per request'\n"
+        "set title 'HTTP: user-space instructions per request'\n"
+        "plot 'http_instructions.dat' using 2:xtic(1) title col\n",
+        "server instructions\n" + "".join(f"{name} {ir}\n" for (name, ir, _a) in rows))

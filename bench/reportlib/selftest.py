@@ -2,8 +2,9 @@
 
 Reads:  nothing from the tree.
 Writes: a sample run (machine.txt, ioloop.json, poller.json, peers/results.txt, http.txt,
-        memory.txt) into a temporary directory, builds its report there with plots turned
-        off, and exits with the rows that are missing, if any. No timing is checked.
+        instructions.txt, memory.txt) into a temporary directory, builds its report there
+        with plots turned off, and exits with the rows that are missing (and a plot's data
+        that is wrong), if any. No timing is checked.
 """
 import json
 import os
@@ -56,6 +57,8 @@ def self_test():
             f.write("tornado 100 1000 1400\n")
         os.environ["REPORT_NO_PLOTS"] = "1"
         text = read(build(d))
+        with open(os.path.join(d, "http_instructions.dat")) as f:
+            plotted = f.read()
     expect = [
         "| http_hello | 14,000 | 3.0 | 2.00 |",
         "one system call (getppid) costs 110.0 (100.0-300.0) ns",
@@ -75,6 +78,9 @@ def self_test():
     absent = ["| timers/1000 |"]
     bad = [e for e in expect if e not in text] + [f"(should be absent) {a}" for a in absent
                                                   if a in text]
+    # The instructions plot's data: one bar per server, in the table's order.
+    if plotted != "server instructions\nhttp_hello 14000\nnginx 7000\n":
+        bad.append("http_instructions.dat: " + repr(plotted))
     if bad:
         sys.exit("bench/report.py self-test: wrong in the report:\n" + "\n".join(bad))
     print("bench/report.py self-test: the sample run's tables are right")
