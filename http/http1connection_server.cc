@@ -153,6 +153,10 @@ void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
 // connection costs its objects and the stream's slot, no read buffer (bench/README.md,
 // "Memory per idle connection"). The head's deadline starts now.
 void HTTP1ServerConnection::wait_for_request() {
+  // The last request is over (answered and flushed: its close callback would not run). The
+  // weak pointer would keep its block (the object and its control block are one allocation,
+  // ~540 bytes) for as long as the connection stays idle.
+  current_.reset();
   const double header_timeout = settings_->params.header_timeout;
   if (header_timeout > 0) http1connection::await_head(buffer_, stream_, header_timeout);
   stream_->wait_for_read([self = shared_from_this()] {
