@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "tornado/reactor/log.h"
 #include "tornado/stream/regex.h"
@@ -77,8 +78,8 @@ BaseIOStream::~BaseIOStream() {
   }
 }
 
-void BaseIOStream::set_close_callback(Callback cb) {
-  close_callback_ = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
+void BaseIOStream::set_close_callback(CloseCallback cb) {
+  close_callback_ = std::move(cb);
   // A stream served only inline may not be registered with the loop at all; the callback
   // would then never learn of a peer that leaves while nothing is read (Tornado's
   // _maybe_add_error_listener). One registration per stream, not per read.
@@ -109,8 +110,7 @@ void BaseIOStream::close(std::exception_ptr error) {
   // anything else fails.
   if (reading() && !try_complete_read()) fail_read(closed_error());
   fail_writes(closed_error());
-  if (close_callback_)
-    loop_->add_callback([cb = std::move(close_callback_)]() mutable { (*cb)(); });
+  if (close_callback_) loop_->add_callback(std::exchange(close_callback_, nullptr));
 }
 
 std::exception_ptr BaseIOStream::closed_error() const {

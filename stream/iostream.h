@@ -122,8 +122,10 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   Future<void> write(const char* data) { return write(std::string(data)); }
 
   // Runs cb once, on the loop, after the stream closes. From then on the stream watches for
-  // the peer closing even while no read is pending.
-  void set_close_callback(Callback cb);
+  // the peer closing even while no read is pending. A capture of up to 16 bytes (a weak_ptr)
+  // is held inline in the stream; a larger one (or a Callback) goes to the heap.
+  using CloseCallback = InlineFunction<void(), 16>;
+  void set_close_callback(CloseCallback cb);
   // Closes the stream: removes the fd from the loop, closes it, fails pending Futures.
   // `error` is kept as error() (Tornado's exc_info argument).
   void close(std::exception_ptr error = nullptr);
@@ -180,29 +182,34 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   // block), or -1 when it failed and the stream is closed.
   ssize_t write_now(std::string_view data);
 
+  // Members are ordered so that none is padded (an idle HTTP connection holds a stream:
+  // bench/README.md, "Memory per idle connection").
   IOLoop* loop_;
   int fd_;
+  int close_errno_ = 0;
   IOStreamOptions opts_;
   bool closed_ = false;
   bool watching_ = false;
   bool eof_ = false;
   std::uint32_t interest_ = 0;
-  int close_errno_ = 0;
   std::exception_ptr error_;
-  std::unique_ptr<Callback> close_callback_;  // rarely set: out of line, 8 bytes per stream
-  ReadyCallback ready_;                       // kReady with a callback: run it, not a Promise
-
-  // Read state: the buffered bytes are rbuf_[rpos_, size). Empty means no allocation.
-  std::string rbuf_;
+  // The read state's buffered bytes are rbuf_[rpos_, size) (rbuf_ is below).
   std::size_t rpos_ = 0;
+  // Inline: the HTTP server sets one on every connection, and a heap block of its own cost
+  // an idle connection 80 bytes.
+  CloseCallback close_callback_;
+  ReadyCallback ready_;  // kReady with a callback: run it, not a Promise
+
+  // Read state. An empty rbuf_ means no allocation.
+  std::string rbuf_;
   struct {
     ReadKind kind = ReadKind::kNone;
+    bool partial = false;
     std::string delimiter;    // kUntil
     std::size_t scanned = 0;  // kUntil: bytes already known not to start the delimiter
     std::size_t max_bytes = 0;
     std::size_t bytes = 0;  // kBytes
-    bool partial = false;
-    std::span<char> into;  // kInto
+    std::span<char> into;   // kInto
     std::size_t into_filled = 0;
     Promise<std::string> text;  // the pending read's Future (empty when none)
     Promise<std::size_t> count;
