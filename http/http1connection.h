@@ -400,7 +400,10 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   std::shared_ptr<IOStream> stream_;
   std::shared_ptr<const HTTP1ServerSettings> settings_;
   std::string remote_ip_;
-  std::shared_ptr<http1connection::ReadBuffer> buffer_;
+  // Held by value, not in a block of its own (one malloc header and control block fewer per
+  // idle connection); the request's HTTP1Connection and the head timer get it through an
+  // aliasing shared_ptr, which keeps this connection alive.
+  http1connection::ReadBuffer buffer_;
   std::weak_ptr<HTTP1Connection> current_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   bool draining_ = false;

@@ -80,8 +80,7 @@ HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
                                              std::string remote_ip)
     : stream_(std::move(stream)),
       settings_(std::move(settings)),
-      remote_ip_(std::move(remote_ip)),
-      buffer_(std::make_shared<ReadBuffer>()) {}
+      remote_ip_(std::move(remote_ip)) {}
 
 HTTP1ServerConnection::~HTTP1ServerConnection() = default;
 
@@ -113,7 +112,7 @@ void HTTP1ServerConnection::drain() {
   if (!conn) {
     // Between requests (serve() waits for the next head's first bytes): close, unless those
     // bytes are here already; then that request is served, with Connection: close.
-    if (!request_bytes_here(*stream_, *buffer_)) close();
+    if (!request_bytes_here(*stream_, buffer_)) close();
   } else if (conn->awaiting_request()) {
     close();
   } else if (!conn->detached()) {
@@ -157,9 +156,19 @@ void HTTP1ServerConnection::wait_for_request() {
   // weak pointer would keep its block (the object and its control block are one allocation,
   // ~540 bytes) for as long as the connection stays idle.
   current_.reset();
+  std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
   const double header_timeout = settings_->params.header_timeout;
-  if (header_timeout > 0) http1connection::await_head(buffer_, stream_, header_timeout);
-  stream_->wait_for_read([self = shared_from_this()] {
+  if (header_timeout > 0) {
+    // The timer stays armed across requests (it lapses or re-arms when it fires): usually only
+    // the deadline moves, without making the shared_ptr that arming it needs.
+    if (buffer_.head_timer) {
+      buffer_.head_deadline = stream_->io_loop().time() + header_timeout;
+    } else {
+      http1connection::await_head(std::shared_ptr<ReadBuffer>(self, &buffer_), stream_,
+                                  header_timeout);
+    }
+  }
+  stream_->wait_for_read([self = std::move(self)] {
     if (self->stream_->closed()) {
       self->end_serving(false);  // the peer left, or the idle timeout, drain() or close()
     } else {
@@ -176,23 +185,23 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
   bool detached = false;
   try {
     while (delegate_) {
-      if (buffer_->size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
+      if (buffer_.size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
         if (!ready) {
           wait_for_request();
           co_return;
         }
         const std::size_t room = std::min(settings_->params.max_header_size + 1, kHeadReadSize);
         try {
-          buffer_->commit(co_await read_some(*stream_, *buffer_, room));
+          buffer_.commit(co_await read_some(*stream_, buffer_, room));
         } catch (const StreamClosedError&) {
           break;  // the peer left (what woke the wait), or the stream was closed since
         }
       }
       ready = false;
       // One per request: from the thread's free lists (gen/recycle.h), not malloc.
-      auto conn =
-          std::allocate_shared<HTTP1Connection>(detail::RecyclingAllocator<HTTP1Connection>{},
-                                                stream_, settings_->params, buffer_, context());
+      auto conn = std::allocate_shared<HTTP1Connection>(
+          detail::RecyclingAllocator<HTTP1Connection>{}, stream_, settings_->params,
+          std::shared_ptr<ReadBuffer>(self, &buffer_), context());
       current_ = conn;
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
       if (draining_) conn->close_after_response();
@@ -200,7 +209,7 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
       detached = conn->detached();
       if (!again || stream_->closed() || draining_) break;
       // A pipelined request is already here: let other connections have a turn first.
-      if (buffer_->size() > 0) co_await gen::moment;
+      if (buffer_.size() > 0) co_await gen::moment;
     }
   } catch (...) {
     log::app_log.error("Uncaught exception in HTTP1ServerConnection: %s",
@@ -211,7 +220,7 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
 
 void HTTP1ServerConnection::end_serving(bool detached) {
   ended_ = true;
-  http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
+  http1connection::cancel_head_timer(buffer_, stream_->io_loop());
   // A detached stream belongs to whoever took it (a WebSocket).
   if (!detached) stream_->close();
   if (delegate_) delegate_->on_close(*this);
