@@ -51,6 +51,57 @@ void arm_head_timer(const std::shared_ptr<ReadBuffer>& buffer,
 
 }  // namespace
 
+void HeadDeadlines::push_back(HTTP1ServerConnection& conn, double deadline) {
+  if (conn.listed_) unlink(conn);
+  conn.listed_ = true;
+  conn.listed_deadline_ = deadline;
+  conn.deadline_prev_ = last_;
+  conn.deadline_next_ = nullptr;
+  (last_ ? last_->deadline_next_ : first_) = &conn;
+  last_ = &conn;
+  if (!timer_) {
+    loop_ = &conn.stream_->io_loop();
+    std::weak_ptr<HeadDeadlines> weak = weak_from_this();
+    timer_ = loop_->call_at(first_->listed_deadline_, [weak] {
+      if (const std::shared_ptr<HeadDeadlines> self = weak.lock()) self->expire();
+    });
+  }
+}
+
+void HeadDeadlines::remove(HTTP1ServerConnection& conn) {
+  if (!conn.listed_) return;
+  unlink(conn);
+  if (!first_ && timer_) {
+    loop_->remove_timeout(timer_);
+    timer_ = Timeout{};
+  }
+}
+
+void HeadDeadlines::unlink(HTTP1ServerConnection& conn) {
+  if (!conn.listed_) return;
+  (conn.deadline_prev_ ? conn.deadline_prev_->deadline_next_ : first_) = conn.deadline_next_;
+  (conn.deadline_next_ ? conn.deadline_next_->deadline_prev_ : last_) = conn.deadline_prev_;
+  conn.deadline_prev_ = conn.deadline_next_ = nullptr;
+  conn.listed_ = false;
+}
+
+void HeadDeadlines::expire() {
+  timer_ = Timeout{};
+  // Closing a stream only queues its callbacks: nothing changes the list behind this loop.
+  const double now = loop_->time();
+  while (first_ && first_->listed_deadline_ <= now) {
+    HTTP1ServerConnection& conn = *first_;
+    unlink(conn);
+    conn.head_deadline_passed(conn.listed_deadline_);
+  }
+  if (first_) {
+    std::weak_ptr<HeadDeadlines> weak = weak_from_this();
+    timer_ = loop_->call_at(first_->listed_deadline_, [weak] {
+      if (const std::shared_ptr<HeadDeadlines> self = weak.lock()) self->expire();
+    });
+  }
+}
+
 void await_head(const std::shared_ptr<ReadBuffer>& buffer, const std::shared_ptr<IOStream>& stream,
                 double seconds) {
   buffer->head_deadline = stream->io_loop().time() + seconds;
@@ -82,7 +133,7 @@ HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
       settings_(std::move(settings)),
       remote_ip_(std::move(remote_ip)) {}
 
-HTTP1ServerConnection::~HTTP1ServerConnection() = default;
+HTTP1ServerConnection::~HTTP1ServerConnection() { settings_->head_deadlines->unlink(*this); }
 
 void HTTP1ServerConnection::close() { stream_->close(); }
 
@@ -156,19 +207,15 @@ void HTTP1ServerConnection::wait_for_request() {
   // weak pointer would keep its block (the object and its control block are one allocation,
   // ~540 bytes) for as long as the connection stays idle.
   current_.reset();
-  std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
   const double header_timeout = settings_->params.header_timeout;
   if (header_timeout > 0) {
-    // The timer stays armed across requests (it lapses or re-arms when it fires): usually only
-    // the deadline moves, without making the shared_ptr that arming it needs.
-    if (buffer_.head_timer) {
-      buffer_.head_deadline = stream_->io_loop().time() + header_timeout;
-    } else {
-      http1connection::await_head(std::shared_ptr<ReadBuffer>(self, &buffer_), stream_,
-                                  header_timeout);
-    }
+    // The server's one timer watches this deadline (HeadDeadlines). A timer of the buffer's own,
+    // armed for a head read in the same go as the request before it, is not needed now.
+    if (buffer_.head_timer) http1connection::cancel_head_timer(buffer_, stream_->io_loop());
+    buffer_.head_deadline = stream_->io_loop().time() + header_timeout;
+    settings_->head_deadlines->push_back(*this, buffer_.head_deadline);
   }
-  stream_->wait_for_read([self = std::move(self)] {
+  stream_->wait_for_read([self = shared_from_this()] {
     if (self->stream_->closed()) {
       self->end_serving(false);  // the peer left, or the idle timeout, drain() or close()
     } else {
@@ -218,8 +265,14 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
   end_serving(detached);
 }
 
+void HTTP1ServerConnection::head_deadline_passed(double deadline) {
+  // A head that came since, or a later wait, changed the deadline: not this one's to close.
+  if (buffer_.head_deadline == deadline && !stream_->closed()) stream_->close();
+}
+
 void HTTP1ServerConnection::end_serving(bool detached) {
   ended_ = true;
+  settings_->head_deadlines->remove(*this);
   http1connection::cancel_head_timer(buffer_, stream_->io_loop());
   // A detached stream belongs to whoever took it (a WebSocket).
   if (!detached) stream_->close();
