@@ -151,9 +151,10 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   // The pending error of the fd (SO_ERROR for sockets), or 0.
   virtual int get_fd_error() { return 0; }
 
-  // For IOStream::connect: the connect Future, completed by the first WRITE event (empty
-  // when no connect is pending).
-  Promise<void> connecting_;
+  // For IOStream::connect: starts a connect, whose Future the first WRITE event completes;
+  // finish_connect() completes it at once (a connect that succeeded in the call).
+  Future<void> begin_connect();
+  void finish_connect();
   void update_interest();
   void flush_writes();
   void close_with_errno(int err);
@@ -192,6 +193,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   bool closed_ = false;
   bool watching_ = false;
   bool eof_ = false;
+  bool connecting_ = false;  // a connect is pending: its Future is rare_->connect
   std::uint32_t interest_ = 0;
   std::exception_ptr error_;
   // The read state's buffered bytes are rbuf_[rpos_, size) (rbuf_ is below).
@@ -203,7 +205,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   ReadyCallback ready_;  // kReady with a callback: run it, not a Promise
 
   // Read state. An empty rbuf_ means no allocation. What read_into and wait_for_read use is
-  // here; the reads that return a string keep the rest in text_.
+  // here; the reads that return a string keep the rest in rare_.
   std::string rbuf_;
   struct {
     ReadKind kind = ReadKind::kNone;
@@ -214,11 +216,13 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   } read_;
 
   // State that only some streams need, out of line: made on first use and kept for the
-  // stream's life. An HTTP server's stream reads with read_into and wait_for_read, and the
-  // kernel takes its writes whole; so an idle connection holds neither (112 and 80 bytes
-  // fewer in the stream, whose every byte an idle connection pays: bench/README.md, "Memory
-  // per idle connection"). Touched only by the text reads and by writes that must queue.
-  struct TextRead {
+  // stream's life. An HTTP server's stream reads with read_into and wait_for_read, connects
+  // nowhere, and the kernel takes its writes whole; so an idle connection holds neither block
+  // (the two took 184 bytes of the stream, whose every byte an idle connection pays:
+  // bench/README.md, "Memory per idle connection"). Rare is touched only by the text reads
+  // and a connect, WriteQueue only by writes that must queue.
+  struct Rare {
+    Promise<void> connect;      // a pending connect's Future (empty when none)
     std::string delimiter;      // kUntil
     std::size_t scanned = 0;    // kUntil: bytes already known not to start the delimiter
     std::size_t max_bytes = 0;  // kUntil, kRegex
@@ -237,7 +241,7 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
     std::uint64_t queued_total = 0;
     std::vector<std::pair<std::uint64_t, Promise<void>>> waiters;
   };
-  std::unique_ptr<TextRead> text_;
+  std::unique_ptr<Rare> rare_;
   std::unique_ptr<WriteQueue> queue_;
 };
 

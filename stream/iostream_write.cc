@@ -175,16 +175,13 @@ ssize_t IOStream::write_to_fd(const struct iovec* iov, int count) {
 
 Future<void> IOStream::connect(const struct sockaddr* addr, socklen_t len) {
   if (closed()) return make_failed_future<void>(closed_error());
-  Future<void> f;
-  connecting_ = Promise<void>(f);
-  connecting_.set_running();
+  Future<void> f = begin_connect();
   int rc;
   do {
     rc = ::connect(fileno(), addr, len);
   } while (rc != 0 && errno == EINTR);
   if (rc == 0) {  // connected at once (a Unix socket, usually)
-    std::exchange(connecting_, Promise<void>{}).set_result();
-    if (write_buffer_size() > 0) flush_writes();
+    finish_connect();
     update_interest();
     return f;
   }
