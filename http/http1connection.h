@@ -61,11 +61,52 @@ struct HTTP1ConnectionContext {
   std::string protocol = "http";
 };
 
+class HTTP1ServerConnection;
+
+namespace http1connection {
+
+// The connections of one server that wait for their next request, in the order their waits
+// began. Each wait's deadline for the head is its start plus the server's one header_timeout,
+// so that is also the order of the deadlines: one timer serves them all, armed for the first,
+// instead of a timer per connection (about 100 bytes in the loop's timeout heap, which an idle
+// keep-alive connection would hold: bench/README.md, "Memory per idle connection"). A
+// connection stays listed when its wait ends and moves to the end when the next one begins;
+// when the timer fires, the connections whose deadline has passed leave the list, and those
+// still waiting for that head are closed (as the per-stream timer of ReadBuffer does).
+class HeadDeadlines : public std::enable_shared_from_this<HeadDeadlines> {
+ public:
+  HeadDeadlines() = default;
+  HeadDeadlines(const HeadDeadlines&) = delete;
+  HeadDeadlines& operator=(const HeadDeadlines&) = delete;
+
+  // Lists `conn` last, or moves it there: its wait for a head began, until `deadline`.
+  void push_back(HTTP1ServerConnection& conn, double deadline);
+  // Takes `conn` off the list (it stops serving); the timer goes with the last one.
+  void remove(HTTP1ServerConnection& conn);
+  // Takes `conn` off the list without touching the loop, which may be being destroyed (a
+  // connection destroyed without having ended: its loop's queue held the last reference). A
+  // timer left armed finds nothing when it fires; it holds only a weak_ptr to the list.
+  void unlink(HTTP1ServerConnection& conn);
+
+ private:
+  void expire();
+
+  HTTP1ServerConnection* first_ = nullptr;
+  HTTP1ServerConnection* last_ = nullptr;
+  IOLoop* loop_ = nullptr;
+  Timeout timer_;
+};
+
+}  // namespace http1connection
+
 // What the connections of one server share (HTTPServer holds one): an idle connection then
 // holds a pointer, not its own copy of the parameters and of the scheme.
 struct HTTP1ServerSettings {
   HTTP1ConnectionParameters params;
   std::string protocol = "http";
+  // Changes as connections come and go (the settings themselves do not).
+  std::shared_ptr<http1connection::HeadDeadlines> head_deadlines =
+      std::make_shared<http1connection::HeadDeadlines>();
 };
 
 namespace http1connection {
@@ -173,7 +214,8 @@ class ChunkedDecoder {
 // instructions, bench/README.md "Instructions per request"); instead each request moves the
 // deadline, and one timer per stream stays armed: when it fires early (a request came since)
 // it re-arms itself for the deadline, when no head is awaited it lapses, and when the deadline
-// has passed it closes the stream.
+// has passed it closes the stream. Between requests HTTP1ServerConnection uses its server's
+// HeadDeadlines instead (one timer for all its connections) and cancels this one.
 class ReadBuffer {
  public:
   // The block a head is first read into: the largest the free lists keep. A head longer than
@@ -393,19 +435,32 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   const std::shared_ptr<IOStream>& stream() const { return stream_; }
 
  private:
+  friend class http1connection::HeadDeadlines;
+
   void wait_for_request();
   Future<void> serve(bool ready);
   void end_serving(bool detached);
+  // The head timeout's deadline has passed (HeadDeadlines): closes the stream if this wait for
+  // a head is still the one that began then.
+  void head_deadline_passed(double deadline);
 
   std::shared_ptr<IOStream> stream_;
   std::shared_ptr<const HTTP1ServerSettings> settings_;
   std::string remote_ip_;
-  std::shared_ptr<http1connection::ReadBuffer> buffer_;
+  // Held by value, not in a block of its own (one malloc header and control block fewer per
+  // idle connection); the request's HTTP1Connection and the head timer get it through an
+  // aliasing shared_ptr, which keeps this connection alive.
+  http1connection::ReadBuffer buffer_;
   std::weak_ptr<HTTP1Connection> current_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   bool draining_ = false;
   bool ended_ = false;
-  Promise<void> done_;  // served()'s Future, made only when asked for
+  bool listed_ = false;  // on the server's HeadDeadlines list
+  Promise<void> done_;   // served()'s Future, made only when asked for
+  // The neighbours on that list, and the deadline of the wait that put it there.
+  HTTP1ServerConnection* deadline_prev_ = nullptr;
+  HTTP1ServerConnection* deadline_next_ = nullptr;
+  double listed_deadline_ = 0;
 };
 
 }  // namespace tornado

@@ -51,6 +51,57 @@ void arm_head_timer(const std::shared_ptr<ReadBuffer>& buffer,
 
 }  // namespace
 
+void HeadDeadlines::push_back(HTTP1ServerConnection& conn, double deadline) {
+  if (conn.listed_) unlink(conn);
+  conn.listed_ = true;
+  conn.listed_deadline_ = deadline;
+  conn.deadline_prev_ = last_;
+  conn.deadline_next_ = nullptr;
+  (last_ ? last_->deadline_next_ : first_) = &conn;
+  last_ = &conn;
+  if (!timer_) {
+    loop_ = &conn.stream_->io_loop();
+    std::weak_ptr<HeadDeadlines> weak = weak_from_this();
+    timer_ = loop_->call_at(first_->listed_deadline_, [weak] {
+      if (const std::shared_ptr<HeadDeadlines> self = weak.lock()) self->expire();
+    });
+  }
+}
+
+void HeadDeadlines::remove(HTTP1ServerConnection& conn) {
+  if (!conn.listed_) return;
+  unlink(conn);
+  if (!first_ && timer_) {
+    loop_->remove_timeout(timer_);
+    timer_ = Timeout{};
+  }
+}
+
+void HeadDeadlines::unlink(HTTP1ServerConnection& conn) {
+  if (!conn.listed_) return;
+  (conn.deadline_prev_ ? conn.deadline_prev_->deadline_next_ : first_) = conn.deadline_next_;
+  (conn.deadline_next_ ? conn.deadline_next_->deadline_prev_ : last_) = conn.deadline_prev_;
+  conn.deadline_prev_ = conn.deadline_next_ = nullptr;
+  conn.listed_ = false;
+}
+
+void HeadDeadlines::expire() {
+  timer_ = Timeout{};
+  // Closing a stream only queues its callbacks: nothing changes the list behind this loop.
+  const double now = loop_->time();
+  while (first_ && first_->listed_deadline_ <= now) {
+    HTTP1ServerConnection& conn = *first_;
+    unlink(conn);
+    conn.head_deadline_passed(conn.listed_deadline_);
+  }
+  if (first_) {
+    std::weak_ptr<HeadDeadlines> weak = weak_from_this();
+    timer_ = loop_->call_at(first_->listed_deadline_, [weak] {
+      if (const std::shared_ptr<HeadDeadlines> self = weak.lock()) self->expire();
+    });
+  }
+}
+
 void await_head(const std::shared_ptr<ReadBuffer>& buffer, const std::shared_ptr<IOStream>& stream,
                 double seconds) {
   buffer->head_deadline = stream->io_loop().time() + seconds;
@@ -80,10 +131,9 @@ HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
                                              std::string remote_ip)
     : stream_(std::move(stream)),
       settings_(std::move(settings)),
-      remote_ip_(std::move(remote_ip)),
-      buffer_(std::make_shared<ReadBuffer>()) {}
+      remote_ip_(std::move(remote_ip)) {}
 
-HTTP1ServerConnection::~HTTP1ServerConnection() = default;
+HTTP1ServerConnection::~HTTP1ServerConnection() { settings_->head_deadlines->unlink(*this); }
 
 void HTTP1ServerConnection::close() { stream_->close(); }
 
@@ -113,7 +163,7 @@ void HTTP1ServerConnection::drain() {
   if (!conn) {
     // Between requests (serve() waits for the next head's first bytes): close, unless those
     // bytes are here already; then that request is served, with Connection: close.
-    if (!request_bytes_here(*stream_, *buffer_)) close();
+    if (!request_bytes_here(*stream_, buffer_)) close();
   } else if (conn->awaiting_request()) {
     close();
   } else if (!conn->detached()) {
@@ -153,8 +203,18 @@ void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
 // connection costs its objects and the stream's slot, no read buffer (bench/README.md,
 // "Memory per idle connection"). The head's deadline starts now.
 void HTTP1ServerConnection::wait_for_request() {
+  // The last request is over (answered and flushed: its close callback would not run). The
+  // weak pointer would keep its block (the object and its control block are one allocation,
+  // ~540 bytes) for as long as the connection stays idle.
+  current_.reset();
   const double header_timeout = settings_->params.header_timeout;
-  if (header_timeout > 0) http1connection::await_head(buffer_, stream_, header_timeout);
+  if (header_timeout > 0) {
+    // The server's one timer watches this deadline (HeadDeadlines). A timer of the buffer's own,
+    // armed for a head read in the same go as the request before it, is not needed now.
+    if (buffer_.head_timer) http1connection::cancel_head_timer(buffer_, stream_->io_loop());
+    buffer_.head_deadline = stream_->io_loop().time() + header_timeout;
+    settings_->head_deadlines->push_back(*this, buffer_.head_deadline);
+  }
   stream_->wait_for_read([self = shared_from_this()] {
     if (self->stream_->closed()) {
       self->end_serving(false);  // the peer left, or the idle timeout, drain() or close()
@@ -172,23 +232,23 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
   bool detached = false;
   try {
     while (delegate_) {
-      if (buffer_->size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
+      if (buffer_.size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
         if (!ready) {
           wait_for_request();
           co_return;
         }
         const std::size_t room = std::min(settings_->params.max_header_size + 1, kHeadReadSize);
         try {
-          buffer_->commit(co_await read_some(*stream_, *buffer_, room));
+          buffer_.commit(co_await read_some(*stream_, buffer_, room));
         } catch (const StreamClosedError&) {
           break;  // the peer left (what woke the wait), or the stream was closed since
         }
       }
       ready = false;
       // One per request: from the thread's free lists (gen/recycle.h), not malloc.
-      auto conn =
-          std::allocate_shared<HTTP1Connection>(detail::RecyclingAllocator<HTTP1Connection>{},
-                                                stream_, settings_->params, buffer_, context());
+      auto conn = std::allocate_shared<HTTP1Connection>(
+          detail::RecyclingAllocator<HTTP1Connection>{}, stream_, settings_->params,
+          std::shared_ptr<ReadBuffer>(self, &buffer_), context());
       current_ = conn;
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
       if (draining_) conn->close_after_response();
@@ -196,7 +256,7 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
       detached = conn->detached();
       if (!again || stream_->closed() || draining_) break;
       // A pipelined request is already here: let other connections have a turn first.
-      if (buffer_->size() > 0) co_await gen::moment;
+      if (buffer_.size() > 0) co_await gen::moment;
     }
   } catch (...) {
     log::app_log.error("Uncaught exception in HTTP1ServerConnection: %s",
@@ -205,9 +265,15 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
   end_serving(detached);
 }
 
+void HTTP1ServerConnection::head_deadline_passed(double deadline) {
+  // A head that came since, or a later wait, changed the deadline: not this one's to close.
+  if (buffer_.head_deadline == deadline && !stream_->closed()) stream_->close();
+}
+
 void HTTP1ServerConnection::end_serving(bool detached) {
   ended_ = true;
-  http1connection::cancel_head_timer(*buffer_, stream_->io_loop());
+  settings_->head_deadlines->remove(*this);
+  http1connection::cancel_head_timer(buffer_, stream_->io_loop());
   // A detached stream belongs to whoever took it (a WebSocket).
   if (!detached) stream_->close();
   if (delegate_) delegate_->on_close(*this);

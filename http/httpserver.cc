@@ -155,6 +155,9 @@ std::shared_ptr<const HTTP1ServerSettings> settings_of(const HTTPServerOptions& 
       HTTP1ServerSettings{p, o.protocol.empty() ? "http" : o.protocol});
 }
 
+// HTTPServer::connections_'s load factor (httpserver.h says why).
+constexpr float kConnectionsPerBucket = 4;
+
 IOStreamOptions stream_options_of(const HTTPServerOptions& o) {
   IOStreamOptions s;
   s.max_buffer_size = o.max_buffer_size;
@@ -168,13 +171,17 @@ HTTPServer::HTTPServer(HTTPServerConnectionDelegate& delegate, HTTPServerOptions
     : TCPServer(stream_options_of(options)),
       options_(std::move(options)),
       settings_(settings_of(options_)),
-      delegate_(&delegate) {}
+      delegate_(&delegate) {
+  connections_.max_load_factor(kConnectionsPerBucket);
+}
 
 HTTPServer::HTTPServer(RequestCallback callback, HTTPServerOptions options)
     : TCPServer(stream_options_of(options)),
       options_(std::move(options)),
       settings_(settings_of(options_)),
-      callback_(std::make_shared<RequestCallback>(std::move(callback))) {}
+      callback_(std::make_shared<RequestCallback>(std::move(callback))) {
+  connections_.max_load_factor(kConnectionsPerBucket);
+}
 
 HTTPServer::~HTTPServer() {
   stop();

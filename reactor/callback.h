@@ -32,6 +32,12 @@ template <class R, class... Args, std::size_t InlineSize>
 class InlineFunction<R(Args...), InlineSize> {
  public:
   static constexpr std::size_t kInlineSize = InlineSize;
+  // Storage of up to 16 bytes holds a pointer or two (a shared_ptr, a weak_ptr) and is aligned
+  // as a pointer: the object is then 24 bytes, not 32. An idle connection holds three of them
+  // (the loop's fd handler, the stream's close and readiness callbacks). Larger storage keeps
+  // max_align_t; a callable aligned beyond the storage goes to the heap.
+  static constexpr std::size_t kAlign =
+      InlineSize <= 16 ? alignof(void*) : alignof(std::max_align_t);
 
   InlineFunction() noexcept = default;
   InlineFunction(std::nullptr_t) noexcept {}
@@ -85,7 +91,7 @@ class InlineFunction<R(Args...), InlineSize> {
 
   template <class D>
   static constexpr bool fits_inline() {
-    return sizeof(D) <= InlineSize && alignof(D) <= alignof(std::max_align_t) &&
+    return sizeof(D) <= InlineSize && alignof(D) <= kAlign &&
            std::is_nothrow_move_constructible_v<D>;
   }
 
@@ -140,7 +146,7 @@ class InlineFunction<R(Args...), InlineSize> {
 
   // Zeroed so that the fixed-size memcpy in take() never reads indeterminate bytes (a small
   // trivially copyable callable leaves the tail of the buffer unwritten).
-  alignas(std::max_align_t) unsigned char storage_[InlineSize] = {};
+  alignas(kAlign) unsigned char storage_[InlineSize] = {};
   const Ops* ops_ = nullptr;
 };
 
@@ -149,8 +155,9 @@ using Callback = InlineFunction<void()>;
 
 // The callable type of fd handlers: handler(fd, events), as Tornado's add_handler. Smaller
 // inline storage than Callback: the loop keeps one per watched fd for the connection's whole
-// life, and the usual handler captures one weak_ptr (an IOStream's) or one pointer. Larger
-// captures still work; they are allocated once, when the handler is added.
-using FdHandler = InlineFunction<void(int, std::uint32_t), 32>;
+// life, and the usual handler captures one weak_ptr (an IOStream's) or one pointer, 16 bytes
+// (with 16, the loop's slot for an fd is 64 bytes instead of 96). Larger captures still work;
+// they are allocated once, when the handler is added.
+using FdHandler = InlineFunction<void(int, std::uint32_t), 16>;
 
 }  // namespace tornado

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "tornado/reactor/log.h"
 #include "tornado/stream/regex.h"
@@ -77,8 +78,8 @@ BaseIOStream::~BaseIOStream() {
   }
 }
 
-void BaseIOStream::set_close_callback(Callback cb) {
-  close_callback_ = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
+void BaseIOStream::set_close_callback(CloseCallback cb) {
+  close_callback_ = std::move(cb);
   // A stream served only inline may not be registered with the loop at all; the callback
   // would then never learn of a peer that leaves while nothing is read (Tornado's
   // _maybe_add_error_listener). One registration per stream, not per read.
@@ -109,8 +110,7 @@ void BaseIOStream::close(std::exception_ptr error) {
   // anything else fails.
   if (reading() && !try_complete_read()) fail_read(closed_error());
   fail_writes(closed_error());
-  if (close_callback_)
-    loop_->add_callback([cb = std::move(close_callback_)]() mutable { (*cb)(); });
+  if (close_callback_) loop_->add_callback(std::exchange(close_callback_, nullptr));
 }
 
 std::exception_ptr BaseIOStream::closed_error() const {
@@ -118,7 +118,7 @@ std::exception_ptr BaseIOStream::closed_error() const {
 }
 
 void BaseIOStream::fail_read(const std::exception_ptr& e) {
-  Promise<std::string> text = std::move(read_.text);
+  Promise<std::string> text = rare_ ? std::move(rare_->text) : Promise<std::string>{};
   Promise<std::size_t> count = std::move(read_.count);
   if (ready_) loop_->add_callback(std::move(ready_));  // it looks at closed()
   ready_ = nullptr;
@@ -128,14 +128,17 @@ void BaseIOStream::fail_read(const std::exception_ptr& e) {
 }
 
 void BaseIOStream::fail_writes(const std::exception_ptr& e) {
-  auto waiters = std::move(write_waiters_);
-  write_waiters_.clear();
-  write_queue_.clear();
-  write_head_ = write_offset_ = write_bytes_ = 0;
+  std::vector<std::pair<std::uint64_t, Promise<void>>> waiters;
+  if (queue_) {
+    waiters = std::move(queue_->waiters);
+    queue_->waiters.clear();
+    queue_->pieces.clear();
+    queue_->head = queue_->offset = 0;
+  }
+  write_bytes_ = 0;
   if (connecting_) {
-    Promise<void> c = std::move(*connecting_);
-    connecting_.reset();
-    c.set_exception(e);
+    connecting_ = false;
+    std::exchange(rare_->connect, Promise<void>{}).set_exception(e);
   }
   for (auto& [target, r] : waiters) r.set_exception(e);
 }
@@ -203,9 +206,21 @@ void BaseIOStream::handle_connect() {
     close_with_errno(err);
     return;
   }
-  Promise<void> c = std::move(*connecting_);
-  connecting_.reset();
-  c.set_result();
+  finish_connect();
+}
+
+Future<void> BaseIOStream::begin_connect() {
+  if (!rare_) rare_ = std::make_unique<Rare>();
+  Future<void> f;
+  rare_->connect = Promise<void>(f);
+  rare_->connect.set_running();
+  connecting_ = true;
+  return f;
+}
+
+void BaseIOStream::finish_connect() {
+  connecting_ = false;
+  std::exchange(rare_->connect, Promise<void>{}).set_result();
   if (write_bytes_ > 0) flush_writes();
 }
 
@@ -238,8 +253,8 @@ void BaseIOStream::handle_read(bool hangup) {
   // request). Others read into the scratch buffer and keep only what the read leaves over.
   const bool direct = read_.kind == ReadKind::kBytes || read_.kind == ReadKind::kUntilClose;
   std::size_t want = opts_.read_chunk_size;
-  if (read_.kind == ReadKind::kBytes && read_.bytes > read_buffer_size())
-    want = std::min(want, read_.bytes - read_buffer_size());
+  if (read_.kind == ReadKind::kBytes && rare_->bytes > read_buffer_size())
+    want = std::min(want, rare_->bytes - read_buffer_size());
   ssize_t n;
   if (direct && want >= kDirectReadMin) {
     // A large read: straight into the buffer. Zero-filling the growth costs less here than the
@@ -289,7 +304,7 @@ void BaseIOStream::take_in(std::string_view data) {
     // A match past max_bytes must fail, not complete: leave that to try_complete_read below
     // (iostream_test: "read_until with max_bytes: a delimiter past the limit in one chunk").
     if (end != std::string_view::npos &&
-        (!bounded || read_.max_bytes == 0 || end <= read_.max_bytes)) {
+        (!bounded || rare_->max_bytes == 0 || end <= rare_->max_bytes)) {
       std::string result(data.substr(0, end));
       data.remove_prefix(end);
       if (!data.empty()) append_to_buffer(data);
@@ -322,22 +337,22 @@ std::size_t BaseIOStream::find_read_end(std::string_view data) {
     case ReadKind::kReady:
       return npos;
     case ReadKind::kBytes:
-      if (data.size() >= read_.bytes) return read_.bytes;
+      if (data.size() >= rare_->bytes) return rare_->bytes;
       if (read_.partial && !data.empty()) return data.size();
       return npos;
     case ReadKind::kUntilClose:
       return eof_ ? data.size() : npos;
     case ReadKind::kUntil: {
-      const std::size_t from = std::min(read_.scanned, data.size());
-      const std::size_t at = data.find(read_.delimiter, from);
-      if (at != npos) return at + read_.delimiter.size();
+      const std::string& delimiter = rare_->delimiter;
+      const std::size_t from = std::min(rare_->scanned, data.size());
+      const std::size_t at = data.find(delimiter, from);
+      if (at != npos) return at + delimiter.size();
       // The next search need not look again at bytes that cannot start a match.
-      read_.scanned =
-          data.size() >= read_.delimiter.size() ? data.size() - read_.delimiter.size() + 1 : 0;
+      rare_->scanned = data.size() >= delimiter.size() ? data.size() - delimiter.size() + 1 : 0;
       return npos;
     }
     case ReadKind::kRegex: {
-      const std::size_t end = regex_->search(data);
+      const std::size_t end = rare_->regex->search(data);
       return end == regex::Matcher::npos ? npos : end;
     }
   }
@@ -382,7 +397,7 @@ bool BaseIOStream::try_complete_read() {
   const std::size_t end = find_read_end(data);
   const bool bounded = read_.kind == ReadKind::kUntil || read_.kind == ReadKind::kRegex;
   if (end != std::string_view::npos &&
-      (!bounded || read_.max_bytes == 0 || end <= read_.max_bytes)) {
+      (!bounded || rare_->max_bytes == 0 || end <= rare_->max_bytes)) {
     std::string result;
     if (rpos_ == 0 && end == rbuf_.size()) {
       result = std::move(rbuf_);  // the whole buffer: hand it over without a copy
@@ -394,11 +409,11 @@ bool BaseIOStream::try_complete_read() {
     finish_text(std::move(result));
     return true;
   }
-  if (bounded && read_.max_bytes > 0 &&
-      (end != std::string_view::npos || data.size() >= read_.max_bytes)) {
+  if (bounded && rare_->max_bytes > 0 &&
+      (end != std::string_view::npos || data.size() >= rare_->max_bytes)) {
     // Tornado: "delimiter not found within max_bytes": the read fails and the stream closes.
     auto e = std::make_exception_ptr(UnsatisfiableReadError(
-        "delimiter not found within " + std::to_string(read_.max_bytes) + " bytes"));
+        "delimiter not found within " + std::to_string(rare_->max_bytes) + " bytes"));
     fail_read(e);
     close(e);
     return true;
@@ -419,7 +434,7 @@ void BaseIOStream::consume(std::size_t n) {
 }
 
 void BaseIOStream::finish_text(std::string&& value) {
-  Promise<std::string> r = std::move(read_.text);
+  Promise<std::string> r = std::move(rare_->text);
   reset_read();
   r.set_result(std::move(value));
 }
@@ -438,14 +453,16 @@ void BaseIOStream::finish_count(std::size_t n) {
 
 void BaseIOStream::reset_read() {
   read_.kind = ReadKind::kNone;
-  read_.delimiter.clear();
-  read_.scanned = 0;
-  read_.max_bytes = read_.bytes = read_.into_filled = 0;
   read_.partial = false;
   read_.into = {};
-  read_.text = {};
+  read_.into_filled = 0;
   read_.count = {};
-  regex_.reset();
+  if (rare_) {
+    rare_->delimiter.clear();
+    rare_->scanned = rare_->max_bytes = rare_->bytes = 0;
+    rare_->text = {};
+    rare_->regex.reset();
+  }
 }
 
 void BaseIOStream::start_read(ReadKind kind) {
@@ -466,20 +483,21 @@ void BaseIOStream::try_inline_read() {
 }
 
 Future<std::string> BaseIOStream::begin_text_read(ReadKind kind) {
+  if (!rare_) rare_ = std::make_unique<Rare>();
   start_read(kind);
   Future<std::string> f;
   // The stream is working on it: cancel() refuses, so no bytes are consumed into a read that
   // nobody will take (iostream_test: "stream Futures cannot be cancelled").
-  read_.text = Promise<std::string>(f);
-  read_.text.set_running();
+  rare_->text = Promise<std::string>(f);
+  rare_->text.set_running();
   return f;
 }
 
 Future<std::string> BaseIOStream::read_until(std::string delimiter, std::size_t max_bytes) {
   if (delimiter.empty()) throw std::invalid_argument("read_until: empty delimiter");
   Future<std::string> f = begin_text_read(ReadKind::kUntil);
-  read_.delimiter = std::move(delimiter);
-  read_.max_bytes = max_bytes;
+  rare_->delimiter = std::move(delimiter);
+  rare_->max_bytes = max_bytes;
   try_inline_read();
   return f;
 }
@@ -490,8 +508,8 @@ Future<std::string> BaseIOStream::read_until_regex(const std::string& pattern,
   auto compiled = std::make_shared<const regex::Matcher>(
       regex::Matcher::compile("read_until_regex pattern \"" + pattern + "\"", pattern));
   Future<std::string> f = begin_text_read(ReadKind::kRegex);
-  regex_ = std::move(compiled);
-  read_.max_bytes = max_bytes;
+  rare_->regex = std::move(compiled);
+  rare_->max_bytes = max_bytes;
   try_inline_read();
   return f;
 }
@@ -502,7 +520,7 @@ Future<std::string> BaseIOStream::read_bytes(std::size_t n, bool partial) {
     return make_ready_future<std::string>();
   }
   Future<std::string> f = begin_text_read(ReadKind::kBytes);
-  read_.bytes = n;
+  rare_->bytes = n;
   read_.partial = partial;
   try_inline_read();
   return f;

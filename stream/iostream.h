@@ -122,14 +122,16 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   Future<void> write(const char* data) { return write(std::string(data)); }
 
   // Runs cb once, on the loop, after the stream closes. From then on the stream watches for
-  // the peer closing even while no read is pending.
-  void set_close_callback(Callback cb);
+  // the peer closing even while no read is pending. A capture of up to 16 bytes (a weak_ptr)
+  // is held inline in the stream; a larger one (or a Callback) goes to the heap.
+  using CloseCallback = InlineFunction<void(), 16>;
+  void set_close_callback(CloseCallback cb);
   // Closes the stream: removes the fd from the loop, closes it, fails pending Futures.
   // `error` is kept as error() (Tornado's exc_info argument).
   void close(std::exception_ptr error = nullptr);
   bool closed() const { return closed_; }
   bool reading() const { return read_.kind != ReadKind::kNone; }
-  bool writing() const { return !write_queue_.empty(); }
+  bool writing() const { return write_bytes_ > 0; }
   // Why the stream closed: StreamClosedError with the errno, or what close() was given.
   std::exception_ptr error() const { return error_; }
   int fileno() const { return fd_; }
@@ -149,8 +151,10 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   // The pending error of the fd (SO_ERROR for sockets), or 0.
   virtual int get_fd_error() { return 0; }
 
-  // For IOStream::connect: the connect Future, completed by the first WRITE event.
-  std::optional<Promise<void>> connecting_;
+  // For IOStream::connect: starts a connect, whose Future the first WRITE event completes;
+  // finish_connect() completes it at once (a connect that succeeded in the call).
+  Future<void> begin_connect();
+  void finish_connect();
   void update_interest();
   void flush_writes();
   void close_with_errno(int err);
@@ -180,44 +184,65 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   // block), or -1 when it failed and the stream is closed.
   ssize_t write_now(std::string_view data);
 
+  // Members are ordered so that none is padded (an idle HTTP connection holds a stream:
+  // bench/README.md, "Memory per idle connection").
   IOLoop* loop_;
   int fd_;
+  int close_errno_ = 0;
   IOStreamOptions opts_;
   bool closed_ = false;
   bool watching_ = false;
   bool eof_ = false;
+  bool connecting_ = false;  // a connect is pending: its Future is rare_->connect
   std::uint32_t interest_ = 0;
-  int close_errno_ = 0;
   std::exception_ptr error_;
-  std::unique_ptr<Callback> close_callback_;  // rarely set: out of line, 8 bytes per stream
-  ReadyCallback ready_;                       // kReady with a callback: run it, not a Promise
-
-  // Read state: the buffered bytes are rbuf_[rpos_, size). Empty means no allocation.
-  std::string rbuf_;
+  // The read state's buffered bytes are rbuf_[rpos_, size) (rbuf_ is below).
   std::size_t rpos_ = 0;
+  std::size_t write_bytes_ = 0;  // queued and not yet written
+  // Inline: the HTTP server sets one on every connection, and a heap block of its own cost
+  // an idle connection 80 bytes.
+  CloseCallback close_callback_;
+  ReadyCallback ready_;  // kReady with a callback: run it, not a Promise
+
+  // Read state. An empty rbuf_ means no allocation. What read_into and wait_for_read use is
+  // here; the reads that return a string keep the rest in rare_.
+  std::string rbuf_;
   struct {
     ReadKind kind = ReadKind::kNone;
-    std::string delimiter;    // kUntil
-    std::size_t scanned = 0;  // kUntil: bytes already known not to start the delimiter
-    std::size_t max_bytes = 0;
-    std::size_t bytes = 0;  // kBytes
-    bool partial = false;
+    bool partial = false;  // kBytes, kInto
     std::span<char> into;  // kInto
     std::size_t into_filled = 0;
-    Promise<std::string> text;  // the pending read's Future (empty when none)
-    Promise<std::size_t> count;
+    Promise<std::size_t> count;  // kInto: the pending read's Future (empty when none)
   } read_;
-  std::shared_ptr<const regex::Matcher> regex_;  // kRegex: the compiled pattern
 
-  // Write state: queued pieces from write_head_ on (write_offset_ bytes of the first already
-  // written), and the Futures waiting for the running total of written bytes to reach theirs.
-  std::vector<std::string> write_queue_;
-  std::size_t write_head_ = 0;
-  std::size_t write_offset_ = 0;
-  std::size_t write_bytes_ = 0;  // queued and not yet written
-  std::uint64_t written_total_ = 0;
-  std::uint64_t queued_total_ = 0;
-  std::vector<std::pair<std::uint64_t, Promise<void>>> write_waiters_;
+  // State that only some streams need, out of line: made on first use and kept for the
+  // stream's life. An HTTP server's stream reads with read_into and wait_for_read, connects
+  // nowhere, and the kernel takes its writes whole; so an idle connection holds neither block
+  // (the two took 184 bytes of the stream, whose every byte an idle connection pays:
+  // bench/README.md, "Memory per idle connection"). Rare is touched only by the text reads
+  // and a connect, WriteQueue only by writes that must queue.
+  struct Rare {
+    Promise<void> connect;      // a pending connect's Future (empty when none)
+    std::string delimiter;      // kUntil
+    std::size_t scanned = 0;    // kUntil: bytes already known not to start the delimiter
+    std::size_t max_bytes = 0;  // kUntil, kRegex
+    std::size_t bytes = 0;      // kBytes
+    Promise<std::string> text;  // the pending read's Future (empty when none)
+    std::shared_ptr<const regex::Matcher> regex;  // kRegex: the compiled pattern
+  };
+  // Queued pieces from head on (offset bytes of the first already written), and the Futures
+  // waiting for the running total of written bytes to reach theirs. A write the kernel takes
+  // whole, with nothing queued, counts in neither total: they are equal then.
+  struct WriteQueue {
+    std::vector<std::string> pieces;
+    std::size_t head = 0;
+    std::size_t offset = 0;
+    std::uint64_t written_total = 0;
+    std::uint64_t queued_total = 0;
+    std::vector<std::pair<std::uint64_t, Promise<void>>> waiters;
+  };
+  std::unique_ptr<Rare> rare_;
+  std::unique_ptr<WriteQueue> queue_;
 };
 
 // A stream over a socket. Tornado's IOStream.

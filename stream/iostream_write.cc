@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <iterator>
+#include <utility>
 
 #include "tornado/stream/iostream.h"
 
@@ -38,17 +39,14 @@ ssize_t BaseIOStream::write_to_fd(const struct iovec* iov, int count) {
   }
 }
 
-// Offers data to the kernel at once, for a stream with nothing queued. What it takes counts as
-// queued and written; a failure other than "would block" closes the stream. Inline: the two
-// writes' fast path makes no call of its own (a response head goes through it every request).
+// Offers data to the kernel at once, for a stream with nothing queued. What it takes counts in
+// neither of the queue's totals (equal with nothing queued, they stay so); a failure other than
+// "would block" closes the stream. Inline: the two writes' fast path makes no call of its own
+// (a response head goes through it every request).
 inline ssize_t BaseIOStream::write_now(std::string_view data) {
   const struct iovec iov { const_cast<char*>(data.data()), data.size() };
   const ssize_t n = write_to_fd(&iov, 1);
-  if (n >= 0) {
-    written_total_ += static_cast<std::size_t>(n);
-    queued_total_ += static_cast<std::size_t>(n);
-    return n;
-  }
+  if (n >= 0) return n;
   if (n == -EAGAIN || n == -EWOULDBLOCK) return 0;
   close_with_errno(static_cast<int>(-n));
   return -1;
@@ -67,13 +65,15 @@ Future<void> BaseIOStream::write(std::string data) {
     if (n < 0) return make_failed_future<void>(closed_error());
     done = static_cast<std::size_t>(n);
   }
-  queued_total_ += data.size() - done;
+  if (!queue_) queue_ = std::make_unique<WriteQueue>();
+  WriteQueue& q = *queue_;
+  q.queued_total += data.size() - done;
   write_bytes_ += data.size() - done;
-  if (write_head_ == write_queue_.size()) write_offset_ = done;
-  write_queue_.push_back(std::move(data));
+  if (q.head == q.pieces.size()) q.offset = done;
+  q.pieces.push_back(std::move(data));
   Future<void> f;
-  write_waiters_.emplace_back(queued_total_, Promise<void>(f));
-  write_waiters_.back().second.set_running();  // not cancellable: the bytes are queued
+  q.waiters.emplace_back(q.queued_total, Promise<void>(f));
+  q.waiters.back().second.set_running();  // not cancellable: the bytes are queued
   update_interest();
   return f;
 }
@@ -93,14 +93,16 @@ Future<void> BaseIOStream::write(std::string_view data) {
 }
 
 void BaseIOStream::flush_writes() {
-  while (write_head_ < write_queue_.size()) {
+  if (!queue_) return;  // nothing was ever queued (a connect completing)
+  WriteQueue& q = *queue_;
+  while (q.head < q.pieces.size()) {
     struct iovec iov[kMaxIov];
     int count = 0;
     std::size_t offered = 0;
-    for (std::size_t i = write_head_; i < write_queue_.size() && count < kMaxIov; ++i, ++count) {
-      const std::size_t skip = i == write_head_ ? write_offset_ : 0;
-      iov[count].iov_base = write_queue_[i].data() + skip;
-      iov[count].iov_len = write_queue_[i].size() - skip;
+    for (std::size_t i = q.head; i < q.pieces.size() && count < kMaxIov; ++i, ++count) {
+      const std::size_t skip = i == q.head ? q.offset : 0;
+      iov[count].iov_base = q.pieces[i].data() + skip;
+      iov[count].iov_len = q.pieces[i].size() - skip;
       offered += iov[count].iov_len;
     }
     const ssize_t n = write_to_fd(iov, count);
@@ -111,34 +113,33 @@ void BaseIOStream::flush_writes() {
     }
     std::size_t left = static_cast<std::size_t>(n);
     write_bytes_ -= left;
-    written_total_ += left;
+    q.written_total += left;
     while (left > 0) {
-      const std::size_t piece = write_queue_[write_head_].size() - write_offset_;
+      const std::size_t piece = q.pieces[q.head].size() - q.offset;
       if (left < piece) {
-        write_offset_ += left;
+        q.offset += left;
         break;
       }
       left -= piece;
-      write_queue_[write_head_] = std::string();  // release the piece's memory now
-      ++write_head_;
-      write_offset_ = 0;
+      q.pieces[q.head] = std::string();  // release the piece's memory now
+      ++q.head;
+      q.offset = 0;
     }
     if (static_cast<std::size_t>(n) < offered) break;  // the kernel's buffer is full
   }
-  if (write_head_ == write_queue_.size()) {
-    write_queue_.clear();
-    if (write_queue_.capacity() > 16) write_queue_.shrink_to_fit();
-    write_head_ = write_offset_ = 0;
+  if (q.head == q.pieces.size()) {
+    q.pieces.clear();
+    if (q.pieces.capacity() > 16) q.pieces.shrink_to_fit();
+    q.head = q.offset = 0;
   }
   // Resolve, in order, every write whose last byte has now been handed over.
   std::size_t done = 0;
-  while (done < write_waiters_.size() && write_waiters_[done].first <= written_total_) ++done;
+  while (done < q.waiters.size() && q.waiters[done].first <= q.written_total) ++done;
   if (done > 0) {
     std::vector<std::pair<std::uint64_t, Promise<void>>> finished(
-        std::make_move_iterator(write_waiters_.begin()),
-        std::make_move_iterator(write_waiters_.begin() + static_cast<std::ptrdiff_t>(done)));
-    write_waiters_.erase(write_waiters_.begin(),
-                         write_waiters_.begin() + static_cast<std::ptrdiff_t>(done));
+        std::make_move_iterator(q.waiters.begin()),
+        std::make_move_iterator(q.waiters.begin() + static_cast<std::ptrdiff_t>(done)));
+    q.waiters.erase(q.waiters.begin(), q.waiters.begin() + static_cast<std::ptrdiff_t>(done));
     for (auto& [target, r] : finished) r.set_result();
   }
 }
@@ -174,18 +175,13 @@ ssize_t IOStream::write_to_fd(const struct iovec* iov, int count) {
 
 Future<void> IOStream::connect(const struct sockaddr* addr, socklen_t len) {
   if (closed()) return make_failed_future<void>(closed_error());
-  Future<void> f;
-  connecting_.emplace(f);
-  connecting_->set_running();
+  Future<void> f = begin_connect();
   int rc;
   do {
     rc = ::connect(fileno(), addr, len);
   } while (rc != 0 && errno == EINTR);
   if (rc == 0) {  // connected at once (a Unix socket, usually)
-    Promise<void> c = std::move(*connecting_);
-    connecting_.reset();
-    c.set_result();
-    if (write_buffer_size() > 0) flush_writes();
+    finish_connect();
     update_interest();
     return f;
   }

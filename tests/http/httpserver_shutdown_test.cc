@@ -152,6 +152,35 @@ TEST_CASE("httpserver shutdown: what is still running at the deadline is closed"
   c.loop().run_once(0);
 }
 
+// The application may keep a request (and through it the request's connection) after
+// answering it. The keep-alive connection it came on is idle all the same and is closed at
+// once; it was once taken for a response still in progress and left open until the deadline.
+TEST_CASE("httpserver shutdown: idle closed at once while the application keeps its request") {
+  LoopCase c;
+  std::vector<std::shared_ptr<HTTPServerRequest>> kept;
+  HTTPServer server([&](std::shared_ptr<HTTPServerRequest> r) {
+    HTTPHeaders h{{"Content-Length", "2"}};
+    (void)r->connection->write_headers(ResponseStartLine{"HTTP/1.1", 200, "OK"}, h, "ok");
+    (void)r->connection->finish();
+    kept.push_back(std::move(r));
+  });
+  server.add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+  const int fd = connect_to(server.addresses().at(0).port());
+  send_get(fd, "/kept");
+  bool closed = false;
+  CHECK(read_from(c.loop(), fd, "ok", &closed).find("200 OK") != std::string::npos);
+  CHECK_FALSE(closed);
+  REQUIRE(kept.size() == 1);
+  Future<void> done = server.shutdown(5);
+  CHECK(read_from(c.loop(), fd, "", &closed, 1).empty());
+  CHECK(closed);
+  CHECK(run_until(
+      c.loop(), [&] { return done.done(); }, 1));
+  kept.clear();
+  ::close(fd);
+  c.loop().run_once(0);
+}
+
 // A request already in the kernel's buffer when the shutdown begins was sent before it: the
 // connection is not idle, the request is served (with Connection: close), not cut off.
 TEST_CASE("httpserver shutdown: a request sent but not yet read is still served") {

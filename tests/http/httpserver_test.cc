@@ -367,6 +367,51 @@ TEST_CASE("httpserver: idle_connection_timeout counts from the last request") {
   echo.close_all(c);
 }
 
+// The server keeps its connections' head deadlines in one list with one timer
+// (http1connection::HeadDeadlines): a connection that makes a new request moves to the end, and
+// each closes by its own deadline, one answered later after one answered earlier; so does one
+// whose last request came pipelined behind another.
+TEST_CASE("httpserver: idle_connection_timeout for several connections, each by its deadline") {
+  LoopCase c;
+  EchoServer echo(idle_timeout(0.3));
+  StreamPtr a = echo.open(c);
+  StreamPtr b = echo.open(c);
+  StreamPtr p = echo.open(c);
+  double a_closed = 0, b_closed = 0, p_closed = 0;
+  a->set_close_callback([&] { a_closed = c.loop().time(); });
+  b->set_close_callback([&] { b_closed = c.loop().time(); });
+  p->set_close_callback([&] { p_closed = c.loop().time(); });
+  (void)a->write(host_head("GET /a1 HTTP/1.1"));
+  CHECK(run(c, [&] { return read_response(a); }).body == "GET /a1 ");
+  CHECK_FALSE(run_until(
+      c.loop(), [&] { return a_closed > 0; }, 0.1));
+  (void)b->write(host_head("GET /b HTTP/1.1"));
+  CHECK(run(c, [&] { return read_response(b); }).body == "GET /b ");
+  const double b_answered = c.loop().time();
+  CHECK_FALSE(run_until(
+      c.loop(), [&] { return a_closed > 0; }, 0.1));
+  // a's first wait would end before b's: a second request moves it behind b.
+  (void)a->write(host_head("GET /a2 HTTP/1.1"));
+  CHECK(run(c, [&] { return read_response(a); }).body == "GET /a2 ");
+  const double a_answered = c.loop().time();
+  (void)p->write(host_head("GET /p1 HTTP/1.1") + host_head("GET /p2 HTTP/1.1"));
+  CHECK(run(c, [&] { return read_response(p); }).body == "GET /p1 ");
+  CHECK(run(c, [&] { return read_response(p); }).body == "GET /p2 ");
+  const double p_answered = c.loop().time();
+  (void)a->read_until_close();
+  (void)b->read_until_close();
+  (void)p->read_until_close();
+  CHECK(run_until(
+      c.loop(), [&] { return a_closed > 0 && b_closed > 0 && p_closed > 0; }, 5.0));
+  CHECK(b_closed < a_closed);
+  CHECK(b_closed - b_answered >= 0.25);
+  CHECK(a_closed - a_answered >= 0.25);
+  CHECK(p_closed - p_answered >= 0.25);
+  CHECK(a_closed - a_answered < 2.0);
+  CHECK(p_closed - p_answered < 2.0);
+  echo.close_all(c);
+}
+
 TEST_CASE("httpserver: xheaders (test_ip_headers, test_trusted_downstream, test_scheme_headers)") {
   LoopCase c;
   std::vector<std::string> seen;
