@@ -43,15 +43,17 @@ class RequestDispatcher : public HTTPMessageDelegate {
   RequestDispatcher(Application& app, std::shared_ptr<HTTPConnection> conn)
       : app_(app), conn_(std::move(conn)) {}
 
-  // One dispatcher per request: from the thread's free lists (gen/recycle.h), as the bare
-  // server's adapter, so that a keep-alive request does not go to malloc for it.
+  // One dispatcher and one request per request: both from the thread's free lists
+  // (gen/recycle.h), as the bare server's adapter, so that a keep-alive request does not go to
+  // malloc for them.
   static void* operator new(std::size_t n) { return tornado::detail::recycle_allocate(n); }
   static void operator delete(void* p, std::size_t n) noexcept {
     tornado::detail::recycle_deallocate(p, n);
   }
 
   std::optional<Future<void>> headers_received(StartLine start_line, HTTPHeaders headers) override {
-    request_ = std::make_shared<HTTPServerRequest>(
+    request_ = std::allocate_shared<HTTPServerRequest>(
+        tornado::detail::RecyclingAllocator<HTTPServerRequest>{},
         std::get<RequestStartLine>(std::move(start_line)), std::move(headers), conn_);
     return std::nullopt;
   }
