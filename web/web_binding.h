@@ -231,10 +231,20 @@ std::shared_ptr<RequestHandler> make_handler(Application& app,
   std::shared_ptr<H> h;
   {
     HandlerAccess::Attaching attaching(app, std::move(request), &kOps<H>);
+    // A handler is made and dropped on every request: its block comes from the thread's free
+    // lists (gen/recycle.h), as the request's does, rather than from malloc. The lists give
+    // operator new's alignment; a class that asks for more is made as before.
+    auto make = [](auto&&... a) {
+      if constexpr (alignof(H) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+        return std::make_shared<H>(a...);
+      } else {
+        return std::allocate_shared<H>(tornado::detail::RecyclingAllocator<H>{}, a...);
+      }
+    };
     if constexpr (kByConstructor<H, A...>) {
-      h = std::make_shared<H>(args...);
+      h = make(args...);
     } else {
-      h = std::make_shared<H>();
+      h = make();
     }
   }
   HandlerAccess::attached(*h);
