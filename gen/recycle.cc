@@ -7,6 +7,7 @@
 #include "tornado/gen/recycle.h"
 
 #include <cstdint>
+#include <utility>
 
 // AddressSanitizer must see each free where it happens: no recycling in those builds.
 #if defined(__SANITIZE_ADDRESS__)
@@ -54,6 +55,18 @@ Lists::~Lists() {
   }
 }
 
+// The spare strings, with their own end-of-thread flag: a string given back by a later
+// thread_local destructor is then just dropped.
+struct SpareStrings {
+  std::string s[kSpareStrings];
+  std::size_t n = 0;
+  ~SpareStrings();
+};
+thread_local bool tl_strings_dead = false;
+thread_local SpareStrings tl_strings;
+
+SpareStrings::~SpareStrings() { tl_strings_dead = true; }
+
 constexpr std::size_t cap_of(std::size_t cls) {
   const std::size_t size = (cls + 1) * kStep;
   return 32 * 1024 / size > 4 ? 32 * 1024 / size : 4;
@@ -90,6 +103,26 @@ void recycle_deallocate(void* p, std::size_t n) noexcept {
     }
   }
   ::operator delete(p);
+}
+
+std::string recycled_string(std::string_view value) {
+  if (TORNADO_RECYCLE && !tl_strings_dead) {
+    SpareStrings& spare = tl_strings;
+    if (spare.n > 0) {
+      std::string s = std::move(spare.s[--spare.n]);
+      s.clear();
+      s.append(value);  // cheaper than assign(), which allows for value inside s
+      return s;
+    }
+  }
+  return std::string(value);
+}
+
+void keep_string_storage(std::string&& s) noexcept {
+  // One past the bound would hold more memory idle than it saves.
+  if (!TORNADO_RECYCLE || s.capacity() > kMaxSpareString || tl_strings_dead) return;
+  SpareStrings& spare = tl_strings;
+  if (spare.n < kSpareStrings) spare.s[spare.n++] = std::move(s);
 }
 
 }  // namespace tornado::detail

@@ -26,6 +26,8 @@
 
 #include <cstddef>
 #include <new>
+#include <string>
+#include <string_view>
 
 namespace tornado::detail {
 
@@ -36,6 +38,23 @@ inline constexpr std::size_t kMaxRecycled = 2048;
 void* recycle_allocate(std::size_t n);
 // Returns a block from recycle_allocate(n), with the same n.
 void recycle_deallocate(void* p, std::size_t n) noexcept;
+
+// Spare strings: the web layer's response fields hold values past std::string's inline
+// capacity (Content-Type, Date, the ETag) and drop them with the handler, every request. A few
+// dropped strings per thread are kept, and their storage holds the next values.
+//
+// A string holding `value`, in the storage of one given to recycle_string when one is there.
+std::string recycled_string(std::string_view value);
+// Keeps s's storage for recycled_string: at most kSpareStrings per thread, each of at most
+// kMaxSpareString bytes; others (and s when it has no storage of its own) are just dropped.
+void keep_string_storage(std::string&& s) noexcept;
+inline void recycle_string(std::string&& s) noexcept {
+  // Inline, so that a short value (most fields: within the string's inline capacity, nothing
+  // to keep) costs one comparison.
+  if (s.capacity() > std::string().capacity()) keep_string_storage(std::move(s));
+}
+inline constexpr std::size_t kSpareStrings = 8;
+inline constexpr std::size_t kMaxSpareString = 256;
 
 // An allocator over the free lists, for std::allocate_shared.
 template <class T>

@@ -95,6 +95,13 @@ class HTTPHeaders {
   // Removes every value of `name`; returns how many were removed (Tornado's del h[name]).
   std::size_t erase(std::string_view name);
   void clear() { fields_.clear(); }
+  // Moves every field out, leaving none: for a caller that reuses the strings' storage
+  // (gen/recycle.h's recycle_string).
+  FieldList take_fields() {
+    FieldList taken = std::move(fields_);
+    fields_.clear();
+    return taken;
+  }
 
   bool contains(std::string_view name) const;
   // All values joined with "," (Tornado's h[name]); `fallback` when absent.

@@ -75,12 +75,20 @@ bool valid_reason(std::string_view r) {
 
 // --- output -------------------------------------------------------------------------------------
 
+void RequestHandler::recycle_header_values() {
+  for (HTTPHeaders::Field& f : headers_.take_fields())
+    tornado::detail::recycle_string(std::move(f.value));
+}
+
 void RequestHandler::clear() {
-  // Names and values known to be in the form add() would give them: added as they are.
-  headers_.clear();
+  // Names and values known to be in the form add() would give them: added as they are. The
+  // values longer than a string holds inline (Content-Type, Date) take the storage of a
+  // previous response's (gen/recycle.h): a malloc each, per request, otherwise.
+  recycle_header_values();
   headers_.add_normalized("Server", std::string(kServer));
-  headers_.add_normalized("Content-Type", "text/html; charset=UTF-8");
-  headers_.add_normalized("Date", http_date_now());
+  headers_.add_normalized("Content-Type",
+                          tornado::detail::recycled_string("text/html; charset=UTF-8"));
+  headers_.add_normalized("Date", tornado::detail::recycled_string(http_date_now()));
   set_default_headers();
   write_buffer_.clear();
   status_code_ = 200;
@@ -220,11 +228,14 @@ void RequestHandler::redirect(std::string_view url, bool permanent, int status) 
 }
 
 std::optional<std::string> RequestHandler::compute_etag() const {
-  // Written in place into one string: the quotes and 40 hex digits (no concatenations).
+  // The quotes and 40 hex digits written in place, then copied into a recycled string
+  // (gen/recycle.h): its 42 bytes are past a string's inline capacity.
   const Sha1::Digest d = sha1(write_buffer_);
-  std::string etag(2 * d.size() + 2, '"');
-  hex_encode(d.data(), d.size(), etag.data() + 1);
-  return etag;
+  char etag[2 * std::tuple_size_v<Sha1::Digest> + 2];
+  etag[0] = '"';
+  hex_encode(d.data(), d.size(), etag + 1);
+  etag[sizeof etag - 1] = '"';
+  return tornado::detail::recycled_string(std::string_view(etag, sizeof etag));
 }
 
 void RequestHandler::set_etag_header() {
