@@ -86,10 +86,10 @@ class HTTPHeaders {
   // Appends a value (a name may appear several times).
   void add(std::string_view name, std::string_view value);
   // add() for a name already in Http-Header-Case and a value without surrounding spaces or
-  // tabs, taken as they are (moved in): a program's own fields (the web layer's Server,
-  // Date, Etag...) skip the rewriting that add() does for every field, which costs more than
-  // the copy.
-  void add_normalized(std::string name, std::string value);
+  // tabs, taken as they are (the value moved in): a program's own fields (the web layer's
+  // Server, Date, Etag...) skip the rewriting that add() does for every field, which costs
+  // more than the copy.
+  void add_normalized(std::string_view name, std::string value);
   // Replaces every value of `name` with one (Tornado's h[name] = value).
   void set(std::string_view name, std::string_view value);
   // Removes every value of `name`; returns how many were removed (Tornado's del h[name]).
