@@ -6,6 +6,7 @@
 //           so a burst of frees (10,000 connections closing) gives the memory back to malloc.
 #include "tornado/gen/recycle.h"
 
+#include <array>
 #include <cstdint>
 #include <utility>
 
@@ -67,10 +68,16 @@ thread_local SpareStrings tl_strings;
 
 SpareStrings::~SpareStrings() { tl_strings_dead = true; }
 
-constexpr std::size_t cap_of(std::size_t cls) {
-  const std::size_t size = (cls + 1) * kStep;
-  return 32 * 1024 / size > 4 ? 32 * 1024 / size : 4;
-}
+// The most free blocks a class keeps: max(4, 32 KiB / size), from a table made at compile time
+// (a division on every free costs more than the rest of the free).
+constexpr auto kCaps = [] {
+  std::array<std::uint16_t, kClasses> caps{};
+  for (std::size_t cls = 0; cls < kClasses; ++cls) {
+    const std::size_t size = (cls + 1) * kStep;
+    caps[cls] = static_cast<std::uint16_t>(32 * 1024 / size > 4 ? 32 * 1024 / size : 4);
+  }
+  return caps;
+}();
 
 }  // namespace
 
@@ -94,7 +101,7 @@ void recycle_deallocate(void* p, std::size_t n) noexcept {
   if (TORNADO_RECYCLE && n != 0 && n <= kMaxRecycled && !tl_dead) {
     const std::size_t cls = (n - 1) / kStep;
     Lists& l = tl_lists;
-    if (l.count[cls] < cap_of(cls)) {
+    if (l.count[cls] < kCaps[cls]) {
       auto* b = static_cast<FreeBlock*>(p);
       b->next = l.head[cls];
       l.head[cls] = b;
