@@ -163,8 +163,18 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
   if (finished_) throw std::logic_error("finish() called twice");
   if (!chunk.empty()) write(chunk);
   if (!headers_written_) {
+    // Whether the handler set its own Etag or Content-Length, in one pass: the names are
+    // stored normalized (set_header() and add_header() normalize them), so an exact compare
+    // finds them.
+    bool has_etag = false;
+    bool has_length = false;
+    for (const HTTPHeaders::Field& f : headers_.get_all()) {
+      const std::string_view name = f.name;
+      has_etag = has_etag || name == "Etag";
+      has_length = has_length || name == "Content-Length";
+    }
     const std::string& m = request_->method;
-    if (status_code_ == 200 && (m == "GET" || m == "HEAD") && !headers_.contains("Etag")) {
+    if (status_code_ == 200 && (m == "GET" || m == "HEAD") && !has_etag) {
       // Not there yet: added, not set (set would scan the fields to erase it first).
       if (std::optional<std::string> etag = compute_etag()) {
         if (!safe_header_value(*etag)) throw std::invalid_argument("Unsafe header value");
@@ -187,7 +197,7 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
         throw std::logic_error("Cannot send a body with a " + std::to_string(status_code_) +
                                " response");
       clear_representation_headers();
-    } else if (!headers_.contains("Content-Length")) {
+    } else if (!has_length) {
       char n[24];
       const auto r = std::to_chars(n, n + sizeof n, write_buffer_.size());
       headers_.add_normalized("Content-Length",
