@@ -61,6 +61,7 @@ Lists::~Lists() {
 struct SpareStrings {
   std::string s[kSpareStrings];
   std::size_t n = 0;
+  std::string buffer;  // spare_buffer's
   ~SpareStrings();
 };
 thread_local bool tl_strings_dead = false;
@@ -130,6 +131,21 @@ void keep_string_storage(std::string&& s) noexcept {
   if (!TORNADO_RECYCLE || s.capacity() > kMaxSpareString || tl_strings_dead) return;
   SpareStrings& spare = tl_strings;
   if (spare.n < kSpareStrings) spare.s[spare.n++] = std::move(s);
+}
+
+std::string spare_buffer() noexcept {
+  if (!TORNADO_RECYCLE || tl_strings_dead) return {};
+  std::string s = std::move(tl_strings.buffer);
+  s.clear();
+  return s;
+}
+
+void keep_buffer_storage(std::string&& s) noexcept {
+  if (!TORNADO_RECYCLE || s.capacity() > kMaxSpareBuffer || tl_strings_dead) return;
+  SpareStrings& spare = tl_strings;
+  // The larger of the two is kept: a body's storage grows to its size, and the next body of
+  // that size then fits without a reallocation.
+  if (s.capacity() > spare.buffer.capacity()) spare.buffer = std::move(s);
 }
 
 }  // namespace tornado::detail

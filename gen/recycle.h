@@ -56,6 +56,18 @@ inline void recycle_string(std::string&& s) noexcept {
 inline constexpr std::size_t kSpareStrings = 8;
 inline constexpr std::size_t kMaxSpareString = 256;
 
+// One larger spare string per thread, for a response body built up by appends (the web
+// layer's write buffer): an empty string with the storage of the last one given to
+// recycle_buffer, if any.
+std::string spare_buffer() noexcept;
+// Keeps s's storage for spare_buffer when it has more than the inline capacity and at most
+// kMaxSpareBuffer bytes (then only the last one given is kept).
+void keep_buffer_storage(std::string&& s) noexcept;
+inline void recycle_buffer(std::string&& s) noexcept {
+  if (s.capacity() > std::string().capacity()) keep_buffer_storage(std::move(s));
+}
+inline constexpr std::size_t kMaxSpareBuffer = 64 * 1024;
+
 // An allocator over the free lists, for std::allocate_shared.
 template <class T>
 struct RecyclingAllocator {

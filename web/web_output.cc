@@ -126,6 +126,10 @@ void RequestHandler::clear_header(std::string_view name) { headers_.erase(name);
 
 void RequestHandler::write(std::string_view chunk) {
   if (finished_) throw std::logic_error("Cannot write() after finish()");
+  // A body past the string's inline capacity starts in the storage a previous response's
+  // flush() gave back (gen/recycle.h): a malloc, and the reallocations as it grows, otherwise.
+  if (write_buffer_.empty() && chunk.size() > write_buffer_.capacity())
+    write_buffer_ = tornado::detail::spare_buffer();
   write_buffer_.append(chunk);
 }
 
@@ -141,6 +145,12 @@ void RequestHandler::write(const json::Value& value) {
 Future<void> RequestHandler::flush() {
   std::string chunk = std::move(write_buffer_);
   write_buffer_.clear();
+  // The connection copies what it sends: once it has, the body's storage is kept for the next
+  // response's write() (gen/recycle.h).
+  struct GiveBack {
+    std::string& s;
+    ~GiveBack() { tornado::detail::recycle_buffer(std::move(s)); }
+  } give_back{chunk};
   HTTPConnection& conn = *request_->connection;
   if (!headers_written_) {
     headers_written_ = true;

@@ -95,3 +95,21 @@ TEST_CASE("recycle: a string given back lends its storage to the next recycled_s
     CHECK(s == std::string(17, static_cast<char>('A' + i)));
   }
 }
+
+TEST_CASE("recycle: a body buffer given back serves the next spare_buffer, empty") {
+  std::string body = spare_buffer();
+  CHECK(body.empty());
+  body.append(1000, 'b');
+  const char* storage = body.data();
+  recycle_buffer(std::move(body));
+  std::string next = spare_buffer();
+  CHECK(next.empty());  // the storage, not the bytes
+  if (kRecycles) {
+    CHECK(next.data() == storage);
+    CHECK(next.capacity() >= 1000);
+  }
+  // Past the bound: not kept (the spare stays empty).
+  std::string huge(kMaxSpareBuffer + 1, 'h');
+  recycle_buffer(std::move(huge));
+  CHECK(spare_buffer().capacity() <= std::string().capacity());
+}
