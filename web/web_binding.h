@@ -48,6 +48,9 @@ struct HandlerOps {
   // then calls RequestHandler's): not virtual, so that a program that never renders does not
   // link the base one and what it alone reaches (bench/README.md).
   Namespace (*template_namespace)(RequestHandler&);
+  // Whether the class keeps RequestHandler's compute_etag(): finish() then computes that ETag
+  // itself, without the virtual call and the checks that a class's own value needs.
+  bool default_etag;
 };
 
 struct HandlerAccess {
@@ -211,7 +214,11 @@ constexpr Namespace (*template_namespace_for())(RequestHandler&) {
 }
 
 template <class H>
-inline constexpr HandlerOps kOps{&prepare_for<H>, &call_for<H>, template_namespace_for<H>()};
+inline constexpr HandlerOps kOps{
+    &prepare_for<H>, &call_for<H>, template_namespace_for<H>(),
+    // Neither H nor a base of it below RequestHandler declares compute_etag.
+    std::is_same_v<decltype(&H::compute_etag),
+                   std::optional<std::string> (RequestHandler::*)() const>};
 
 // Whether url<H>(pattern, args...) hands args to H's constructor, or to initialize().
 template <class H, class... A>

@@ -186,13 +186,20 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
     const std::string& m = request_->method;
     if (status_code_ == 200 && (m == "GET" || m == "HEAD") && !has_etag) {
       // Not there yet: added, not set (set would scan the fields to erase it first).
-      if (std::optional<std::string> etag = compute_etag()) {
+      std::optional<std::string> etag;
+      if (ops_ && ops_->default_etag) {
+        // The class keeps RequestHandler's compute_etag(): called without the virtual call,
+        // and its value (hex digits in quotes) needs neither the check nor the trim below.
+        etag = sha1_etag();
+      } else if ((etag = compute_etag())) {
         if (!safe_header_value(*etag)) throw std::invalid_argument("Unsafe header value");
         // A compute_etag() of the handler's own may have spaces around its value, which
-        // add() would strip; the default's has none, and is moved in without a copy.
+        // add() would strip.
         const std::string_view trimmed = util::trim(*etag);
-        headers_.add_normalized(
-            "Etag", trimmed.size() == etag->size() ? std::move(*etag) : std::string(trimmed));
+        if (trimmed.size() != etag->size()) etag = std::string(trimmed);
+      }
+      if (etag) {
+        headers_.add_normalized("Etag", std::move(*etag));
         // Compared with the value in hand rather than through check_etag_header(), which
         // would search the fields for it again.
         if (etag_matches(headers_.get_all().back().value,
@@ -247,7 +254,9 @@ void RequestHandler::redirect(std::string_view url, bool permanent, int status) 
   (void)finish();
 }
 
-std::optional<std::string> RequestHandler::compute_etag() const {
+std::optional<std::string> RequestHandler::compute_etag() const { return sha1_etag(); }
+
+std::string RequestHandler::sha1_etag() const {
   // The quotes and 40 hex digits written in place, then copied into a recycled string
   // (gen/recycle.h): its 42 bytes are past a string's inline capacity.
   const Sha1::Digest d = sha1(write_buffer_);

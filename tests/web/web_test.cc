@@ -12,6 +12,7 @@
 #include "tests/support/async_test.h"
 #include "tornado/gen/gen.h"
 #include "tornado/reactor/autoreload.h"
+#include "tornado/web/sha1.h"
 #include "tornado/web/testing.h"
 
 using namespace tornado;
@@ -279,6 +280,45 @@ TEST_CASE("web: automatic ETag and If-None-Match (CacheTest)") {
       CHECK_FALSE(r.headers.contains("Content-Length"));
       CHECK_FALSE(r.headers.contains("Content-Type"));
     }
+  }
+}
+
+namespace {
+
+// A compute_etag() of the class's own (Tornado's test_etag overrides it the same way): the
+// query picks its answer.
+struct OwnEtagHandler : RequestHandler {
+  void get() { write("body"); }
+  std::optional<std::string> compute_etag() const override {
+    if (request().query == "none") return std::nullopt;
+    if (request().query == "unsafe") return std::string("\"a\r\nb\"");
+    return std::string("  \"v1\"  ");
+  }
+};
+// Below a class that overrides it: that class's compute_etag() still holds.
+struct OwnEtagChild : OwnEtagHandler {};
+
+}  // namespace
+
+TEST_CASE(
+    "web: a compute_etag() of the handler's own replaces the SHA-1 (trimmed, unsafe refused)") {
+  Application app(
+      {url<HelloHandler>("/"), url<OwnEtagHandler>("/own"), url<OwnEtagChild>("/child")});
+  AsyncHTTPTestCase t(app);
+  // The default: the SHA-1 of the body in quotes (as Tornado's).
+  CHECK(t.fetch("/").headers.get("Etag") == "\"" + sha1_hex("Hello, world") + "\"");
+  for (const std::string path : {"/own", "/child"}) {
+    CAPTURE(path);
+    auto r = t.fetch(path);
+    CHECK(r.code == 200);
+    CHECK(r.body == "body");
+    CHECK(r.headers.get("Etag") == "\"v1\"");
+    CHECK(t.fetch(path, "GET", "", HTTPHeaders{{"If-None-Match", "\"v1\""}}).code == 304);
+    r = t.fetch(path + "?none");
+    CHECK(r.code == 200);
+    CHECK_FALSE(r.headers.contains("Etag"));
+    tornado::testing::ExpectLog refused("Unsafe header value");
+    CHECK(t.fetch(path + "?unsafe").code == 500);
   }
 }
 
