@@ -213,12 +213,21 @@ constexpr Namespace (*template_namespace_for())(RequestHandler&) {
   }
 }
 
+// Whether neither H nor a base of it below RequestHandler declares compute_etag. One declared
+// where this cannot name it (protected, private) or overloaded counts as declared.
 template <class H>
-inline constexpr HandlerOps kOps{
-    &prepare_for<H>, &call_for<H>, template_namespace_for<H>(),
-    // Neither H nor a base of it below RequestHandler declares compute_etag.
-    std::is_same_v<decltype(&H::compute_etag),
-                   std::optional<std::string> (RequestHandler::*)() const>};
+constexpr bool keeps_default_etag() {
+  if constexpr (requires { &H::compute_etag; }) {
+    return std::is_same_v<decltype(&H::compute_etag),
+                          std::optional<std::string> (RequestHandler::*)() const>;
+  } else {
+    return false;
+  }
+}
+
+template <class H>
+inline constexpr HandlerOps kOps{&prepare_for<H>, &call_for<H>, template_namespace_for<H>(),
+                                 keeps_default_etag<H>()};
 
 // Whether url<H>(pattern, args...) hands args to H's constructor, or to initialize().
 template <class H, class... A>

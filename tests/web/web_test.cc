@@ -297,17 +297,29 @@ struct OwnEtagHandler : RequestHandler {
 };
 // Below a class that overrides it: that class's compute_etag() still holds.
 struct OwnEtagChild : OwnEtagHandler {};
+// An override the framework cannot name (protected) is still called.
+class ProtectedEtagHandler : public RequestHandler {
+ public:
+  void get() { write("body"); }
+
+ protected:
+  std::optional<std::string> compute_etag() const override {
+    if (request().query == "none") return std::nullopt;
+    if (request().query == "unsafe") return std::string("\"a\r\nb\"");
+    return std::string("\"v1\"");
+  }
+};
 
 }  // namespace
 
 TEST_CASE(
     "web: a compute_etag() of the handler's own replaces the SHA-1 (trimmed, unsafe refused)") {
-  Application app(
-      {url<HelloHandler>("/"), url<OwnEtagHandler>("/own"), url<OwnEtagChild>("/child")});
+  Application app({url<HelloHandler>("/"), url<OwnEtagHandler>("/own"), url<OwnEtagChild>("/child"),
+                   url<ProtectedEtagHandler>("/protected")});
   AsyncHTTPTestCase t(app);
   // The default: the SHA-1 of the body in quotes (as Tornado's).
   CHECK(t.fetch("/").headers.get("Etag") == "\"" + sha1_hex("Hello, world") + "\"");
-  for (const std::string path : {"/own", "/child"}) {
+  for (const std::string path : {"/own", "/child", "/protected"}) {
     CAPTURE(path);
     auto r = t.fetch(path);
     CHECK(r.code == 200);
