@@ -93,12 +93,18 @@ detail::Sha1Blocks best_blocks() {
   return best;
 }
 
+// The bytes of v most significant first, written out so that the compiler makes each a
+// byte swap and one store.
+void store_be32(std::uint8_t* p, std::uint32_t v) {
+  p[0] = static_cast<std::uint8_t>(v >> 24);
+  p[1] = static_cast<std::uint8_t>(v >> 16);
+  p[2] = static_cast<std::uint8_t>(v >> 8);
+  p[3] = static_cast<std::uint8_t>(v);
+}
+
 Sha1::Digest to_digest(const std::uint32_t* h) {
   Sha1::Digest out;
-  for (std::size_t i = 0; i < 5; ++i) {
-    for (std::size_t j = 0; j < 4; ++j)
-      out[4 * i + j] = static_cast<std::uint8_t>(h[i] >> (24 - 8 * j));
-  }
+  for (std::size_t i = 0; i < 5; ++i) store_be32(out.data() + 4 * i, h[i]);
   return out;
 }
 
@@ -140,15 +146,17 @@ Sha1::Digest sha1(std::string_view data) {
   const std::size_t whole = data.size() / 64;
   if (whole > 0) blocks(h, p, whole);
   const std::size_t rest = data.size() - whole * 64;
-  std::uint8_t tail[128] = {};
+  // The tail: the rest of the data, 0x80, zeros, the length in bits; only the bytes the one
+  // or two blocks use are written.
+  const std::size_t tail_size = rest < 56 ? 64 : 128;
+  std::uint8_t tail[128];
   if (rest > 0) std::memcpy(tail, p + whole * 64, rest);
   tail[rest] = 0x80;
-  const std::size_t tail_blocks = rest < 56 ? 1 : 2;
+  std::memset(tail + rest + 1, 0, tail_size - 8 - rest - 1);
   const std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
-  for (int i = 0; i < 8; ++i)
-    tail[tail_blocks * 64 - 8 + static_cast<std::size_t>(i)] =
-        static_cast<std::uint8_t>(bits >> (56 - 8 * i));
-  blocks(h, tail, tail_blocks);
+  store_be32(tail + tail_size - 8, static_cast<std::uint32_t>(bits >> 32));
+  store_be32(tail + tail_size - 4, static_cast<std::uint32_t>(bits));
+  blocks(h, tail, tail_size / 64);
   return to_digest(h);
 }
 
