@@ -7,7 +7,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/async_test.h"
 #include "tornado/gen/gen.h"
@@ -331,6 +334,46 @@ TEST_CASE(
     CHECK_FALSE(r.headers.contains("Etag"));
     tornado::testing::ExpectLog refused("Unsafe header value");
     CHECK(t.fetch(path + "?unsafe").code == 500);
+  }
+}
+
+TEST_CASE("web: the access log line: \"%d %s %.2fms\" at a level by status (log_request)") {
+  Application app({url<HelloHandler>("/"), url<ErrorHandler>("/unavailable", 503)});
+  AsyncHTTPTestCase t(app);
+  struct Row {
+    std::string path;
+    log::Level level;
+    std::string start;  // what the line starts with; "<digits>.<2 digits>ms" follows
+  };
+  // A target longer than the line's stack buffer takes the logger's printf path: same line.
+  const std::string long_path = "/" + std::string(600, 'x');
+  const Row rows[] = {
+      {"/?a=1", log::Level::kInfo, "200 GET /?a=1 (127.0.0.1) "},
+      {"/nope", log::Level::kWarning, "404 GET /nope (127.0.0.1) "},
+      {"/unavailable", log::Level::kError, "503 GET /unavailable (127.0.0.1) "},
+      {long_path, log::Level::kWarning, "404 GET " + long_path + " (127.0.0.1) "},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.path.substr(0, 20));
+    std::vector<std::pair<log::Level, std::string>> lines;
+    log::Sink previous = log::set_sink([&](const log::Record& r) {
+      if (r.logger == &log::access_log) lines.emplace_back(r.level, std::string(r.message));
+    });
+    (void)t.fetch(row.path);
+    log::set_sink(std::move(previous));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].first == row.level);
+    const std::string& line = lines[0].second;
+    REQUIRE(line.size() > row.start.size());
+    CHECK(line.substr(0, row.start.size()) == row.start);
+    // The milliseconds as %.2f gives them: digits, a point, two digits, then "ms".
+    const std::string ms = line.substr(row.start.size());
+    const std::size_t point = ms.find('.');
+    REQUIRE(point != std::string::npos);
+    CHECK(point > 0);
+    CHECK(ms.substr(point + 3) == "ms");
+    for (std::size_t i = 0; i < point + 3; ++i)
+      if (i != point) CHECK(std::isdigit(static_cast<unsigned char>(ms[i])));
   }
 }
 
