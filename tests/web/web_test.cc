@@ -8,6 +8,9 @@
 #include <doctest/doctest.h>
 
 #include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -334,6 +337,54 @@ TEST_CASE(
     CHECK_FALSE(r.headers.contains("Etag"));
     tornado::testing::ExpectLog refused("Unsafe header value");
     CHECK(t.fetch(path + "?unsafe").code == 500);
+  }
+}
+
+namespace {
+
+// Calls log_request with request times of its own choosing: the access line's milliseconds must
+// be what printf's "%.2f" makes of them, ties and all.
+struct LogTimesHandler : RequestHandler {
+  explicit LogTimesHandler(const std::vector<double>* seconds) : seconds_(seconds) {}
+  void get() {
+    for (const double s : *seconds_) {
+      // finish_time below 0 means "not finished": a negative time starts later instead.
+      request().start_time = s < 0 ? -s : 0;
+      request().finish_time = s < 0 ? 0 : s;
+      application().log_request(*this);
+    }
+    request().finish_time = -1;
+  }
+  const std::vector<double>* seconds_;
+};
+
+}  // namespace
+
+TEST_CASE("web: the access line's milliseconds are printf's %.2f, ties to even included") {
+  std::vector<double> seconds = {0, 0.000125, 0.000375, 0.000005, 0.000015, 0.001005, 0.002675,
+                                 1e-300, 5e-324, 123.456785, 86400.0,
+                                 // Left to printf: negative, 2^52 ms and up.
+                                 -0.5, 1e20};
+  std::uint64_t x = 12345;
+  for (int i = 0; i < 300; ++i) {  // across magnitudes, from microseconds to days
+    x = x * 6364136223846793005u + 1442695040888963407u;
+    seconds.push_back(static_cast<double>(x >> 11) / 9007199254740992.0 *
+                      std::pow(10.0, i % 12 - 6));
+  }
+  Application app({url<LogTimesHandler>("/", &seconds)});
+  AsyncHTTPTestCase t(app);
+  std::vector<std::string> lines;
+  log::Sink previous = log::set_sink([&](const log::Record& r) {
+    if (r.logger == &log::access_log) lines.emplace_back(r.message);
+  });
+  (void)t.fetch("/");
+  log::set_sink(std::move(previous));
+  REQUIRE(lines.size() == seconds.size() + 1);  // and the request's own line
+  for (std::size_t i = 0; i < seconds.size(); ++i) {
+    char want[400];
+    std::snprintf(want, sizeof want, "200 GET / (127.0.0.1) %.2fms", 1000.0 * seconds[i]);
+    CAPTURE(seconds[i]);
+    CHECK(lines[i] == want);
   }
 }
 
