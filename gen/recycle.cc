@@ -6,7 +6,9 @@
 //           so a burst of frees (10,000 connections closing) gives the memory back to malloc.
 #include "tornado/gen/recycle.h"
 
+#include <array>
 #include <cstdint>
+#include <utility>
 
 // AddressSanitizer must see each free where it happens: no recycling in those builds.
 #if defined(__SANITIZE_ADDRESS__)
@@ -54,10 +56,29 @@ Lists::~Lists() {
   }
 }
 
-constexpr std::size_t cap_of(std::size_t cls) {
-  const std::size_t size = (cls + 1) * kStep;
-  return 32 * 1024 / size > 4 ? 32 * 1024 / size : 4;
-}
+// The spare strings, with their own end-of-thread flag: a string given back by a later
+// thread_local destructor is then just dropped.
+struct SpareStrings {
+  std::string s[kSpareStrings];
+  std::size_t n = 0;
+  std::string buffer;  // spare_buffer's
+  ~SpareStrings();
+};
+thread_local bool tl_strings_dead = false;
+thread_local SpareStrings tl_strings;
+
+SpareStrings::~SpareStrings() { tl_strings_dead = true; }
+
+// The most free blocks a class keeps: max(4, 32 KiB / size), from a table made at compile time
+// (a division on every free costs more than the rest of the free).
+constexpr auto kCaps = [] {
+  std::array<std::uint16_t, kClasses> caps{};
+  for (std::size_t cls = 0; cls < kClasses; ++cls) {
+    const std::size_t size = (cls + 1) * kStep;
+    caps[cls] = static_cast<std::uint16_t>(32 * 1024 / size > 4 ? 32 * 1024 / size : 4);
+  }
+  return caps;
+}();
 
 }  // namespace
 
@@ -81,7 +102,7 @@ void recycle_deallocate(void* p, std::size_t n) noexcept {
   if (TORNADO_RECYCLE && n != 0 && n <= kMaxRecycled && !tl_dead) {
     const std::size_t cls = (n - 1) / kStep;
     Lists& l = tl_lists;
-    if (l.count[cls] < cap_of(cls)) {
+    if (l.count[cls] < kCaps[cls]) {
       auto* b = static_cast<FreeBlock*>(p);
       b->next = l.head[cls];
       l.head[cls] = b;
@@ -90,6 +111,41 @@ void recycle_deallocate(void* p, std::size_t n) noexcept {
     }
   }
   ::operator delete(p);
+}
+
+std::string recycled_string(std::string_view value) {
+  if (TORNADO_RECYCLE && !tl_strings_dead) {
+    SpareStrings& spare = tl_strings;
+    if (spare.n > 0) {
+      std::string s = std::move(spare.s[--spare.n]);
+      s.clear();
+      s.append(value);  // cheaper than assign(), which allows for value inside s
+      return s;
+    }
+  }
+  return std::string(value);
+}
+
+void keep_string_storage(std::string&& s) noexcept {
+  // One past the bound would hold more memory idle than it saves.
+  if (!TORNADO_RECYCLE || s.capacity() > kMaxSpareString || tl_strings_dead) return;
+  SpareStrings& spare = tl_strings;
+  if (spare.n < kSpareStrings) spare.s[spare.n++] = std::move(s);
+}
+
+std::string spare_buffer() noexcept {
+  if (!TORNADO_RECYCLE || tl_strings_dead) return {};
+  std::string s = std::move(tl_strings.buffer);
+  s.clear();
+  return s;
+}
+
+void keep_buffer_storage(std::string&& s) noexcept {
+  if (!TORNADO_RECYCLE || s.capacity() > kMaxSpareBuffer || tl_strings_dead) return;
+  SpareStrings& spare = tl_strings;
+  // The larger of the two is kept: a body's storage grows to its size, and the next body of
+  // that size then fits without a reallocation.
+  if (s.capacity() > spare.buffer.capacity()) spare.buffer = std::move(s);
 }
 
 }  // namespace tornado::detail

@@ -26,6 +26,8 @@
 
 #include <cstddef>
 #include <new>
+#include <string>
+#include <string_view>
 
 namespace tornado::detail {
 
@@ -36,6 +38,35 @@ inline constexpr std::size_t kMaxRecycled = 2048;
 void* recycle_allocate(std::size_t n);
 // Returns a block from recycle_allocate(n), with the same n.
 void recycle_deallocate(void* p, std::size_t n) noexcept;
+
+// Spare strings: the web layer's response fields hold values past std::string's inline
+// capacity (Content-Type, Date, the ETag) and drop them with the handler, every request. A few
+// dropped strings per thread are kept, and their storage holds the next values.
+//
+// A string holding `value`, in the storage of one given to recycle_string when one is there.
+std::string recycled_string(std::string_view value);
+// Keeps s's storage for recycled_string: at most kSpareStrings per thread, each of at most
+// kMaxSpareString bytes; others (and s when it has no storage of its own) are just dropped.
+void keep_string_storage(std::string&& s) noexcept;
+inline void recycle_string(std::string&& s) noexcept {
+  // Inline, so that a short value (most fields: within the string's inline capacity, nothing
+  // to keep) costs one comparison.
+  if (s.capacity() > std::string().capacity()) keep_string_storage(std::move(s));
+}
+inline constexpr std::size_t kSpareStrings = 8;
+inline constexpr std::size_t kMaxSpareString = 256;
+
+// One larger spare string per thread, for a response body built up by appends (the web
+// layer's write buffer): an empty string with the storage of the last one given to
+// recycle_buffer, if any.
+std::string spare_buffer() noexcept;
+// Keeps s's storage for spare_buffer when it has more than the inline capacity and at most
+// kMaxSpareBuffer bytes (then only the last one given is kept).
+void keep_buffer_storage(std::string&& s) noexcept;
+inline void recycle_buffer(std::string&& s) noexcept {
+  if (s.capacity() > std::string().capacity()) keep_buffer_storage(std::move(s));
+}
+inline constexpr std::size_t kMaxSpareBuffer = 64 * 1024;
 
 // An allocator over the free lists, for std::allocate_shared.
 template <class T>

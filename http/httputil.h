@@ -86,15 +86,22 @@ class HTTPHeaders {
   // Appends a value (a name may appear several times).
   void add(std::string_view name, std::string_view value);
   // add() for a name already in Http-Header-Case and a value without surrounding spaces or
-  // tabs, taken as they are (moved in): a program's own fields (the web layer's Server,
-  // Date, Etag...) skip the rewriting that add() does for every field, which costs more than
-  // the copy.
-  void add_normalized(std::string name, std::string value);
+  // tabs, taken as they are (the value moved in): a program's own fields (the web layer's
+  // Server, Date, Etag...) skip the rewriting that add() does for every field, which costs
+  // more than the copy.
+  void add_normalized(std::string_view name, std::string value);
   // Replaces every value of `name` with one (Tornado's h[name] = value).
   void set(std::string_view name, std::string_view value);
   // Removes every value of `name`; returns how many were removed (Tornado's del h[name]).
   std::size_t erase(std::string_view name);
   void clear() { fields_.clear(); }
+  // Moves every field out, leaving none: for a caller that reuses the strings' storage
+  // (gen/recycle.h's recycle_string).
+  FieldList take_fields() {
+    FieldList taken = std::move(fields_);
+    fields_.clear();
+    return taken;
+  }
 
   bool contains(std::string_view name) const;
   // All values joined with "," (Tornado's h[name]); `fallback` when absent.

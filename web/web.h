@@ -372,6 +372,10 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   void handle_request_exception(std::exception_ptr e);
   void log_exception(std::exception_ptr e) const;
   void clear_representation_headers();
+  // Empties headers_, keeping the values' storage for later ones (gen/recycle.h).
+  void recycle_header_values();
+  // RequestHandler's compute_etag(): "\"<sha1 hex of the body>\"".
+  std::string sha1_etag() const;
   // Whether the If-None-Match value `inm` (nullptr when absent) names the ETag `computed`.
   static bool etag_matches(std::string_view computed, const std::string* inm);
   std::optional<std::string> raw_xsrf_token();

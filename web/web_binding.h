@@ -48,6 +48,9 @@ struct HandlerOps {
   // then calls RequestHandler's): not virtual, so that a program that never renders does not
   // link the base one and what it alone reaches (bench/README.md).
   Namespace (*template_namespace)(RequestHandler&);
+  // Whether the class keeps RequestHandler's compute_etag(): finish() then computes that ETag
+  // itself, without the virtual call and the checks that a class's own value needs.
+  bool default_etag;
 };
 
 struct HandlerAccess {
@@ -210,8 +213,21 @@ constexpr Namespace (*template_namespace_for())(RequestHandler&) {
   }
 }
 
+// Whether neither H nor a base of it below RequestHandler declares compute_etag. One declared
+// where this cannot name it (protected, private) or overloaded counts as declared.
 template <class H>
-inline constexpr HandlerOps kOps{&prepare_for<H>, &call_for<H>, template_namespace_for<H>()};
+constexpr bool keeps_default_etag() {
+  if constexpr (requires { &H::compute_etag; }) {
+    return std::is_same_v<decltype(&H::compute_etag),
+                          std::optional<std::string> (RequestHandler::*)() const>;
+  } else {
+    return false;
+  }
+}
+
+template <class H>
+inline constexpr HandlerOps kOps{&prepare_for<H>, &call_for<H>, template_namespace_for<H>(),
+                                 keeps_default_etag<H>()};
 
 // Whether url<H>(pattern, args...) hands args to H's constructor, or to initialize().
 template <class H, class... A>
@@ -231,10 +247,20 @@ std::shared_ptr<RequestHandler> make_handler(Application& app,
   std::shared_ptr<H> h;
   {
     HandlerAccess::Attaching attaching(app, std::move(request), &kOps<H>);
+    // A handler is made and dropped on every request: its block comes from the thread's free
+    // lists (gen/recycle.h), as the request's does, rather than from malloc. The lists give
+    // operator new's alignment; a class that asks for more is made as before.
+    auto make = [](auto&&... a) {
+      if constexpr (alignof(H) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+        return std::make_shared<H>(a...);
+      } else {
+        return std::allocate_shared<H>(tornado::detail::RecyclingAllocator<H>{}, a...);
+      }
+    };
     if constexpr (kByConstructor<H, A...>) {
-      h = std::make_shared<H>(args...);
+      h = make(args...);
     } else {
-      h = std::make_shared<H>();
+      h = make();
     }
   }
   HandlerAccess::attached(*h);

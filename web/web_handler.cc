@@ -57,7 +57,9 @@ RequestHandler::RequestHandler() {
   }
 }
 
-RequestHandler::~RequestHandler() = default;
+// The response's field values go back to the thread's spare strings, for the next handler's
+// (clear()).
+RequestHandler::~RequestHandler() { recycle_header_values(); }
 
 detail::HandlerAccess::Attaching::Attaching(Application& app,
                                             std::shared_ptr<HTTPServerRequest> request,

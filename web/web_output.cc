@@ -75,12 +75,20 @@ bool valid_reason(std::string_view r) {
 
 // --- output -------------------------------------------------------------------------------------
 
+void RequestHandler::recycle_header_values() {
+  for (HTTPHeaders::Field& f : headers_.take_fields())
+    tornado::detail::recycle_string(std::move(f.value));
+}
+
 void RequestHandler::clear() {
-  // Names and values known to be in the form add() would give them: added as they are.
-  headers_.clear();
+  // Names and values known to be in the form add() would give them: added as they are. The
+  // values longer than a string holds inline (Content-Type, Date) take the storage of a
+  // previous response's (gen/recycle.h): a malloc each, per request, otherwise.
+  recycle_header_values();
   headers_.add_normalized("Server", std::string(kServer));
-  headers_.add_normalized("Content-Type", "text/html; charset=UTF-8");
-  headers_.add_normalized("Date", http_date_now());
+  headers_.add_normalized("Content-Type",
+                          tornado::detail::recycled_string("text/html; charset=UTF-8"));
+  headers_.add_normalized("Date", tornado::detail::recycled_string(http_date_now()));
   set_default_headers();
   write_buffer_.clear();
   status_code_ = 200;
@@ -118,6 +126,10 @@ void RequestHandler::clear_header(std::string_view name) { headers_.erase(name);
 
 void RequestHandler::write(std::string_view chunk) {
   if (finished_) throw std::logic_error("Cannot write() after finish()");
+  // A body past the string's inline capacity starts in the storage a previous response's
+  // flush() gave back (gen/recycle.h): a malloc, and the reallocations as it grows, otherwise.
+  if (write_buffer_.empty() && chunk.size() > write_buffer_.capacity())
+    write_buffer_ = tornado::detail::spare_buffer();
   write_buffer_.append(chunk);
 }
 
@@ -133,6 +145,12 @@ void RequestHandler::write(const json::Value& value) {
 Future<void> RequestHandler::flush() {
   std::string chunk = std::move(write_buffer_);
   write_buffer_.clear();
+  // The connection copies what it sends: once it has, the body's storage is kept for the next
+  // response's write() (gen/recycle.h).
+  struct GiveBack {
+    std::string& s;
+    ~GiveBack() { tornado::detail::recycle_buffer(std::move(s)); }
+  } give_back{chunk};
   HTTPConnection& conn = *request_->connection;
   if (!headers_written_) {
     headers_written_ = true;
@@ -155,16 +173,33 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
   if (finished_) throw std::logic_error("finish() called twice");
   if (!chunk.empty()) write(chunk);
   if (!headers_written_) {
+    // Whether the handler set its own Etag or Content-Length, in one pass: the names are
+    // stored normalized (set_header() and add_header() normalize them), so an exact compare
+    // finds them.
+    bool has_etag = false;
+    bool has_length = false;
+    for (const HTTPHeaders::Field& f : headers_.get_all()) {
+      const std::string_view name = f.name;
+      has_etag = has_etag || name == "Etag";
+      has_length = has_length || name == "Content-Length";
+    }
     const std::string& m = request_->method;
-    if (status_code_ == 200 && (m == "GET" || m == "HEAD") && !headers_.contains("Etag")) {
+    if (status_code_ == 200 && (m == "GET" || m == "HEAD") && !has_etag) {
       // Not there yet: added, not set (set would scan the fields to erase it first).
-      if (std::optional<std::string> etag = compute_etag()) {
+      std::optional<std::string> etag;
+      if (ops_ && ops_->default_etag) {
+        // The class keeps RequestHandler's compute_etag(): called without the virtual call,
+        // and its value (hex digits in quotes) needs neither the check nor the trim below.
+        etag = sha1_etag();
+      } else if ((etag = compute_etag())) {
         if (!safe_header_value(*etag)) throw std::invalid_argument("Unsafe header value");
         // A compute_etag() of the handler's own may have spaces around its value, which
-        // add() would strip; the default's has none, and is moved in without a copy.
+        // add() would strip.
         const std::string_view trimmed = util::trim(*etag);
-        headers_.add_normalized(
-            "Etag", trimmed.size() == etag->size() ? std::move(*etag) : std::string(trimmed));
+        if (trimmed.size() != etag->size()) etag = std::string(trimmed);
+      }
+      if (etag) {
+        headers_.add_normalized("Etag", std::move(*etag));
         // Compared with the value in hand rather than through check_etag_header(), which
         // would search the fields for it again.
         if (etag_matches(headers_.get_all().back().value,
@@ -179,7 +214,7 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
         throw std::logic_error("Cannot send a body with a " + std::to_string(status_code_) +
                                " response");
       clear_representation_headers();
-    } else if (!headers_.contains("Content-Length")) {
+    } else if (!has_length) {
       char n[24];
       const auto r = std::to_chars(n, n + sizeof n, write_buffer_.size());
       headers_.add_normalized("Content-Length",
@@ -219,12 +254,17 @@ void RequestHandler::redirect(std::string_view url, bool permanent, int status) 
   (void)finish();
 }
 
-std::optional<std::string> RequestHandler::compute_etag() const {
-  // Written in place into one string: the quotes and 40 hex digits (no concatenations).
+std::optional<std::string> RequestHandler::compute_etag() const { return sha1_etag(); }
+
+std::string RequestHandler::sha1_etag() const {
+  // The quotes and 40 hex digits written in place, then copied into a recycled string
+  // (gen/recycle.h): its 42 bytes are past a string's inline capacity.
   const Sha1::Digest d = sha1(write_buffer_);
-  std::string etag(2 * d.size() + 2, '"');
-  hex_encode(d.data(), d.size(), etag.data() + 1);
-  return etag;
+  char etag[2 * std::tuple_size_v<Sha1::Digest> + 2];
+  etag[0] = '"';
+  hex_encode(d.data(), d.size(), etag + 1);
+  etag[sizeof etag - 1] = '"';
+  return tornado::detail::recycled_string(std::string_view(etag, sizeof etag));
 }
 
 void RequestHandler::set_etag_header() {

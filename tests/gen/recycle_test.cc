@@ -70,3 +70,46 @@ TEST_CASE("recycle: live blocks are distinct; large blocks and other threads wor
   CHECK(shared->size() == 3);
   CHECK((*shared)[2] == 7);
 }
+
+TEST_CASE("recycle: a string given back lends its storage to the next recycled_string") {
+  const std::string value(40, 'v');  // past the inline capacity: has storage of its own
+  std::string a = recycled_string(value);
+  CHECK(a == value);
+  const char* storage = a.data();
+  recycle_string(std::move(a));
+  const std::string b = recycled_string("a value of 29 characters, too");
+  CHECK(b == "a value of 29 characters, too");
+  if (kRecycles) CHECK(b.data() == storage);
+  // Too large to keep: dropped (freed), and a later string still gets its own value.
+  std::string big(kMaxSpareString + 1, 'x');
+  recycle_string(std::move(big));
+  const std::string c = recycled_string(std::string(300, 'y'));
+  CHECK(c == std::string(300, 'y'));
+  // More than the thread keeps: the rest are freed, and every string stays its own.
+  std::vector<std::string> many;
+  for (std::size_t i = 0; i < 2 * kSpareStrings; ++i)
+    many.push_back(recycled_string(std::string(20 + i, static_cast<char>('a' + i))));
+  for (std::string& s : many) recycle_string(std::move(s));
+  for (std::size_t i = 0; i < 2 * kSpareStrings; ++i) {
+    const std::string s = recycled_string(std::string(17, static_cast<char>('A' + i)));
+    CHECK(s == std::string(17, static_cast<char>('A' + i)));
+  }
+}
+
+TEST_CASE("recycle: a body buffer given back serves the next spare_buffer, empty") {
+  std::string body = spare_buffer();
+  CHECK(body.empty());
+  body.append(1000, 'b');
+  const char* storage = body.data();
+  recycle_buffer(std::move(body));
+  std::string next = spare_buffer();
+  CHECK(next.empty());  // the storage, not the bytes
+  if (kRecycles) {
+    CHECK(next.data() == storage);
+    CHECK(next.capacity() >= 1000);
+  }
+  // Past the bound: not kept (the spare stays empty).
+  std::string huge(kMaxSpareBuffer + 1, 'h');
+  recycle_buffer(std::move(huge));
+  CHECK(spare_buffer().capacity() <= std::string().capacity());
+}

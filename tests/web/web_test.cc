@@ -7,11 +7,18 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/async_test.h"
 #include "tornado/gen/gen.h"
 #include "tornado/reactor/autoreload.h"
+#include "tornado/web/sha1.h"
 #include "tornado/web/testing.h"
 
 using namespace tornado;
@@ -279,6 +286,145 @@ TEST_CASE("web: automatic ETag and If-None-Match (CacheTest)") {
       CHECK_FALSE(r.headers.contains("Content-Length"));
       CHECK_FALSE(r.headers.contains("Content-Type"));
     }
+  }
+}
+
+namespace {
+
+// A compute_etag() of the class's own (Tornado's test_etag overrides it the same way): the
+// query picks its answer.
+struct OwnEtagHandler : RequestHandler {
+  void get() { write("body"); }
+  std::optional<std::string> compute_etag() const override {
+    if (request().query == "none") return std::nullopt;
+    if (request().query == "unsafe") return std::string("\"a\r\nb\"");
+    return std::string("  \"v1\"  ");
+  }
+};
+// Below a class that overrides it: that class's compute_etag() still holds.
+struct OwnEtagChild : OwnEtagHandler {};
+// An override the framework cannot name (protected) is still called.
+class ProtectedEtagHandler : public RequestHandler {
+ public:
+  void get() { write("body"); }
+
+ protected:
+  std::optional<std::string> compute_etag() const override {
+    if (request().query == "none") return std::nullopt;
+    if (request().query == "unsafe") return std::string("\"a\r\nb\"");
+    return std::string("\"v1\"");
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "web: a compute_etag() of the handler's own replaces the SHA-1 (trimmed, unsafe refused)") {
+  Application app({url<HelloHandler>("/"), url<OwnEtagHandler>("/own"), url<OwnEtagChild>("/child"),
+                   url<ProtectedEtagHandler>("/protected")});
+  AsyncHTTPTestCase t(app);
+  // The default: the SHA-1 of the body in quotes (as Tornado's).
+  CHECK(t.fetch("/").headers.get("Etag") == "\"" + sha1_hex("Hello, world") + "\"");
+  for (const std::string path : {"/own", "/child", "/protected"}) {
+    CAPTURE(path);
+    auto r = t.fetch(path);
+    CHECK(r.code == 200);
+    CHECK(r.body == "body");
+    CHECK(r.headers.get("Etag") == "\"v1\"");
+    CHECK(t.fetch(path, "GET", "", HTTPHeaders{{"If-None-Match", "\"v1\""}}).code == 304);
+    r = t.fetch(path + "?none");
+    CHECK(r.code == 200);
+    CHECK_FALSE(r.headers.contains("Etag"));
+    tornado::testing::ExpectLog refused("Unsafe header value");
+    CHECK(t.fetch(path + "?unsafe").code == 500);
+  }
+}
+
+namespace {
+
+// Calls log_request with request times of its own choosing: the access line's milliseconds must
+// be what printf's "%.2f" makes of them, ties and all.
+struct LogTimesHandler : RequestHandler {
+  explicit LogTimesHandler(const std::vector<double>* seconds) : seconds_(seconds) {}
+  void get() {
+    for (const double s : *seconds_) {
+      // finish_time below 0 means "not finished": a negative time starts later instead.
+      request().start_time = s < 0 ? -s : 0;
+      request().finish_time = s < 0 ? 0 : s;
+      application().log_request(*this);
+    }
+    request().finish_time = -1;
+  }
+  const std::vector<double>* seconds_;
+};
+
+}  // namespace
+
+TEST_CASE("web: the access line's milliseconds are printf's %.2f, ties to even included") {
+  std::vector<double> seconds = {0, 0.000125, 0.000375, 0.000005, 0.000015, 0.001005, 0.002675,
+                                 1e-300, 5e-324, 123.456785, 86400.0,
+                                 // Left to printf: negative, 2^52 ms and up.
+                                 -0.5, 1e20};
+  std::uint64_t x = 12345;
+  for (int i = 0; i < 300; ++i) {  // across magnitudes, from microseconds to days
+    x = x * 6364136223846793005u + 1442695040888963407u;
+    seconds.push_back(static_cast<double>(x >> 11) / 9007199254740992.0 *
+                      std::pow(10.0, i % 12 - 6));
+  }
+  Application app({url<LogTimesHandler>("/", &seconds)});
+  AsyncHTTPTestCase t(app);
+  std::vector<std::string> lines;
+  log::Sink previous = log::set_sink([&](const log::Record& r) {
+    if (r.logger == &log::access_log) lines.emplace_back(r.message);
+  });
+  (void)t.fetch("/");
+  log::set_sink(std::move(previous));
+  REQUIRE(lines.size() == seconds.size() + 1);  // and the request's own line
+  for (std::size_t i = 0; i < seconds.size(); ++i) {
+    char want[400];
+    std::snprintf(want, sizeof want, "200 GET / (127.0.0.1) %.2fms", 1000.0 * seconds[i]);
+    CAPTURE(seconds[i]);
+    CHECK(lines[i] == want);
+  }
+}
+
+TEST_CASE("web: the access log line: \"%d %s %.2fms\" at a level by status (log_request)") {
+  Application app({url<HelloHandler>("/"), url<ErrorHandler>("/unavailable", 503)});
+  AsyncHTTPTestCase t(app);
+  struct Row {
+    std::string path;
+    log::Level level;
+    std::string start;  // what the line starts with; "<digits>.<2 digits>ms" follows
+  };
+  // A target longer than the line's stack buffer takes the logger's printf path: same line.
+  const std::string long_path = "/" + std::string(600, 'x');
+  const Row rows[] = {
+      {"/?a=1", log::Level::kInfo, "200 GET /?a=1 (127.0.0.1) "},
+      {"/nope", log::Level::kWarning, "404 GET /nope (127.0.0.1) "},
+      {"/unavailable", log::Level::kError, "503 GET /unavailable (127.0.0.1) "},
+      {long_path, log::Level::kWarning, "404 GET " + long_path + " (127.0.0.1) "},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.path.substr(0, 20));
+    std::vector<std::pair<log::Level, std::string>> lines;
+    log::Sink previous = log::set_sink([&](const log::Record& r) {
+      if (r.logger == &log::access_log) lines.emplace_back(r.level, std::string(r.message));
+    });
+    (void)t.fetch(row.path);
+    log::set_sink(std::move(previous));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].first == row.level);
+    const std::string& line = lines[0].second;
+    REQUIRE(line.size() > row.start.size());
+    CHECK(line.substr(0, row.start.size()) == row.start);
+    // The milliseconds as %.2f gives them: digits, a point, two digits, then "ms".
+    const std::string ms = line.substr(row.start.size());
+    const std::size_t point = ms.find('.');
+    REQUIRE(point != std::string::npos);
+    CHECK(point > 0);
+    CHECK(ms.substr(point + 3) == "ms");
+    for (std::size_t i = 0; i < point + 3; ++i)
+      if (i != point) CHECK(std::isdigit(static_cast<unsigned char>(ms[i])));
   }
 }
 
