@@ -105,7 +105,7 @@ REACTOR_SRCS := reactor/log.cc reactor/localtime.cc reactor/timeout_heap.cc reac
                 reactor/ioloop_signal.cc reactor/ioloop_periodic.cc reactor/options.cc \
                 reactor/autoreload.cc
 GEN_SRCS     := gen/concurrent.cc gen/recycle.cc gen/gen.cc gen/executor.cc gen/locks.cc gen/queues.cc
-STREAM_SRCS  := stream/regex_translate.cc stream/regex_match.cc stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/tcpserver.cc \
+STREAM_SRCS  := stream/regex_translate.cc stream/regex_match.cc stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/netutil_dns.cc stream/tcpserver.cc \
                 stream/tcpclient.cc stream/process.cc stream/subprocess.cc
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc http/http1connection_server.cc \
                 http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
@@ -128,7 +128,7 @@ ALL_TEST_SRCS := tests/main.cc tests/support/async_test.cc tests/reactor/callbac
                 tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/localtime_test.cc tests/reactor/options_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/recycle_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
                 tests/gen/locks_test.cc tests/gen/locks_guard_test.cc tests/gen/queues_test.cc \
-                tests/stream/regex_test.cc tests/stream/iostream_test.cc tests/stream/iostream_write_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc tests/stream/netutil_accept_test.cc \
+                tests/stream/regex_test.cc tests/stream/iostream_test.cc tests/stream/iostream_write_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc tests/stream/netutil_accept_test.cc tests/support/fake_dns.cc tests/stream/netutil_dns_test.cc \
                 tests/stream/tcpserver_test.cc tests/stream/tcpclient_test.cc tests/stream/process_test.cc \
                 tests/http/escape_test.cc tests/http/httputil_test.cc tests/http/httputil_form_test.cc \
                 tests/http/http1connection_test.cc tests/http/http1connection_client_test.cc \
@@ -610,7 +610,7 @@ bench-readme:
 # libFuzzer targets for the HTTP parsers (clang's runtime: Debian's clang and libclang-rt-14-dev).
 #   make fuzz && build/fuzz/request_fuzz tests/fuzz/corpus/request -max_total_time=600
 FUZZ_CXX     ?= clang++
-FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz websocket_fuzz template_fuzz
+FUZZ_TARGETS := request_fuzz chunked_fuzz json_fuzz response_fuzz websocket_fuzz template_fuzz dns_fuzz
 FUZZ_SRCS    := http/httputil.cc http/httputil_form.cc http/escape.cc http/http1connection_parse.cc \
                 http/json.cc
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
@@ -652,6 +652,12 @@ build/fuzz/template_fuzz: tests/fuzz/template_fuzz.cc $(TEMPLATE_FUZZ_SRCS) | en
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I$(INCLUDE_ROOT) -I. \
 	  $(filter %.cc,$^) -o $@
+
+# The stub resolver's readers are pure functions of one file of stream/.
+build/fuzz/dns_fuzz: tests/fuzz/dns_fuzz.cc stream/netutil_dns.cc | ensure-clang $(INCLUDE_ROOT)/tornado
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -I$(INCLUDE_ROOT) -I. $(filter %.cc,$^) -o $@
 
 fuzz: $(FUZZ_BINS)
 	@echo "built: $(FUZZ_BINS) (run each with its corpus: tests/fuzz/corpus/NAME)"
