@@ -68,23 +68,6 @@ void for_each_line(std::string_view text, char line_comment, Fn fn) {
   }
 }
 
-// Reads a small file whole; empty when it cannot be read. At most `limit` bytes are kept.
-std::string read_text_file(const std::string& path, std::size_t limit) {
-  std::string out;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  char buf[4096];
-  while (out.size() < limit) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (out.size() > limit) out.resize(limit);
-  return out;
-}
-
 // A decimal option value ("ndots:3"), clamped to [lo, hi]; -1 when not a number.
 int option_value(std::string_view v, int lo, int hi) {
   if (v.empty() || v.size() > 6) return -1;
@@ -166,7 +149,7 @@ const char* rcode_name(unsigned rcode) {
 // ---------------------------------------------------------------- resolv.conf
 
 ResolverConfig ResolverConfig::system(const std::string& path) {
-  ResolverConfig config = dns::parse_resolv_conf(read_text_file(path, 64 * 1024));
+  ResolverConfig config = dns::parse_resolv_conf(dns::read_file(path, 64 * 1024));
   if (config.search.empty()) {
     char host[256] = {};
     if (::gethostname(host, sizeof host - 1) == 0) {
@@ -178,6 +161,22 @@ ResolverConfig ResolverConfig::system(const std::string& path) {
 }
 
 namespace dns {
+
+std::string read_file(const std::string& path, std::size_t limit) {
+  std::string out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  while (out.size() < limit) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
 
 bool parse_ip(std::string_view text, IpAddress& out) {
   if (text.empty() || text.size() > 45) return false;

@@ -66,6 +66,9 @@ struct IpAddress {
   bool operator==(const IpAddress&) const = default;
 };
 
+// The first `limit` bytes of a file; empty when it cannot be read.
+std::string read_file(const std::string& path, std::size_t limit);
+
 // An address in digits (inet_pton: dotted quad or IPv6 without a scope); false otherwise.
 bool parse_ip(std::string_view text, IpAddress& out);
 // "192.0.2.1" or "2001:db8::1".
