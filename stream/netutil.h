@@ -195,10 +195,11 @@ class Resolver {
 // does not list are the loopback addresses (RFC 6761). Order: the hosts file's order; from DNS,
 // IPv4 addresses first, then IPv6 (TCPClient tries the second family 0.3 s after the first).
 // What is not read: nsswitch.conf (no mDNS, LDAP, NIS: ThreadedResolver asks glibc's NSS),
-// RES_OPTIONS and LOCALDOMAIN. An answer with the TC bit is an error (EAI_FAIL): no TCP.
+// RES_OPTIONS and LOCALDOMAIN. An answer with the TC bit is asked again over TCP.
 // Errors (ResolveError): EAI_NONAME for NXDOMAIN or no address of the family asked, and for a
-// name that is not a valid host name; EAI_AGAIN for timeouts and SERVFAIL; EAI_FAIL for
-// malformed or truncated replies and other RCODEs; the message names the nameserver and why.
+// name that is not a valid host name; EAI_AGAIN for timeouts, SERVFAIL and nameservers that
+// cannot be reached; EAI_FAIL for malformed replies (truncated even over TCP) and other
+// RCODEs; the message names the nameserver and why.
 class DefaultResolver : public Resolver {
  public:
   // /etc/resolv.conf is read at the first lookup of a name, the hosts file at each one.

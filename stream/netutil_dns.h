@@ -115,7 +115,7 @@ enum class Outcome {
   kNxDomain,   // RCODE 3: no such name
   kServFail,   // RCODE 2: the nameserver could not answer now
   kRefused,    // another RCODE (FORMERR, NOTIMP, REFUSED, ...)
-  kTruncated,  // the TC bit: the answer did not fit in the datagram
+  kTruncated,  // the TC bit: the answer did not fit in the datagram (ask again over TCP)
   kMalformed,  // the message breaks RFC 1035's rules or its own bounds
   kMismatch,   // not a reply to this query (id, QR bit or question differ): to be ignored
 };

@@ -7,7 +7,8 @@
 //           nameserver at a time, is an fd handler of the loop, with a timeout for each
 //           attempt; TCPClient::connect awaits its Future. resolve_blocking drives the same
 //           DnsLookup with poll() and a deadline, without a loop (bind_sockets).
-// Calls:    netutil_dns.cc's readers and writers; socket, connect, send, recv.
+// Calls:    netutil_dns.cc's readers and writers; socket, connect, send, recv (UDP, and TCP
+//           after a truncated reply).
 // Owns:     a DnsLookup owns its socket; on the loop, the handler and timeout it registers hold it
 //           alive until it ends (arm/disarm).
 // Rules:    a reply counts only from the nameserver queried (the socket is connected) and only
@@ -117,8 +118,10 @@ std::vector<dns::IpAddress> local_answer(const ResolverConfig& config, const std
 
 // One lookup of a name: each name of the search list in turn, each asked of the nameservers
 // in glibc's order (`attempts` rounds over them), with A and AAAA queries in flight together
-// on one connected socket. The driver (loop or poll) calls start, readable and expired, and is
-// told through arm/disarm which fd to watch until when.
+// on one connected socket. A reply with the TC bit sends the questions again to the same
+// nameserver over TCP (RFC 7766: each message behind its 2-byte length), within the same
+// attempt's time. The driver (loop or poll) calls start, readable, writable and expired, and
+// is told through arm/disarm which fd to watch until when, and for what (wants_write).
 class DnsLookup {
  public:
   DnsLookup(const ResolverConfig& config, std::string host, int family)
@@ -132,11 +135,14 @@ class DnsLookup {
 
   void start(double now);
   void readable(double now);
+  void writable(double now);
   void expired(double now) { server_failed(now, EAI_AGAIN, "no reply within the timeout"); }
 
   bool done() const { return done_; }
   int fd() const { return fd_; }
   double deadline() const { return deadline_; }
+  // Over TCP, until the queries are written.
+  bool wants_write() const { return tcp_ && !out_.empty(); }
   const std::string& host() const { return host_; }
   // After done(): the addresses (IPv4 first), or why there are none.
   std::vector<dns::IpAddress> addresses;
@@ -146,6 +152,8 @@ class DnsLookup {
  protected:
   // A new attempt's socket is to be watched until deadline() (fd() and deadline() are set).
   virtual void arm() {}
+  // wants_write() has become false.
+  virtual void write_done() {}
   // fd() is about to be closed. (Not called from ~DnsLookup: a driver destroyed with its DnsLookup
   // armed is a loop that is gone.)
   virtual void disarm() {}
@@ -164,6 +172,9 @@ class DnsLookup {
 
   void start_name(double now);
   void send_attempt(double now);
+  bool take_reply(double now, std::span<const unsigned char> message);
+  void start_tcp(double now);
+  void read_tcp(double now);
   void server_failed(double now, int code, const std::string& why);
   void name_settled(double now);
   void close_socket();
@@ -179,6 +190,9 @@ class DnsLookup {
   std::size_t try_ = 0;
   int fd_ = -1;
   double deadline_ = 0;
+  bool tcp_ = false;
+  std::vector<unsigned char> out_;  // TCP: what is still to be written
+  std::vector<unsigned char> in_;   // TCP: what has been read of the replies
   bool done_ = false;
   int fail_code_ = 0;
   std::string fail_detail_;
@@ -210,6 +224,7 @@ void DnsLookup::start_name(double now) {
 void DnsLookup::send_attempt(double now) {
   for (; try_ < servers_.size() * static_cast<std::size_t>(config_.attempts); ++try_) {
     close_socket();
+    tcp_ = false;
     const SocketAddress& server = servers_[try_ % servers_.size()];
     // A socket for each attempt: a fresh source port, which a forger must guess too.
     fd_ = ::socket(server.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -237,6 +252,7 @@ void DnsLookup::send_attempt(double now) {
 }
 
 void DnsLookup::readable(double now) {
+  if (tcp_) return read_tcp(now);
   unsigned char buf[4096];
   for (;;) {
     const ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_TRUNC);
@@ -248,32 +264,97 @@ void DnsLookup::readable(double now) {
     }
     if (static_cast<std::size_t>(n) > sizeof buf)
       return server_failed(now, EAI_FAIL, "reply larger than a UDP reply may be");
-    const std::span<const unsigned char> message(buf, static_cast<std::size_t>(n));
-    for (Question& q : questions_) {
-      if (q.settled) continue;
-      dns::Reply r = dns::parse_reply(message, q.id, names_[name_], q.qtype);
-      switch (r.outcome) {
-        case dns::Outcome::kMismatch:
-          continue;  // stale, forged or the other question's
-        case dns::Outcome::kAddresses:
-        case dns::Outcome::kNoData:
-        case dns::Outcome::kNxDomain:
-          q.settled = true;
-          q.reply = std::move(r);
-          break;
-        case dns::Outcome::kServFail:
-          return server_failed(now, EAI_AGAIN, r.error);
-        case dns::Outcome::kTruncated:
-          return server_failed(now, EAI_FAIL, r.error + "; TCP is not supported");
-        case dns::Outcome::kRefused:
-        case dns::Outcome::kMalformed:
-          return server_failed(now, EAI_FAIL, r.error);
-      }
-      break;
+    if (take_reply(now, {buf, static_cast<std::size_t>(n)})) return;
+  }
+}
+
+// Reads one reply; true when the lookup has moved on (another nameserver, name, or the end),
+// so that the caller must not touch the socket again.
+bool DnsLookup::take_reply(double now, std::span<const unsigned char> message) {
+  for (Question& q : questions_) {
+    if (q.settled) continue;
+    dns::Reply r = dns::parse_reply(message, q.id, names_[name_], q.qtype);
+    switch (r.outcome) {
+      case dns::Outcome::kMismatch:
+        continue;  // stale, forged or the other question's
+      case dns::Outcome::kAddresses:
+      case dns::Outcome::kNoData:
+      case dns::Outcome::kNxDomain:
+        q.settled = true;
+        q.reply = std::move(r);
+        break;
+      case dns::Outcome::kServFail:
+        server_failed(now, EAI_AGAIN, r.error);
+        return true;
+      case dns::Outcome::kTruncated:
+        if (tcp_) {
+          server_failed(now, EAI_FAIL, r.error + " over TCP");
+        } else {
+          start_tcp(now);
+        }
+        return true;
+      case dns::Outcome::kRefused:
+      case dns::Outcome::kMalformed:
+        server_failed(now, EAI_FAIL, r.error);
+        return true;
     }
-    if (std::all_of(questions_.begin(), questions_.end(),
-                    [](const Question& q) { return q.settled; }))
-      return name_settled(now);
+    break;
+  }
+  if (!std::all_of(questions_.begin(), questions_.end(),
+                   [](const Question& q) { return q.settled; }))
+    return false;
+  name_settled(now);
+  return true;
+}
+
+void DnsLookup::start_tcp(double now) {
+  const SocketAddress& server = servers_[try_ % servers_.size()];
+  close_socket();
+  tcp_ = true;
+  in_.clear();
+  out_.clear();
+  for (const Question& q : questions_) {
+    if (q.settled) continue;
+    out_.push_back(static_cast<unsigned char>(q.query.size() >> 8));
+    out_.push_back(static_cast<unsigned char>(q.query.size()));
+    out_.insert(out_.end(), q.query.begin(), q.query.end());
+  }
+  fd_ = ::socket(server.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return finish({errno, std::system_category()}, "socket");
+  if (::connect(fd_, server.get(), server.len) != 0 && errno != EINPROGRESS)
+    return server_failed(now, EAI_AGAIN, std::string("TCP: ") + std::strerror(errno));
+  // The attempt's deadline stands: the TCP exchange is part of it.
+  (void)now;
+  arm();
+}
+
+void DnsLookup::writable(double now) {
+  if (!wants_write()) return;
+  const ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+  if (n < 0) return server_failed(now, EAI_AGAIN, std::string("TCP: ") + std::strerror(errno));
+  out_.erase(out_.begin(), out_.begin() + n);
+  if (out_.empty()) write_done();
+}
+
+void DnsLookup::read_tcp(double now) {
+  unsigned char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0) return server_failed(now, EAI_AGAIN, std::string("TCP: ") + std::strerror(errno));
+    if (n == 0) return server_failed(now, EAI_AGAIN, "TCP: connection closed before the reply");
+    in_.insert(in_.end(), buf, buf + n);
+    // Each reply behind its length; at most 2 + 65535 bytes are held for one.
+    while (in_.size() >= 2) {
+      const std::size_t len = static_cast<std::size_t>(in_[0] << 8 | in_[1]);
+      if (in_.size() < 2 + len) break;
+      const std::vector<unsigned char> message(in_.begin() + 2,
+                                               in_.begin() + static_cast<std::ptrdiff_t>(2 + len));
+      in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(2 + len));
+      if (take_reply(now, message)) return;
+    }
   }
 }
 
@@ -321,11 +402,17 @@ class LoopDnsLookup : public DnsLookup, public std::enable_shared_from_this<Loop
   void arm() override {
     std::shared_ptr<LoopDnsLookup> self = shared_from_this();
     const int rc = loop_.add_handler(
-        fd(), [self](int, std::uint32_t) { self->readable(self->loop_.time()); }, IOLoop::READ);
+        fd(),
+        [self](int, std::uint32_t events) {
+          if ((events & IOLoop::WRITE) != 0) self->writable(self->loop_.time());
+          if (!self->done() && (events & ~IOLoop::WRITE) != 0) self->readable(self->loop_.time());
+        },
+        IOLoop::READ | (wants_write() ? IOLoop::WRITE : 0));
     if (rc != 0) return finish({-rc, std::system_category()}, "the loop cannot watch a socket");
     armed_ = true;
     timeout_ = loop_.call_at(deadline(), [self] { self->expired(self->loop_.time()); });
   }
+  void write_done() override { loop_.update_handler(fd(), IOLoop::READ); }
   void disarm() override {
     if (!armed_) return;
     armed_ = false;
@@ -362,11 +449,13 @@ std::vector<dns::IpAddress> lookup_blocking(const ResolverConfig& config, const 
   lookup.start(monotonic_now());
   while (!lookup.done()) {
     const double left = lookup.deadline() - monotonic_now();
-    pollfd p{lookup.fd(), POLLIN, 0};
+    const short events = static_cast<short>(POLLIN | (lookup.wants_write() ? POLLOUT : 0));
+    pollfd p{lookup.fd(), events, 0};
     const int n = left <= 0 ? 0 : ::poll(&p, 1, static_cast<int>(left * 1000) + 1);
     if (n < 0 && errno == EINTR) continue;
     if (n > 0) {
-      lookup.readable(monotonic_now());
+      if ((p.revents & POLLOUT) != 0) lookup.writable(monotonic_now());
+      if (!lookup.done() && (p.revents & ~POLLOUT) != 0) lookup.readable(monotonic_now());
     } else if (monotonic_now() >= lookup.deadline()) {
       lookup.expired(monotonic_now());
     }

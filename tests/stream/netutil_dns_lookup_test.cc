@@ -3,8 +3,8 @@
 //           tests/support/fake_dns (UDP on 127.0.0.1, port 0), so that every answer is known.
 // Role:     DefaultResolver on the loop and resolve_blocking without one: A, AAAA, both, CNAME
 //           chains, NXDOMAIN, SERVFAIL then the next nameserver, timeouts and retries, forged
-//           and malformed replies, the hosts file, the search list, "localhost". Timeouts are a
-//           tenth of a second, so each case ends well under a second.
+//           and malformed replies, truncated replies asked again over TCP, the hosts file, the
+//           search list, "localhost". Each case ends well under a second.
 #include <doctest/doctest.h>
 #include <netdb.h>
 #include <unistd.h>
@@ -26,11 +26,13 @@ namespace dns = tornado::netutil::dns;
 
 namespace {
 
-// A configuration that asks `servers` only, with short timeouts and no hosts file.
-netutil::ResolverConfig config_for(std::vector<std::string> servers, int attempts = 2) {
+// A configuration that asks `servers` only, with short timeouts and no hosts file. Cases that
+// wait for a timeout make it a tenth of a second; the others leave room for a slow emulator.
+netutil::ResolverConfig config_for(std::vector<std::string> servers, int attempts = 2,
+                                   double timeout = 0.5) {
   netutil::ResolverConfig c;
   c.nameservers = std::move(servers);
-  c.timeout = 0.1;
+  c.timeout = timeout;
   c.attempts = attempts;
   c.hosts_path = "";
   return c;
@@ -62,8 +64,10 @@ struct Outcome {
   std::string what;
 };
 
+// `tcp_server`: the nameserver whose TCP connection must be closed on its side too before the
+// case's fd leak check.
 Outcome resolve_on_loop(netutil::ResolverConfig config, const std::string& host,
-                        int family = AF_UNSPEC) {
+                        int family = AF_UNSPEC, const FakeDnsServer* tcp_server = nullptr) {
   LoopCase c;
   netutil::DefaultResolver resolver(std::move(config));
   Outcome o;
@@ -78,6 +82,9 @@ Outcome resolve_on_loop(netutil::ResolverConfig config, const std::string& host,
     o.error = e.code().value();
     o.what = e.what();
   }
+  if (tcp_server != nullptr)
+    CHECK(run_until(
+        c.loop(), [&] { return tcp_server->tcp_open() == 0; }, 2.0));
   return o;
 }
 
@@ -144,9 +151,13 @@ TEST_CASE("netutil_dns_lookup: errors") {
   ns.answer("servfail.test", dns::kTypeA, rcode(2));
   ns.answer("refused.test", dns::kTypeA, rcode(5));
   ns.answer("nodata.test", dns::kTypeA, records({a_record("other.test", "192.0.2.1")}));
-  FakeAnswer tc = records({a_record("big.test", "192.0.2.1")});
-  tc.truncated = true;
-  ns.answer("big.test", dns::kTypeA, tc);
+  FakeAnswer tc_twice;  // TC over UDP and over TCP too
+  tc_twice.datagrams = [](const Bytes&, const Bytes& reply) {
+    Bytes r = reply;
+    r[2] |= 0x02;
+    return std::vector<Bytes>{r};
+  };
+  ns.answer("big.test", dns::kTypeA, tc_twice);
   FakeAnswer loop;
   loop.datagrams = [](const Bytes& query, const Bytes& reply) {
     Bytes r = reply;
@@ -176,7 +187,7 @@ TEST_CASE("netutil_dns_lookup: errors") {
       {"nodata.test", EAI_NONAME, "NODATA"},
       {"servfail.test", EAI_AGAIN, "SERVFAIL"},
       {"refused.test", EAI_FAIL, "REFUSED"},
-      {"big.test", EAI_FAIL, "truncated"},
+      {"big.test", EAI_FAIL, "truncated (TC bit) over TCP"},
       {"loop.test", EAI_FAIL, "compression pointer"},
       {"garbage.test", EAI_FAIL, "shorter than a DNS header"},
       {"silent.test", EAI_AGAIN, "no reply within the timeout"},
@@ -186,7 +197,9 @@ TEST_CASE("netutil_dns_lookup: errors") {
   for (const Row& row : table) {
     CAPTURE(row.host);
     const auto t0 = std::chrono::steady_clock::now();
-    const Outcome o = resolve_on_loop(config_for({ns.address()}), row.host, AF_INET);
+    const double timeout = row.host == "silent.test" ? 0.1 : 0.5;
+    const Outcome o =
+        resolve_on_loop(config_for({ns.address()}, 2, timeout), row.host, AF_INET, &ns);
     CHECK(o.hosts.empty());
     CHECK(o.error == row.error);
     CHECK(mentions(o.what, row.says));
@@ -215,7 +228,7 @@ TEST_CASE("netutil_dns_lookup: the next nameserver, retries and forged replies")
   silent.silent = true;
   good.answer_once("retry.test", dns::kTypeA, silent);
   good.answer("retry.test", dns::kTypeA, records({a_record("retry.test", "192.0.2.8")}));
-  o = resolve_on_loop(config_for({good.address()}), "retry.test", AF_INET);
+  o = resolve_on_loop(config_for({good.address()}, 2, 0.2), "retry.test", AF_INET);
   CHECK(o.hosts == std::vector<std::string>{"192.0.2.8"});
   CHECK(good.queries("retry.test", dns::kTypeA) == 2);
   // Replies with another id, to another question, or not replies at all come first: each is
@@ -239,6 +252,37 @@ TEST_CASE("netutil_dns_lookup: the next nameserver, retries and forged replies")
   o = resolve_on_loop(config_for({failing.address(), closed_port()}, 1), "www.test", AF_INET);
   CHECK(o.error == EAI_AGAIN);
   CHECK(mentions(o.what, "refused"));
+}
+
+TEST_CASE("netutil_dns_lookup: truncated replies are asked again over TCP") {
+  FakeDnsServer ns;
+  FakeAnswer big = records({a_record("big.test", "192.0.2.1"), a_record("big.test", "192.0.2.2")});
+  big.truncated = true;  // over UDP; TCP gets the whole answer
+  ns.answer("big.test", dns::kTypeA, big);
+  FakeAnswer big6 = records({a_record("big.test", "2001:db8::1")});
+  big6.truncated = true;
+  ns.answer("big.test", dns::kTypeAAAA, big6);
+  Outcome o = resolve_on_loop(config_for({ns.address()}), "big.test", AF_INET, &ns);
+  CHECK(o.hosts == std::vector<std::string>{"192.0.2.1", "192.0.2.2"});
+  CHECK(ns.tcp_queries() == 1);
+  // Both questions go over the one connection when both were truncated or unanswered.
+  o = resolve_on_loop(config_for({ns.address()}), "big.test", AF_UNSPEC, &ns);
+  CHECK(o.hosts == std::vector<std::string>{"192.0.2.1", "192.0.2.2", "2001:db8::1"});
+  CHECK(ns.tcp_queries() >= 2);
+  // Nothing listens on the TCP port: the error says so.
+  FakeDnsServer udp_only(false);
+  udp_only.answer("big.test", dns::kTypeA, big);
+  o = resolve_on_loop(config_for({udp_only.address()}, 1), "big.test", AF_INET);
+  CHECK(o.error == EAI_AGAIN);
+  CHECK(mentions(o.what, "TCP"));
+  CHECK(mentions(o.what, udp_only.address()));
+  // Without a loop, the same (last: no case's fd check follows while the server closes its side).
+  const int before = ns.tcp_queries();
+  const std::vector<ResolvedAddress> addrs =
+      netutil::resolve_blocking("big.test", 53, AF_INET6, config_for({ns.address()}));
+  REQUIRE(addrs.size() == 1);
+  CHECK(addrs[0].host() == "2001:db8::1");
+  CHECK(ns.tcp_queries() == before + 1);
 }
 
 TEST_CASE("netutil_dns_lookup: hosts file, search list and localhost") {

@@ -119,17 +119,30 @@ Bytes dns_reply(const Bytes& query, unsigned rcode, const std::vector<FakeRecord
   return r;
 }
 
-FakeDnsServer::FakeDnsServer() {
-  fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof sin;
-  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
-      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len) != 0 ||
-      ::pipe2(stop_, O_CLOEXEC) != 0)
-    throw std::runtime_error("FakeDnsServer: cannot open its socket");
-  port_ = ntohs(sin.sin_port);
+FakeDnsServer::FakeDnsServer(bool tcp) {
+  if (::pipe2(stop_, O_CLOEXEC) != 0) throw std::runtime_error("FakeDnsServer: pipe");
+  // The UDP port the kernel picks may be taken for TCP: try again with another.
+  for (int tries = 0; tries < 20 && listener_ < 0; ++tries) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sin;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len) != 0)
+      throw std::runtime_error("FakeDnsServer: cannot open its socket");
+    port_ = ntohs(sin.sin_port);
+    if (!tcp) break;
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener_ < 0) throw std::runtime_error("FakeDnsServer: cannot open its TCP socket");
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
+        ::listen(listener_, 4) != 0) {
+      ::close(listener_);
+      listener_ = -1;
+    }
+  }
+  if (tcp && listener_ < 0) throw std::runtime_error("FakeDnsServer: no port free for both");
   thread_ = std::thread([this] { serve(); });
 }
 
@@ -138,6 +151,7 @@ FakeDnsServer::~FakeDnsServer() {
   (void)!::write(stop_[1], &byte, 1);
   thread_.join();
   ::close(fd_);
+  if (listener_ >= 0) ::close(listener_);
   ::close(stop_[0]);
   ::close(stop_[1]);
 }
@@ -169,6 +183,16 @@ int FakeDnsServer::queries() const {
   return static_cast<int>(asked_.size());
 }
 
+int FakeDnsServer::tcp_queries() const {
+  std::lock_guard lock(mutex_);
+  return tcp_count_;
+}
+
+int FakeDnsServer::tcp_open() const {
+  std::lock_guard lock(mutex_);
+  return tcp_open_;
+}
+
 std::vector<std::string> FakeDnsServer::names_asked() const {
   std::lock_guard lock(mutex_);
   return asked_;
@@ -176,9 +200,19 @@ std::vector<std::string> FakeDnsServer::names_asked() const {
 
 void FakeDnsServer::serve() {
   for (;;) {
-    pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) continue;
+    pollfd fds[3] = {{fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}, {listener_, POLLIN, 0}};
+    if (::poll(fds, listener_ >= 0 ? 3 : 2, -1) < 0) continue;
     if (fds[1].revents != 0) return;
+    if (listener_ >= 0 && fds[2].revents != 0) {
+      const int conn = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (conn >= 0) {
+        {
+          std::lock_guard lock(mutex_);
+          ++tcp_open_;
+        }
+        serve_tcp(conn);
+      }
+    }
     if (fds[0].revents == 0) continue;
     Bytes buf(4096);
     sockaddr_storage peer{};
@@ -187,20 +221,49 @@ void FakeDnsServer::serve() {
                                  reinterpret_cast<sockaddr*>(&peer), &len);
     if (n <= 0) continue;
     buf.resize(static_cast<std::size_t>(n));
-    handle(buf, &peer, len);
+    for (const Bytes& d : respond(buf, false))
+      (void)::sendto(fd_, d.data(), d.size(), 0, reinterpret_cast<sockaddr*>(&peer), len);
   }
 }
 
-void FakeDnsServer::handle(const Bytes& query, const void* peer, unsigned peer_len) {
+// One TCP connection, served until the client closes it (or a second passes in silence).
+void FakeDnsServer::serve_tcp(int conn) {
+  Bytes in;
+  for (;;) {
+    pollfd p{conn, POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) break;
+    unsigned char buf[4096];
+    const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    in.insert(in.end(), buf, buf + n);
+    while (in.size() >= 2 && in.size() >= 2u + (in[0] << 8 | in[1])) {
+      const std::size_t len = static_cast<std::size_t>(in[0] << 8 | in[1]);
+      const Bytes query(in.begin() + 2, in.begin() + static_cast<std::ptrdiff_t>(2 + len));
+      in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(2 + len));
+      for (const Bytes& d : respond(query, true)) {
+        Bytes framed;
+        put16(framed, static_cast<unsigned>(d.size()));
+        framed.insert(framed.end(), d.begin(), d.end());
+        (void)::send(conn, framed.data(), framed.size(), MSG_NOSIGNAL);
+      }
+    }
+  }
+  ::close(conn);
+  std::lock_guard lock(mutex_);
+  --tcp_open_;
+}
+
+std::vector<Bytes> FakeDnsServer::respond(const Bytes& query, bool tcp) {
   std::string name;
   std::uint16_t type = 0;
   std::size_t end = 0;
-  if (!read_question(query, name, type, end)) return;
+  if (!read_question(query, name, type, end)) return {};
   FakeAnswer a;
   {
     std::lock_guard lock(mutex_);
     const std::pair<std::string, std::uint16_t> key{name, type};
     ++counts_[key];
+    if (tcp) ++tcp_count_;
     asked_.push_back(name);
     if (auto q = once_.find(key); q != once_.end() && !q->second.empty()) {
       a = std::move(q->second.front());
@@ -213,12 +276,9 @@ void FakeDnsServer::handle(const Bytes& query, const void* peer, unsigned peer_l
       a.rcode = 3;  // NXDOMAIN
     }
   }
-  if (a.silent) return;
-  const Bytes reply = dns_reply(query, a.rcode, a.records, a.truncated);
-  const std::vector<Bytes> out =
-      a.datagrams ? a.datagrams(query, reply) : std::vector<Bytes>{reply};
-  for (const Bytes& d : out)
-    (void)::sendto(fd_, d.data(), d.size(), 0, static_cast<const sockaddr*>(peer), peer_len);
+  if (a.silent) return {};
+  const Bytes reply = dns_reply(query, a.rcode, a.records, a.truncated && !tcp);
+  return a.datagrams ? a.datagrams(query, reply) : std::vector<Bytes>{reply};
 }
 
 }  // namespace tornado::testing

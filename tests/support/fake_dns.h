@@ -3,8 +3,9 @@
 // Mirrors:  no Tornado test helper (Tornado's resolver tests ask the system's resolver); what
 //           the stub resolver's tests (tests/stream/netutil_dns_test.cc,
 //           netutil_dns_lookup_test.cc) need to play the nameserver's part.
-// Role:     FakeDnsServer is a UDP socket on 127.0.0.1, port 0, served by a thread of its own
-//           with poll(2), so that it answers the loop's resolver and the synchronous one alike.
+// Role:     FakeDnsServer is a UDP socket on 127.0.0.1, port 0, with a TCP listener on the same
+//           port (RFC 7766's length-prefixed messages), served by a thread of its own with
+//           poll(2), so that it answers the loop's resolver and the synchronous one alike.
 //           Unknown names get NXDOMAIN; each answer can be a reply, silence (a timeout), or any
 //           datagrams the case makes (forged, malformed).
 #pragma once
@@ -45,15 +46,16 @@ Bytes dns_query(std::string_view name, std::uint16_t qtype, std::uint16_t id = 0
 struct FakeAnswer {
   unsigned rcode = 0;
   std::vector<FakeRecord> records;
-  bool truncated = false;
-  bool silent = false;  // no reply at all
+  bool truncated = false;  // over UDP only: TCP gets the whole answer
+  bool silent = false;     // no reply at all
   // When set, the datagrams to send instead of the reply (given the query and the reply).
   std::function<std::vector<Bytes>(const Bytes& query, const Bytes& reply)> datagrams;
 };
 
 class FakeDnsServer {
  public:
-  FakeDnsServer();
+  // `tcp` false: nothing listens on the TCP port.
+  explicit FakeDnsServer(bool tcp = true);
   ~FakeDnsServer();
   FakeDnsServer(const FakeDnsServer&) = delete;
   FakeDnsServer& operator=(const FakeDnsServer&) = delete;
@@ -69,14 +71,23 @@ class FakeDnsServer {
   // How many queries came for (name, qtype), and in all.
   int queries(const std::string& name, std::uint16_t qtype) const;
   int queries() const;
+  // How many queries came over TCP, and how many TCP connections are open now (a case waits for
+  // none before its fd leak check: the server closes its side when the client has closed).
+  int tcp_queries() const;
+  int tcp_open() const;
   // The names asked, in order.
   std::vector<std::string> names_asked() const;
 
  private:
   void serve();
-  void handle(const Bytes& query, const void* peer, unsigned peer_len);
+  // The datagrams (or TCP messages) that answer `query`.
+  std::vector<Bytes> respond(const Bytes& query, bool tcp);
+  void serve_tcp(int conn);
 
   int fd_ = -1;
+  int listener_ = -1;
+  int tcp_count_ = 0;
+  int tcp_open_ = 0;
   int stop_[2] = {-1, -1};
   int port_ = 0;
   mutable std::mutex mutex_;
