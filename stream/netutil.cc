@@ -1,9 +1,9 @@
 // stream/netutil.cc: listening sockets and the accept loop.
 //
 // Mirrors:  tornado/netutil.py (bind_sockets, bind_unix_socket, add_accept_handler,
-//           is_valid_ip); the resolvers, and bind_sockets' lookup of a name, are in
-//           netutil_resolver.cc: a program that binds only numeric addresses links no
-//           getaddrinfo (bind_numeric_sockets).
+//           is_valid_ip); the resolvers are in netutil_resolver.cc and netutil_dns_lookup.cc,
+//           which also holds bind_sockets' lookup of a name: a program that binds only
+//           numeric addresses links no name lookup (bind_numeric_sockets).
 // In loop:  an Acceptor is the fd handler of one listening socket: each READ event accepts up
 //           to kDefaultBacklog connections and hands each fd to the callback (TCPServer's
 //           handle_connection). When accept4 fails for want of descriptors it sheds or pauses
@@ -171,10 +171,12 @@ using detail::PassiveAddress;
                      address.empty() ? "*" : std::string(address), port);
 }
 
+}  // namespace
+
 // Which families AI_ADDRCONFIG keeps, as glibc decides (check_pf.c): a family counts when the
 // host has an address of it other than 127.0.0.1 or ::1; when the addresses cannot be listed,
 // both count.
-void configured_families(bool& v4, bool& v6) {
+void detail::configured_families(bool& v4, bool& v6) {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) {
     v4 = v6 = true;
@@ -194,6 +196,8 @@ void configured_families(bool& v4, bool& v6) {
   ::freeifaddrs(list);
 }
 
+namespace {
+
 // What getaddrinfo answers for an address in digits (AI_NUMERICHOST) or for none (AI_PASSIVE |
 // AI_ADDRCONFIG), worked out without it; nullopt for a name.
 std::optional<std::vector<PassiveAddress>> numeric_passive_addresses(int port,
@@ -204,7 +208,7 @@ std::optional<std::vector<PassiveAddress>> numeric_passive_addresses(int port,
   std::vector<PassiveAddress> out;
   if (address.empty()) {
     bool v4 = false, v6 = false;
-    configured_families(v4, v6);
+    detail::configured_families(v4, v6);
     if (family == AF_UNSPEC && v4 != v6) family = v4 ? AF_INET : AF_INET6;
     if ((family == AF_INET && !v4) || (family == AF_INET6 && !v6))
       throw_eai(EAI_NONAME, address, port);

@@ -1,21 +1,22 @@
 // stream/netutil.h: listening sockets, the accept loop, and name resolution.
 //
 // Mirrors:  tornado/netutil.py (bind_sockets, bind_unix_socket, add_accept_handler,
-//           is_valid_ip, Resolver, DefaultLoopResolver, OverrideResolver).
+//           is_valid_ip, Resolver, DefaultResolver, ThreadedResolver, OverrideResolver).
 //
 //   std::vector<int> fds = tornado::netutil::bind_sockets(8888);          // 0.0.0.0 and ::
 //   auto accepting = tornado::netutil::add_accept_handler(loop, fds[0],
 //       [](int conn, const tornado::netutil::SocketAddress& peer) { serve(conn, peer); });
 //   tornado::netutil::DefaultResolver resolver;
-//   auto addrs = co_await resolver.resolve("localhost", 80);              // on a worker thread
+//   auto addrs = co_await resolver.resolve("localhost", 80);              // on the loop
 //
 // Ownership: bind_sockets and bind_unix_socket hand their fds to the caller. add_accept_handler
 //           owns neither the listening fd nor the accepted ones: each accepted fd belongs to the
 //           callback. Its AcceptHandle removes the handler when destroyed (or called); remove it
-//           before closing the listening fd. A DefaultResolver owns its worker threads.
+//           before closing the listening fd. A ThreadedResolver owns its worker threads; a
+//           DefaultResolver's lookup owns its socket until it ends (the loop holds it).
 // Errors:   socket calls throw std::system_error naming the address and port; name lookups
 //           fail their Future with ResolveError (also a std::system_error).
-// Thread:   the loop thread, except that DefaultResolver runs getaddrinfo on its workers.
+// Thread:   the loop thread, except that ThreadedResolver runs getaddrinfo on its workers.
 // See:      man tornado.netutil (CAVEATS: the problem of accept() when out of descriptors).
 #pragma once
 
@@ -37,6 +38,7 @@
 #include "tornado/gen/concurrent.h"
 #include "tornado/reactor/callback.h"
 #include "tornado/reactor/ioloop.h"
+#include "tornado/stream/netutil_dns.h"
 
 namespace tornado {
 
@@ -82,7 +84,8 @@ const std::error_category& gai_category();
 // system_category() when getaddrinfo reported EAI_SYSTEM. Tornado raises socket.gaierror.
 class ResolveError : public std::system_error {
  public:
-  ResolveError(std::error_code code, std::string host, int port);
+  // `detail` (why, for the stub resolver: which nameserver said what) joins the message.
+  ResolveError(std::error_code code, std::string host, int port, const std::string& detail = {});
   const std::string& host() const { return host_; }
   int port() const { return port_; }
 
@@ -91,7 +94,7 @@ class ResolveError : public std::system_error {
   int port_;
 };
 
-// Creates listening sockets bound to `port` on `address`: one for each getaddrinfo result, so
+// Creates listening sockets bound to `port` on `address`: one for each of its addresses, so
 // "" (every interface) or a name such as "localhost" usually gives an IPv4 and an IPv6 socket.
 // As Tornado: AI_PASSIVE | AI_ADDRCONFIG, SO_REUSEADDR on, IPV6_V6ONLY on every IPv6 socket
 // (so 0.0.0.0 and :: can both be bound), and with port 0 every socket gets the port the first
@@ -99,16 +102,15 @@ class ResolveError : public std::system_error {
 // AF_INET or AF_INET6; `reuse_port` sets SO_REUSEPORT.
 // Throws std::system_error naming the address and port (nothing is left open); a lookup
 // failure is a ResolveError. Unlike Tornado, an empty result is an error, not an empty list.
-// An address in digits or "" is worked out without getaddrinfo (with its answer: AI_ADDRCONFIG
-// as glibc decides it); only a name is looked up.
+// An address in digits or "" is worked out as getaddrinfo would (AI_ADDRCONFIG as glibc decides
+// it); a name is looked up by resolve_blocking (the library's stub resolver, not getaddrinfo).
 std::vector<int> bind_sockets(int port, std::string_view address = {}, int family = AF_UNSPEC,
                               int backlog = kDefaultBacklog, bool reuse_port = false);
 
 // bind_sockets for an address in digits ("127.0.0.1", "::1") or "" (every address), which
-// never looks a name up: a static program that binds only through it does not link
-// getaddrinfo, and with it glibc's NSS and DNS code (about 120 KB; bench/README.md, "Static
-// builds and size"). A name is a ResolveError (EAI_NONAME), as getaddrinfo's with
-// AI_NUMERICHOST.
+// never looks a name up: a static program that binds only through it links no name lookup
+// (bench/README.md, "Static builds and size"). A name is a ResolveError (EAI_NONAME), as
+// getaddrinfo's with AI_NUMERICHOST.
 std::vector<int> bind_numeric_sockets(int port, std::string_view address = {},
                                       int family = AF_UNSPEC, int backlog = kDefaultBacklog,
                                       bool reuse_port = false);
@@ -130,9 +132,12 @@ struct PassiveAddress {
   SocketAddress address;
   int protocol;
 };
-// bind_sockets' getaddrinfo for a name (netutil_resolver.cc, apart from the numeric path, so
-// that a program binding only numeric addresses links no name lookup).
+// bind_sockets' lookup of a name (netutil_dns_lookup.cc: resolve_blocking, with AI_ADDRCONFIG's
+// rule), apart from the numeric path, so that a program binding only numeric addresses links
+// no name lookup.
 std::vector<PassiveAddress> lookup_passive(const std::string& host, int port, int family);
+// Which families AI_ADDRCONFIG keeps, as glibc decides (netutil.cc).
+void configured_families(bool& v4, bool& v6);
 }  // namespace detail
 
 // Tornado's remove_handler function returned by add_accept_handler, as a value that also
@@ -182,15 +187,54 @@ class Resolver {
   virtual void close() {}
 };
 
-// getaddrinfo on a pool of worker threads, the results delivered on the calling loop (Tornado's
-// DefaultLoopResolver / ThreadedResolver). A numeric address is resolved at once on the
-// calling thread (AI_NUMERICHOST, as Tornado), so it never waits for a worker. The threads
-// start with the first lookup of a name. close() and the destructor wait for lookups in
-// progress; a lookup cannot be cancelled, so a slow DNS server makes them wait that long.
+// The library's own stub resolver (Tornado's default resolver, which there is getaddrinfo on
+// threads): names from the hosts file first, then A and AAAA queries over UDP to the
+// nameservers of /etc/resolv.conf, on the calling loop, with no thread. So a static program
+// links no getaddrinfo, nor glibc's NSS and DNS code, unless it names ThreadedResolver.
+// Numeric addresses are answered at once. "localhost" and names under it that the hosts file
+// does not list are the loopback addresses (RFC 6761). Order: the hosts file's order; from DNS,
+// IPv4 addresses first, then IPv6 (TCPClient tries the second family 0.3 s after the first).
+// What is not read: nsswitch.conf (no mDNS, LDAP, NIS: ThreadedResolver asks glibc's NSS),
+// RES_OPTIONS and LOCALDOMAIN. An answer with the TC bit is asked again over TCP.
+// Errors (ResolveError): EAI_NONAME for NXDOMAIN or no address of the family asked, and for a
+// name that is not a valid host name; EAI_AGAIN for timeouts, SERVFAIL and nameservers that
+// cannot be reached; EAI_FAIL for malformed replies (truncated even over TCP) and other
+// RCODEs; the message names the nameserver and why.
 class DefaultResolver : public Resolver {
  public:
-  explicit DefaultResolver(std::size_t num_threads = 10);  // Tornado's ThreadedResolver: 10
+  // /etc/resolv.conf is read at the first lookup of a name, the hosts file at each one.
+  DefaultResolver();
+  // Asks where `config` says (a test's nameserver). Throws std::invalid_argument for a
+  // nameserver that is not an address in digits, with an optional port.
+  explicit DefaultResolver(ResolverConfig config);
   ~DefaultResolver() override;
+  Future<std::vector<ResolvedAddress>> resolve(const std::string& host, int port,
+                                               int family = AF_UNSPEC) override;
+  // Lookups in progress finish; resolve() must not be called afterwards.
+  void close() override { closed_ = true; }
+
+ private:
+  std::optional<ResolverConfig> config_;
+  bool closed_ = false;
+};
+
+// The same lookup without a loop, waiting in poll(2) (bind_sockets' names go through it, as
+// Tornado's bind_sockets is synchronous). `config` nullopt: /etc/resolv.conf. Throws ResolveError.
+std::vector<ResolvedAddress> resolve_blocking(const std::string& host, int port,
+                                              int family = AF_UNSPEC,
+                                              const std::optional<ResolverConfig>& config = {});
+
+// getaddrinfo on a pool of worker threads, the results delivered on the calling loop (Tornado's
+// ThreadedResolver): glibc's NSS, so nsswitch.conf, mDNS, LDAP and the rest. A static program
+// that names it links getaddrinfo (bench/README.md, "Static builds and size"). A numeric
+// address is resolved at once on the calling thread (AI_NUMERICHOST, as Tornado), so it never
+// waits for a worker. The threads start with the first lookup of a name. close() and the
+// destructor wait for lookups in progress; a lookup cannot be cancelled, so a slow DNS server
+// makes them wait that long.
+class ThreadedResolver : public Resolver {
+ public:
+  explicit ThreadedResolver(std::size_t num_threads = 10);  // Tornado's ThreadedResolver: 10
+  ~ThreadedResolver() override;
   Future<std::vector<ResolvedAddress>> resolve(const std::string& host, int port,
                                                int family = AF_UNSPEC) override;
   void close() override;

@@ -1,12 +1,14 @@
-// stream/netutil_resolver.cc: asynchronous name resolution.
+// stream/netutil_resolver.cc: name resolution through the C library, and the resolver errors.
 //
-// Mirrors:  tornado/netutil.py (Resolver, DefaultLoopResolver, ThreadedResolver,
-//           OverrideResolver, _resolve_addr with its numeric fast path); bind_sockets'
-//           lookup of a name (the numeric path is netutil.cc's).
-// In loop:  TCPClient::connect awaits resolve(); DefaultResolver hands getaddrinfo to a worker
-//           of its ThreadPoolExecutor, whose result comes back through IOLoop::add_callback.
+// Mirrors:  tornado/netutil.py (ThreadedResolver, OverrideResolver, _resolve_addr with its
+//           numeric fast path, the gaierror that resolvers raise). DefaultResolver, the
+//           library's own stub resolver, is netutil_dns_lookup.cc's.
+// In loop:  a program that names ThreadedResolver awaits resolve(), which hands getaddrinfo to a
+//           worker of its ThreadPoolExecutor, whose result comes back through
+//           IOLoop::add_callback. Only such a program links getaddrinfo (--gc-sections drops
+//           the rest of this file's code from the others).
 // Calls:    getaddrinfo (blocking, on a worker), ThreadPoolExecutor::submit.
-// Owns:     DefaultResolver owns its pool; OverrideResolver shares the resolver it wraps.
+// Owns:     ThreadedResolver owns its pool; OverrideResolver shares the resolver it wraps.
 // Thread:   resolve() and close() on the loop thread; lookup() runs on a worker.
 #include <netdb.h>
 
@@ -84,51 +86,21 @@ const std::error_category& gai_category() {
   return category;
 }
 
-ResolveError::ResolveError(std::error_code code, std::string host, int port)
-    : std::system_error(code, resolve_what(host, port)), host_(std::move(host)), port_(port) {}
+ResolveError::ResolveError(std::error_code code, std::string host, int port,
+                           const std::string& detail)
+    : std::system_error(code,
+                        resolve_what(host, port) + (detail.empty() ? "" : " (" + detail + ")")),
+      host_(std::move(host)),
+      port_(port) {}
 
-// ---------------------------------------------------------------- bind_sockets' names
+// ---------------------------------------------------------------- ThreadedResolver
 
-std::vector<detail::PassiveAddress> detail::lookup_passive(const std::string& host, int port,
-                                                           int family) {
-  addrinfo hints{};
-  hints.ai_family = family;
-  hints.ai_socktype = SOCK_STREAM;
-  // AI_ADDRCONFIG (as Tornado) leaves out a family the host has no address of.
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_ADDRCONFIG;
-  addrinfo* res = nullptr;
-  const std::string service = std::to_string(port);
-  const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
-  if (rc != 0) {
-    const std::error_code code = rc == EAI_SYSTEM ? std::error_code(errno, std::system_category())
-                                                  : std::error_code(rc, gai_category());
-    throw ResolveError(code, host, port);
-  }
-  std::vector<PassiveAddress> out;
-  for (const addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    PassiveAddress c{SocketAddress::from(ai->ai_addr, ai->ai_addrlen), ai->ai_protocol};
-    const bool seen = std::any_of(out.begin(), out.end(), [&](const PassiveAddress& o) {
-      return o.address.len == c.address.len &&
-             std::memcmp(&o.address.addr, &c.address.addr, c.address.len) == 0;
-    });
-    if (!seen) out.push_back(c);
-  }
-  ::freeaddrinfo(res);
-  // As Tornado, IPv4 first: its port is the one an ephemeral bind then reuses for IPv6.
-  std::stable_sort(out.begin(), out.end(), [](const PassiveAddress& a, const PassiveAddress& b) {
-    return a.address.family < b.address.family;
-  });
-  return out;
-}
+ThreadedResolver::ThreadedResolver(std::size_t num_threads) : num_threads_(num_threads) {}
 
-// ---------------------------------------------------------------- DefaultResolver
+ThreadedResolver::~ThreadedResolver() { close(); }
 
-DefaultResolver::DefaultResolver(std::size_t num_threads) : num_threads_(num_threads) {}
-
-DefaultResolver::~DefaultResolver() { close(); }
-
-Future<std::vector<ResolvedAddress>> DefaultResolver::resolve(const std::string& host, int port,
-                                                              int family) {
+Future<std::vector<ResolvedAddress>> ThreadedResolver::resolve(const std::string& host, int port,
+                                                               int family) {
   using Result = std::vector<ResolvedAddress>;
   if (closed_)
     return make_failed_future<Result>(std::logic_error("resolve() on a closed resolver"));
@@ -144,7 +116,7 @@ Future<std::vector<ResolvedAddress>> DefaultResolver::resolve(const std::string&
                  host, port);
 }
 
-void DefaultResolver::close() {
+void ThreadedResolver::close() {
   closed_ = true;
   if (pool_) pool_->shutdown(true);
   pool_.reset();

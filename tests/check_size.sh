@@ -46,13 +46,13 @@ echo "  printf-only program        $base bytes"
 echo "  helloworld                 $hello bytes"
 echo "  library's share            $share bytes ($(kib "$share")), budget $SIZE_BUDGET_KIB KiB"
 echo "    of which the runtime     $runtime bytes ($(kib "$runtime")): exceptions, a thread,"
-echo "                             getaddrinfo, strtod (tests/size/runtime_only.cc)"
+echo "                             strtod (tests/size/runtime_only.cc)"
 if [ -f "$dir/httpbin" ]; then
   echo "  httpbin                    $(bytes "$dir/httpbin") bytes, share $(($(bytes "$dir/httpbin") - base))"
 fi
 if [ -f "$out/numeric_hello" ]; then
   echo "  helloworld, numeric bind   $(bytes "$out/numeric_hello") bytes, share" \
-    "$(($(bytes "$out/numeric_hello") - base)) (tests/size/numeric_hello.cc: no getaddrinfo)"
+    "$(($(bytes "$out/numeric_hello") - base)) (tests/size/numeric_hello.cc: no name lookup)"
 fi
 
 case $($CXX -dumpmachine) in

@@ -1,8 +1,9 @@
 // tests/size/numeric_hello.cc: helloworld for a device that listens on addresses given in
 // digits: the same Application and handler as demos/helloworld.cc, bound with
 // bind_numeric_sockets, which never looks a name up. demos/helloworld's --address takes names
-// ("localhost"), so it links getaddrinfo and glibc's NSS and DNS code; this program does not,
-// and tests/check_size.sh prints its share beside helloworld's (bench/README.md).
+// ("localhost"), so it links the library's stub resolver (glibc's getaddrinfo before it); this
+// program does not, and tests/check_size.sh prints its share beside helloworld's
+// (bench/README.md).
 //
 //   build/static/size/numeric_hello [PORT [ADDRESS]]    (default 8888 on 127.0.0.1)
 #include <cstdio>

@@ -1,10 +1,10 @@
 // tests/size/runtime_only.cc: what the library asks of the C and C++ runtimes, without the
-// library: C++ exceptions, a thread, getaddrinfo (bind_sockets given a name, the resolver)
-// and strtod. Local time is the library's own (reactor/localtime.cc), not localtime_r, whose
+// library: C++ exceptions, a thread and strtod. Names are looked up by the library's own
+// resolver (stream/netutil_dns*.cc), not getaddrinfo, unless a program names ThreadedResolver.
+// Local time is the library's own (reactor/localtime.cc), not localtime_r, whose
 // tzset would link sscanf and every strto*; so are regexes (stream/regex.h), not regcomp.
 // tests/check_size.sh prints how much of helloworld's share this alone costs in a static glibc
 // program, to tell the library's own code from the runtime it calls.
-#include <netdb.h>
 #include <time.h>
 
 #include <cstdio>
@@ -27,7 +27,5 @@ int main(int argc, char** argv) {
   std::thread worker([] { std::puts("worker"); });
   worker.join();
   std::printf("%ld %g\n", static_cast<long>(time(nullptr)), std::strtod(argv[0], nullptr));
-  addrinfo* found = nullptr;
-  if (getaddrinfo(argv[0], "80", nullptr, &found) == 0) freeaddrinfo(found);
   return 0;
 }

@@ -349,6 +349,29 @@ TEST_CASE("netutil: resolver bad_host") {
   CHECK_THROWS_AS((void)resolver.resolve("localhost", 80).result(), std::logic_error);
 }
 
+// Tornado's ThreadedResolver: getaddrinfo on workers, for what only glibc's NSS knows.
+TEST_CASE("netutil: ThreadedResolver") {
+  LoopCase c;
+  netutil::ThreadedResolver resolver(2);
+  const auto only4 = testing::run_sync(
+      c.loop(), [&] { return resolver.resolve("localhost", 80, AF_INET); }, gen::Duration(10));
+  REQUIRE(!only4.empty());
+  for (const ResolvedAddress& a : only4) CHECK(a.to_string() == "127.0.0.1:80");
+  Future<std::vector<ResolvedAddress>> numeric = resolver.resolve("::1", 8080);
+  REQUIRE(numeric.done());  // without a worker
+  CHECK(numeric.result().at(0).to_string() == "[::1]:8080");
+  try {
+    (void)testing::run_sync(
+        c.loop(), [&] { return resolver.resolve("an invalid domain", 80); }, gen::Duration(20));
+    FAIL("resolved");
+  } catch (const netutil::ResolveError& e) {
+    CHECK(e.host() == "an invalid domain");
+    CHECK(e.code().category() == netutil::gai_category());
+  }
+  resolver.close();
+  CHECK_THROWS_AS((void)resolver.resolve("localhost", 80).result(), std::logic_error);
+}
+
 TEST_CASE("netutil: override resolver (resolve_multiaddr)") {
   LoopCase c;
   auto inner = std::make_shared<netutil::DefaultResolver>();
