@@ -69,17 +69,20 @@ namespace http1connection {
 // began. Each wait's deadline for the head is its start plus the server's one header_timeout,
 // so that is also the order of the deadlines: one timer serves them all, armed for the first,
 // instead of a timer per connection (about 100 bytes in the loop's timeout heap, which an idle
-// keep-alive connection would hold: bench/README.md, "Memory per idle connection"). A
-// connection stays listed when its wait ends and moves to the end when the next one begins;
-// when the timer fires, the connections whose deadline has passed leave the list, and those
-// still waiting for that head are closed (as the per-stream timer of ReadBuffer does).
+// keep-alive connection would hold: bench/README.md, "Memory per idle connection"). The
+// deadline is the connection's ReadBuffer::head_deadline, set only here (push_back) and reset
+// to 0 when the head has come. A connection stays listed after that and moves to the end when
+// its next wait begins; when the timer fires, the connections at the front whose head came
+// leave the list, and those whose deadline has passed leave it and are closed (as the
+// per-stream timer of ReadBuffer does).
 class HeadDeadlines : public std::enable_shared_from_this<HeadDeadlines> {
  public:
   HeadDeadlines() = default;
   HeadDeadlines(const HeadDeadlines&) = delete;
   HeadDeadlines& operator=(const HeadDeadlines&) = delete;
 
-  // Lists `conn` last, or moves it there: its wait for a head began, until `deadline`.
+  // Lists `conn` last, or moves it there: its wait for a head begins, until `deadline` (which
+  // no listed connection's passes).
   void push_back(HTTP1ServerConnection& conn, double deadline);
   // Takes `conn` off the list (it stops serving); the timer goes with the last one.
   void remove(HTTP1ServerConnection& conn);
@@ -214,8 +217,9 @@ class ChunkedDecoder {
 // instructions, bench/README.md "Instructions per request"); instead each request moves the
 // deadline, and one timer per stream stays armed: when it fires early (a request came since)
 // it re-arms itself for the deadline, when no head is awaited it lapses, and when the deadline
-// has passed it closes the stream. Between requests HTTP1ServerConnection uses its server's
-// HeadDeadlines instead (one timer for all its connections) and cancels this one.
+// has passed it closes the stream. HTTP1ServerConnection sets the deadline itself before each
+// head and keeps it on its server's HeadDeadlines (one timer for all its connections), so the
+// buffer's own timer is never armed there.
 class ReadBuffer {
  public:
   // The block a head is first read into: the largest the free lists keep. A head longer than
@@ -440,9 +444,8 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   void wait_for_request();
   Future<void> serve(bool ready);
   void end_serving(bool detached);
-  // The head timeout's deadline has passed (HeadDeadlines): closes the stream if this wait for
-  // a head is still the one that began then.
-  void head_deadline_passed(double deadline);
+  // The deadline for the head awaited has passed (HeadDeadlines): closes the stream.
+  void head_deadline_passed();
 
   std::shared_ptr<IOStream> stream_;
   std::shared_ptr<const HTTP1ServerSettings> settings_;
@@ -456,11 +459,12 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   bool draining_ = false;
   bool ended_ = false;
   bool listed_ = false;  // on the server's HeadDeadlines list
-  Promise<void> done_;   // served()'s Future, made only when asked for
-  // The neighbours on that list, and the deadline of the wait that put it there.
+  // served()'s Future, made only when asked for (out of line: 8 bytes, not 16, in every
+  // connection, which then fits a 208-byte heap chunk with its control block, not 224).
+  std::unique_ptr<Promise<void>> done_;
+  // The neighbours on that list; the deadline is buffer_.head_deadline.
   HTTP1ServerConnection* deadline_prev_ = nullptr;
   HTTP1ServerConnection* deadline_next_ = nullptr;
-  double listed_deadline_ = 0;
 };
 
 }  // namespace tornado

@@ -54,7 +54,7 @@ void arm_head_timer(const std::shared_ptr<ReadBuffer>& buffer,
 void HeadDeadlines::push_back(HTTP1ServerConnection& conn, double deadline) {
   if (conn.listed_) unlink(conn);
   conn.listed_ = true;
-  conn.listed_deadline_ = deadline;
+  conn.buffer_.head_deadline = deadline;
   conn.deadline_prev_ = last_;
   conn.deadline_next_ = nullptr;
   (last_ ? last_->deadline_next_ : first_) = &conn;
@@ -62,7 +62,7 @@ void HeadDeadlines::push_back(HTTP1ServerConnection& conn, double deadline) {
   if (!timer_) {
     loop_ = &conn.stream_->io_loop();
     std::weak_ptr<HeadDeadlines> weak = weak_from_this();
-    timer_ = loop_->call_at(first_->listed_deadline_, [weak] {
+    timer_ = loop_->call_at(first_->buffer_.head_deadline, [weak] {
       if (const std::shared_ptr<HeadDeadlines> self = weak.lock()) self->expire();
     });
   }
@@ -89,14 +89,17 @@ void HeadDeadlines::expire() {
   timer_ = Timeout{};
   // Closing a stream only queues its callbacks: nothing changes the list behind this loop.
   const double now = loop_->time();
-  while (first_ && first_->listed_deadline_ <= now) {
+  while (first_) {
     HTTP1ServerConnection& conn = *first_;
+    // 0: the head came (the connection is listed again when its next wait begins).
+    const double deadline = conn.buffer_.head_deadline;
+    if (deadline > now) break;
     unlink(conn);
-    conn.head_deadline_passed(conn.listed_deadline_);
+    if (deadline != 0) conn.head_deadline_passed();
   }
   if (first_) {
     std::weak_ptr<HeadDeadlines> weak = weak_from_this();
-    timer_ = loop_->call_at(first_->listed_deadline_, [weak] {
+    timer_ = loop_->call_at(first_->buffer_.head_deadline, [weak] {
       if (const std::shared_ptr<HeadDeadlines> self = weak.lock()) self->expire();
     });
   }
@@ -181,10 +184,10 @@ Future<void> HTTP1ServerConnection::served() {
   if (ended_) return shared_ready_future();
   if (!done_) {
     Future<void> done;
-    done_ = Promise<void>(done);
+    done_ = std::make_unique<Promise<void>>(done);
     return done;
   }
-  return done_.future();
+  return done_->future();
 }
 
 void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
@@ -208,13 +211,9 @@ void HTTP1ServerConnection::wait_for_request() {
   // ~540 bytes) for as long as the connection stays idle.
   current_.reset();
   const double header_timeout = settings_->params.header_timeout;
-  if (header_timeout > 0) {
-    // The server's one timer watches this deadline (HeadDeadlines). A timer of the buffer's own,
-    // armed for a head read in the same go as the request before it, is not needed now.
-    if (buffer_.head_timer) http1connection::cancel_head_timer(buffer_, stream_->io_loop());
-    buffer_.head_deadline = stream_->io_loop().time() + header_timeout;
-    settings_->head_deadlines->push_back(*this, buffer_.head_deadline);
-  }
+  // The server's one timer watches this deadline (HeadDeadlines).
+  if (header_timeout > 0)
+    settings_->head_deadlines->push_back(*this, stream_->io_loop().time() + header_timeout);
   stream_->wait_for_read([self = shared_from_this()] {
     if (self->stream_->closed()) {
       self->end_serving(false);  // the peer left, or the idle timeout, drain() or close()
@@ -245,6 +244,12 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
         }
       }
       ready = false;
+      // A head read in the same go as the request before it (pipelined, or there when serving
+      // began): its deadline starts now, on the server's list like a wait's, so that the list
+      // stays in deadline order and the buffer's own timer is never armed.
+      if (buffer_.head_deadline == 0 && settings_->params.header_timeout > 0)
+        settings_->head_deadlines->push_back(
+            *this, stream_->io_loop().time() + settings_->params.header_timeout);
       // One per request: from the thread's free lists (gen/recycle.h), not malloc.
       auto conn = std::allocate_shared<HTTP1Connection>(
           detail::RecyclingAllocator<HTTP1Connection>{}, stream_, settings_->params,
@@ -265,9 +270,8 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
   end_serving(detached);
 }
 
-void HTTP1ServerConnection::head_deadline_passed(double deadline) {
-  // A head that came since, or a later wait, changed the deadline: not this one's to close.
-  if (buffer_.head_deadline == deadline && !stream_->closed()) stream_->close();
+void HTTP1ServerConnection::head_deadline_passed() {
+  if (!stream_->closed()) stream_->close();  // the read fails; a slow head is not logged
 }
 
 void HTTP1ServerConnection::end_serving(bool detached) {
@@ -277,7 +281,7 @@ void HTTP1ServerConnection::end_serving(bool detached) {
   // A detached stream belongs to whoever took it (a WebSocket).
   if (!detached) stream_->close();
   if (delegate_) delegate_->on_close(*this);
-  if (done_) std::exchange(done_, Promise<void>{}).set_result();
+  if (done_) std::exchange(done_, nullptr)->set_result();
 }
 
 }  // namespace tornado
