@@ -92,7 +92,9 @@ void RequestHandler::clear() {
   set_default_headers();
   write_buffer_.clear();
   status_code_ = 200;
-  reason_ = "OK";
+  // Nearly always "OK" already (a new handler's): compared inline, not assigned through the
+  // string's out-of-line replace.
+  if (std::string_view(reason_) != "OK") reason_ = "OK";
 }
 
 void RequestHandler::set_status(int status_code, std::string_view reason) {
