@@ -236,8 +236,9 @@ void FakeDnsServer::serve_tcp(int conn) {
     const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
     if (n <= 0) break;
     in.insert(in.end(), buf, buf + n);
-    while (in.size() >= 2 && in.size() >= 2u + (in[0] << 8 | in[1])) {
+    while (in.size() >= 2) {
       const std::size_t len = static_cast<std::size_t>(in[0] << 8 | in[1]);
+      if (in.size() < 2 + len) break;
       const Bytes query(in.begin() + 2, in.begin() + static_cast<std::ptrdiff_t>(2 + len));
       in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(2 + len));
       for (const Bytes& d : respond(query, true)) {
