@@ -6,15 +6,16 @@
 //           and SIGINT. Those three are blocked in the parent before the first fork, so none
 //           can arrive between a check and the wait (no lost wake-up), and unblocked again in
 //           each child at once.
-// Callers:  TCPServer::start(n), users before they make their loop; Calls: fork, waitpid.
+// Callers:  TCPServer::start(n), users before they make their loop; Calls: _Fork, waitpid.
 // Rules:    as Tornado, a child that dies by a signal or exits non-zero is restarted (up to
 //           max_restarts), one that exits 0 is not. Unlike Tornado, SIGTERM or SIGINT sent to
 //           the parent is forwarded to the children (Tornado's parent died and left them
 //           running), the parent closes its copies of the listening sockets so new
 //           connections are refused, and exits once they are all gone.
-// Thread:   the main thread, before any other is started.
+// Thread:   the main thread, before any other is started (checked: a second thread throws).
 #include "tornado/stream/process.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -23,7 +24,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <string>
 #include <system_error>
 
 #include "tornado/reactor/autoreload.h"
@@ -55,6 +58,35 @@ namespace detail {
 
 namespace {
 
+// How many threads the process runs, from /proc/self/status; 0 when that cannot be read (no
+// /proc on a small system), which the caller takes as "cannot tell".
+int running_threads() {
+  const int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[4096];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* line = std::strstr(buf, "\nThreads:");
+  return line ? std::atoi(line + 9) : 0;
+}
+
+// The fork of fork_processes. glibc's fork() also runs the pthread_atfork handlers and takes
+// malloc's and stdio's locks around the call, so that the child of a threaded parent finds
+// them free; linked statically, it brings NSS's fork hooks and with them glibc's NSS and DNS
+// code (about 90 KB of a static helloworld: bench/README.md, "Static builds and size"). Here
+// the process has one thread (fork_and_supervise checks), so no other thread can hold a lock,
+// and glibc's _Fork (2.34) is the same system call without that work. Other C libraries,
+// and older glibc, get fork().
+pid_t fork_one_thread() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  return ::_Fork();
+#else
+  return ::fork();
+#endif
+}
+
 // The parent's side of fork_processes: its children by pid, what it was told, and how many
 // restarts it has made. In a child, start_child() and reap() return true and nothing else of
 // it is used.
@@ -69,7 +101,7 @@ class Supervisor {
 
   // Forks child `id`; true in the child, with the signal mask it had before.
   bool start_child(int id) {
-    const pid_t pid = ::fork();
+    const pid_t pid = fork_one_thread();
     if (pid < 0) {
       const int err = errno;
       ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
@@ -166,6 +198,10 @@ std::optional<int> fork_and_supervise(int num_processes, const ForkOptions& opti
     throw std::logic_error(
         "fork_processes: this thread already has an IOLoop; fork before making one (the "
         "children would share its poller)");
+  if (const int threads = running_threads(); threads > 1)
+    throw std::logic_error("fork_processes: " + std::to_string(threads) +
+                           " threads are running; fork before starting any (a child could "
+                           "find a lock held by a thread it does not have)");
   if (num_processes <= 0) num_processes = cpu_count();
   log::gen_log.info("Starting %d processes", num_processes);
 

@@ -26,6 +26,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/async_test.h"
@@ -242,6 +243,33 @@ TEST_CASE("process: fork_processes refuses a thread that already has an IOLoop")
   LoopCase c;
   int status = 0;
   CHECK_THROWS_AS(process::detail::fork_and_supervise(2, {}, status), std::logic_error);
+}
+
+TEST_CASE("process: fork_processes refuses a process that runs a second thread") {
+  // Its children are forked without glibc's fork handlers, so another thread could leave a
+  // lock held in them: it says so instead of forking.
+  const pid_t copy = run_forked([] {
+    int gate[2];
+    if (::pipe2(gate, O_CLOEXEC) != 0) return 1;
+    std::thread waiter([&] {
+      char b;
+      (void)!::read(gate[0], &b, 1);
+    });
+    int code = 2;
+    try {
+      int status = 0;
+      if (process::detail::fork_and_supervise(2, {}, status)) ::_exit(3);  // a child: wrong
+    } catch (const std::logic_error& e) {
+      code = std::string(e.what()).find("2 threads are running") != std::string::npos ? 0 : 4;
+    }
+    (void)!::write(gate[1], "x", 1);
+    waiter.join();
+    return code;
+  });
+  const int st = wait_status(copy, 10);
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 0);
+  CHECK(no_children_left());
 }
 
 TEST_CASE("subprocess: stdin, stdout and stderr as streams; the exit status") {
