@@ -12,7 +12,7 @@
 //           the parent is forwarded to the children (Tornado's parent died and left them
 //           running), the parent closes its copies of the listening sockets so new
 //           connections are refused, and exits once they are all gone.
-// Thread:   the main thread, before any other is started (checked: a second thread throws).
+// Thread:   the main thread, before any other is started (a second thread is warned of).
 #include "tornado/stream/process.h"
 
 #include <fcntl.h>
@@ -26,7 +26,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <string>
 #include <system_error>
 
 #include "tornado/reactor/autoreload.h"
@@ -76,9 +75,9 @@ int running_threads() {
 // malloc's and stdio's locks around the call, so that the child of a threaded parent finds
 // them free; linked statically, it brings NSS's fork hooks and with them glibc's NSS and DNS
 // code (about 90 KB of a static helloworld: bench/README.md, "Static builds and size"). Here
-// the process has one thread (fork_and_supervise checks), so no other thread can hold a lock,
-// and glibc's _Fork (2.34) is the same system call without that work. Other C libraries,
-// and older glibc, get fork().
+// the process runs one thread (the rule; fork_and_supervise warns otherwise), so no other
+// thread can hold a lock, and glibc's _Fork (2.34) is the same system call without that work.
+// Other C libraries, and older glibc, get fork().
 pid_t fork_one_thread() {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
   return ::_Fork();
@@ -198,10 +197,13 @@ std::optional<int> fork_and_supervise(int num_processes, const ForkOptions& opti
     throw std::logic_error(
         "fork_processes: this thread already has an IOLoop; fork before making one (the "
         "children would share its poller)");
+  // As Python's os.fork since 3.12, a warning and not a refusal: the count includes threads
+  // that are not the program's (qemu-user runs one of its own beside every program).
   if (const int threads = running_threads(); threads > 1)
-    throw std::logic_error("fork_processes: " + std::to_string(threads) +
-                           " threads are running; fork before starting any (a child could "
-                           "find a lock held by a thread it does not have)");
+    log::gen_log.warning(
+        "fork_processes: %d threads are running; a child may find a lock held by a thread it "
+        "does not have (fork before starting any)",
+        threads);
   if (num_processes <= 0) num_processes = cpu_count();
   log::gen_log.info("Starting %d processes", num_processes);
 

@@ -68,9 +68,9 @@ struct ForkOptions {
 // child's task id. The parent never returns: it restarts children that fail, and exits once
 // every child has ended, with status 0. SIGTERM or SIGINT sent to the parent is forwarded to
 // every child; the parent then restarts none, waits for all, and exits 0 if each exited 0 or
-// by the forwarded signal, 1 otherwise. Throws std::logic_error when called twice, after
-// this thread made an IOLoop, or while a second thread runs (the children are forked with
-// glibc's _Fork, without its fork handlers), std::system_error when fork fails.
+// by the forwarded signal, 1 otherwise. Throws std::logic_error when called twice or after
+// this thread made an IOLoop, std::system_error when fork fails. Logs a warning when another
+// thread runs: the children are forked with glibc's _Fork, without its fork handlers.
 int fork_processes(int num_processes, const ForkOptions& options);
 inline int fork_processes(int num_processes, int max_restarts = 100) {
   return fork_processes(num_processes, ForkOptions{max_restarts, {}});
