@@ -549,7 +549,8 @@ HTTP_ALLOCS := $(BUILD)/bench/http_allocs
 $(HTTP_ALLOCS): bench/http_allocs.cc $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $< $(LIB) $(ALL_LDFLAGS) -o $@
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -O3 -DNDEBUG $(if $(NO_WEB),,-DBENCH_WEB=1) $< $(LIB) \
+	  $(ALL_LDFLAGS) -o $@
 
 # WebSocket load (a plain program): echo round trips, broadcast fan-out, idle memory;
 # make bench-websocket runs it against the demos and python3-websockets (bench/websocket.sh).
@@ -569,6 +570,7 @@ bench: $(BENCH_BINS) $(HTTP_HELLO) $(HTTP_ALLOCS) $(HTTPCLIENT_LOAD)
 	  bash bench/httpclient.sh $(HTTP_HELLO) $(HTTPCLIENT_LOAD); \
 	  else echo "wrk is missing: skipping the HTTP load runs (apt-get install wrk)"; fi
 	$(Q)$(HTTP_ALLOCS) --expect=0
+	$(Q)$(if $(NO_WEB),,$(HTTP_ALLOCS) --web --expect=0)
 
 # User-space instructions per request under callgrind, beside nginx (bench/http_instructions.sh).
 bench-instructions: $(HTTP_HELLO) $(BUILD)/demos/helloworld

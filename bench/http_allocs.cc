@@ -1,9 +1,12 @@
-// bench/http_allocs.cc: heap allocations per keep-alive request in the bare HTTPServer.
+// bench/http_allocs.cc: heap allocations per keep-alive request in the bare HTTPServer, or
+// through the web layer.
 //
-//   build/bench/http_allocs [--requests=N] [--warmup=N] [--expect=MAX]
+//   build/bench/http_allocs [--web] [--requests=N] [--warmup=N] [--expect=MAX]
 //
 // The server is bench/http_hello's (the same callback, bench::hello_world in bench_util.h),
-// on a loop in this thread; the client is a second thread with one blocking keep-alive
+// or with --web the helloworld demo's Application (one route, a RequestHandler that writes
+// "Hello, world": routing, Tornado's default headers, the automatic ETag), on a loop in this
+// thread; the client is a second thread with one blocking keep-alive
 // socket over loopback, which writes a request and reads the whole response, N times. Every
 // global operator new of this program is replaced by one that counts, so the figure is what
 // the server, its loop and the library allocate while serving (the client thread allocates
@@ -27,6 +30,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -35,6 +39,9 @@
 #include "tornado/reactor/ioloop.h"
 #include "tornado/reactor/log.h"
 #include "tornado/stream/netutil.h"
+#if BENCH_WEB  // the Makefile leaves it out of a NO_WEB=1 build
+#include "tornado/web/web.h"
+#endif
 
 namespace {
 std::atomic<std::uint64_t> g_allocs{0};
@@ -142,6 +149,12 @@ void client(int port, long warmup, long requests, Result& out) {
   ::close(fd);
 }
 
+#if BENCH_WEB
+struct MainHandler : tornado::web::RequestHandler {  // the helloworld demo's
+  void get() { write("Hello, world"); }
+};
+#endif
+
 long arg_value(const char* a, const char* name, long fallback) {
   const std::size_t n = std::strlen(name);
   return std::strncmp(a, name, n) == 0 ? std::atol(a + n) : fallback;
@@ -151,21 +164,34 @@ long arg_value(const char* a, const char* name, long fallback) {
 
 int main(int argc, char** argv) {
   long requests = 100000, warmup = 1000, expect = -1;
+  bool web = false;
   for (int i = 1; i < argc; ++i) {
     requests = arg_value(argv[i], "--requests=", requests);
     warmup = arg_value(argv[i], "--warmup=", warmup);
     expect = arg_value(argv[i], "--expect=", expect);
+    if (std::strcmp(argv[i], "--web") == 0) web = true;
     if (std::strncmp(argv[i], "--", 2) != 0 || std::strcmp(argv[i], "--help") == 0) {
-      std::fprintf(stderr, "usage: %s [--requests=N] [--warmup=N] [--expect=MAX]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--web] [--requests=N] [--warmup=N] [--expect=MAX]\n",
+                   argv[0]);
       return 2;
     }
   }
   tornado::log::access_log.set_level(tornado::log::Level::kWarning);
   tornado::IOLoop loop;
   loop.make_current();
-  tornado::HTTPServer server(bench::hello_world);
-  server.add_sockets(tornado::netutil::bind_sockets(0, "127.0.0.1", AF_INET));
-  const int port = server.addresses().at(0).port();
+  std::optional<tornado::HTTPServer> server;
+#if BENCH_WEB
+  tornado::web::Application app({tornado::web::url<MainHandler>("/")});
+  if (web) server.emplace(app);
+#else
+  if (web) {
+    std::fprintf(stderr, "http_allocs: --web needs the web layer (built with NO_WEB=1)\n");
+    return 2;
+  }
+#endif
+  if (!server) server.emplace(bench::hello_world);
+  server->add_sockets(tornado::netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+  const int port = server->addresses().at(0).port();
   Result result;
   std::thread t([&] {
     client(port, warmup, requests, result);
@@ -179,8 +205,9 @@ int main(int argc, char** argv) {
   }
   const double per = static_cast<double>(result.allocs) / static_cast<double>(result.requests);
   std::printf(
-      "http_allocs: %ld keep-alive requests, %.2f allocations/request, %.0f bytes/request\n",
-      result.requests, per,
+      "http_allocs: %s, %ld keep-alive requests, %.2f allocations/request, %.0f "
+      "bytes/request\n",
+      web ? "web::Application" : "HTTPServer", result.requests, per,
       static_cast<double>(result.bytes) / static_cast<double>(result.requests));
   return expect >= 0 && per > static_cast<double>(expect) ? 1 : 0;
 }
