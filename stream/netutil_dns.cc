@@ -20,24 +20,18 @@
 #include <chrono>
 #include <cstring>
 
+#include "tornado/reactor/util.h"
+
 namespace tornado::netutil {
 
 namespace {
 
 bool dns_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
-char dns_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = dns_lower(c);
-  return out;
-}
-
 // The name without one final dot, lower-cased: the form names are compared in.
 std::string canonical_name(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  return lowered(name);
+  return util::ascii_lower(name);
 }
 
 // Splits `line` at blanks into its words.
@@ -118,7 +112,7 @@ std::string read_name(std::span<const unsigned char> m, std::size_t& pos, std::s
     for (std::size_t i = at + 1; i <= at + len; ++i) {
       const char c = static_cast<char>(m[i]);
       if (c == '.' || c == '\\') out += '\\';
-      out += dns_lower(c);
+      out += util::ascii_lower(c);
     }
     at += 1 + len;
   }
