@@ -7,6 +7,7 @@
 #   LOAD=wrk bash bench/callgrind_server.sh build/demos/helloworld   # wrk -t1 -c10 for DURATION s
 #   bash bench/callgrind_server.sh build/bench/http_hello             # the bare HTTPServer
 #   bash bench/callgrind_server.sh /usr/sbin/nginx                    # one worker, "Hello, world"
+#   CLOSE=1 bash bench/callgrind_server.sh build/bench/http_hello     # a connection per request
 #
 # Also prints the allocations per request: the calls to malloc, calloc and realloc that
 # callgrind recorded, less those of the idle run.

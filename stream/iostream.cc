@@ -109,7 +109,7 @@ void BaseIOStream::close(std::exception_ptr error) {
   // A pending read the buffer satisfies completes (read_until_close takes everything);
   // anything else fails.
   if (reading() && !try_complete_read()) fail_read(closed_error());
-  fail_writes(closed_error());
+  fail_writes(nullptr);
   if (close_callback_) loop_->add_callback(std::exchange(close_callback_, nullptr));
 }
 
@@ -127,7 +127,7 @@ void BaseIOStream::fail_read(const std::exception_ptr& e) {
   if (count) count.set_exception(e);
 }
 
-void BaseIOStream::fail_writes(const std::exception_ptr& e) {
+void BaseIOStream::fail_writes(std::exception_ptr e) {
   std::vector<std::pair<std::uint64_t, Promise<void>>> waiters;
   if (queue_) {
     waiters = std::move(queue_->waiters);
@@ -136,6 +136,10 @@ void BaseIOStream::fail_writes(const std::exception_ptr& e) {
     queue_->head = queue_->offset = 0;
   }
   write_bytes_ = 0;
+  if (!connecting_ && waiters.empty()) return;
+  // Made only when someone waits for it: an exception_ptr is an allocation and a throw-sized
+  // object, and most streams close with no write pending (every Connection: close response).
+  if (!e) e = closed_error();
   if (connecting_) {
     connecting_ = false;
     std::exchange(rare_->connect, Promise<void>{}).set_exception(e);

@@ -179,7 +179,9 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   void start_wait();
   void reset_read();
   void fail_read(const std::exception_ptr& e);
-  void fail_writes(const std::exception_ptr& e);
+  // Fails the pending writes (and a pending connect) with e, or with closed_error() when e is
+  // null; the error is made only when something waits for it.
+  void fail_writes(std::exception_ptr e);
   // The kernel's share of a write made with nothing queued: the bytes it took (0 when it would
   // block), or -1 when it failed and the stream is closed.
   ssize_t write_now(std::string_view data);

@@ -84,12 +84,31 @@ SocketAddress SocketAddress::of_peer(int fd) {
   return a;
 }
 
+namespace {
+
+// Dotted-quad text of an IPv4 address in network order, as inet_ntop writes it. Every accepted
+// connection's peer is formatted (HTTPServer's remote_ip): glibc's inet_ntop prints each octet
+// through sprintf, about 1,800 instructions an address, against about 100 here.
+std::string format_ipv4(const in_addr& in) {
+  unsigned char octets[4];
+  std::memcpy(octets, &in.s_addr, 4);
+  char buf[16];
+  char* p = buf;
+  for (int i = 0; i < 4; ++i) {
+    const unsigned v = octets[i];
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+    if (i < 3) *p++ = '.';
+  }
+  return std::string(buf, static_cast<std::size_t>(p - buf));
+}
+
+}  // namespace
+
 std::string SocketAddress::host() const {
   char buf[INET6_ADDRSTRLEN + 16] = {};
-  if (family == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, buf, sizeof buf);
-    return buf;
-  }
+  if (family == AF_INET) return format_ipv4(reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr);
   if (family == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
     ::inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);

@@ -5,6 +5,7 @@
 //           is_valid_ip, the resolvers. The accept loop: netutil_accept_test.cc.
 #include "tornado/stream/netutil.h"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -302,6 +304,29 @@ TEST_CASE("netutil: is_valid_ip") {
   for (const Row& row : table) {
     CAPTURE(row.ip);
     CHECK(netutil::is_valid_ip(row.ip) == row.valid);
+  }
+}
+
+TEST_CASE("netutil: SocketAddress::host writes IPv4 addresses as inet_ntop does") {
+  // Every octet value in every position, and addresses built from the boundary values
+  // (0, 9, 10, 99, 100, 255) in all positions at once.
+  std::vector<std::uint32_t> addrs;
+  for (std::uint32_t v = 0; v < 256; ++v)
+    for (int shift = 0; shift < 32; shift += 8) addrs.push_back(v << shift | 0x01010101u);
+  const std::uint32_t edges[] = {0, 9, 10, 99, 100, 255};
+  for (std::uint32_t a : edges)
+    for (std::uint32_t b : edges)
+      for (std::uint32_t c : edges)
+        for (std::uint32_t d : edges) addrs.push_back(a << 24 | b << 16 | c << 8 | d);
+  for (std::uint32_t host_order : addrs) {
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(host_order);
+    char expected[INET_ADDRSTRLEN] = {};
+    REQUIRE(::inet_ntop(AF_INET, &in.sin_addr, expected, sizeof expected) != nullptr);
+    const SocketAddress sa = SocketAddress::from(reinterpret_cast<const sockaddr*>(&in), sizeof in);
+    CAPTURE(expected);
+    CHECK(sa.host() == expected);
   }
 }
 
