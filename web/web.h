@@ -372,7 +372,8 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   void handle_request_exception(std::exception_ptr e);
   void log_exception(std::exception_ptr e) const;
   void clear_representation_headers();
-  // Empties headers_, keeping the values' storage for later ones (gen/recycle.h).
+  // Empties headers_: the list goes to the next handler's clear() on this thread, or its
+  // values' storage to later ones (gen/recycle.h).
   void recycle_header_values();
   // RequestHandler's compute_etag(): "\"<sha1 hex of the body>\"".
   std::string sha1_etag() const;

@@ -232,6 +232,76 @@ TEST_CASE("web: headers and status (test_header_injection, test_set_header, test
 
 namespace {
 
+// Changes the default fields in one way each (?how=), for the response after it on the thread.
+struct DefaultsChangingHandler : RequestHandler {
+  void get() {
+    const std::string how = get_argument("how");
+    if (how == "values") {
+      set_header("Server", "mine");
+      set_header("Content-Type", "application/json; charset=UTF-8");
+      set_header("Date", "Thu, 01 Jan 1970 00:00:00 GMT");
+    } else if (how == "removed") {
+      clear_header("Date");
+      clear_header("Content-Type");
+    } else if (how == "moved") {
+      clear_header("Server");
+      set_header("Server", "last");
+    } else if (how == "cleared") {
+      set_header("Server", "mine");
+      set_header("X-Before-Clear", "1");
+      clear();
+    }
+    add_header("X-Extra", how);
+    write("changed");
+  }
+};
+
+}  // namespace
+
+// Tornado's clear() gives each response Server, Content-Type and Date, in that order, whatever
+// a handler before it did with its own (the field list of the last handler is reused).
+TEST_CASE("web: every response starts from the default fields (clear, set_default_headers)") {
+  Application app({url<HelloHandler>("/"), url<DefaultsChangingHandler>("/change")});
+  AsyncHTTPTestCase t(app);
+  auto names = [](const HTTPHeaders& h) {
+    std::string joined;
+    for (const HTTPHeaders::Field& f : h.get_all()) joined += f.name + ";";
+    return joined;
+  };
+  const std::string fresh = names(t.fetch("/").headers);
+  CHECK(fresh == "Server;Content-Type;Date;Etag;Content-Length;");
+  struct Case {
+    const char* how;
+    const char* changed_names;
+  };
+  for (const Case& c : {Case{"values", "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"},
+                        Case{"removed", "Server;X-Extra;Etag;Content-Length;"},
+                        Case{"moved", "Content-Type;Date;Server;X-Extra;Etag;Content-Length;"},
+                        Case{"cleared", "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"},
+                        Case{"none", "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"}}) {
+    CAPTURE(c.how);
+    auto changed = t.fetch(std::string("/change?how=") + c.how);
+    CHECK(changed.code == 200);
+    CHECK(names(changed.headers) == c.changed_names);
+    CHECK(changed.headers.get("X-Extra") == c.how);
+    if (std::string_view(c.how) == "values") {
+      CHECK(changed.headers.get("Server") == "mine");
+      CHECK(changed.headers.get("Content-Type") == "application/json; charset=UTF-8");
+      CHECK(changed.headers.get("Date") == "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+    if (std::string_view(c.how) == "cleared") CHECK(changed.headers.get("Server") != "mine");
+    auto r = t.fetch("/");
+    CHECK(r.body == "Hello, world");
+    CHECK(names(r.headers) == fresh);
+    CHECK(r.headers.get("Server") == "tornado-cpp/0.1");
+    CHECK(r.headers.get("Content-Type") == "text/html; charset=UTF-8");
+    CHECK(r.headers.get("Date").find("GMT") != std::string::npos);
+    CHECK(r.headers.get("Date") != "Thu, 01 Jan 1970 00:00:00 GMT");
+  }
+}
+
+namespace {
+
 struct RedirectingHandler : RequestHandler {
   void get() {
     const std::string how = get_argument("how", "");
