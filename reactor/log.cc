@@ -170,12 +170,13 @@ void write_all(int fd, const char* p, std::size_t n) {
 }  // namespace
 
 std::string_view module_name(const char* file) {
-  std::string_view f(file);
-  const auto slash = f.find_last_of('/');
-  if (slash != std::string_view::npos) f.remove_prefix(slash + 1);
-  const auto dot = f.find('.');
-  if (dot != std::string_view::npos) f = f.substr(0, dot);
-  return f;
+  // libc's strrchr and strchr: a string_view's rfind looks at the path a byte at a time, from
+  // its end, for every line logged.
+  const char* const slash = std::strrchr(file, '/');
+  const char* const start = slash != nullptr ? slash + 1 : file;
+  const char* const dot = std::strchr(start, '.');
+  return dot != nullptr ? std::string_view(start, static_cast<std::size_t>(dot - start))
+                        : std::string_view(start);
 }
 
 namespace {

@@ -64,6 +64,9 @@ TEST_CASE("log: module_name strips directories and extensions") {
   CHECK(log::module_name("reactor/ioloop.cc") == "ioloop");
   CHECK(log::module_name("web.h") == "web");
   CHECK(log::module_name("noext") == "noext");
+  CHECK(log::module_name("/work/./dir.d/name") == "name");  // a dot before the last slash
+  CHECK(log::module_name("a/b.tar.gz") == "b");
+  CHECK(log::module_name("dir/") == "");
 }
 
 TEST_CASE("log: levels filter, printf arguments format, long messages are whole") {
