@@ -395,6 +395,11 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   bool finished_ = false;
   bool finishing_ = false;  // finish() got as far as dropping the connection's close callback
   bool auto_finish_ = true;
+  // Whether headers_ starts with the default fields as clear() set them, unchanged since (no
+  // set_header or clear_header), and the second their Date names: the next clear() then
+  // keeps them without comparing their values.
+  bool defaults_intact_ = false;
+  std::time_t date_at_ = 0;
   std::optional<std::optional<std::string>> current_user_;
   std::optional<std::string> xsrf_token_;
   std::optional<std::string> raw_xsrf_;  // the unmasked token, once known

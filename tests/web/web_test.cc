@@ -250,6 +250,11 @@ struct DefaultsChangingHandler : RequestHandler {
       set_header("Server", "mine");
       set_header("X-Before-Clear", "1");
       clear();
+    } else if (how == "added") {
+      add_header("Server", "second");
+    } else if (how == "error") {
+      set_header("Content-Type", "application/json; charset=UTF-8");
+      throw HTTPError(400);  // send_error's clear() puts the defaults back
     }
     add_header("X-Extra", how);
     write("changed");
@@ -272,18 +277,23 @@ TEST_CASE("web: every response starts from the default fields (clear, set_defaul
   CHECK(fresh == "Server;Content-Type;Date;Etag;Content-Length;");
   struct Case {
     const char* how;
+    int code;
     const char* changed_names;
   };
-  for (const Case& c : {Case{"values", "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"},
-                        Case{"removed", "Server;X-Extra;Etag;Content-Length;"},
-                        Case{"moved", "Content-Type;Date;Server;X-Extra;Etag;Content-Length;"},
-                        Case{"cleared", "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"},
-                        Case{"none", "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"}}) {
+  for (const Case& c :
+       {Case{"values", 200, "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"},
+        Case{"removed", 200, "Server;X-Extra;Etag;Content-Length;"},
+        Case{"moved", 200, "Content-Type;Date;Server;X-Extra;Etag;Content-Length;"},
+        Case{"cleared", 200, "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"},
+        Case{"added", 200, "Server;Content-Type;Date;Server;X-Extra;Etag;Content-Length;"},
+        Case{"error", 400, "Server;Content-Type;Date;Content-Length;"},
+        Case{"none", 200, "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"}}) {
     CAPTURE(c.how);
     auto changed = t.fetch(std::string("/change?how=") + c.how);
-    CHECK(changed.code == 200);
+    CHECK(changed.code == c.code);
     CHECK(names(changed.headers) == c.changed_names);
-    CHECK(changed.headers.get("X-Extra") == c.how);
+    if (c.code == 200) CHECK(changed.headers.get("X-Extra") == c.how);
+    if (c.code == 400) CHECK(changed.headers.get("Content-Type") == "text/html; charset=UTF-8");
     if (std::string_view(c.how) == "values") {
       CHECK(changed.headers.get("Server") == "mine");
       CHECK(changed.headers.get("Content-Type") == "application/json; charset=UTF-8");
