@@ -477,12 +477,18 @@ TEST_CASE("web: the access log line: \"%d %s %.2fms\" at a level by status (log_
     std::string start;  // what the line starts with; "<digits>.<2 digits>ms" follows
   };
   // A target longer than the line's stack buffer takes the logger's printf path: same line.
+  // The stack path takes method, target and address up to 512 - 42 bytes together: the last
+  // target it takes, and the first it leaves to printf.
   const std::string long_path = "/" + std::string(600, 'x');
+  const std::string last_stack = "/" + std::string(512 - 42 - 3 - 9 - 1, 'y');
+  const std::string first_printf = last_stack + "y";
   const Row rows[] = {
       {"/?a=1", log::Level::kInfo, "200 GET /?a=1 (127.0.0.1) "},
       {"/nope", log::Level::kWarning, "404 GET /nope (127.0.0.1) "},
       {"/unavailable", log::Level::kError, "503 GET /unavailable (127.0.0.1) "},
       {long_path, log::Level::kWarning, "404 GET " + long_path + " (127.0.0.1) "},
+      {last_stack, log::Level::kWarning, "404 GET " + last_stack + " (127.0.0.1) "},
+      {first_printf, log::Level::kWarning, "404 GET " + first_printf + " (127.0.0.1) "},
   };
   for (const Row& row : rows) {
     CAPTURE(row.path.substr(0, 20));
