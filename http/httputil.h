@@ -102,6 +102,9 @@ class HTTPHeaders {
     fields_.clear();
     return taken;
   }
+  // Puts back fields taken with take_fields() (replacing any there): for a caller that reuses
+  // a previous list, fields kept in add_normalized()'s form.
+  void restore_fields(FieldList fields) { fields_ = std::move(fields); }
 
   bool contains(std::string_view name) const;
   // All values joined with "," (Tornado's h[name]); `fallback` when absent.

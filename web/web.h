@@ -372,7 +372,8 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   void handle_request_exception(std::exception_ptr e);
   void log_exception(std::exception_ptr e) const;
   void clear_representation_headers();
-  // Empties headers_, keeping the values' storage for later ones (gen/recycle.h).
+  // Empties headers_: the list goes to the next handler's clear() on this thread, or its
+  // values' storage to later ones (gen/recycle.h).
   void recycle_header_values();
   // RequestHandler's compute_etag(): "\"<sha1 hex of the body>\"".
   std::string sha1_etag() const;
@@ -394,6 +395,11 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   bool finished_ = false;
   bool finishing_ = false;  // finish() got as far as dropping the connection's close callback
   bool auto_finish_ = true;
+  // Whether headers_ starts with the default fields as clear() set them, unchanged since (no
+  // set_header or clear_header), and the second their Date names: the next clear() then
+  // keeps them without comparing their values.
+  bool defaults_intact_ = false;
+  std::time_t date_at_ = 0;
   std::optional<std::optional<std::string>> current_user_;
   std::optional<std::string> xsrf_token_;
   std::optional<std::string> raw_xsrf_;  // the unmasked token, once known

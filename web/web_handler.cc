@@ -57,8 +57,8 @@ RequestHandler::RequestHandler() {
   }
 }
 
-// The response's field values go back to the thread's spare strings, for the next handler's
-// (clear()).
+// The response's fields go to the next handler's clear() on this thread (or their values to
+// the thread's spare strings).
 RequestHandler::~RequestHandler() { recycle_header_values(); }
 
 detail::HandlerAccess::Attaching::Attaching(Application& app,

@@ -22,12 +22,13 @@ namespace tornado::web {
 namespace {
 
 constexpr std::string_view kServer = "tornado-cpp/0.1";
+constexpr std::string_view kDefaultContentType = "text/html; charset=UTF-8";
 
-// The Date header, formatted once per second (it is on every response).
-const std::string& http_date_now() {
+// The Date header, formatted once per second (it is on every response); `now` is that second.
+const std::string& http_date_now(std::time_t& now) {
   thread_local std::time_t cached_at = 0;
   thread_local std::string cached;
-  const std::time_t now = std::time(nullptr);
+  now = std::time(nullptr);
   if (now != cached_at) {
     cached_at = now;
     cached = httputil::format_timestamp(now);
@@ -75,20 +76,82 @@ bool valid_reason(std::string_view r) {
 
 // --- output -------------------------------------------------------------------------------------
 
+namespace {
+
+// The field list of the last handler that ended on this thread, values and all, for the next
+// handler's clear(): its first three fields are the defaults (Server, Content-Type, Date) in
+// most responses, and reused as they stand they need neither a list, nor a field built, nor a
+// value copied, where building them anew (the list from the free lists, three fields, two
+// long values from the spare strings) and taking them apart at the end cost ~800 instructions
+// a request (bench/README.md).
+struct SpareFields {
+  HTTPHeaders::FieldList fields;
+  bool defaults_intact = false;  // as RequestHandler::defaults_intact_ for this list
+  std::time_t date_at = 0;       // the second its Date value names
+};
+thread_local SpareFields tl_spare_fields;
+
+void reset_value(std::string& value, std::string_view want) {
+  if (std::string_view(value) != want) value.assign(want.data(), want.size());
+}
+
+}  // namespace
+
 void RequestHandler::recycle_header_values() {
-  for (HTTPHeaders::Field& f : headers_.take_fields())
-    tornado::detail::recycle_string(std::move(f.value));
+  HTTPHeaders::FieldList fields = headers_.take_fields();
+  if (fields.capacity() == 0) return;
+  SpareFields& spare = tl_spare_fields;
+  if (spare.fields.capacity() == 0) {
+    spare.fields = std::move(fields);
+    spare.defaults_intact = defaults_intact_;
+    spare.date_at = date_at_;
+    return;
+  }
+  for (HTTPHeaders::Field& f : fields) tornado::detail::recycle_string(std::move(f.value));
 }
 
 void RequestHandler::clear() {
-  // Names and values known to be in the form add() would give them: added as they are. The
-  // values longer than a string holds inline (Content-Type, Date) take the storage of a
-  // previous response's (gen/recycle.h): a malloc each, per request, otherwise.
-  recycle_header_values();
-  headers_.add_normalized("Server", std::string(kServer));
-  headers_.add_normalized("Content-Type",
-                          tornado::detail::recycled_string("text/html; charset=UTF-8"));
-  headers_.add_normalized("Date", tornado::detail::recycled_string(http_date_now()));
+  // Tornado's defaults, in its order: Server, Content-Type, Date. A list that starts with
+  // them (this handler's own, or the last handler's) keeps those three fields and drops the
+  // rest. Their values are left as they are when nothing changed them since clear() set them
+  // (and the Date is of this second), else compared with the defaults.
+  HTTPHeaders::FieldList fields = headers_.take_fields();
+  bool intact = defaults_intact_;
+  std::time_t date_at = date_at_;
+  if (fields.capacity() == 0) {
+    SpareFields& spare = tl_spare_fields;
+    fields = std::move(spare.fields);
+    intact = spare.defaults_intact;
+    date_at = spare.date_at;
+    spare.defaults_intact = false;
+  }
+  std::time_t now = 0;
+  const std::string& date = http_date_now(now);
+  intact = intact && fields.size() >= 3;
+  if (intact || (fields.size() >= 3 && fields[0].name == "Server" &&
+                 fields[1].name == "Content-Type" && fields[2].name == "Date")) {
+    for (auto it = fields.begin() + 3; it != fields.end(); ++it)
+      tornado::detail::recycle_string(std::move(it->value));
+    fields.erase(fields.begin() + 3, fields.end());
+    if (!intact) {
+      reset_value(fields[0].value, kServer);
+      reset_value(fields[1].value, kDefaultContentType);
+    }
+    if (!intact || date_at != now) reset_value(fields[2].value, date);
+    headers_.restore_fields(std::move(fields));
+  } else {
+    // Names and values known to be in the form add() would give them: added as they are. The
+    // values longer than a string holds inline (Content-Type, Date) take the storage of a
+    // previous response's (gen/recycle.h): a malloc each, per request, otherwise.
+    for (HTTPHeaders::Field& f : fields) tornado::detail::recycle_string(std::move(f.value));
+    fields.clear();
+    headers_.restore_fields(std::move(fields));
+    headers_.add_normalized("Server", std::string(kServer));
+    headers_.add_normalized("Content-Type", tornado::detail::recycled_string(kDefaultContentType));
+    headers_.add_normalized("Date", tornado::detail::recycled_string(date));
+  }
+  defaults_intact_ = true;
+  date_at_ = now;
   set_default_headers();
   write_buffer_.clear();
   status_code_ = 200;
@@ -111,6 +174,7 @@ void RequestHandler::set_status(int status_code, std::string_view reason) {
 void RequestHandler::set_header(std::string_view name, std::string_view value) {
   if (!safe_header_name(name)) throw std::invalid_argument("Unsafe header name");
   if (!safe_header_value(value)) throw std::invalid_argument("Unsafe header value");
+  defaults_intact_ = false;
   headers_.set(name, value);
 }
 
@@ -124,7 +188,10 @@ void RequestHandler::add_header(std::string_view name, std::string_view value) {
   headers_.add(name, value);
 }
 
-void RequestHandler::clear_header(std::string_view name) { headers_.erase(name); }
+void RequestHandler::clear_header(std::string_view name) {
+  defaults_intact_ = false;
+  headers_.erase(name);
+}
 
 void RequestHandler::write(std::string_view chunk) {
   if (finished_) throw std::logic_error("Cannot write() after finish()");
@@ -166,6 +233,7 @@ Future<void> RequestHandler::flush() {
 
 void RequestHandler::clear_representation_headers() {
   // A 304 describes a representation the client has; 204 and 1xx have none.
+  defaults_intact_ = false;
   headers_.erase("Content-Encoding");
   headers_.erase("Content-Language");
   headers_.erase("Content-Type");

@@ -17,6 +17,7 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "tests/support/async_test.h"
 #include "tornado/reactor/options.h"
@@ -63,6 +64,9 @@ TEST_CASE("log: module_name strips directories and extensions") {
   CHECK(log::module_name("reactor/ioloop.cc") == "ioloop");
   CHECK(log::module_name("web.h") == "web");
   CHECK(log::module_name("noext") == "noext");
+  CHECK(log::module_name("/work/./dir.d/name") == "name");  // a dot before the last slash
+  CHECK(log::module_name("a/b.tar.gz") == "b");
+  CHECK(log::module_name("dir/") == "");
 }
 
 TEST_CASE("log: levels filter, printf arguments format, long messages are whole") {
@@ -179,6 +183,55 @@ TEST_CASE("log: a process that exits normally loses no buffered line") {
   CHECK(text.find("line 0 before exit") != std::string::npos);
   CHECK(text.find("line 2 before exit") != std::string::npos);
   std::system((std::string("rm -rf ") + tmpl).c_str());
+}
+
+// The default sink formats each line straight into its stderr buffer (no string of its own):
+// the lines come out as format_record shapes them, whole, in order; INFO lines wait, a WARNING
+// writes them and itself at once.
+TEST_CASE("log: lines on stderr have format_record's shape; INFO waits, WARNING does not") {
+  log::flush();  // nothing of this process's for the child to write again
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(fds[1], STDERR_FILENO);
+    log::set_sink(nullptr);
+    log::access_log.set_level(log::Level::kInfo);
+    log::app_log.set_level(log::Level::kInfo);
+    log::access_log.info("first %d", 1);
+    log::access_log.write(log::Level::kInfo, SourceLocation::current(), std::string(3000, 'y'));
+    (void)!::write(STDERR_FILENO, "+\n", 2);  // before the INFO lines, which wait
+    log::app_log.warning("then a warning");
+    (void)!::write(STDERR_FILENO, "-\n", 2);  // after the warning, which went out at once
+    log::access_log.info("last");
+    std::exit(0);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < out.size();) {
+    std::size_t end = out.find('\n', at);
+    end = end == std::string::npos ? out.size() : end + 1;
+    if (out.compare(at, 5, "qemu:") != 0) lines.push_back(out.substr(at, end - at));
+    at = end;
+  }
+  REQUIRE(lines.size() == 6);
+  const std::string head = R"(\[(I|W) \d{6} \d\d:\d\d:\d\d log_test:\d+\] )";
+  CHECK(lines[0] == "+\n");
+  CHECK(std::regex_match(lines[1], std::regex(head + "first 1\n")));
+  CHECK(std::regex_match(lines[2], std::regex(head + std::string(3000, 'y') + "\n")));
+  CHECK(std::regex_match(lines[3], std::regex(head + "then a warning\n")));
+  CHECK(lines[3].substr(0, 2) == "[W");
+  CHECK(lines[4] == "-\n");
+  CHECK(std::regex_match(lines[5], std::regex(head + "last\n")));
 }
 
 namespace {

@@ -232,6 +232,86 @@ TEST_CASE("web: headers and status (test_header_injection, test_set_header, test
 
 namespace {
 
+// Changes the default fields in one way each (?how=), for the response after it on the thread.
+struct DefaultsChangingHandler : RequestHandler {
+  void get() {
+    const std::string how = get_argument("how");
+    if (how == "values") {
+      set_header("Server", "mine");
+      set_header("Content-Type", "application/json; charset=UTF-8");
+      set_header("Date", "Thu, 01 Jan 1970 00:00:00 GMT");
+    } else if (how == "removed") {
+      clear_header("Date");
+      clear_header("Content-Type");
+    } else if (how == "moved") {
+      clear_header("Server");
+      set_header("Server", "last");
+    } else if (how == "cleared") {
+      set_header("Server", "mine");
+      set_header("X-Before-Clear", "1");
+      clear();
+    } else if (how == "added") {
+      add_header("Server", "second");
+    } else if (how == "error") {
+      set_header("Content-Type", "application/json; charset=UTF-8");
+      throw HTTPError(400);  // send_error's clear() puts the defaults back
+    }
+    add_header("X-Extra", how);
+    write("changed");
+  }
+};
+
+}  // namespace
+
+// Tornado's clear() gives each response Server, Content-Type and Date, in that order, whatever
+// a handler before it did with its own (the field list of the last handler is reused).
+TEST_CASE("web: every response starts from the default fields (clear, set_default_headers)") {
+  Application app({url<HelloHandler>("/"), url<DefaultsChangingHandler>("/change")});
+  AsyncHTTPTestCase t(app);
+  auto names = [](const HTTPHeaders& h) {
+    std::string joined;
+    for (const HTTPHeaders::Field& f : h.get_all()) joined += f.name + ";";
+    return joined;
+  };
+  const std::string fresh = names(t.fetch("/").headers);
+  CHECK(fresh == "Server;Content-Type;Date;Etag;Content-Length;");
+  struct Case {
+    const char* how;
+    int code;
+    const char* changed_names;
+  };
+  for (const Case& c :
+       {Case{"values", 200, "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"},
+        Case{"removed", 200, "Server;X-Extra;Etag;Content-Length;"},
+        Case{"moved", 200, "Content-Type;Date;Server;X-Extra;Etag;Content-Length;"},
+        Case{"cleared", 200, "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"},
+        Case{"added", 200, "Server;Content-Type;Date;Server;X-Extra;Etag;Content-Length;"},
+        Case{"error", 400, "Server;Content-Type;Date;Content-Length;"},
+        Case{"none", 200, "Server;Content-Type;Date;X-Extra;Etag;Content-Length;"}}) {
+    CAPTURE(c.how);
+    auto changed = t.fetch(std::string("/change?how=") + c.how);
+    CHECK(changed.code == c.code);
+    CHECK(names(changed.headers) == c.changed_names);
+    if (c.code == 200) CHECK(changed.headers.get("X-Extra") == c.how);
+    if (c.code == 400) CHECK(changed.headers.get("Content-Type") == "text/html; charset=UTF-8");
+    if (std::string_view(c.how) == "values") {
+      CHECK(changed.headers.get("Server") == "mine");
+      CHECK(changed.headers.get("Content-Type") == "application/json; charset=UTF-8");
+      CHECK(changed.headers.get("Date") == "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+    if (std::string_view(c.how) == "cleared") CHECK(changed.headers.get("Server") != "mine");
+    auto r = t.fetch("/");
+    CHECK(r.body == "Hello, world");
+    CHECK(names(r.headers) == fresh);
+    CHECK(r.headers.get("Server") == "tornado-cpp/0.1");
+    CHECK(r.headers.get("Content-Type") == "text/html; charset=UTF-8");
+    CHECK(r.headers.get("Date").find("GMT") != std::string::npos);
+    CHECK(r.headers.get("Date") != "Thu, 01 Jan 1970 00:00:00 GMT");
+  }
+}
+
+namespace {
+
 struct RedirectingHandler : RequestHandler {
   void get() {
     const std::string how = get_argument("how", "");
@@ -397,12 +477,18 @@ TEST_CASE("web: the access log line: \"%d %s %.2fms\" at a level by status (log_
     std::string start;  // what the line starts with; "<digits>.<2 digits>ms" follows
   };
   // A target longer than the line's stack buffer takes the logger's printf path: same line.
+  // The stack path takes method, target and address up to 512 - 42 bytes together: the last
+  // target it takes, and the first it leaves to printf.
   const std::string long_path = "/" + std::string(600, 'x');
+  const std::string last_stack = "/" + std::string(512 - 42 - 3 - 9 - 1, 'y');
+  const std::string first_printf = last_stack + "y";
   const Row rows[] = {
       {"/?a=1", log::Level::kInfo, "200 GET /?a=1 (127.0.0.1) "},
       {"/nope", log::Level::kWarning, "404 GET /nope (127.0.0.1) "},
       {"/unavailable", log::Level::kError, "503 GET /unavailable (127.0.0.1) "},
       {long_path, log::Level::kWarning, "404 GET " + long_path + " (127.0.0.1) "},
+      {last_stack, log::Level::kWarning, "404 GET " + last_stack + " (127.0.0.1) "},
+      {first_printf, log::Level::kWarning, "404 GET " + first_printf + " (127.0.0.1) "},
   };
   for (const Row& row : rows) {
     CAPTURE(row.path.substr(0, 20));
