@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 
 #include "tornado/http/escape.h"
 #include "tornado/reactor/util.h"
@@ -46,16 +47,36 @@ constexpr bool is_tchar(unsigned char c) {
   }
 }
 
+// is_tchar for every byte, made at compile time: every request's method and header names
+// are checked byte by byte, and a table lookup is cheaper than the ranges and the switch.
+constexpr auto kTchar = [] {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0; c < 256; ++c) t[c] = is_tchar(static_cast<unsigned char>(c));
+  return t;
+}();
+
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (const char c : s)
-    if (!is_tchar(static_cast<unsigned char>(c))) return false;
+    if (!kTchar[static_cast<unsigned char>(c)]) return false;
   return true;
 }
 
 // A field value byte: anything but the controls, except that a tab is allowed (RFC 9110
 // §5.5). NUL, CR and LF inside a value are how headers get smuggled.
 constexpr bool is_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+
+// Whether every byte of a field value is a value byte. Eight bytes at a time: a block with no
+// byte below 0x20 and no DEL is clean (a tab, the one allowed control, sends its block to the
+// byte-by-byte check), as every value of every request goes through here.
+bool is_field_value(std::string_view value) {
+  const auto suspect = [](std::uint64_t x) {
+    return (util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0;
+  };
+  for (const char c : util::after_clean_blocks(value, suspect))
+    if (!is_value_byte(static_cast<unsigned char>(c))) return false;
+  return true;
+}
 
 // Printable for an error message: at most 64 bytes, controls as \xNN.
 std::string quoted(std::string_view s) {
@@ -169,9 +190,11 @@ void HTTPHeaders::add(std::string_view name, std::string_view value) {
   const std::size_t n = f.name.size();
   bool start = true;
   for (std::size_t i = 0; i < n; ++i) {
-    const char c = p[i];
-    const char want = start ? util::ascii_upper(c) : util::ascii_lower(c);
-    if (want != c) p[i] = want;
+    const auto c = static_cast<unsigned char>(p[i]);
+    // A letter in the wrong case for its place has its case bit (0x20) flipped.
+    const bool lower = static_cast<unsigned char>(c - 'a') < 26;
+    const bool upper = static_cast<unsigned char>(c - 'A') < 26;
+    if (start ? lower : upper) p[i] = static_cast<char>(c ^ 0x20);
     start = c == '-';
   }
 }
@@ -199,8 +222,12 @@ std::size_t HTTPHeaders::erase(std::string_view name) {
 bool HTTPHeaders::contains(std::string_view name) const { return find(name) != nullptr; }
 
 const std::string* HTTPHeaders::find(std::string_view name) const {
+  // The length first, then an exact comparison: stored names are normalized and callers
+  // mostly ask in the same case, so the case-insensitive one runs only when those differ.
   for (const Field& f : fields_)
-    if (util::iequals(f.name, name)) return &f.value;
+    if (f.name.size() == name.size() &&
+        (std::string_view(f.name) == name || util::iequals(f.name, name)))
+      return &f.value;
   return nullptr;
 }
 
@@ -248,8 +275,7 @@ void HTTPHeaders::parse_line(std::string_view line) {
     throw HTTPInputError("invalid header name: " + quoted(name));
   }
   const std::string_view value = util::trim(line.substr(colon + 1));
-  for (const char c : value)
-    if (!is_value_byte(static_cast<unsigned char>(c)))
+  if (!is_field_value(value))
       throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
                            quoted(value));
   add(name, value);
