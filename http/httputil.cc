@@ -177,10 +177,10 @@ std::string HTTPHeaders::normalize_name(std::string_view name) {
 
 void HTTPHeaders::add(std::string_view name, std::string_view value) {
   if (fields_.capacity() == 0) fields_.reserve(8);  // a typical request's count, one allocation
-  // Both strings made by their constructors and moved into place: assign() on an empty string
-  // goes through the general _M_replace, several times the cost of a short name's copy (this
-  // runs for every field of every request and response).
-  Field& f = fields_.emplace_back(Field{std::string(name), std::string(util::trim(value))});
+  // Both strings made by their constructors in place: assign() on an empty string goes
+  // through the general _M_replace, several times the cost of a short name's copy (this runs
+  // for every field of every request and response).
+  Field& f = fields_.emplace_back(name, util::trim(value));
   // Normalized in place, written only where a byte changes: nearly every name arrives in
   // Http-Header-Case already, and a read and compare per byte is cheaper than a rewrite.
   // Through a local pointer and length: a char store may alias anything, so stores made
@@ -312,7 +312,6 @@ RequestStartLine parse_request_start_line(std::string_view line) {
   const std::size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
   if (b == std::string_view::npos || line.find(' ', b + 1) != std::string_view::npos)
     throw HTTPInputError("Malformed HTTP request line: " + quoted(line));
-  RequestStartLine out;
   const std::string_view method = line.substr(0, a);
   const std::string_view target = line.substr(a + 1, b - a - 1);
   const std::string_view version = line.substr(b + 1);
@@ -324,10 +323,9 @@ RequestStartLine parse_request_start_line(std::string_view line) {
   }
   if (!is_http1_version(version))
     throw HTTPInputError("Malformed HTTP version in HTTP Request-Line: " + quoted(version));
-  out.method.assign(method);
-  out.path.assign(target);
-  out.version.assign(version);
-  return out;
+  // Made by the strings' constructors in the returned object (assign() into empty strings
+  // costs more, on every request).
+  return RequestStartLine{std::string(method), std::string(target), std::string(version)};
 }
 
 RequestTarget parse_request_target(std::string_view method, std::string_view target) {
