@@ -400,19 +400,48 @@ ResponseStartLine parse_response_start_line(std::string_view line) {
 
 // ---------------------------------------------------------------- HTTPServerRequest
 
+namespace {
+
+// The Host header, else "127.0.0.1" (HTTPServerRequest::host without an absolute-form target).
+std::string_view host_header_or_default(const HTTPHeaders& headers) {
+  const std::string* host = headers.find("Host");
+  return host ? std::string_view(*host) : std::string_view("127.0.0.1");
+}
+
+// split_host_and_port(lower(host)).first, without its temporary strings: the host, less a
+// ":digits" port (at most nine digits, as there), in lower case.
+std::string host_name_of(std::string_view name) {
+  if (const std::size_t colon = name.rfind(':'); colon != std::string_view::npos && colon > 0 &&
+                                                 colon + 1 < name.size() &&
+                                                 name.size() - colon - 1 <= 9) {
+    bool digits = true;
+    for (const char c : name.substr(colon + 1)) digits = digits && c >= '0' && c <= '9';
+    if (digits) name = name.substr(0, colon);
+  }
+  std::string out(name);
+  for (char& c : out) c = util::ascii_lower(c);
+  return out;
+}
+
+}  // namespace
+
+// The strings are made by their constructors in the member initializers, from the request as
+// it usually is (an origin-form target): assigning them afterwards costs more, on every
+// request. remote_ip and protocol read `conn` before `connection` takes it (members are
+// initialized in their declaration order). The absolute form redoes what it changes.
 HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
                                      std::shared_ptr<HTTPConnection> conn)
     : method(std::move(start_line.method)),
       uri(std::move(start_line.path)),
       version(std::move(start_line.version)),
       headers(std::move(h)),
-      protocol("http"),
+      remote_ip(conn ? conn->remote_ip() : std::string_view{}),
+      protocol(conn ? conn->protocol() : std::string_view("http")),
+      host(host_header_or_default(headers)),
+      host_name(host_name_of(host)),
+      path(uri, 0, uri.find('?')),
       connection(std::move(conn)),
       start_time(util::monotonic_time()) {
-  if (connection) {
-    remote_ip.assign(connection->remote_ip());
-    protocol.assign(connection->protocol());
-  }
   if (!uri.empty() && uri.front() != '/' && uri != "*" && method != "CONNECT") {
     // An absolute-form target names the host itself (RFC 9112 §3.2.2) and is reduced to the
     // path and query an origin-form request would carry. The server has checked the target
@@ -422,33 +451,17 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
       const RequestTarget t = parse_request_target(method, uri);
       if (t.form == RequestTarget::Form::kAbsolute) {
         host.assign(t.authority);
+        host_name = host_name_of(host);
         for (const char c : t.scheme) target_scheme += util::ascii_lower(c);
         std::string origin = t.path.empty() || t.path.front() == '?' ? "/" : "";
         origin.append(t.path);
         uri = std::move(origin);
+        path.assign(uri, 0, uri.find('?'));
       }
     } catch (const HTTPInputError&) {
     }
   }
-  if (host.empty()) {
-    const std::string* host_header = headers.find("Host");
-    host = host_header ? *host_header : "127.0.0.1";
-  }
-  // split_host_and_port(lower(host)).first, without its temporary strings: the host, less a
-  // ":digits" port (at most nine digits, as there), in lower case.
-  std::string_view name = host;
-  if (const std::size_t colon = name.rfind(':'); colon != std::string_view::npos && colon > 0 &&
-                                                 colon + 1 < name.size() &&
-                                                 name.size() - colon - 1 <= 9) {
-    bool digits = true;
-    for (const char c : name.substr(colon + 1)) digits = digits && c >= '0' && c <= '9';
-    if (digits) name = name.substr(0, colon);
-  }
-  host_name.assign(name);
-  for (char& c : host_name) c = util::ascii_lower(c);
-  const std::size_t q = uri.find('?');
-  path = uri.substr(0, q);
-  if (q != std::string::npos) {
+  if (const std::size_t q = uri.find('?'); q != std::string::npos) {
     query = uri.substr(q + 1);
     query_arguments = escape::parse_qs_bytes(query, true);
     arguments = query_arguments;
