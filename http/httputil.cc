@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 
 #include "tornado/http/escape.h"
 #include "tornado/reactor/util.h"
@@ -76,6 +78,46 @@ bool is_field_value(std::string_view value) {
   for (const char c : util::after_clean_blocks(value, suspect))
     if (!is_value_byte(static_cast<unsigned char>(c))) return false;
   return true;
+}
+
+// Whether a header name is in Http-Header-Case already: no lower-case letter first or after a
+// '-', no upper-case letter elsewhere. Names of eight bytes or more go a word at a time, each
+// byte's class found in all eight at once (SWAR); the last word overlaps the one before it
+// rather than being read past the end.
+bool in_header_case(const char* p, std::size_t n) {
+  if (std::endian::native != std::endian::little || n < 8) {
+    bool start = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(p[i]);
+      if (start ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) return false;
+      start = c == '-';
+    }
+    return true;
+  }
+  constexpr std::uint64_t kOnes = util::kByteOnes, kHigh = kOnes * 0x80, kLow7 = kOnes * 0x7f;
+  // The high bit of each byte of x in [lo, hi]: a byte's low seven bits plus (0x80 - lo)
+  // reach the high bit when they are at least lo, and no sum carries into the next byte;
+  // bytes with their own high bit set are not ASCII letters.
+  const auto in_range = [](std::uint64_t x, unsigned lo, unsigned hi) {
+    const std::uint64_t low = x & kLow7;
+    return (low + kOnes * (0x80 - lo)) & ~(low + kOnes * (0x80 - hi - 1)) & ~x & kHigh;
+  };
+  for (std::size_t i = 0;; i += 8) {
+    if (i + 8 > n) i = n - 8;  // the last word, overlapping
+    std::uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    // Bytes equal to '-': exactly, as the zero bytes of x ^ "--------".
+    const std::uint64_t y = x ^ (kOnes * '-');
+    const std::uint64_t dash = ~(((y & kLow7) + kLow7) | y | kLow7);
+    // A byte starts a word when the byte before it is a '-' (little-endian: the next byte
+    // up), or when it is the name's first.
+    const bool first_starts = i == 0 || p[i - 1] == '-';
+    const std::uint64_t starts = (dash << 8) | (first_starts ? 0x80 : 0);
+    const std::uint64_t wrong =
+        (in_range(x, 'a', 'z') & starts) | (in_range(x, 'A', 'Z') & ~starts);
+    if (wrong != 0) return false;
+    if (i + 8 == n) return true;
+  }
 }
 
 // Printable for an error message: at most 64 bytes, controls as \xNN.
@@ -181,21 +223,18 @@ void HTTPHeaders::add(std::string_view name, std::string_view value) {
   // through the general _M_replace, several times the cost of a short name's copy (this runs
   // for every field of every request and response).
   Field& f = fields_.emplace_back(name, util::trim(value));
-  // Normalized in place, written only where a byte changes: nearly every name arrives in
-  // Http-Header-Case already, and a read and compare per byte is cheaper than a rewrite.
+  // Checked first, rewritten only when needed: nearly every name arrives in Http-Header-Case
+  // already, and the check goes eight bytes at a time.
+  char* p = f.name.data();
+  const std::size_t n = f.name.size();
+  if (in_header_case(p, n)) return;
   // Through a local pointer and length: a char store may alias anything, so stores made
   // through f.name's own iterators make the compiler reload the string's pointer and size
   // at every character (bench/README.md, "Parser throughput").
-  char* p = f.name.data();
-  const std::size_t n = f.name.size();
   bool start = true;
   for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(p[i]);
-    // A letter in the wrong case for its place has its case bit (0x20) flipped.
-    const bool lower = static_cast<unsigned char>(c - 'a') < 26;
-    const bool upper = static_cast<unsigned char>(c - 'A') < 26;
-    if (start ? lower : upper) p[i] = static_cast<char>(c ^ 0x20);
-    start = c == '-';
+    p[i] = start ? util::ascii_upper(p[i]) : util::ascii_lower(p[i]);
+    start = p[i] == '-';
   }
 }
 
