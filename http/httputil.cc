@@ -530,8 +530,9 @@ const std::map<std::string, std::string, std::less<>>& HTTPServerRequest::cookie
 }
 
 void HTTPServerRequest::parse_body(const httputil::MultipartLimits& limits) {
+  if (body.empty()) return;  // before the header search: most requests have no body
   const std::string* type = headers.find("Content-Type");
-  if (!type || body.empty()) return;
+  if (!type) return;
   httputil::parse_body_arguments(*type, body, body_arguments, files, &headers, limits);
   for (const auto& [name, values] : body_arguments) {
     auto& all = arguments[name];
