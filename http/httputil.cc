@@ -468,7 +468,7 @@ std::string host_name_of(std::string_view name) {
 // it usually is (an origin-form target): assigning them afterwards costs more, on every
 // request. remote_ip and protocol read `conn` before `connection` takes it (members are
 // initialized in their declaration order). The absolute form redoes what it changes.
-HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
+HTTPServerRequest::HTTPServerRequest(RequestStartLine&& start_line, HTTPHeaders h,
                                      std::shared_ptr<HTTPConnection> conn)
     : method(std::move(start_line.method)),
       uri(std::move(start_line.path)),
