@@ -260,10 +260,9 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
     for (std::size_t room = 0; !head_ready(room);)
       buffer_->commit(co_await read_some(*stream_, *buffer_, room));
     buffer_->head_deadline = 0;
-    RequestStartLine start_line;
     HTTPHeaders headers;
-    http1connection::parse_request_head(buffer_->view().substr(0, head_length_), start_line,
-                                        headers);
+    RequestStartLine start_line =
+        http1connection::parse_request_head(buffer_->view().substr(0, head_length_), headers);
     buffer_->consume(head_length_);
     bool expect_continue = false;
     const http1connection::Framing framing = start_request(start_line, headers, expect_continue);

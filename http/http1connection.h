@@ -125,7 +125,13 @@ std::size_t leading_blank_lines(std::string_view data);
 
 // Parses a complete request head (what find_head_end delimits); the target must be one of
 // RFC 9112's forms and fit the method (parse_request_target). Throws HTTPInputError.
-void parse_request_head(std::string_view head, RequestStartLine& start_line, HTTPHeaders& headers);
+// Returns the start line, made where the caller keeps it (the server's path: no move of its
+// strings into an existing one).
+RequestStartLine parse_request_head(std::string_view head, HTTPHeaders& headers);
+inline void parse_request_head(std::string_view head, RequestStartLine& start_line,
+                               HTTPHeaders& headers) {
+  start_line = parse_request_head(head, headers);
+}
 
 // How a message's body is delimited (RFC 9112 §6).
 struct Framing {

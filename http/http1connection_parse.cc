@@ -76,7 +76,7 @@ std::size_t find_head_end(std::string_view data, std::size_t from) {
   return std::string_view::npos;
 }
 
-void parse_request_head(std::string_view head, RequestStartLine& start_line, HTTPHeaders& headers) {
+RequestStartLine parse_request_head(std::string_view head, HTTPHeaders& headers) {
   auto next_line = [&head]() {
     const std::size_t nl = head.find('\n');
     std::string_view line = head.substr(0, nl);
@@ -84,7 +84,7 @@ void parse_request_head(std::string_view head, RequestStartLine& start_line, HTT
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     return line;
   };
-  start_line = parse_request_start_line(next_line());
+  RequestStartLine start_line = parse_request_start_line(next_line());
   // One of RFC 9112's four target forms, fitting the method: anything else is a 400 before
   // the application sees it (HTTPServerRequest then reads the absolute form).
   (void)parse_request_target(start_line.method, start_line.path);
@@ -93,6 +93,7 @@ void parse_request_head(std::string_view head, RequestStartLine& start_line, HTT
     if (line.empty()) break;
     headers.parse_line(line);
   }
+  return start_line;
 }
 
 std::optional<std::uint64_t> parse_int(std::string_view s) {
