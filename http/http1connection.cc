@@ -325,11 +325,13 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
 http1connection::Framing HTTP1Connection::start_request(const RequestStartLine& start_line,
                                                         const HTTPHeaders& headers,
                                                         bool& expect_continue) {
-  request_start_line_.method = start_line.method;
-  request_start_line_.version = start_line.version;
-  head_request_ = start_line.method == "HEAD";
+  const std::string_view version = start_line.version;
+  request_started_ = true;
+  request_http11_ = version == "HTTP/1.1";
+  request_http10_ = version == "HTTP/1.0";
+  head_request_ = std::string_view(start_line.method) == "HEAD";
   const std::string* connection_header = headers.find("Connection");
-  const bool http11 = start_line.version == "HTTP/1.1";
+  const bool http11 = request_http11_;
   request_keep_alive_ = !http11 && http1connection::has_token(connection_header, "keep-alive");
   // Tornado's _can_keep_alive.
   bool keep_alive;
@@ -455,8 +457,7 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
     if (!cl && name == "Content-Length") cl = &f.value;
     if (name == "Transfer-Encoding") has_te = true;
   }
-  const std::string_view request_version = request_start_line_.version;
-  chunking_output_ = request_version == "HTTP/1.1" && !bodiless && !cl && !has_te;
+  chunking_output_ = request_http11_ && !bodiless && !cl && !has_te;
   if (code == 204 || code == 304 || (code >= 100 && code < 200)) {
     expected_content_remaining_ = 0;
   } else if (cl) {
@@ -470,9 +471,9 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   }
   // Without a length or chunking, the body ends when the connection does.
   if (!bodiless && !chunking_output_ && !expected_content_remaining_) disconnect_on_finish_ = true;
-  if (request_version == "HTTP/1.1" && disconnect_on_finish_) {
+  if (request_http11_ && disconnect_on_finish_) {
     headers.set("Connection", "close");
-  } else if (request_version == "HTTP/1.0" && request_keep_alive_ &&
+  } else if (request_http10_ && request_keep_alive_ &&
              !disconnect_on_finish_) {
     headers.set("Connection", "Keep-Alive");
   }
