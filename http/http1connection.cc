@@ -94,7 +94,8 @@ using http1connection::read_some;
 // ---------------------------------------------------------------- HTTP1Connection
 
 HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
-                                 std::shared_ptr<ReadBuffer> buffer, HTTP1ConnectionContext context)
+                                 std::shared_ptr<ReadBuffer> buffer,
+                                 HTTP1ConnectionContext&& context)
     : stream_(std::move(stream)),
       params_(params),
       buffer_(std::move(buffer)),

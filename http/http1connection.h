@@ -286,9 +286,16 @@ void cancel_head_timer(ReadBuffer& buffer, IOLoop& loop);
 class HTTP1Connection : public HTTPConnection,
                         public std::enable_shared_from_this<HTTP1Connection> {
  public:
+  // The context is moved in (an rvalue reference: its strings moved once, not twice, for
+  // every request), or copied from an lvalue.
   HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
                   std::shared_ptr<http1connection::ReadBuffer> buffer,
-                  HTTP1ConnectionContext context = {});
+                  HTTP1ConnectionContext&& context = {});
+  HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
+                  std::shared_ptr<http1connection::ReadBuffer> buffer,
+                  const HTTP1ConnectionContext& context)
+      : HTTP1Connection(std::move(stream), params, std::move(buffer),
+                        HTTP1ConnectionContext(context)) {}
   // The client side (Tornado's is_client=True): write a request with the RequestStartLine
   // write_headers, finish() it, then read_response() reads the answer.
   static std::shared_ptr<HTTP1Connection> client(std::shared_ptr<IOStream> stream,
