@@ -474,8 +474,7 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   if (!bodiless && !chunking_output_ && !expected_content_remaining_) disconnect_on_finish_ = true;
   if (request_http11_ && disconnect_on_finish_) {
     headers.set("Connection", "close");
-  } else if (request_http10_ && request_keep_alive_ &&
-             !disconnect_on_finish_) {
+  } else if (request_http10_ && request_keep_alive_ && !disconnect_on_finish_) {
     headers.set("Connection", "Keep-Alive");
   }
   if (chunking_output_) headers.set("Transfer-Encoding", "chunked");

@@ -396,9 +396,9 @@ class HTTP1Connection : public HTTPConnection,
   RequestStartLine request_start_line_;  // the client's request (a server keeps the flags below)
   // What the response needs of the request: flags rather than a copy of its method and
   // version (two string copies on every request).
-  bool request_started_ = false;  // server: a request head has been read
-  bool request_http11_ = false;   // its version is HTTP/1.1
-  bool request_http10_ = false;   // its version is HTTP/1.0
+  bool request_started_ = false;     // server: a request head has been read
+  bool request_http11_ = false;      // its version is HTTP/1.1
+  bool request_http10_ = false;      // its version is HTTP/1.0
   bool request_keep_alive_ = false;  // HTTP/1.0 asked for keep-alive
   bool disconnect_on_finish_ = false;
   bool close_requested_ = false;  // close_after_response()

@@ -315,8 +315,8 @@ void HTTPHeaders::parse_line(std::string_view line) {
   }
   const std::string_view value = util::trim(line.substr(colon + 1));
   if (!is_field_value(value))
-      throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
-                           quoted(value));
+    throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
+                         quoted(value));
   add(name, value);
 }
 

@@ -70,8 +70,9 @@ TEST_CASE("httputil: add stores every name as normalize_name gives it (checked a
   // Every length up to 23 (whole words, an overlapping last word, short names), each in
   // Http-Header-Case and with one byte's case flipped at every place, and bytes next to the
   // letters' ranges and above ASCII.
-  std::vector<std::string> names = {"\x80\xc3\xa4-abc-DEF-@[`{", "--a--b--c--d", "A-B-C-D-E-F-G-H-I",
-                                    "@abcdefg[hijk`lmn{", "Content-Length", "X-aBcDeFgHiJ"};
+  std::vector<std::string> names = {
+      "\x80\xc3\xa4-abc-DEF-@[`{", "--a--b--c--d",   "A-B-C-D-E-F-G-H-I",
+      "@abcdefg[hijk`lmn{",        "Content-Length", "X-aBcDeFgHiJ"};
   const std::string base = "Abcdefgh-Ijklmnop-Qrstu";
   for (std::size_t len = 0; len <= base.size(); ++len) {
     const std::string name = base.substr(0, len);
