@@ -33,9 +33,22 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
+// The most free blocks a class keeps: max(4, 32 KiB / size), from a table made at compile time
+// (a division on every free costs more than the rest of the free).
+constexpr auto kCaps = [] {
+  std::array<std::uint16_t, kClasses> caps{};
+  for (std::size_t cls = 0; cls < kClasses; ++cls) {
+    const std::size_t size = (cls + 1) * kStep;
+    caps[cls] = static_cast<std::uint16_t>(32 * 1024 / size > 4 ? 32 * 1024 / size : 4);
+  }
+  return caps;
+}();
+
 struct Lists {
   FreeBlock* head[kClasses] = {};
-  std::uint16_t count[kClasses] = {};
+  // How many more free blocks each class may keep: it starts at the cap and counts down, so
+  // that a free compares with zero rather than loading the cap.
+  std::array<std::uint16_t, kClasses> room = kCaps;
   ~Lists();
 };
 
@@ -69,26 +82,17 @@ thread_local SpareStrings tl_strings;
 
 SpareStrings::~SpareStrings() { tl_strings_dead = true; }
 
-// The most free blocks a class keeps: max(4, 32 KiB / size), from a table made at compile time
-// (a division on every free costs more than the rest of the free).
-constexpr auto kCaps = [] {
-  std::array<std::uint16_t, kClasses> caps{};
-  for (std::size_t cls = 0; cls < kClasses; ++cls) {
-    const std::size_t size = (cls + 1) * kStep;
-    caps[cls] = static_cast<std::uint16_t>(32 * 1024 / size > 4 ? 32 * 1024 / size : 4);
-  }
-  return caps;
-}();
-
 }  // namespace
 
+// The size check and the class in one: n - 1 wraps around for n == 0, so one comparison of
+// the class refuses both 0 and sizes past kMaxRecycled (these run a dozen times a request).
 void* recycle_allocate(std::size_t n) {
-  if (TORNADO_RECYCLE && n != 0 && n <= kMaxRecycled && !tl_dead) {
-    const std::size_t cls = (n - 1) / kStep;
+  const std::size_t cls = (n - 1) / kStep;
+  if (TORNADO_RECYCLE && cls < kClasses && !tl_dead) {
     Lists& l = tl_lists;
     if (FreeBlock* b = l.head[cls]) {
       l.head[cls] = b->next;
-      --l.count[cls];
+      ++l.room[cls];
       return b;
     }
     // Rounded up to the class's size, so that any block of the class fits any request of it.
@@ -99,14 +103,14 @@ void* recycle_allocate(std::size_t n) {
 
 void recycle_deallocate(void* p, std::size_t n) noexcept {
   if (!p) return;
-  if (TORNADO_RECYCLE && n != 0 && n <= kMaxRecycled && !tl_dead) {
-    const std::size_t cls = (n - 1) / kStep;
+  const std::size_t cls = (n - 1) / kStep;
+  if (TORNADO_RECYCLE && cls < kClasses && !tl_dead) {
     Lists& l = tl_lists;
-    if (l.count[cls] < kCaps[cls]) {
+    if (l.room[cls] != 0) {
       auto* b = static_cast<FreeBlock*>(p);
       b->next = l.head[cls];
       l.head[cls] = b;
-      ++l.count[cls];
+      --l.room[cls];
       return;
     }
   }

@@ -125,7 +125,13 @@ std::size_t leading_blank_lines(std::string_view data);
 
 // Parses a complete request head (what find_head_end delimits); the target must be one of
 // RFC 9112's forms and fit the method (parse_request_target). Throws HTTPInputError.
-void parse_request_head(std::string_view head, RequestStartLine& start_line, HTTPHeaders& headers);
+// Returns the start line, made where the caller keeps it (the server's path: no move of its
+// strings into an existing one).
+RequestStartLine parse_request_head(std::string_view head, HTTPHeaders& headers);
+inline void parse_request_head(std::string_view head, RequestStartLine& start_line,
+                               HTTPHeaders& headers) {
+  start_line = parse_request_head(head, headers);
+}
 
 // How a message's body is delimited (RFC 9112 §6).
 struct Framing {
@@ -280,9 +286,16 @@ void cancel_head_timer(ReadBuffer& buffer, IOLoop& loop);
 class HTTP1Connection : public HTTPConnection,
                         public std::enable_shared_from_this<HTTP1Connection> {
  public:
+  // The context is moved in (an rvalue reference: its strings moved once, not twice, for
+  // every request), or copied from an lvalue.
   HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
                   std::shared_ptr<http1connection::ReadBuffer> buffer,
-                  HTTP1ConnectionContext context = {});
+                  HTTP1ConnectionContext&& context = {});
+  HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
+                  std::shared_ptr<http1connection::ReadBuffer> buffer,
+                  const HTTP1ConnectionContext& context)
+      : HTTP1Connection(std::move(stream), params, std::move(buffer),
+                        HTTP1ConnectionContext(context)) {}
   // The client side (Tornado's is_client=True): write a request with the RequestStartLine
   // write_headers, finish() it, then read_response() reads the answer.
   static std::shared_ptr<HTTP1Connection> client(std::shared_ptr<IOStream> stream,
@@ -380,7 +393,12 @@ class HTTP1Connection : public HTTPConnection,
   double body_timeout_;
   std::size_t max_body_size_;
 
-  RequestStartLine request_start_line_;
+  RequestStartLine request_start_line_;  // the client's request (a server keeps the flags below)
+  // What the response needs of the request: flags rather than a copy of its method and
+  // version (two string copies on every request).
+  bool request_started_ = false;     // server: a request head has been read
+  bool request_http11_ = false;      // its version is HTTP/1.1
+  bool request_http10_ = false;      // its version is HTTP/1.0
   bool request_keep_alive_ = false;  // HTTP/1.0 asked for keep-alive
   bool disconnect_on_finish_ = false;
   bool close_requested_ = false;  // close_after_response()

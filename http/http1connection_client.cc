@@ -36,6 +36,8 @@ Future<void> HTTP1Connection::write_headers(const RequestStartLine& start_line,
   write_started_ = true;
   request_start_line_.method = start_line.method;
   request_start_line_.version = start_line.version.empty() ? "HTTP/1.1" : start_line.version;
+  request_http11_ = request_start_line_.version == "HTTP/1.1";
+  request_http10_ = request_start_line_.version == "HTTP/1.0";
   const std::string* cl = headers.find("Content-Length");
   const bool has_te = headers.contains("Transfer-Encoding");
   chunking_output_ = request_start_line_.version == "HTTP/1.1" &&

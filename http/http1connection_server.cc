@@ -156,7 +156,7 @@ bool request_bytes_here(const IOStream& stream, const ReadBuffer& buffer) {
 }  // namespace
 
 bool HTTP1Connection::awaiting_request() const {
-  if (is_client_ || detached_ || !request_start_line_.method.empty()) return false;
+  if (is_client_ || detached_ || request_started_) return false;
   return !stream_ || !request_bytes_here(*stream_, *buffer_);
 }
 

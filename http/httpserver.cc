@@ -52,10 +52,12 @@ class CallableAdapter : public HTTPMessageDelegate {
         detail::RecyclingAllocator<HTTPServerRequest>{},
         std::get<RequestStartLine>(std::move(start_line)), std::move(headers), conn_);
     std::weak_ptr<HTTPServerRequest> weak = request_;
-    conn_->set_finish_callback([weak, conn = std::weak_ptr<HTTP1Connection>(conn_)] {
+    // The connection by plain pointer: the callback is held by that connection and only it
+    // runs it (resolve_finish), so it is alive then; a weak pointer would cost a count and a
+    // lock on every request. The request may be gone (dropped after a close): weak.
+    conn_->set_finish_callback([weak, c = conn_.get()] {
       auto request = weak.lock();
-      auto c = conn.lock();
-      if (!request || !c) return;
+      if (!request) return;
       request->finish_time = request->start_time + request->request_time();
       log_request(c->response_code(), *request);
     });

@@ -13,6 +13,9 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
 
 #include "tornado/http/escape.h"
 #include "tornado/reactor/util.h"
@@ -46,16 +49,76 @@ constexpr bool is_tchar(unsigned char c) {
   }
 }
 
+// is_tchar for every byte, made at compile time: every request's method and header names
+// are checked byte by byte, and a table lookup is cheaper than the ranges and the switch.
+constexpr auto kTchar = [] {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0; c < 256; ++c) t[c] = is_tchar(static_cast<unsigned char>(c));
+  return t;
+}();
+
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (const char c : s)
-    if (!is_tchar(static_cast<unsigned char>(c))) return false;
+    if (!kTchar[static_cast<unsigned char>(c)]) return false;
   return true;
 }
 
 // A field value byte: anything but the controls, except that a tab is allowed (RFC 9110
 // §5.5). NUL, CR and LF inside a value are how headers get smuggled.
 constexpr bool is_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+
+// Whether every byte of a field value is a value byte. Eight bytes at a time: a block with no
+// byte below 0x20 and no DEL is clean (a tab, the one allowed control, sends its block to the
+// byte-by-byte check), as every value of every request goes through here.
+bool is_field_value(std::string_view value) {
+  const auto suspect = [](std::uint64_t x) {
+    return (util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0;
+  };
+  for (const char c : util::after_clean_blocks(value, suspect))
+    if (!is_value_byte(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+// Whether a header name is in Http-Header-Case already: no lower-case letter first or after a
+// '-', no upper-case letter elsewhere. Names of eight bytes or more go a word at a time, each
+// byte's class found in all eight at once (SWAR); the last word overlaps the one before it
+// rather than being read past the end.
+bool in_header_case(const char* p, std::size_t n) {
+  if (std::endian::native != std::endian::little || n < 8) {
+    bool start = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(p[i]);
+      if (start ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) return false;
+      start = c == '-';
+    }
+    return true;
+  }
+  constexpr std::uint64_t kOnes = util::kByteOnes, kHigh = kOnes * 0x80, kLow7 = kOnes * 0x7f;
+  // The high bit of each byte of x in [lo, hi]: a byte's low seven bits plus (0x80 - lo)
+  // reach the high bit when they are at least lo, and no sum carries into the next byte;
+  // bytes with their own high bit set are not ASCII letters.
+  const auto in_range = [](std::uint64_t x, unsigned lo, unsigned hi) {
+    const std::uint64_t low = x & kLow7;
+    return (low + kOnes * (0x80 - lo)) & ~(low + kOnes * (0x80 - hi - 1)) & ~x & kHigh;
+  };
+  for (std::size_t i = 0;; i += 8) {
+    if (i + 8 > n) i = n - 8;  // the last word, overlapping
+    std::uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    // Bytes equal to '-': exactly, as the zero bytes of x ^ "--------".
+    const std::uint64_t y = x ^ (kOnes * '-');
+    const std::uint64_t dash = ~(((y & kLow7) + kLow7) | y | kLow7);
+    // A byte starts a word when the byte before it is a '-' (little-endian: the next byte
+    // up), or when it is the name's first.
+    const bool first_starts = i == 0 || p[i - 1] == '-';
+    const std::uint64_t starts = (dash << 8) | (first_starts ? 0x80 : 0);
+    const std::uint64_t wrong =
+        (in_range(x, 'a', 'z') & starts) | (in_range(x, 'A', 'Z') & ~starts);
+    if (wrong != 0) return false;
+    if (i + 8 == n) return true;
+  }
+}
 
 // Printable for an error message: at most 64 bytes, controls as \xNN.
 std::string quoted(std::string_view s) {
@@ -156,21 +219,23 @@ std::string HTTPHeaders::normalize_name(std::string_view name) {
 
 void HTTPHeaders::add(std::string_view name, std::string_view value) {
   if (fields_.capacity() == 0) fields_.reserve(8);  // a typical request's count, one allocation
-  // Built where it will live: each string is written once and the name normalized in place
-  // (no temporary strings to move; this runs for every field of every request).
-  Field& f = fields_.emplace_back();
-  f.name.assign(name);
+  // Both strings made by their constructors in place: assign() on an empty string goes
+  // through the general _M_replace, several times the cost of a short name's copy (this runs
+  // for every field of every request and response).
+  Field& f = fields_.emplace_back(name, util::trim(value));
+  // Checked first, rewritten only when needed: nearly every name arrives in Http-Header-Case
+  // already, and the check goes eight bytes at a time.
+  char* p = f.name.data();
+  const std::size_t n = f.name.size();
+  if (in_header_case(p, n)) return;
   // Through a local pointer and length: a char store may alias anything, so stores made
   // through f.name's own iterators make the compiler reload the string's pointer and size
   // at every character (bench/README.md, "Parser throughput").
-  char* p = f.name.data();
-  const std::size_t n = f.name.size();
   bool start = true;
   for (std::size_t i = 0; i < n; ++i) {
     p[i] = start ? util::ascii_upper(p[i]) : util::ascii_lower(p[i]);
     start = p[i] == '-';
   }
-  f.value.assign(util::trim(value));
 }
 
 void HTTPHeaders::add_normalized(std::string_view name, std::string value) {
@@ -196,8 +261,12 @@ std::size_t HTTPHeaders::erase(std::string_view name) {
 bool HTTPHeaders::contains(std::string_view name) const { return find(name) != nullptr; }
 
 const std::string* HTTPHeaders::find(std::string_view name) const {
+  // The length first, then an exact comparison: stored names are normalized and callers
+  // mostly ask in the same case, so the case-insensitive one runs only when those differ.
   for (const Field& f : fields_)
-    if (util::iequals(f.name, name)) return &f.value;
+    if (f.name.size() == name.size() &&
+        (std::string_view(f.name) == name || util::iequals(f.name, name)))
+      return &f.value;
   return nullptr;
 }
 
@@ -245,10 +314,9 @@ void HTTPHeaders::parse_line(std::string_view line) {
     throw HTTPInputError("invalid header name: " + quoted(name));
   }
   const std::string_view value = util::trim(line.substr(colon + 1));
-  for (const char c : value)
-    if (!is_value_byte(static_cast<unsigned char>(c)))
-      throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
-                           quoted(value));
+  if (!is_field_value(value))
+    throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
+                         quoted(value));
   add(name, value);
 }
 
@@ -283,7 +351,6 @@ RequestStartLine parse_request_start_line(std::string_view line) {
   const std::size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
   if (b == std::string_view::npos || line.find(' ', b + 1) != std::string_view::npos)
     throw HTTPInputError("Malformed HTTP request line: " + quoted(line));
-  RequestStartLine out;
   const std::string_view method = line.substr(0, a);
   const std::string_view target = line.substr(a + 1, b - a - 1);
   const std::string_view version = line.substr(b + 1);
@@ -295,10 +362,9 @@ RequestStartLine parse_request_start_line(std::string_view line) {
   }
   if (!is_http1_version(version))
     throw HTTPInputError("Malformed HTTP version in HTTP Request-Line: " + quoted(version));
-  out.method.assign(method);
-  out.path.assign(target);
-  out.version.assign(version);
-  return out;
+  // Made by the strings' constructors in the returned object (assign() into empty strings
+  // costs more, on every request).
+  return RequestStartLine{std::string(method), std::string(target), std::string(version)};
 }
 
 RequestTarget parse_request_target(std::string_view method, std::string_view target) {
@@ -373,19 +439,48 @@ ResponseStartLine parse_response_start_line(std::string_view line) {
 
 // ---------------------------------------------------------------- HTTPServerRequest
 
-HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
+namespace {
+
+// The Host header, else "127.0.0.1" (HTTPServerRequest::host without an absolute-form target).
+std::string_view host_header_or_default(const HTTPHeaders& headers) {
+  const std::string* host = headers.find("Host");
+  return host ? std::string_view(*host) : std::string_view("127.0.0.1");
+}
+
+// split_host_and_port(lower(host)).first, without its temporary strings: the host, less a
+// ":digits" port (at most nine digits, as there), in lower case.
+std::string host_name_of(std::string_view name) {
+  if (const std::size_t colon = name.rfind(':'); colon != std::string_view::npos && colon > 0 &&
+                                                 colon + 1 < name.size() &&
+                                                 name.size() - colon - 1 <= 9) {
+    bool digits = true;
+    for (const char c : name.substr(colon + 1)) digits = digits && c >= '0' && c <= '9';
+    if (digits) name = name.substr(0, colon);
+  }
+  std::string out(name);
+  for (char& c : out) c = util::ascii_lower(c);
+  return out;
+}
+
+}  // namespace
+
+// The strings are made by their constructors in the member initializers, from the request as
+// it usually is (an origin-form target): assigning them afterwards costs more, on every
+// request. remote_ip and protocol read `conn` before `connection` takes it (members are
+// initialized in their declaration order). The absolute form redoes what it changes.
+HTTPServerRequest::HTTPServerRequest(RequestStartLine&& start_line, HTTPHeaders h,
                                      std::shared_ptr<HTTPConnection> conn)
     : method(std::move(start_line.method)),
       uri(std::move(start_line.path)),
       version(std::move(start_line.version)),
       headers(std::move(h)),
-      protocol("http"),
+      remote_ip(conn ? conn->remote_ip() : std::string_view{}),
+      protocol(conn ? conn->protocol() : std::string_view("http")),
+      host(host_header_or_default(headers)),
+      host_name(host_name_of(host)),
+      path(uri, 0, uri.find('?')),
       connection(std::move(conn)),
       start_time(util::monotonic_time()) {
-  if (connection) {
-    remote_ip.assign(connection->remote_ip());
-    protocol.assign(connection->protocol());
-  }
   if (!uri.empty() && uri.front() != '/' && uri != "*" && method != "CONNECT") {
     // An absolute-form target names the host itself (RFC 9112 §3.2.2) and is reduced to the
     // path and query an origin-form request would carry. The server has checked the target
@@ -395,33 +490,17 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine start_line, HTTPHeaders h,
       const RequestTarget t = parse_request_target(method, uri);
       if (t.form == RequestTarget::Form::kAbsolute) {
         host.assign(t.authority);
+        host_name = host_name_of(host);
         for (const char c : t.scheme) target_scheme += util::ascii_lower(c);
         std::string origin = t.path.empty() || t.path.front() == '?' ? "/" : "";
         origin.append(t.path);
         uri = std::move(origin);
+        path.assign(uri, 0, uri.find('?'));
       }
     } catch (const HTTPInputError&) {
     }
   }
-  if (host.empty()) {
-    const std::string* host_header = headers.find("Host");
-    host = host_header ? *host_header : "127.0.0.1";
-  }
-  // split_host_and_port(lower(host)).first, without its temporary strings: the host, less a
-  // ":digits" port (at most nine digits, as there), in lower case.
-  std::string_view name = host;
-  if (const std::size_t colon = name.rfind(':'); colon != std::string_view::npos && colon > 0 &&
-                                                 colon + 1 < name.size() &&
-                                                 name.size() - colon - 1 <= 9) {
-    bool digits = true;
-    for (const char c : name.substr(colon + 1)) digits = digits && c >= '0' && c <= '9';
-    if (digits) name = name.substr(0, colon);
-  }
-  host_name.assign(name);
-  for (char& c : host_name) c = util::ascii_lower(c);
-  const std::size_t q = uri.find('?');
-  path = uri.substr(0, q);
-  if (q != std::string::npos) {
+  if (const std::size_t q = uri.find('?'); q != std::string::npos) {
     query = uri.substr(q + 1);
     query_arguments = escape::parse_qs_bytes(query, true);
     arguments = query_arguments;
@@ -451,8 +530,9 @@ const std::map<std::string, std::string, std::less<>>& HTTPServerRequest::cookie
 }
 
 void HTTPServerRequest::parse_body(const httputil::MultipartLimits& limits) {
+  if (body.empty()) return;  // before the header search: most requests have no body
   const std::string* type = headers.find("Content-Type");
-  if (!type || body.empty()) return;
+  if (!type) return;
   httputil::parse_body_arguments(*type, body, body_arguments, files, &headers, limits);
   for (const auto& [name, values] : body_arguments) {
     auto& all = arguments[name];

@@ -72,6 +72,10 @@ class HTTPOutputError : public std::runtime_error {
 class HTTPHeaders {
  public:
   struct Field {
+    Field() = default;
+    // Each string made once by its constructor, where it lives (add() runs for every field
+    // of every message; building strings and moving them in copies each twice).
+    Field(std::string_view n, std::string_view v) : name(n), value(v) {}
     std::string name;   // normalized: Http-Header-Case
     std::string value;  // stripped of leading and trailing spaces and tabs
   };
@@ -268,8 +272,13 @@ class HTTP1ServerConnection;
 class HTTPServerRequest {
  public:
   HTTPServerRequest() = default;
-  HTTPServerRequest(RequestStartLine start_line, HTTPHeaders headers,
+  // The start line's strings are moved in (an rvalue reference rather than a value: one move
+  // of each instead of two, for every request), or copied from an lvalue.
+  HTTPServerRequest(RequestStartLine&& start_line, HTTPHeaders headers,
                     std::shared_ptr<HTTPConnection> connection = nullptr);
+  HTTPServerRequest(const RequestStartLine& start_line, HTTPHeaders h,
+                    std::shared_ptr<HTTPConnection> conn = nullptr)
+      : HTTPServerRequest(RequestStartLine(start_line), std::move(h), std::move(conn)) {}
 
   std::string method;
   // The request target: path and query. An absolute-form target ("http://host/p?q") is

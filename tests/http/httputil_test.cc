@@ -66,6 +66,31 @@ TEST_CASE("httputil: normalize_name (Tornado's _normalize_header)") {
   }
 }
 
+TEST_CASE("httputil: add stores every name as normalize_name gives it (checked a word at a time)") {
+  // Every length up to 23 (whole words, an overlapping last word, short names), each in
+  // Http-Header-Case and with one byte's case flipped at every place, and bytes next to the
+  // letters' ranges and above ASCII.
+  std::vector<std::string> names = {
+      "\x80\xc3\xa4-abc-DEF-@[`{", "--a--b--c--d",   "A-B-C-D-E-F-G-H-I",
+      "@abcdefg[hijk`lmn{",        "Content-Length", "X-aBcDeFgHiJ"};
+  const std::string base = "Abcdefgh-Ijklmnop-Qrstu";
+  for (std::size_t len = 0; len <= base.size(); ++len) {
+    const std::string name = base.substr(0, len);
+    names.push_back(name);
+    for (std::size_t i = 0; i < len; ++i) {
+      std::string flipped = name;
+      if (flipped[i] != '-') flipped[i] = static_cast<char>(flipped[i] ^ 0x20);
+      names.push_back(flipped);
+    }
+  }
+  for (const std::string& name : names) {
+    CAPTURE(name);
+    HTTPHeaders h;
+    h.add(name, "v");
+    CHECK(h.get_all().back().name == HTTPHeaders::normalize_name(name));
+  }
+}
+
 TEST_CASE("httputil: HTTPHeaders::parse, accepted and refused lines") {
   struct Row {
     const char* name;
