@@ -106,7 +106,7 @@ TEST_CASE("parse_double: random doubles printed both ways, and random digit stri
   }
   for (int i = 0; i < 2000; ++i) {
     std::string text = std::to_string(rng() % 1000000000000ULL);
-    text.insert(rng() % (text.size() + 1), ".");
+    text.insert(static_cast<std::size_t>(rng() % (text.size() + 1)), ".");
     text += "e" + std::to_string(static_cast<int>(rng() % 700) - 350);
     same_as_strtod(text);
   }
