@@ -361,6 +361,9 @@ class HTTP1Connection : public HTTPConnection,
   void on_stream_closed();
 
  private:
+  // Calls read_request itself: read_response would also name the client's reader, and link
+  // it into every server.
+  friend class HTTP1ServerConnection;
   bool head_ready(std::size_t& room);
   Future<bool> read_request(HTTPMessageDelegate& delegate);
   Future<bool> read_client_response(HTTPMessageDelegate& delegate);

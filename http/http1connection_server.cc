@@ -257,7 +257,7 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
       current_ = conn;
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
       if (draining_) conn->close_after_response();
-      const bool again = co_await conn->read_response(*message);
+      const bool again = co_await conn->read_request(*message);
       detached = conn->detached();
       if (!again || stream_->closed() || draining_) break;
       // A pipelined request is already here: let other connections have a turn first.

@@ -181,7 +181,12 @@ HTTPServer::HTTPServer(RequestCallback callback, HTTPServerOptions options)
     : TCPServer(stream_options_of(options)),
       options_(std::move(options)),
       settings_(settings_of(options_)),
-      callback_(std::make_shared<RequestCallback>(std::move(callback))) {
+      callback_(std::make_shared<RequestCallback>(std::move(callback))),
+      adapt_callback_(
+          [](std::shared_ptr<RequestCallback> cb,
+             std::shared_ptr<HTTP1Connection> conn) -> std::unique_ptr<HTTPMessageDelegate> {
+            return std::make_unique<CallableAdapter>(std::move(cb), std::move(conn));
+          }) {
   connections_.max_load_factor(kConnectionsPerBucket);
 }
 
@@ -213,7 +218,7 @@ std::unique_ptr<HTTPMessageDelegate> HTTPServer::start_request(
   auto conn = std::static_pointer_cast<HTTP1Connection>(std::move(request_conn));
   std::unique_ptr<HTTPMessageDelegate> delegate;
   if (callback_) {
-    delegate = std::make_unique<CallableAdapter>(callback_, conn);
+    delegate = adapt_callback_(callback_, conn);
   } else {
     delegate = delegate_->start_request(server_conn, conn);
   }

@@ -100,6 +100,10 @@ class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
   std::shared_ptr<const HTTP1ServerSettings> settings_;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   std::shared_ptr<RequestCallback> callback_;
+  // Set by the callback constructor only, so that a server with a delegate (an Application)
+  // does not link the callback form's adapter.
+  std::unique_ptr<HTTPMessageDelegate> (*adapt_callback_)(
+      std::shared_ptr<RequestCallback>, std::shared_ptr<HTTP1Connection>) = nullptr;
   // Each open connection. No Future per connection: close_all_connections asks the one it
   // waits for (HTTP1ServerConnection::served), so an idle connection holds one set node. Up to
   // four connections a bucket (kConnectionsPerBucket), not one: the bucket array costs 2 bytes

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "tornado/http/escape.h"
+#include "tornado/reactor/strtod.h"
 
 namespace tornado::json {
 
@@ -209,9 +210,7 @@ bool reads_back(const std::string& digits, int exp, double d) {
   char text[48];
   const int n = std::snprintf(text, sizeof text, "%se%d", digits.c_str(),
                               exp - static_cast<int>(digits.size()) + 1);
-  double back = 0;
-  std::from_chars(text, text + n, back);
-  return back == d;
+  return util::parse_double(std::string_view(text, static_cast<std::size_t>(n))) == d;
 }
 
 // d's significant digits rounded to `precision` of them (snprintf rounds correctly), and the

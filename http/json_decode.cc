@@ -10,6 +10,7 @@
 
 #include "tornado/http/escape.h"
 #include "tornado/http/json.h"
+#include "tornado/reactor/strtod.h"
 
 namespace tornado::json {
 
@@ -273,20 +274,17 @@ class Decoder {
       if (r.ec == std::errc() && r.ptr == e) return Value(v);
       // Beyond int64: keep it as a double, as a JavaScript reader would.
     }
-    double d = 0;
-    const auto r = std::from_chars(b, e, d);
-    if (r.ec == std::errc::result_out_of_range) {
-      // Underflow is 0, as Python's float() gives; overflow has no JSON encoding to come back
-      // to (infinity encodes as null), so it is refused rather than silently changed.
-      d = std::strtod(std::string(b, e).c_str(), nullptr);
-      if (std::isinf(d)) {
-        i_ = start;
-        fail("number out of range");
-      }
-    } else if (r.ec != std::errc() || r.ptr != e) {
-      fail("bad number");
+    // Correctly rounded, as from_chars; underflow is 0 (or a subnormal), as Python's float()
+    // gives; overflow has no JSON encoding to come back to (infinity encodes as null), so it
+    // is refused rather than silently changed.
+    const std::optional<double> d =
+        util::parse_double(std::string_view(b, static_cast<std::size_t>(e - b)));
+    if (!d) fail("bad number");
+    if (std::isinf(*d)) {
+      i_ = start;
+      fail("number out of range");
     }
-    return Value(d);
+    return Value(*d);
   }
 
   std::string_view s_;

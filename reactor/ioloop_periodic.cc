@@ -7,6 +7,8 @@
 //           period after now (missed runs are dropped, never bunched: ioloop_test
 //           "periodic_overrun"). A clock that did not advance still moves one period on.
 //           The callback may stop() or destroy this object; run() checks before touching it.
+#include <sys/random.h>
+
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -68,10 +70,24 @@ void PeriodicCallback::schedule_next() {
   timeout_ = loop_->call_at(next_timeout_, [this] { run(); });
 }
 
+namespace {
+
+// The jitter's seed from getrandom(2), not std::random_device, whose libstdc++ object (with
+// arc4random and its string-named sources) every static program would carry. Without it (a
+// kernel before 3.17, or the pool not ready yet): the clock.
+unsigned jitter_seed() {
+  unsigned seed = 0;
+  if (::getrandom(&seed, sizeof seed, GRND_NONBLOCK) == static_cast<ssize_t>(sizeof seed))
+    return seed;
+  return static_cast<unsigned>(util::monotonic_time() * 1e9);
+}
+
+}  // namespace
+
 void PeriodicCallback::update_next(double now) {
   double period = callback_time_ms_ / 1000.0;
   if (jitter_ > 0) {
-    thread_local std::minstd_rand rng{std::random_device{}()};
+    thread_local std::minstd_rand rng{jitter_seed()};
     const double r = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
     period *= 1 + jitter_ * (r - 0.5);
   }

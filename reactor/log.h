@@ -92,23 +92,17 @@ class Logger {
     if constexpr (sizeof...(A) == 0) {
       write(l, f.where, f.text);
     } else {
-      char buf[512];
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 #pragma GCC diagnostic ignored "-Wformat-security"
-      const int n = std::snprintf(buf, sizeof buf, f.text, a...);
-      if (n < 0) return;
-      if (static_cast<std::size_t>(n) < sizeof buf) {
-        write(l, f.where, std::string_view(buf, static_cast<std::size_t>(n)));
-      } else {
-        std::string big(static_cast<std::size_t>(n) + 1, '\0');
-        std::snprintf(big.data(), big.size(), f.text, a...);
-        big.pop_back();
-        write(l, f.where, big);
-      }
+      emit_format(l, f.where, f.text, a...);
 #pragma GCC diagnostic pop
     }
   }
+  // Formats with snprintf's rules, then writes: one function for every argument list, not a
+  // copy of the formatting in each log call's instantiation (reactor/log_emit.cc).
+  void emit_format(Level l, SourceLocation where, const char* text, ...) const
+      __attribute__((format(printf, 4, 5)));
 
   const char* name_;
   std::atomic<int> level_{static_cast<int>(Level::kInfo)};

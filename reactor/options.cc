@@ -17,6 +17,7 @@
 #include <cstdlib>
 
 #include "tornado/reactor/log.h"
+#include "tornado/reactor/strtod.h"
 #include "tornado/reactor/util.h"
 
 namespace tornado::options {
@@ -63,11 +64,9 @@ long long parse_int(const Option& o, std::string_view text) {
 
 double parse_double(const Option& o, std::string_view text) {
   text = util::trim(text, util::kWhitespace);
-  const std::string s(text);
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size() || std::isnan(v)) bad_value(o, text);
-  return v;
+  const std::optional<double> v = util::parse_double(text);
+  if (!v || std::isnan(*v)) bad_value(o, text);
+  return *v;
 }
 
 Scalar parse_scalar(const Option& o, std::string_view text) {
@@ -215,11 +214,8 @@ Duration parse_duration(std::string_view text) {
       i += 2;
       while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
     }
-    const std::string number(rest.substr(0, i));
-    char* end = nullptr;
-    const double n = std::strtod(number.c_str(), &end);
-    if (number.empty() || end != number.c_str() + number.size())
-      throw Error("bad duration: " + std::string(text));
+    const std::optional<double> n = util::parse_double(rest.substr(0, i));
+    if (!n) throw Error("bad duration: " + std::string(text));
     rest.remove_prefix(i);
     rest = util::trim(rest, util::kWhitespace);
     std::size_t j = 0;
@@ -229,7 +225,7 @@ Duration parse_duration(std::string_view text) {
     bool found = false;
     for (const Unit& u : kUnits) {
       if (unit == u.name) {
-        total += n * u.seconds;
+        total += *n * u.seconds;
         found = true;
         break;
       }

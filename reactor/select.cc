@@ -97,7 +97,7 @@ class SelectPoller final : public Poller {
   }
 
   fd_set read_, write_, except_;
-  std::vector<bool> present_;
+  std::vector<unsigned char> present_;  // per fd: registered
   int max_fd_ = -1;
 };
 

@@ -36,8 +36,10 @@ namespace tornado::regex {
 
 // The result of translating a pattern.
 struct Translation {
-  std::string ere;                 // without the anchoring wrapper
-  std::vector<bool> capturing;     // per group, in order of their "("
+  std::string ere;  // without the anchoring wrapper
+  // per group, in order of their "(": nonzero when it captures (chars, not std::vector<bool>,
+  // whose own instantiations a static program would carry for this alone)
+  std::vector<char> capturing;
   std::vector<std::string> names;  // per capturing group
   std::string prefix;              // literal text every match starts with
   bool literal = true;             // the pattern is all literal text
@@ -62,7 +64,7 @@ class Matcher {
   // `ere` and `capturing` as translate() gives them; `label` names the pattern in errors.
   // Throws std::invalid_argument (refuse) on syntax the translation lets through but no
   // regex accepts: unbalanced parentheses, a quantifier with nothing to repeat, bad {m,n}.
-  Matcher(const std::string& label, std::string_view ere, const std::vector<bool>& capturing);
+  Matcher(const std::string& label, std::string_view ere, const std::vector<char>& capturing);
   // Python's re.compile(pattern) for read_until_regex: translate() and compile in one.
   static Matcher compile(const std::string& label, std::string_view pattern);
 
@@ -97,7 +99,7 @@ class Matcher {
 
   std::vector<Inst> prog_;
   std::vector<CharSet> sets_;
-  std::vector<bool> capturing_;  // per group, in order of its "("
+  std::vector<char> capturing_;  // per group, in order of its "(": nonzero when it captures
 };
 
 }  // namespace tornado::regex

@@ -231,7 +231,7 @@ class Parser {
 class Emitter {
  public:
   Emitter(const std::string& label, const std::vector<Node>& nodes,
-          const std::vector<bool>& capturing, std::vector<Inst>& prog)
+          const std::vector<char>& capturing, std::vector<Inst>& prog)
       : label_(label), nodes_(nodes), capturing_(capturing), prog_(prog) {}
 
   void emit(std::size_t id) {
@@ -317,7 +317,7 @@ class Emitter {
 
   const std::string& label_;
   const std::vector<Node>& nodes_;
-  const std::vector<bool>& capturing_;
+  const std::vector<char>& capturing_;
   std::vector<Inst>& prog_;
 };
 
@@ -332,7 +332,7 @@ struct Job {
 };
 
 // The capturing groups' text, in order; a group that took no part in the match is empty.
-void copy_groups(std::string_view text, const std::vector<bool>& capturing,
+void copy_groups(std::string_view text, const std::vector<char>& capturing,
                  const std::vector<std::uint32_t>& caps, std::vector<std::string>& groups) {
   for (std::size_t g = 0; g < capturing.size(); ++g) {
     if (!capturing[g]) continue;
@@ -347,7 +347,7 @@ void copy_groups(std::string_view text, const std::vector<bool>& capturing,
 
 }  // namespace
 
-Matcher::Matcher(const std::string& label, std::string_view ere, const std::vector<bool>& capturing)
+Matcher::Matcher(const std::string& label, std::string_view ere, const std::vector<char>& capturing)
     : capturing_(capturing) {
   Parser parser(label, ere);
   const std::size_t root = parser.run();

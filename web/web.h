@@ -123,6 +123,37 @@ class Finish : public std::exception {
 // --- settings ---------------------------------------------------------------------------------
 
 class RequestHandler;
+struct Settings;
+
+namespace detail {
+// The rules Settings::static_path adds before the application's (web_static.cc). Set only
+// when a program gives static_path a value, so that a program that never does links no
+// StaticFileHandler.
+extern std::vector<Rule> (*static_rules)(const Settings& settings);
+std::vector<Rule> make_static_rules(const Settings& settings);
+}  // namespace detail
+
+// Settings::static_path: a std::string that, given a value (in the Settings initializer or by
+// assignment), links in StaticFileHandler to serve it. Changed only through std::string's own
+// functions (append, +=, ...) it would not: the Application then refuses it.
+class StaticPath : public std::string {
+ public:
+  StaticPath() = default;
+  template <class T>
+  requires std::is_constructible_v<std::string, T> StaticPath(T&& value)
+      : std::string(std::forward<T>(value)) {  // NOLINT: implicit, as a string
+    use();
+  }
+  template <class T>
+  requires std::is_assignable_v<std::string&, T> StaticPath& operator=(T&& value) {
+    std::string::operator=(std::forward<T>(value));
+    use();
+    return *this;
+  }
+
+ private:
+  static void use() { detail::static_rules = &detail::make_static_rules; }
+};
 
 // Application settings, as Tornado's keyword arguments.
 struct Settings {
@@ -138,7 +169,7 @@ struct Settings {
   std::string autoescape = "xhtml_escape";
   std::string template_whitespace;
   std::optional<bool> compiled_template_cache;
-  std::string static_path;  // serves /static/... (and /favicon.ico, /robots.txt) from here
+  StaticPath static_path;  // serves /static/... (and /favicon.ico, /robots.txt) from here
   std::string static_url_prefix = "/static/";
   // Signs cookies. cookie_secrets maps key versions to secrets (Tornado's dict form); when it
   // is not empty, key_version picks the one that signs.

@@ -140,6 +140,8 @@ std::vector<URLSpec> to_specs(const std::vector<Rule>& rules) {
 
 }  // namespace
 
+std::vector<Rule> (*detail::static_rules)(const Settings&) = nullptr;
+
 Application::Application(std::vector<Rule> handlers, Settings settings)
     : settings_(std::move(settings)) {
   if (settings_.compress_response)
@@ -150,18 +152,11 @@ Application::Application(std::vector<Rule> handlers, Settings settings)
   if (settings_.debug) settings_.serve_traceback = true;
   if (settings_.autoreload.value_or(settings_.debug)) autoreload::start();
   if (!settings_.static_path.empty()) {
+    if (detail::static_rules == nullptr)
+      throw std::invalid_argument(
+          "static_path was changed without being assigned: assign it (static_path = ...)");
     // As Tornado: the static prefix, /favicon.ico and /robots.txt, before the user's rules.
-    std::vector<Rule> statics;
-    const std::string prefix = settings_.static_url_prefix;
-    std::string escaped;
-    for (char c : prefix) {
-      if (std::strchr(".[]()*+?{}|^$\\", c)) escaped += '\\';
-      escaped += c;
-    }
-    for (const std::string& pattern :
-         {escaped + "(.*)", std::string(R"(/(favicon\.ico))"), std::string(R"(/(robots\.txt))")}) {
-      statics.push_back(url<StaticFileHandler>(pattern, settings_.static_path));
-    }
+    std::vector<Rule> statics = detail::static_rules(settings_);
     for (Rule& r : handlers) statics.push_back(std::move(r));
     handlers = std::move(statics);
   }

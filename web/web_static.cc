@@ -101,6 +101,21 @@ struct FileCloser {
 
 }  // namespace
 
+// Reached only through detail::static_rules, which assigning Settings::static_path sets.
+std::vector<Rule> detail::make_static_rules(const Settings& settings) {
+  std::string escaped;
+  for (char c : settings.static_url_prefix) {
+    if (std::strchr(".[]()*+?{}|^$\\", c)) escaped += '\\';
+    escaped += c;
+  }
+  std::vector<Rule> statics;
+  for (const std::string& pattern :
+       {escaped + "(.*)", std::string(R"(/(favicon\.ico))"), std::string(R"(/(robots\.txt))")}) {
+    statics.push_back(url<StaticFileHandler>(pattern, std::string(settings.static_path)));
+  }
+  return statics;
+}
+
 std::string StaticFileHandler::content_type_for(std::string_view filename) {
   const std::size_t slash = filename.rfind('/');
   std::string_view base = slash == std::string_view::npos ? filename : filename.substr(slash + 1);

@@ -178,3 +178,26 @@ TEST_CASE("static: files, types, HEAD, 304, ranges, traversal, default file, sta
   CHECK(r.headers.contains("Expires"));
   CHECK(StaticFileHandler::make_static_url(app, "missing.txt") == "/static/missing.txt");
 }
+
+TEST_CASE("static: static_path given a value links the handler; changed by append, refused") {
+  Tree tree;
+  // A program links StaticFileHandler only once it gives static_path a value; one that has
+  // not, and changes the string in place, is told so rather than silently not served.
+  auto* const saved = web::detail::static_rules;
+  web::detail::static_rules = nullptr;
+  Settings appended;
+  appended.static_path.append(tree.root);
+  CHECK_THROWS_AS(Application({}, appended), std::invalid_argument);
+  const StaticPath constructed(tree.root);
+  CHECK((web::detail::static_rules != nullptr));
+  web::detail::static_rules = nullptr;
+  Settings assigned;
+  assigned.static_path = tree.root;
+  CHECK((web::detail::static_rules != nullptr));
+  web::detail::static_rules = saved;
+
+  Application app({}, assigned);
+  AsyncHTTPTestCase t(app);
+  CHECK(t.fetch("/static/a.txt").body == "abcdefghijklmnopqrstuvwxyz");
+  CHECK(t.fetch("/robots.txt").body == "User-agent: *\n");
+}
