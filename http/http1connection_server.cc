@@ -51,8 +51,37 @@ void arm_head_timer(const std::shared_ptr<ReadBuffer>& buffer,
 
 }  // namespace
 
+void HeadDeadlines::link_other(HTTP1ServerConnection& conn) {
+  conn.other_ = true;
+  conn.deadline_prev_ = nullptr;
+  conn.deadline_next_ = others_;
+  if (others_) others_->deadline_prev_ = &conn;
+  others_ = &conn;
+}
+
+void HeadDeadlines::add(HTTP1ServerConnection& conn) {
+  if (conn.listed_ || conn.other_) return;
+  link_other(conn);
+  ++size_;
+}
+
+// Once per request (push_back): inline there. False when `conn` was on neither list.
+inline bool HeadDeadlines::take_off(HTTP1ServerConnection& conn) {
+  if (conn.listed_) {
+    (conn.deadline_prev_ ? conn.deadline_prev_->deadline_next_ : first_) = conn.deadline_next_;
+    (conn.deadline_next_ ? conn.deadline_next_->deadline_prev_ : last_) = conn.deadline_prev_;
+  } else if (conn.other_) {
+    (conn.deadline_prev_ ? conn.deadline_prev_->deadline_next_ : others_) = conn.deadline_next_;
+    if (conn.deadline_next_) conn.deadline_next_->deadline_prev_ = conn.deadline_prev_;
+  } else {
+    return false;
+  }
+  conn.listed_ = conn.other_ = false;
+  return true;
+}
+
 void HeadDeadlines::push_back(HTTP1ServerConnection& conn, double deadline) {
-  if (conn.listed_) unlink(conn);
+  if (!take_off(conn)) ++size_;
   conn.listed_ = true;
   conn.buffer_.head_deadline = deadline;
   conn.deadline_prev_ = last_;
@@ -69,20 +98,18 @@ void HeadDeadlines::push_back(HTTP1ServerConnection& conn, double deadline) {
 }
 
 void HeadDeadlines::remove(HTTP1ServerConnection& conn) {
-  if (!conn.listed_) return;
+  const bool waiting = conn.listed_;
   unlink(conn);
-  if (!first_ && timer_) {
+  if (waiting && !first_ && timer_) {
     loop_->remove_timeout(timer_);
     timer_ = Timeout{};
   }
 }
 
 void HeadDeadlines::unlink(HTTP1ServerConnection& conn) {
-  if (!conn.listed_) return;
-  (conn.deadline_prev_ ? conn.deadline_prev_->deadline_next_ : first_) = conn.deadline_next_;
-  (conn.deadline_next_ ? conn.deadline_next_->deadline_prev_ : last_) = conn.deadline_prev_;
+  if (!take_off(conn)) return;
   conn.deadline_prev_ = conn.deadline_next_ = nullptr;
-  conn.listed_ = false;
+  --size_;
 }
 
 void HeadDeadlines::expire() {
@@ -91,10 +118,11 @@ void HeadDeadlines::expire() {
   const double now = loop_->time();
   while (first_) {
     HTTP1ServerConnection& conn = *first_;
-    // 0: the head came (the connection is listed again when its next wait begins).
+    // 0: the head came (it moves back to the waiting list when its next wait begins).
     const double deadline = conn.buffer_.head_deadline;
     if (deadline > now) break;
-    unlink(conn);
+    take_off(conn);
+    link_other(conn);  // still serving (or closing, when its deadline passed)
     if (deadline != 0) conn.head_deadline_passed();
   }
   if (first_) {
@@ -192,6 +220,7 @@ Future<void> HTTP1ServerConnection::served() {
 
 void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
   std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
+  settings_->head_deadlines->add(*this);
   stream_->set_close_callback([weak] {
     if (auto self = weak.lock())
       if (auto conn = self->current_.lock()) conn->on_stream_closed();

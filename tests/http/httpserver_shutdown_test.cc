@@ -232,3 +232,57 @@ TEST_CASE("httpserver shutdown: destroyed holding an idle keep-alive connection 
   for (const std::string& line : complaints) MESSAGE(line);
   CHECK(complaints.empty());
 }
+
+// HTTPServer finds its connections on its settings' HeadDeadlines: the waiting list (in
+// deadline order) and the other one. Whichever a connection is on - waiting for a head, moved
+// off the waiting list by the timer once its head came, or never on it (no idle timeout) -
+// connection_count() counts it and shutdown() reaches it.
+TEST_CASE("httpserver shutdown: every connection is found, whichever list it is on") {
+  struct Case {
+    const char* name;
+    double idle_timeout;  // 0: no head deadline, so no connection is ever on the waiting list
+  };
+  const Case cases[] = {{"idle timeout", 0.05}, {"no idle timeout", 0}};
+  for (const Case& k : cases) {
+    CAPTURE(k.name);
+    LoopCase c;
+    App app;
+    HTTPServerOptions o;
+    o.idle_connection_timeout = k.idle_timeout;
+    HTTPServer server(app.callback(), o);
+    server.add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+    const int port = server.addresses().at(0).port();
+    bool closed = false;
+
+    const int busy = connect_to(port);
+    send_get(busy, "/slow");
+    REQUIRE(run_until(c.loop(), [&] { return app.held.size() == 1; }));
+    const int idle = connect_to(port);
+    send_get(idle, "/fast");
+    CHECK(read_from(c.loop(), idle, "ok", &closed).find("200 OK") != std::string::npos);
+    CHECK(server.connection_count() == 2);
+    if (k.idle_timeout > 0) {
+      // The timer closes the idle one and moves the busy one (its head came) off the list.
+      CHECK(read_from(c.loop(), idle, "", &closed).empty());
+      CHECK(closed);
+      REQUIRE(run_until(c.loop(), [&] { return server.connection_count() == 1; }));
+    }
+
+    Future<void> done = server.shutdown(5);
+    if (k.idle_timeout == 0) {
+      CHECK(read_from(c.loop(), idle, "", &closed).empty());
+      CHECK(closed);  // shutdown found it: closed at once
+    }
+    CHECK_FALSE(done.done());
+    app.answer(*app.held[0]);
+    const std::string r = read_from(c.loop(), busy, "", &closed);
+    CHECK(r.find("\r\nConnection: close\r\n") != std::string::npos);
+    CHECK(closed);
+    CHECK(run_until(c.loop(), [&] { return done.done(); }));
+    CHECK(server.connection_count() == 0);
+    app.held.clear();
+    ::close(idle);
+    ::close(busy);
+    c.loop().run_once(0);
+  }
+}
