@@ -13,7 +13,8 @@
 //           application's HTTPMessageDelegate, and waits for the application to finish() its
 //           response on the HTTP1Connection before reading the next request, so pipelined
 //           requests are answered in order.
-// Ownership: an HTTP1ServerConnection owns its stream and is kept alive by its serving
+// Ownership: an HTTP1ServerConnection owns its stream (or, made by create() as HTTPServer makes
+//           them, lives inside the stream's allocation) and is kept alive by its serving
 //           coroutine, or between requests by the stream's readiness callback; each request's
 //           HTTP1Connection is shared by the connection and whoever holds the request. The bytes
 //           read but not yet parsed (a pipelined request) live in a buffer the two share.
@@ -428,6 +429,14 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   // With settings shared by the connections of one server.
   HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
                         std::shared_ptr<const HTTP1ServerSettings> settings, std::string remote_ip);
+  // HTTPServer's form: an IOStream over the accepted, non-blocking socket `fd` and its
+  // connection in one allocation (one heap chunk and one control block, not two of each:
+  // bench/README.md, "Memory per idle connection"). The connection's shared_ptr shares the
+  // stream's control block, and the stream's shared_from_this works as for a created stream.
+  // Owns `fd` once it returns; when it throws, the caller still owns it.
+  static std::shared_ptr<HTTP1ServerConnection> create(
+      int fd, const IOStreamOptions& options, std::shared_ptr<const HTTP1ServerSettings> settings,
+      std::string remote_ip);
   ~HTTP1ServerConnection();
 
   // Serves requests until the peer leaves or close() is called; the Future resolves then.
@@ -450,17 +459,41 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   void drain();
 
   HTTP1ConnectionContext context() const { return {remote_ip_, settings_->protocol}; }
-  const std::shared_ptr<IOStream>& stream() const { return stream_; }
+  std::shared_ptr<IOStream> stream() const;
 
  private:
   friend class http1connection::HeadDeadlines;
+  struct Block;  // create()'s allocation: the stream with the connection inside
 
+ public:
+  struct InBlockToken {
+    explicit InBlockToken() = default;
+  };
+  // For create() only: the connection inside `stream`'s own object.
+  HTTP1ServerConnection(InBlockToken, IOStream& stream,
+                        std::shared_ptr<const HTTP1ServerSettings> settings, std::string remote_ip);
+
+  // This connection's shared_ptr: its own control block's (std::make_shared), or, in create()'s
+  // allocation, the stream's (these hide enable_shared_from_this's, which know only the first).
+  std::shared_ptr<HTTP1ServerConnection> shared_from_this() {
+    if (in_block_) return {stream_->shared_from_this(), this};
+    return enable_shared_from_this::shared_from_this();
+  }
+  std::shared_ptr<const HTTP1ServerConnection> shared_from_this() const {
+    if (in_block_) return {stream_->shared_from_this(), this};
+    return enable_shared_from_this::shared_from_this();
+  }
+  std::weak_ptr<HTTP1ServerConnection> weak_from_this() { return shared_from_this(); }
+
+ private:
   void wait_for_request();
   Future<void> serve(bool ready);
   void end_serving(bool detached);
   // The deadline for the head awaited has passed (HeadDeadlines): closes the stream.
   void head_deadline_passed();
 
+  // In create()'s allocation, a pointer that owns nothing (the stream holds this connection,
+  // not the other way round); stream() and the requests get an owning one.
   std::shared_ptr<IOStream> stream_;
   std::shared_ptr<const HTTP1ServerSettings> settings_;
   std::string remote_ip_;
@@ -472,8 +505,9 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   bool draining_ = false;
   bool ended_ = false;
-  bool listed_ = false;  // on the server's HeadDeadlines waiting list
-  bool other_ = false;   // on its other list
+  bool in_block_ = false;  // made by create(): lives inside its stream's object
+  bool listed_ = false;    // on the server's HeadDeadlines waiting list
+  bool other_ = false;     // on its other list
   // served()'s Future, made only when asked for (out of line: 8 bytes, not 16, in every
   // connection, which then fits a 208-byte heap chunk with its control block, not 224).
   std::unique_ptr<Promise<void>> done_;

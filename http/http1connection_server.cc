@@ -164,7 +164,39 @@ HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
       settings_(std::move(settings)),
       remote_ip_(std::move(remote_ip)) {}
 
+HTTP1ServerConnection::HTTP1ServerConnection(InBlockToken, IOStream& stream,
+                                             std::shared_ptr<const HTTP1ServerSettings> settings,
+                                             std::string remote_ip)
+    : stream_(std::shared_ptr<void>(), &stream),
+      settings_(std::move(settings)),
+      remote_ip_(std::move(remote_ip)),
+      in_block_(true) {}
+
+// The stream with the connection as a member: std::make_shared hooks the stream's
+// enable_shared_from_this (the one base that has it), and the connection's shared_ptr is an
+// alias of the stream's. Members go before bases on destruction: the connection first.
+struct HTTP1ServerConnection::Block final : IOStream {
+  Block(int fd, const IOStreamOptions& options, std::shared_ptr<const HTTP1ServerSettings> settings,
+        std::string remote_ip)
+      : IOStream(fd, options),
+        conn(InBlockToken{}, *this, std::move(settings), std::move(remote_ip)) {}
+  HTTP1ServerConnection conn;
+};
+
+std::shared_ptr<HTTP1ServerConnection> HTTP1ServerConnection::create(
+    int fd, const IOStreamOptions& options, std::shared_ptr<const HTTP1ServerSettings> settings,
+    std::string remote_ip) {
+  // IOStream's constructor for subclasses takes a non-blocking fd: accept4 made it so.
+  auto block = std::make_shared<Block>(fd, options, std::move(settings), std::move(remote_ip));
+  return {block, &block->conn};
+}
+
 HTTP1ServerConnection::~HTTP1ServerConnection() { settings_->head_deadlines->unlink(*this); }
+
+std::shared_ptr<IOStream> HTTP1ServerConnection::stream() const {
+  if (in_block_) return {stream_->shared_from_this(), stream_.get()};
+  return stream_;
+}
 
 void HTTP1ServerConnection::close() { stream_->close(); }
 
@@ -219,7 +251,7 @@ Future<void> HTTP1ServerConnection::served() {
 }
 
 void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
-  std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
+  std::weak_ptr<HTTP1ServerConnection> weak = shared_from_this();
   settings_->head_deadlines->add(*this);
   stream_->set_close_callback([weak] {
     if (auto self = weak.lock())
@@ -280,8 +312,11 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
         settings_->head_deadlines->push_back(
             *this, stream_->io_loop().time() + settings_->params.header_timeout);
       // One per request: from the thread's free lists (gen/recycle.h), not malloc.
+      // Its stream pointer owns (a WebSocket may take it over): in create()'s allocation, an
+      // alias of this connection's.
       auto conn = std::allocate_shared<HTTP1Connection>(
-          detail::RecyclingAllocator<HTTP1Connection>{}, stream_, settings_->params,
+          detail::RecyclingAllocator<HTTP1Connection>{},
+          in_block_ ? std::shared_ptr<IOStream>(self, stream_.get()) : stream_, settings_->params,
           std::shared_ptr<ReadBuffer>(self, &buffer_), context());
       current_ = conn;
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);

@@ -2,8 +2,10 @@
 //
 // Mirrors:  tornado/httpserver.py (HTTPServer.handle_stream, start_request, on_close,
 //           close_all_connections; _CallableAdapter; _HTTPRequestContext; _ProxyAdapter).
-// In loop:  TCPServer accepts and calls handle_stream, which starts an HTTP1ServerConnection;
-//           that calls start_request once per request, and on_close when it ends.
+// In loop:  TCPServer accepts and calls handle_connection, which makes the stream and its
+//           HTTP1ServerConnection in one allocation and starts it (handle_stream does the same
+//           for a stream made elsewhere); that calls start_request once per request, and
+//           on_close when it ends.
 // Thread:   the loop thread.
 #include "tornado/http/httpserver.h"
 
@@ -211,6 +213,23 @@ Future<void> HTTPServer::handle_stream(std::shared_ptr<IOStream> stream, Address
       std::make_shared<HTTP1ServerConnection>(std::move(stream), settings_, remote_ip_of(address)));
   // serve() catches and logs what it throws: nothing for TCPServer to watch.
   return shared_ready_future();
+}
+
+void HTTPServer::handle_connection(int fd, const Address& address) {
+  std::shared_ptr<HTTP1ServerConnection> conn;
+  try {
+    conn = HTTP1ServerConnection::create(fd, stream_options(), settings_, remote_ip_of(address));
+  } catch (...) {
+    ::close(fd);  // create() owns the fd only once it has succeeded
+    log_connection_error(std::current_exception());
+    return;
+  }
+  try {
+    conn->stream()->set_nodelay(true);
+    serve(conn);
+  } catch (...) {
+    log_connection_error(std::current_exception());
+  }
 }
 
 std::unique_ptr<HTTPMessageDelegate> HTTPServer::start_request(

@@ -11,7 +11,9 @@
 //   server.listen(8888);
 //   tornado::IOLoop::current().start();
 //
-// Role:     a TCPServer whose handle_stream wraps each connection in an HTTP1ServerConnection.
+// Role:     a TCPServer that serves each connection with an HTTP1ServerConnection, made in one
+//           allocation with its stream (handle_connection; handle_stream for streams made
+//           elsewhere).
 //           Requests go to an HTTPServerConnectionDelegate (web's Application is one) which
 //           may stream bodies, or to a callback that gets each HTTPServerRequest whole, body
 //           and arguments parsed. The callback form writes one access log line per request.
@@ -87,7 +89,12 @@ class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
 
   const HTTPServerOptions& options() const { return options_; }
 
+  // Serves a stream made elsewhere. Accepted sockets do not come this way: handle_connection
+  // makes each one's stream and connection in one allocation.
   Future<void> handle_stream(std::shared_ptr<IOStream> stream, Address address) override;
+
+ protected:
+  void handle_connection(int fd, const Address& address) override;
 
  private:
   void serve(const std::shared_ptr<HTTP1ServerConnection>& conn);
