@@ -13,7 +13,8 @@
 //           application's HTTPMessageDelegate, and waits for the application to finish() its
 //           response on the HTTP1Connection before reading the next request, so pipelined
 //           requests are answered in order.
-// Ownership: an HTTP1ServerConnection owns its stream and is kept alive by its serving
+// Ownership: an HTTP1ServerConnection owns its stream (or, made by create() as HTTPServer makes
+//           them, lives inside the stream's allocation) and is kept alive by its serving
 //           coroutine, or between requests by the stream's readiness callback; each request's
 //           HTTP1Connection is shared by the connection and whoever holds the request. The bytes
 //           read but not yet parsed (a pipelined request) live in a buffer the two share.
@@ -65,37 +66,51 @@ class HTTP1ServerConnection;
 
 namespace http1connection {
 
-// The connections of one server that wait for their next request, in the order their waits
-// began. Each wait's deadline for the head is its start plus the server's one header_timeout,
-// so that is also the order of the deadlines: one timer serves them all, armed for the first,
-// instead of a timer per connection (about 100 bytes in the loop's timeout heap, which an idle
-// keep-alive connection would hold: bench/README.md, "Memory per idle connection"). The
-// deadline is the connection's ReadBuffer::head_deadline, set only here (push_back) and reset
-// to 0 when the head has come. A connection stays listed after that and moves to the end when
-// its next wait begins; when the timer fires, the connections at the front whose head came
-// leave the list, and those whose deadline has passed leave it and are closed (as the
-// per-stream timer of ReadBuffer does).
+// The connections of one server: those that wait for their next request, in the order their
+// waits began, and the rest, in no order. Each wait's deadline for the head is its start plus
+// the server's one header_timeout, so that is also the order of the deadlines: one timer
+// serves them all, armed for the first, instead of a timer per connection (about 100 bytes in
+// the loop's timeout heap, which an idle keep-alive connection would hold: bench/README.md,
+// "Memory per idle connection"). The deadline is the connection's ReadBuffer::head_deadline,
+// set only here (push_back) and reset to 0 when the head has come. A connection stays on the
+// waiting list after that and moves to its end when its next wait begins; when the timer
+// fires, the connections at the front whose head came go to the other list, and those whose
+// deadline has passed go to it too and are closed (as the per-stream timer of ReadBuffer does).
+// Both lists run through the same two links in each connection, so that HTTPServer finds its
+// connections here at no cost per connection, where a set's node cost 32 bytes.
 class HeadDeadlines : public std::enable_shared_from_this<HeadDeadlines> {
  public:
   HeadDeadlines() = default;
   HeadDeadlines(const HeadDeadlines&) = delete;
   HeadDeadlines& operator=(const HeadDeadlines&) = delete;
 
-  // Lists `conn` last, or moves it there: its wait for a head begins, until `deadline` (which
-  // no listed connection's passes).
+  // Lists `conn` (it starts serving), on the list that is in no order.
+  void add(HTTP1ServerConnection& conn);
+  // Moves `conn` to the end of the waiting list: its wait for a head begins, until `deadline`
+  // (which no listed connection's passes). Lists it if it was not.
   void push_back(HTTP1ServerConnection& conn, double deadline);
-  // Takes `conn` off the list (it stops serving); the timer goes with the last one.
+  // Takes `conn` off the lists (it stops serving); the timer goes with the last waiting one.
   void remove(HTTP1ServerConnection& conn);
-  // Takes `conn` off the list without touching the loop, which may be being destroyed (a
+  // Takes `conn` off the lists without touching the loop, which may be being destroyed (a
   // connection destroyed without having ended: its loop's queue held the last reference). A
-  // timer left armed finds nothing when it fires; it holds only a weak_ptr to the list.
+  // timer left armed finds nothing when it fires; it holds only a weak_ptr to the lists.
   void unlink(HTTP1ServerConnection& conn);
+
+  // The listed connections: how many, and each (for a snapshot: closing one may unlist it).
+  std::size_t size() const { return size_; }
+  HTTP1ServerConnection* front() const { return first_ ? first_ : others_; }
+  template <class F>
+  void for_each(F&& f) const;
 
  private:
   void expire();
+  void link_other(HTTP1ServerConnection& conn);
+  bool take_off(HTTP1ServerConnection& conn);
 
-  HTTP1ServerConnection* first_ = nullptr;
+  HTTP1ServerConnection* first_ = nullptr;  // the waiting list
   HTTP1ServerConnection* last_ = nullptr;
+  HTTP1ServerConnection* others_ = nullptr;  // the rest
+  std::size_t size_ = 0;
   IOLoop* loop_ = nullptr;
   Timeout timer_;
 };
@@ -435,6 +450,14 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   // With settings shared by the connections of one server.
   HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
                         std::shared_ptr<const HTTP1ServerSettings> settings, std::string remote_ip);
+  // HTTPServer's form: an IOStream over the accepted, non-blocking socket `fd` and its
+  // connection in one allocation (one heap chunk and one control block, not two of each:
+  // bench/README.md, "Memory per idle connection"). The connection's shared_ptr shares the
+  // stream's control block, and the stream's shared_from_this works as for a created stream.
+  // Owns `fd` once it returns; when it throws, the caller still owns it.
+  static std::shared_ptr<HTTP1ServerConnection> create(
+      int fd, const IOStreamOptions& options, std::shared_ptr<const HTTP1ServerSettings> settings,
+      std::string remote_ip);
   ~HTTP1ServerConnection();
 
   // Serves requests until the peer leaves or close() is called; the Future resolves then.
@@ -457,17 +480,41 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   void drain();
 
   HTTP1ConnectionContext context() const { return {remote_ip_, settings_->protocol}; }
-  const std::shared_ptr<IOStream>& stream() const { return stream_; }
+  std::shared_ptr<IOStream> stream() const;
 
  private:
   friend class http1connection::HeadDeadlines;
+  struct Block;  // create()'s allocation: the stream with the connection inside
 
+ public:
+  struct InBlockToken {
+    explicit InBlockToken() = default;
+  };
+  // For create() only: the connection inside `stream`'s own object.
+  HTTP1ServerConnection(InBlockToken, IOStream& stream,
+                        std::shared_ptr<const HTTP1ServerSettings> settings, std::string remote_ip);
+
+  // This connection's shared_ptr: its own control block's (std::make_shared), or, in create()'s
+  // allocation, the stream's (these hide enable_shared_from_this's, which know only the first).
+  std::shared_ptr<HTTP1ServerConnection> shared_from_this() {
+    if (in_block_) return {stream_->shared_from_this(), this};
+    return enable_shared_from_this::shared_from_this();
+  }
+  std::shared_ptr<const HTTP1ServerConnection> shared_from_this() const {
+    if (in_block_) return {stream_->shared_from_this(), this};
+    return enable_shared_from_this::shared_from_this();
+  }
+  std::weak_ptr<HTTP1ServerConnection> weak_from_this() { return shared_from_this(); }
+
+ private:
   void wait_for_request();
   Future<void> serve(bool ready);
   void end_serving(bool detached);
   // The deadline for the head awaited has passed (HeadDeadlines): closes the stream.
   void head_deadline_passed();
 
+  // In create()'s allocation, a pointer that owns nothing (the stream holds this connection,
+  // not the other way round); stream() and the requests get an owning one.
   std::shared_ptr<IOStream> stream_;
   std::shared_ptr<const HTTP1ServerSettings> settings_;
   std::string remote_ip_;
@@ -479,13 +526,21 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   bool draining_ = false;
   bool ended_ = false;
-  bool listed_ = false;  // on the server's HeadDeadlines list
+  bool in_block_ = false;  // made by create(): lives inside its stream's object
+  bool listed_ = false;    // on the server's HeadDeadlines waiting list
+  bool other_ = false;     // on its other list
   // served()'s Future, made only when asked for (out of line: 8 bytes, not 16, in every
   // connection, which then fits a 208-byte heap chunk with its control block, not 224).
   std::unique_ptr<Promise<void>> done_;
-  // The neighbours on that list; the deadline is buffer_.head_deadline.
+  // The neighbours on the list it is on; the deadline is buffer_.head_deadline.
   HTTP1ServerConnection* deadline_prev_ = nullptr;
   HTTP1ServerConnection* deadline_next_ = nullptr;
 };
+
+template <class F>
+void http1connection::HeadDeadlines::for_each(F&& f) const {
+  for (HTTP1ServerConnection* c = first_; c; c = c->deadline_next_) f(*c);
+  for (HTTP1ServerConnection* c = others_; c; c = c->deadline_next_) f(*c);
+}
 
 }  // namespace tornado

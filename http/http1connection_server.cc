@@ -51,8 +51,37 @@ void arm_head_timer(const std::shared_ptr<ReadBuffer>& buffer,
 
 }  // namespace
 
+void HeadDeadlines::link_other(HTTP1ServerConnection& conn) {
+  conn.other_ = true;
+  conn.deadline_prev_ = nullptr;
+  conn.deadline_next_ = others_;
+  if (others_) others_->deadline_prev_ = &conn;
+  others_ = &conn;
+}
+
+void HeadDeadlines::add(HTTP1ServerConnection& conn) {
+  if (conn.listed_ || conn.other_) return;
+  link_other(conn);
+  ++size_;
+}
+
+// Once per request (push_back): inline there. False when `conn` was on neither list.
+inline bool HeadDeadlines::take_off(HTTP1ServerConnection& conn) {
+  if (conn.listed_) {
+    (conn.deadline_prev_ ? conn.deadline_prev_->deadline_next_ : first_) = conn.deadline_next_;
+    (conn.deadline_next_ ? conn.deadline_next_->deadline_prev_ : last_) = conn.deadline_prev_;
+  } else if (conn.other_) {
+    (conn.deadline_prev_ ? conn.deadline_prev_->deadline_next_ : others_) = conn.deadline_next_;
+    if (conn.deadline_next_) conn.deadline_next_->deadline_prev_ = conn.deadline_prev_;
+  } else {
+    return false;
+  }
+  conn.listed_ = conn.other_ = false;
+  return true;
+}
+
 void HeadDeadlines::push_back(HTTP1ServerConnection& conn, double deadline) {
-  if (conn.listed_) unlink(conn);
+  if (!take_off(conn)) ++size_;
   conn.listed_ = true;
   conn.buffer_.head_deadline = deadline;
   conn.deadline_prev_ = last_;
@@ -69,20 +98,18 @@ void HeadDeadlines::push_back(HTTP1ServerConnection& conn, double deadline) {
 }
 
 void HeadDeadlines::remove(HTTP1ServerConnection& conn) {
-  if (!conn.listed_) return;
+  const bool waiting = conn.listed_;
   unlink(conn);
-  if (!first_ && timer_) {
+  if (waiting && !first_ && timer_) {
     loop_->remove_timeout(timer_);
     timer_ = Timeout{};
   }
 }
 
 void HeadDeadlines::unlink(HTTP1ServerConnection& conn) {
-  if (!conn.listed_) return;
-  (conn.deadline_prev_ ? conn.deadline_prev_->deadline_next_ : first_) = conn.deadline_next_;
-  (conn.deadline_next_ ? conn.deadline_next_->deadline_prev_ : last_) = conn.deadline_prev_;
+  if (!take_off(conn)) return;
   conn.deadline_prev_ = conn.deadline_next_ = nullptr;
-  conn.listed_ = false;
+  --size_;
 }
 
 void HeadDeadlines::expire() {
@@ -91,10 +118,11 @@ void HeadDeadlines::expire() {
   const double now = loop_->time();
   while (first_) {
     HTTP1ServerConnection& conn = *first_;
-    // 0: the head came (the connection is listed again when its next wait begins).
+    // 0: the head came (it moves back to the waiting list when its next wait begins).
     const double deadline = conn.buffer_.head_deadline;
     if (deadline > now) break;
-    unlink(conn);
+    take_off(conn);
+    link_other(conn);  // still serving (or closing, when its deadline passed)
     if (deadline != 0) conn.head_deadline_passed();
   }
   if (first_) {
@@ -136,7 +164,39 @@ HTTP1ServerConnection::HTTP1ServerConnection(std::shared_ptr<IOStream> stream,
       settings_(std::move(settings)),
       remote_ip_(std::move(remote_ip)) {}
 
+HTTP1ServerConnection::HTTP1ServerConnection(InBlockToken, IOStream& stream,
+                                             std::shared_ptr<const HTTP1ServerSettings> settings,
+                                             std::string remote_ip)
+    : stream_(std::shared_ptr<void>(), &stream),
+      settings_(std::move(settings)),
+      remote_ip_(std::move(remote_ip)),
+      in_block_(true) {}
+
+// The stream with the connection as a member: std::make_shared hooks the stream's
+// enable_shared_from_this (the one base that has it), and the connection's shared_ptr is an
+// alias of the stream's. Members go before bases on destruction: the connection first.
+struct HTTP1ServerConnection::Block final : IOStream {
+  Block(int fd, const IOStreamOptions& options, std::shared_ptr<const HTTP1ServerSettings> settings,
+        std::string remote_ip)
+      : IOStream(fd, options),
+        conn(InBlockToken{}, *this, std::move(settings), std::move(remote_ip)) {}
+  HTTP1ServerConnection conn;
+};
+
+std::shared_ptr<HTTP1ServerConnection> HTTP1ServerConnection::create(
+    int fd, const IOStreamOptions& options, std::shared_ptr<const HTTP1ServerSettings> settings,
+    std::string remote_ip) {
+  // IOStream's constructor for subclasses takes a non-blocking fd: accept4 made it so.
+  auto block = std::make_shared<Block>(fd, options, std::move(settings), std::move(remote_ip));
+  return {block, &block->conn};
+}
+
 HTTP1ServerConnection::~HTTP1ServerConnection() { settings_->head_deadlines->unlink(*this); }
+
+std::shared_ptr<IOStream> HTTP1ServerConnection::stream() const {
+  if (in_block_) return {stream_->shared_from_this(), stream_.get()};
+  return stream_;
+}
 
 void HTTP1ServerConnection::close() { stream_->close(); }
 
@@ -191,7 +251,8 @@ Future<void> HTTP1ServerConnection::served() {
 }
 
 void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
-  std::weak_ptr<HTTP1ServerConnection> weak = weak_from_this();
+  std::weak_ptr<HTTP1ServerConnection> weak = shared_from_this();
+  settings_->head_deadlines->add(*this);
   stream_->set_close_callback([weak] {
     if (auto self = weak.lock())
       if (auto conn = self->current_.lock()) conn->on_stream_closed();
@@ -251,8 +312,11 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
         settings_->head_deadlines->push_back(
             *this, stream_->io_loop().time() + settings_->params.header_timeout);
       // One per request: from the thread's free lists (gen/recycle.h), not malloc.
+      // Its stream pointer owns (a WebSocket may take it over): in create()'s allocation, an
+      // alias of this connection's.
       auto conn = std::allocate_shared<HTTP1Connection>(
-          detail::RecyclingAllocator<HTTP1Connection>{}, stream_, settings_->params,
+          detail::RecyclingAllocator<HTTP1Connection>{},
+          in_block_ ? std::shared_ptr<IOStream>(self, stream_.get()) : stream_, settings_->params,
           std::shared_ptr<ReadBuffer>(self, &buffer_), context());
       current_ = conn;
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);

@@ -2,8 +2,10 @@
 //
 // Mirrors:  tornado/httpserver.py (HTTPServer.handle_stream, start_request, on_close,
 //           close_all_connections; _CallableAdapter; _HTTPRequestContext; _ProxyAdapter).
-// In loop:  TCPServer accepts and calls handle_stream, which starts an HTTP1ServerConnection;
-//           that calls start_request once per request, and on_close when it ends.
+// In loop:  TCPServer accepts and calls handle_connection, which makes the stream and its
+//           HTTP1ServerConnection in one allocation and starts it (handle_stream does the same
+//           for a stream made elsewhere); that calls start_request once per request, and
+//           on_close when it ends.
 // Thread:   the loop thread.
 #include "tornado/http/httpserver.h"
 
@@ -157,9 +159,6 @@ std::shared_ptr<const HTTP1ServerSettings> settings_of(const HTTPServerOptions& 
       HTTP1ServerSettings{p, o.protocol.empty() ? "http" : o.protocol});
 }
 
-// HTTPServer::connections_'s load factor (httpserver.h says why).
-constexpr float kConnectionsPerBucket = 4;
-
 IOStreamOptions stream_options_of(const HTTPServerOptions& o) {
   IOStreamOptions s;
   s.max_buffer_size = o.max_buffer_size;
@@ -173,9 +172,7 @@ HTTPServer::HTTPServer(HTTPServerConnectionDelegate& delegate, HTTPServerOptions
     : TCPServer(stream_options_of(options)),
       options_(std::move(options)),
       settings_(settings_of(options_)),
-      delegate_(&delegate) {
-  connections_.max_load_factor(kConnectionsPerBucket);
-}
+      delegate_(&delegate) {}
 
 HTTPServer::HTTPServer(RequestCallback callback, HTTPServerOptions options)
     : TCPServer(stream_options_of(options)),
@@ -186,31 +183,60 @@ HTTPServer::HTTPServer(RequestCallback callback, HTTPServerOptions options)
           [](std::shared_ptr<RequestCallback> cb,
              std::shared_ptr<HTTP1Connection> conn) -> std::unique_ptr<HTTPMessageDelegate> {
             return std::make_unique<CallableAdapter>(std::move(cb), std::move(conn));
-          }) {
-  connections_.max_load_factor(kConnectionsPerBucket);
-}
+          }) {}
 
 HTTPServer::~HTTPServer() {
   stop();
-  const auto connections = connections_;
-  for (const auto& conn : connections) {
+  for (const auto& conn : snapshot()) {
     conn->forget_delegate();
     conn->close();
   }
 }
 
+std::vector<std::shared_ptr<HTTP1ServerConnection>> HTTPServer::snapshot() const {
+  std::vector<std::shared_ptr<HTTP1ServerConnection>> conns;
+  conns.reserve(connection_count());
+  settings_->head_deadlines->for_each(
+      [&conns](HTTP1ServerConnection& conn) { conns.push_back(conn.shared_from_this()); });
+  return conns;
+}
+
+namespace {
+
+std::string remote_ip_of(const netutil::SocketAddress& address) {
+  return (address.family == AF_INET || address.family == AF_INET6) ? address.host() : "0.0.0.0";
+}
+
+}  // namespace
+
+void HTTPServer::serve(const std::shared_ptr<HTTP1ServerConnection>& conn) {
+  conn->start(*this);  // lists it on settings_->head_deadlines until it ends
+  if (!conn->ended() && drained_) conn->drain();  // add_sockets after shutdown() began
+}
+
 Future<void> HTTPServer::handle_stream(std::shared_ptr<IOStream> stream, Address address) {
-  std::string remote_ip =
-      (address.family == AF_INET || address.family == AF_INET6) ? address.host() : "0.0.0.0";
   stream->set_nodelay(true);
-  auto conn =
-      std::make_shared<HTTP1ServerConnection>(std::move(stream), settings_, std::move(remote_ip));
-  conn->start(*this);
-  if (conn->ended()) return shared_ready_future();
-  connections_.insert(conn);
-  if (drained_) conn->drain();  // add_sockets after shutdown() began
+  serve(
+      std::make_shared<HTTP1ServerConnection>(std::move(stream), settings_, remote_ip_of(address)));
   // serve() catches and logs what it throws: nothing for TCPServer to watch.
   return shared_ready_future();
+}
+
+void HTTPServer::handle_connection(int fd, const Address& address) {
+  std::shared_ptr<HTTP1ServerConnection> conn;
+  try {
+    conn = HTTP1ServerConnection::create(fd, stream_options(), settings_, remote_ip_of(address));
+  } catch (...) {
+    ::close(fd);  // create() owns the fd only once it has succeeded
+    log_connection_error(std::current_exception());
+    return;
+  }
+  try {
+    conn->stream()->set_nodelay(true);
+    serve(conn);
+  } catch (...) {
+    log_connection_error(std::current_exception());
+  }
 }
 
 std::unique_ptr<HTTPMessageDelegate> HTTPServer::start_request(
@@ -230,19 +256,19 @@ std::unique_ptr<HTTPMessageDelegate> HTTPServer::start_request(
 
 void HTTPServer::on_close(HTTP1ServerConnection& server_conn) {
   if (delegate_) delegate_->on_close(server_conn);
-  connections_.erase(server_conn.shared_from_this());
-  if (connections_.empty() && drained_ && !drained_->done()) drained_->set_result();
+  // end_serving has unlisted it.
+  if (connection_count() == 0 && drained_ && !drained_->done()) drained_->set_result();
 }
 
 Future<void> HTTPServer::close_all_connections() {
   // As Tornado: close one, wait until it has stopped serving, then the next (a connection
   // may open while waiting; it is closed too).
-  while (!connections_.empty()) {
-    const std::shared_ptr<HTTP1ServerConnection> conn = *connections_.begin();
+  while (connection_count() > 0) {
+    const std::shared_ptr<HTTP1ServerConnection> conn =
+        settings_->head_deadlines->front()->shared_from_this();
     const Future<void> done = conn->served();
     conn->close();
-    co_await done;
-    connections_.erase(conn);
+    co_await done;         // it is unlisted when serving ends
     co_await gen::moment;  // the stream's close callback runs on the next iteration
   }
 }
@@ -253,18 +279,16 @@ namespace tornado {
 
 Future<void> HTTPServer::shutdown(double deadline) {
   stop();
-  if (!connections_.empty()) {
+  if (connection_count() > 0) {
     drained_.emplace();
     const Future<void> drained = *drained_;
-    // drain() may close a connection, and its on_close erase it, while the list is walked.
-    std::vector<std::shared_ptr<HTTP1ServerConnection>> conns;
-    for (const auto& conn : connections_) conns.push_back(conn);
-    for (const auto& conn : conns) conn->drain();
+    // drain() may close a connection, and its serving end unlist it, while the list is walked.
+    for (const auto& conn : snapshot()) conn->drain();
     try {
       co_await gen::with_timeout(deadline, drained);
     } catch (const TimeoutError&) {
       log::gen_log.warning("shutdown: %zu connections still busy after %.3g s; closing them",
-                           connections_.size(), deadline);
+                           connection_count(), deadline);
     }
     drained_.reset();
   }

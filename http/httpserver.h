@@ -11,15 +11,17 @@
 //   server.listen(8888);
 //   tornado::IOLoop::current().start();
 //
-// Role:     a TCPServer whose handle_stream wraps each connection in an HTTP1ServerConnection.
+// Role:     a TCPServer that serves each connection with an HTTP1ServerConnection, made in one
+//           allocation with its stream (handle_connection; handle_stream for streams made
+//           elsewhere).
 //           Requests go to an HTTPServerConnectionDelegate (web's Application is one) which
 //           may stream bodies, or to a callback that gets each HTTPServerRequest whole, body
 //           and arguments parsed. The callback form writes one access log line per request.
-// Ownership: the server owns its listening sockets and tracks its open connections (each kept
-//           alive by its serving coroutine or its stream's readiness callback, and by the set). The
-//           delegate must outlive the server; the server must outlive the loop iterations that use
-//           it: destroy it after close_all_connections() has resolved, or after the loop has
-//           stopped.
+// Ownership: the server owns its listening sockets and tracks its open connections without
+//           owning them (each is kept alive by its serving coroutine or by its stream's readiness
+//           callback, and lists itself on the server's lists while it serves). The delegate must
+//           outlive the server; the server must outlive the loop iterations that use it: destroy
+//           it after close_all_connections() has resolved, or after the loop has stopped.
 // Errors:   bad requests are answered by http1connection (400, 413, 431) and never reach the
 //           application. An exception thrown by the callback is logged and closes that
 //           connection.
@@ -31,7 +33,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "tornado/gen/concurrent.h"
@@ -84,13 +85,22 @@ class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
   // seconds, then closes the connections left; resolves when none is left. Not in Tornado
   // (its users wrote this by hand around close_all_connections).
   Future<void> shutdown(double deadline = 30) override;
-  std::size_t connection_count() const { return connections_.size(); }
+  std::size_t connection_count() const { return settings_->head_deadlines->size(); }
 
   const HTTPServerOptions& options() const { return options_; }
 
+  // Serves a stream made elsewhere. Accepted sockets do not come this way: handle_connection
+  // makes each one's stream and connection in one allocation.
   Future<void> handle_stream(std::shared_ptr<IOStream> stream, Address address) override;
 
+ protected:
+  void handle_connection(int fd, const Address& address) override;
+
  private:
+  void serve(const std::shared_ptr<HTTP1ServerConnection>& conn);
+  // The open connections, for a walk that may close them (closing one may unlist it).
+  std::vector<std::shared_ptr<HTTP1ServerConnection>> snapshot() const;
+
   std::unique_ptr<HTTPMessageDelegate> start_request(
       HTTP1ServerConnection& server_conn, std::shared_ptr<HTTPConnection> request_conn) override;
   void on_close(HTTP1ServerConnection& server_conn) override;
@@ -104,11 +114,9 @@ class HTTPServer : public TCPServer, private HTTPServerConnectionDelegate {
   // does not link the callback form's adapter.
   std::unique_ptr<HTTPMessageDelegate> (*adapt_callback_)(
       std::shared_ptr<RequestCallback>, std::shared_ptr<HTTP1Connection>) = nullptr;
-  // Each open connection. No Future per connection: close_all_connections asks the one it
-  // waits for (HTTP1ServerConnection::served), so an idle connection holds one set node. Up to
-  // four connections a bucket (kConnectionsPerBucket), not one: the bucket array costs 2 bytes
-  // a connection instead of 8, and the set is searched only when a connection ends.
-  std::unordered_set<std::shared_ptr<HTTP1ServerConnection>> connections_;
+  // The open connections are settings_->head_deadlines's (two links in each connection, no
+  // set node: bench/README.md, "Memory per idle connection"). No Future per connection:
+  // close_all_connections asks the one it waits for (HTTP1ServerConnection::served).
   // While shutdown() waits: resolved when the last connection ends.
   std::optional<Future<void>> drained_;
 };

@@ -198,10 +198,11 @@ int IOLoop::add_handler(int fd, FdHandler handler, std::uint32_t events, SourceL
   }
   HandlerSlot& s = slot_for_add(fd);
   s.handler = std::move(handler);
-  s.origin = origin;
-  s.events = events | ERROR;
+  s.origin_file = origin.file;
+  s.origin_line = origin.line;
+  s.events = static_cast<std::uint16_t>(events | ERROR);
   ++s.generation;
-  s.since = polls_;
+  s.since = static_cast<std::uint32_t>(polls_);
   s.registered = true;
   s.internal = false;
   ++user_handlers_;
@@ -231,7 +232,7 @@ int IOLoop::update_handler(int fd, std::uint32_t events) {
         fd, poller_->name(), std::strerror(-rc));
     return rc;
   }
-  s->events = events;
+  s->events = static_cast<std::uint16_t>(events);
   return 0;
 }
 
@@ -457,14 +458,14 @@ void IOLoop::poll_and_dispatch(int timeout_ms) {
     HandlerSlot* s = slot(ev.fd);
     // Removed since the poll, or removed and added again (possibly a new file on a reused fd
     // number): these events are not for the current handler.
-    if (s == nullptr || !s->registered || s->since >= polls_) continue;
+    if (s == nullptr || !s->registered || s->since == static_cast<std::uint32_t>(polls_)) continue;
     const std::uint32_t events = ev.events & s->events;
     if (events == 0) continue;
     // Run from a local, so the handler may remove itself or install a replacement.
     FdHandler running = std::move(s->handler);
     const std::uint32_t generation = s->generation;
     Callback call = [&running, &ev, events] { running(ev.fd, events); };
-    run_guarded(call, s->origin, "handler");
+    run_guarded(call, SourceLocation{s->origin_file, s->origin_line}, "handler");
     if (continuations_head_ < continuations_.size()) run_continuations();
     if (s->registered && s->generation == generation && !s->handler) {
       s->handler = std::move(running);

@@ -108,19 +108,23 @@ Future<void> TCPServer::handle_stream(std::shared_ptr<IOStream> stream, Address 
   throw std::logic_error("TCPServer: override handle_stream or give the server a handler");
 }
 
+void TCPServer::log_connection_error(const std::exception_ptr& e) {
+  log_handler_error(e, "Error in connection callback");
+}
+
 void TCPServer::handle_connection(int fd, const Address& address) {
   std::shared_ptr<IOStream> stream;
   try {
     stream = IOStream::create(fd, options_);
   } catch (...) {
     ::close(fd);  // create() owns the fd only once it has succeeded
-    log_handler_error(std::current_exception(), "Error in connection callback");
+    log_connection_error(std::current_exception());
     return;
   }
   try {
     watch(handle_stream(std::move(stream), address));
   } catch (...) {
-    log_handler_error(std::current_exception(), "Error in connection callback");
+    log_connection_error(std::current_exception());
   }
 }
 

@@ -27,6 +27,7 @@
 
 #include <sys/socket.h>
 
+#include <exception>
 #include <memory>
 #include <string_view>
 #include <type_traits>
@@ -113,13 +114,23 @@ class TCPServer {
   // co_await returns make_ready_future().
   virtual Future<void> handle_stream(std::shared_ptr<IOStream> stream, Address address);
 
+ protected:
+  // Called for each accepted socket (non-blocking, close-on-exec), which it owns. The default
+  // wraps it in an IOStream with the server's options and calls handle_stream (Tornado's
+  // _handle_connection). A subclass that makes its own stream object overrides it: HTTPServer
+  // makes the stream and its connection in one allocation. It must not throw.
+  virtual void handle_connection(int fd, const Address& address);
+  // The options given to the constructor, for handle_connection's streams.
+  const IOStreamOptions& stream_options() const { return options_; }
+  // Logs an exception from a connection's setup as the default handle_connection does.
+  static void log_connection_error(const std::exception_ptr& e);
+
  private:
   struct Listener {
     int fd;
     netutil::AcceptHandle accepting;
   };
 
-  void handle_connection(int fd, const Address& address);
   static void watch(const Future<void>& done);
 
   IOStreamOptions options_;

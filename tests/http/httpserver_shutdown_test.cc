@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -231,4 +232,170 @@ TEST_CASE("httpserver shutdown: destroyed holding an idle keep-alive connection 
   ::close(fd);
   for (const std::string& line : complaints) MESSAGE(line);
   CHECK(complaints.empty());
+}
+
+// HTTPServer finds its connections on its settings' HeadDeadlines: the waiting list (in
+// deadline order) and the other one. Whichever a connection is on - waiting for a head, moved
+// off the waiting list by the timer once its head came, or never on it (no idle timeout) -
+// connection_count() counts it and shutdown() reaches it.
+TEST_CASE("httpserver shutdown: every connection is found, whichever list it is on") {
+  struct Case {
+    const char* name;
+    double idle_timeout;  // 0: no head deadline, so no connection is ever on the waiting list
+  };
+  const Case cases[] = {{"idle timeout", 0.05}, {"no idle timeout", 0}};
+  for (const Case& k : cases) {
+    CAPTURE(k.name);
+    LoopCase c;
+    App app;
+    HTTPServerOptions o;
+    o.idle_connection_timeout = k.idle_timeout;
+    HTTPServer server(app.callback(), o);
+    server.add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+    const int port = server.addresses().at(0).port();
+    bool closed = false;
+
+    const int busy = connect_to(port);
+    send_get(busy, "/slow");
+    REQUIRE(run_until(c.loop(), [&] { return app.held.size() == 1; }));
+    const int idle = connect_to(port);
+    send_get(idle, "/fast");
+    CHECK(read_from(c.loop(), idle, "ok", &closed).find("200 OK") != std::string::npos);
+    CHECK(server.connection_count() == 2);
+    if (k.idle_timeout > 0) {
+      // The timer closes the idle one and moves the busy one (its head came) off the list.
+      CHECK(read_from(c.loop(), idle, "", &closed).empty());
+      CHECK(closed);
+      REQUIRE(run_until(c.loop(), [&] { return server.connection_count() == 1; }));
+    }
+
+    Future<void> done = server.shutdown(5);
+    if (k.idle_timeout == 0) {
+      CHECK(read_from(c.loop(), idle, "", &closed).empty());
+      CHECK(closed);  // shutdown found it: closed at once
+    }
+    CHECK_FALSE(done.done());
+    app.answer(*app.held[0]);
+    const std::string r = read_from(c.loop(), busy, "", &closed);
+    CHECK(r.find("\r\nConnection: close\r\n") != std::string::npos);
+    CHECK(closed);
+    CHECK(run_until(c.loop(), [&] { return done.done(); }));
+    CHECK(server.connection_count() == 0);
+    app.held.clear();
+    ::close(idle);
+    ::close(busy);
+    c.loop().run_once(0);
+  }
+}
+
+namespace {
+
+// Answers every request; with /detach, takes the stream over instead (as a WebSocket does).
+// Keeps weak pointers to the last connection and its stream, to see when they are destroyed.
+struct Watcher : HTTPServerConnectionDelegate {
+  struct Message : HTTPMessageDelegate {
+    Watcher* owner;
+    std::shared_ptr<HTTP1Connection> conn;
+    bool detach = false;
+    Message(Watcher* w, std::shared_ptr<HTTP1Connection> c) : owner(w), conn(std::move(c)) {}
+    std::optional<Future<void>> headers_received(StartLine start_line, HTTPHeaders) override {
+      detach = std::get<RequestStartLine>(start_line).path == "/detach";
+      return std::nullopt;
+    }
+    std::optional<Future<void>> data_received(std::string_view) override { return std::nullopt; }
+    void finish() override {
+      if (detach) {
+        owner->detached = conn->detach();
+        return;
+      }
+      HTTPHeaders h{{"Content-Length", "2"}};
+      (void)conn->write_headers(ResponseStartLine{"HTTP/1.1", 200, "OK"}, h, "ok");
+      (void)conn->finish();
+    }
+    void on_connection_close() override {}
+  };
+
+  std::weak_ptr<HTTP1ServerConnection> conn;
+  std::weak_ptr<BaseIOStream> stream;
+  std::shared_ptr<IOStream> detached;
+  int closes = 0;
+
+  std::unique_ptr<HTTPMessageDelegate> start_request(
+      HTTP1ServerConnection& server_conn, std::shared_ptr<HTTPConnection> request_conn) override {
+    conn = server_conn.weak_from_this();
+    stream = server_conn.stream()->weak_from_this();
+    return std::make_unique<Message>(this, std::static_pointer_cast<HTTP1Connection>(request_conn));
+  }
+  void on_close(HTTP1ServerConnection&) override { ++closes; }
+};
+
+}  // namespace
+
+// An accepted connection and its stream are one allocation (HTTP1ServerConnection::create): one
+// control block, which the stream's and the connection's shared_from_this both reach. However
+// the connection ends, the allocation is destroyed once (ASan would see a second destruction or
+// a use after it; LSan a leak), and only when nothing holds the connection or its stream.
+TEST_CASE(
+    "httpserver: a connection and its stream, one allocation, destroyed once however it ends") {
+  enum class End { kPeerCloses, kShutdown, kCloseAll, kServerDestroyed, kDetachedDropped };
+  struct Case {
+    const char* name;
+    End end;
+  };
+  const Case cases[] = {{"the peer closes", End::kPeerCloses},
+                        {"shutdown() drains it", End::kShutdown},
+                        {"close_all_connections()", End::kCloseAll},
+                        {"the server is destroyed", End::kServerDestroyed},
+                        {"its stream is detached, then dropped", End::kDetachedDropped}};
+  for (const Case& k : cases) {
+    CAPTURE(k.name);
+    LoopCase c;
+    Watcher w;
+    auto server = std::make_unique<HTTPServer>(w);
+    server->add_sockets(netutil::bind_sockets(0, "127.0.0.1", AF_INET));
+    const int fd = connect_to(server->addresses().at(0).port());
+    bool closed = false;
+    send_get(fd, k.end == End::kDetachedDropped ? "/detach" : "/");
+    if (k.end == End::kDetachedDropped) {
+      REQUIRE(run_until(c.loop(), [&] { return w.detached != nullptr; }));
+    } else {
+      CHECK(read_from(c.loop(), fd, "ok", &closed).find("200 OK") != std::string::npos);
+    }
+    REQUIRE_FALSE(w.conn.expired());
+    REQUIRE_FALSE(w.stream.expired());
+    CHECK_FALSE(w.conn.owner_before(w.stream));  // one control block for the two
+    CHECK_FALSE(w.stream.owner_before(w.conn));
+
+    std::optional<Future<void>> done;
+    switch (k.end) {
+      case End::kPeerCloses:
+        ::close(fd);
+        break;
+      case End::kShutdown:
+        done = server->shutdown(5);
+        break;
+      case End::kCloseAll:
+        done = server->close_all_connections();
+        break;
+      case End::kServerDestroyed:
+        server.reset();
+        break;
+      case End::kDetachedDropped: {
+        // The connection has ended; the detached stream keeps the allocation, and works.
+        REQUIRE(run_until(c.loop(), [&] { return w.closes == 1; }));
+        CHECK_FALSE(w.conn.expired());
+        (void)w.detached->write(std::string_view("bye"));
+        CHECK(read_from(c.loop(), fd, "bye", &closed) == "bye");
+        w.detached.reset();
+        break;
+      }
+    }
+    CHECK(run_until(c.loop(), [&] { return w.conn.expired() && w.stream.expired(); }));
+    if (done) CHECK(run_until(c.loop(), [&] { return done->done(); }));
+    CHECK(w.closes == (k.end == End::kServerDestroyed ? 0 : 1));  // on_close: once, if at all
+    if (server) CHECK(server->connection_count() == 0);
+    if (k.end != End::kPeerCloses) ::close(fd);
+    server.reset();
+    c.loop().run_once(0);
+  }
 }

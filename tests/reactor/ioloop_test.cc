@@ -393,8 +393,11 @@ TEST_CASE("ioloop: an exception escaping a handler is logged and the loop goes o
                 char b;
                 (void)!::read(p.a, &b, 1);
               },
-              IOLoop::READ) == 0);
+              IOLoop::READ, tornado::SourceLocation{"handler_origin.cc", 4242}) == 0);
   CHECK(run_until(c.loop(), [&] { return calls == 2; }));
   CHECK(log.count() == 1);
+  // The slot keeps where the handler was added (its file and line), for the log.
+  REQUIRE(log.lines().size() == 1);
+  CHECK(log.lines()[0].find("(scheduled at handler_origin.cc:4242)") != std::string::npos);
   CHECK(c.loop().remove_handler(p.a) == 0);
 }
