@@ -534,6 +534,11 @@ Future<void> HTTP1Connection::finish() {
   if (chunking_output_ && !closed()) (void)send("0\r\n\r\n");
   // The request body was not read: the next request cannot be found after it.
   if (!read_finished_ && !is_client_) disconnect_on_finish_ = true;
+  // No more data is coming: as Tornado does here, ask TCP to send what it holds back (Nagle)
+  // now, and leave it so for the next response on this connection (it is set once). A
+  // connection that closes after this response needs nothing: close(2) sends what is left
+  // with the FIN at once. So a Connection: close request costs no setsockopt.
+  if (!is_client_ && !disconnect_on_finish_ && !stream_->nodelay()) stream_->set_nodelay(true);
   const Future<void> done = last_write_ ? *last_write_ : make_ready_future();
   if (done.done()) {
     // The kernel took it all at once (the common case): no callback, no trip through the loop.

@@ -215,7 +215,6 @@ void HTTPServer::serve(const std::shared_ptr<HTTP1ServerConnection>& conn) {
 }
 
 Future<void> HTTPServer::handle_stream(std::shared_ptr<IOStream> stream, Address address) {
-  stream->set_nodelay(true);
   serve(
       std::make_shared<HTTP1ServerConnection>(std::move(stream), settings_, remote_ip_of(address)));
   // serve() catches and logs what it throws: nothing for TCPServer to watch.
@@ -232,7 +231,6 @@ void HTTPServer::handle_connection(int fd, const Address& address) {
     return;
   }
   try {
-    conn->stream()->set_nodelay(true);
     serve(conn);
   } catch (...) {
     log_connection_error(std::current_exception());

@@ -175,7 +175,7 @@ void BaseIOStream::update_interest() {
   } else {
     (void)loop_->update_handler(fd_, want);
   }
-  interest_ = want;
+  interest_ = static_cast<std::uint16_t>(want);
 }
 
 void BaseIOStream::handle_events(std::uint32_t events) {

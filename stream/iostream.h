@@ -130,6 +130,8 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   // `error` is kept as error() (Tornado's exc_info argument).
   void close(std::exception_ptr error = nullptr);
   bool closed() const { return closed_; }
+  // TCP_NODELAY as IOStream::set_nodelay last set it (held here, in a byte that was padding).
+  bool nodelay() const { return nodelay_; }
   bool reading() const { return read_.kind != ReadKind::kNone; }
   bool writing() const { return write_bytes_ > 0; }
   // Why the stream closed: StreamClosedError with the errno, or what close() was given.
@@ -142,6 +144,8 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   const IOStreamOptions& options() const { return opts_; }
 
  protected:
+  void note_nodelay(bool on) { nodelay_ = on; }
+
   BaseIOStream(int fd, IOStreamOptions opts);
 
   // The transport: the subclass hooks of Tornado's BaseIOStream. Each returns a byte count or
@@ -195,8 +199,9 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   bool closed_ = false;
   bool watching_ = false;
   bool eof_ = false;
-  bool connecting_ = false;  // a connect is pending: its Future is rare_->connect
-  std::uint32_t interest_ = 0;
+  bool connecting_ = false;     // a connect is pending: its Future is rare_->connect
+  std::uint16_t interest_ = 0;  // IOLoop::READ and WRITE: poll(2)'s bits
+  bool nodelay_ = false;        // TCP_NODELAY was set on by set_nodelay
   std::exception_ptr error_;
   // The read state's buffered bytes are rbuf_[rpos_, size) (rbuf_ is below).
   std::size_t rpos_ = 0;

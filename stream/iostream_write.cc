@@ -194,9 +194,13 @@ Future<void> IOStream::connect(const struct sockaddr* addr, socklen_t len) {
 }
 
 void IOStream::set_nodelay(bool on) {
-  if (closed()) return;
+  // HTTP1Connection turns it on after every response that keeps the connection: once is
+  // enough. Turning it off always asks the kernel (an accepted socket may have inherited it
+  // from its listening socket, which the stream cannot know without asking).
+  if (closed() || (on && nodelay())) return;
   const int v = on ? 1 : 0;
   (void)::setsockopt(fileno(), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
+  note_nodelay(on);
 }
 
 std::shared_ptr<PipeIOStream> PipeIOStream::create(int fd, IOStreamOptions opts) {

@@ -8,6 +8,9 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <memory>
@@ -18,6 +21,7 @@
 #include "tests/support/async_test.h"
 #include "tests/support/net_test.h"
 #include "tornado/gen/gen.h"
+#include "tornado/http/http1connection.h"
 
 using namespace httpserver_test;
 // The raw response read off the socket (httpserver_test.h), also where tornado/web/testing.h,
@@ -199,6 +203,41 @@ TEST_CASE("httpserver: keep-alive rules of HTTP/1.0 and 1.1 (KeepAliveTest)") {
     s->close();
   }
   echo.close_all(c);
+}
+
+// Tornado asks TCP to send at once when a response is finished (set_nodelay in finish); here
+// it is set once, after the first response that keeps the connection, and a response the
+// connection closes after needs none: close(2) sends what is left at once.
+TEST_CASE("httpserver: TCP_NODELAY after a response that keeps the connection, not before") {
+  LoopCase c;
+  std::vector<int> nodelay;  // the server's socket, read after each finish()
+  HTTPServer server([&](std::shared_ptr<HTTPServerRequest> request) {
+    auto& conn = static_cast<HTTP1Connection&>(*request->connection);
+    int v = -1;
+    socklen_t len = sizeof v;
+    REQUIRE(::getsockopt(conn.stream()->fileno(), IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0);
+    nodelay.push_back(v);  // before the response
+    HTTPHeaders h{{"Content-Length", "2"}};
+    (void)conn.write_headers(ResponseStartLine{"HTTP/1.1", 200, "OK"}, h, "ok");
+    (void)conn.finish();
+    REQUIRE(::getsockopt(conn.stream()->fileno(), IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0);
+    nodelay.push_back(v);  // after it
+  });
+  const SocketAddress addr = listen_local(server);
+  const std::string got = run(c, [&] {
+    return exchange_until_close(addr, host_head("GET / HTTP/1.1", "Connection: close\r\n"));
+  });
+  CHECK(got.find("HTTP/1.1 200 OK\r\n") == 0);
+  CHECK(nodelay == std::vector<int>{0, 0});
+  nodelay.clear();
+  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  for (int i = 0; i < 2; ++i) {
+    (void)s->write(host_head("GET / HTTP/1.1"));
+    CHECK(run(c, [&] { return read_response(s); }).body == "ok");
+  }
+  CHECK(nodelay == std::vector<int>{0, 1, 1, 1});
+  s->close();
+  run(c, [&] { return server.close_all_connections(); });
 }
 
 TEST_CASE("httpserver: chunked upload, 100-continue and HEAD") {
