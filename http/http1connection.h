@@ -26,6 +26,7 @@
 // See:      man tornado.http1connection (the limits, and what each kind of bad input gets).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -512,6 +513,10 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   void end_serving(bool detached);
   // The deadline for the head awaited has passed (HeadDeadlines): closes the stream.
   void head_deadline_passed();
+  // The most one read of a head asks for: a byte past max_header_size tells a head too long.
+  std::size_t head_read_size() const {
+    return std::min(settings_->params.max_header_size + 1, http1connection::kHeadReadSize);
+  }
 
   // In create()'s allocation, a pointer that owns nothing (the stream holds this connection,
   // not the other way round); stream() and the requests get an owning one.

@@ -276,7 +276,15 @@ void HTTP1ServerConnection::wait_for_request() {
   if (header_timeout > 0)
     settings_->head_deadlines->push_back(*this, stream_->io_loop().time() + header_timeout);
   stream_->wait_for_read([self = shared_from_this()] {
-    if (self->stream_->closed()) {
+    // The head is read here, at once, into the connection's buffer: most often it is all
+    // there, and serve() starts on it without a read_into and its Future. When nothing came
+    // after all, serve() reads it the usual way.
+    ReadBuffer& buffer = self->buffer_;
+    IOStream& stream = *self->stream_;
+    if (!stream.closed()) buffer.commit(stream.read_now(buffer.space(self->head_read_size())));
+    if (buffer.size() > 0) {
+      (void)self->serve(false);
+    } else if (stream.closed()) {
       self->end_serving(false);  // the peer left, or the idle timeout, drain() or close()
     } else {
       (void)self->serve(true);
@@ -297,9 +305,8 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
           wait_for_request();
           co_return;
         }
-        const std::size_t room = std::min(settings_->params.max_header_size + 1, kHeadReadSize);
         try {
-          buffer_.commit(co_await read_some(*stream_, buffer_, room));
+          buffer_.commit(co_await read_some(*stream_, buffer_, head_read_size()));
         } catch (const StreamClosedError&) {
           break;  // the peer left (what woke the wait), or the stream was closed since
         }

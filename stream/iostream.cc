@@ -567,6 +567,23 @@ void BaseIOStream::wait_for_read(ReadyCallback cb) {
   start_wait();
 }
 
+std::size_t BaseIOStream::read_now(std::span<char> into) {
+  if (closed_ || reading() || into.empty()) return 0;
+  if (const std::size_t buffered = read_buffer_size(); buffered > 0) {
+    const std::size_t n = std::min(buffered, into.size());
+    std::memcpy(into.data(), rbuf_.data() + rpos_, n);
+    consume(n);
+    return n;
+  }
+  if (eof_) return 0;
+  const ssize_t n = read_from_fd(into.data(), into.size());
+  if (n > 0) return static_cast<std::size_t>(n);
+  if (n == -EAGAIN || n == -EWOULDBLOCK) return 0;
+  if (n == 0) eof_ = true;
+  close_with_errno(static_cast<int>(-n));  // 0 at the end of the stream
+  return 0;
+}
+
 void BaseIOStream::start_wait() {
   // Not try_inline_read: that would read from the fd, into the stream's buffer.
   if (try_complete_read()) return;

@@ -112,6 +112,12 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   // A capture of up to 16 bytes (a shared_ptr) is held inline.
   using ReadyCallback = InlineFunction<void(), 16>;
   void wait_for_read(ReadyCallback cb);
+  // One read that does not wait, for the callback of wait_for_read(cb): the stream's buffered
+  // bytes first, else one read from the fd, into `into`. Returns the count; 0 when nothing was
+  // there after all (or a read is pending). At the end of the stream or on an error the stream
+  // closes, as it would under a pending read, and it returns 0 (closed() tells). Saves the HTTP
+  // server a read_into, its Future and a copy through the scratch buffer per keep-alive request.
+  std::size_t read_now(std::span<char> into);
 
   // Queues data; the Future resolves once all of it has been handed to the kernel. Fails with
   // StreamClosedError if the stream closes first; throws StreamBufferFullError if the write

@@ -186,6 +186,44 @@ TEST_CASE("iostream: wait_for_read resolves when there is something to read, rea
   }
 }
 
+// What the HTTP server reads a head with once wait_for_read(cb) says something is here.
+TEST_CASE("iostream: read_now takes buffered bytes, then one read from the fd, never waits") {
+  TORNADO_EACH_BACKEND(backend) {
+    LoopCase c(backend);
+    RawPeer p = raw_peer();
+    char buf[8];
+    CHECK(p.stream->read_now(std::span<char>(buf, 8)) == 0);  // nothing yet: no wait, no close
+    CHECK_FALSE(p.stream->closed());
+    CHECK_FALSE(p.stream->reading());
+    send_all(p.fd, "line\nrest");
+    CHECK(testing::run_sync(c.loop(), [&] { return p.stream->read_until("\n"); }) == "line\n");
+    CHECK(p.stream->read_buffer_size() == 4);
+    CHECK(p.stream->read_now(std::span<char>(buf, 3)) == 3);  // from the stream's buffer
+    CHECK(std::string(buf, 3) == "res");
+    CHECK(p.stream->read_now(std::span<char>(buf, 8)) == 1);
+    CHECK(buf[0] == 't');
+    CHECK(p.stream->read_buffer_size() == 0);
+    send_all(p.fd, "abc");
+    bool ready = false;
+    p.stream->wait_for_read([&] { ready = true; });
+    CHECK(testing::run_until(
+        c.loop(), [&] { return ready; }, 5.0));
+    CHECK(p.stream->read_now(std::span<char>(buf, 8)) == 3);  // from the fd
+    CHECK(std::string(buf, 3) == "abc");
+    // A pending read keeps its bytes: read_now takes none.
+    Future<std::size_t> pending = p.stream->read_into(std::span<char>(buf, 8));
+    CHECK(p.stream->read_now(std::span<char>(buf, 8)) == 0);
+    p.stream->close();
+    CHECK_THROWS_AS(pending.result(), StreamClosedError);
+    // The peer leaving: 0, and the stream is closed.
+    RawPeer q = raw_peer();
+    ::close(q.fd);
+    q.fd = -1;
+    CHECK(q.stream->read_now(std::span<char>(buf, 8)) == 0);
+    CHECK(q.stream->closed());
+  }
+}
+
 TEST_CASE("iostream: wait_for_read fails when the stream is closed") {
   TORNADO_EACH_BACKEND(backend) {
     LoopCase c(backend);
