@@ -257,6 +257,38 @@ void OptionParser::add(Option o) {
   options_.emplace(o.name, std::move(o));
 }
 
+void OptionParser::add_option(std::string_view name, Type type, bool multiple,
+                              std::vector<Scalar>&& defaults, std::string_view help,
+                              std::string_view group, std::string_view metavar,
+                              std::function<void()>& callback) {
+  Option o;
+  o.name = std::string(name);
+  o.type = type;
+  o.multiple = multiple;
+  o.help = std::string(help);
+  o.group = std::string(group);
+  o.metavar = std::string(metavar);
+  o.callback = std::move(callback);
+  o.value = defaults;
+  o.default_value = std::move(defaults);
+  add(std::move(o));
+}
+
+void OptionParser::add_option(std::string_view name, Type type, Scalar&& default_value,
+                              std::string_view help, std::string_view group,
+                              std::string_view metavar, std::function<void()>& callback) {
+  std::vector<Scalar> defaults;
+  defaults.push_back(std::move(default_value));
+  add_option(name, type, false, std::move(defaults), help, group, metavar, callback);
+}
+
+const std::vector<Scalar>& OptionParser::typed_values(std::string_view name, Type type,
+                                                      bool multiple) const {
+  const Option& o = find(name);
+  if (o.type != type || o.multiple != multiple) detail::wrong_type(name);
+  return o.value;
+}
+
 Option& OptionParser::find(std::string_view name) {
   const auto it = options_.find(normalize(name));
   if (it == options_.end()) throw Error("Unrecognized command line option: " + std::string(name));
