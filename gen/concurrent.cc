@@ -20,6 +20,8 @@ FutureStateBase::~FutureStateBase() {
   }
 }
 
+void FutureStateBase::throw_invalid_state(const char* what) { throw InvalidStateError(what); }
+
 void FutureStateBase::rethrow_if_failed() {
   if (!error) return;
   retrieved = true;

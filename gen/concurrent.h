@@ -81,6 +81,9 @@ class FutureStateBase {
   bool done() const { return status != Status::kPending; }
   // Rethrows the stored exception (marking it retrieved).
   void rethrow_if_failed();
+  // Throws InvalidStateError(what): out of line, so that each Future<T> and each place that
+  // checks a state does not carry the exception's construction.
+  [[noreturn]] static void throw_invalid_state(const char* what);
 
   Status status = Status::kPending;
   bool running = false;    // a coroutine or worker is producing it: cancel() refuses
@@ -121,13 +124,13 @@ class FutureState : public FutureStateBase, public std::enable_shared_from_this<
 
   template <class... A>
   void set_value(A&&... a) {
-    if (done()) throw InvalidStateError("set_result on a Future that is already done");
+    if (done()) throw_invalid_state("set_result on a Future that is already done");
     value.emplace(std::forward<A>(a)...);
     status = Status::kResult;
     schedule_waiters();
   }
   void set_error(std::exception_ptr e, Status s = Status::kException) {
-    if (done()) throw InvalidStateError("set_exception on a Future that is already done");
+    if (done()) throw_invalid_state("set_exception on a Future that is already done");
     error = std::move(e);
     status = s;
     schedule_waiters();
@@ -185,13 +188,13 @@ class Future {
 
   // The result; rethrows the Future's exception; InvalidStateError while pending.
   decltype(auto) result() const {
-    if (!done()) throw InvalidStateError("result() on a pending Future");
+    if (!done()) State::throw_invalid_state("result() on a pending Future");
     state_->rethrow_if_failed();
     if constexpr (!std::is_void_v<T>) return static_cast<T&>(*state_->value);
   }
   // The exception, or nullptr; InvalidStateError while pending.
   std::exception_ptr exception() const {
-    if (!done()) throw InvalidStateError("exception() on a pending Future");
+    if (!done()) State::throw_invalid_state("exception() on a pending Future");
     state_->retrieved = true;
     return state_->error;
   }

@@ -139,6 +139,12 @@ std::string quoted(std::string_view s) {
   return out;
 }
 
+// Throws HTTPInputError(what + quoted(subject)): out of line, so that each check of the parsers
+// below costs a call rather than the message's construction and its cleanups.
+[[noreturn]] void throw_bad_input(std::string_view what, std::string_view subject) {
+  throw HTTPInputError(std::string(what) + quoted(subject));
+}
+
 bool is_http1_version(std::string_view v) {
   return v.size() == 8 && v.substr(0, 7) == "HTTP/1." && v[7] >= '0' && v[7] <= '9';
 }
@@ -302,16 +308,14 @@ std::size_t HTTPHeaders::size() const {
 
 void HTTPHeaders::parse_line(std::string_view line) {
   if (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-    throw HTTPInputError("obs-fold (a header line starting with whitespace) is not accepted: " +
-                         quoted(line));
+    throw_bad_input("obs-fold (a header line starting with whitespace) is not accepted: ", line);
   const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos)
-    throw HTTPInputError("no colon in header line: " + quoted(line));
+  if (colon == std::string_view::npos) throw_bad_input("no colon in header line: ", line);
   const std::string_view name = line.substr(0, colon);
   if (!is_token(name)) {
     if (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
-      throw HTTPInputError("whitespace before the colon in header line: " + quoted(line));
-    throw HTTPInputError("invalid header name: " + quoted(name));
+      throw_bad_input("whitespace before the colon in header line: ", line);
+    throw_bad_input("invalid header name: ", name);
   }
   const std::string_view value = util::trim(line.substr(colon + 1));
   if (!is_field_value(value))
@@ -350,18 +354,18 @@ RequestStartLine parse_request_start_line(std::string_view line) {
   const std::size_t a = line.find(' ');
   const std::size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
   if (b == std::string_view::npos || line.find(' ', b + 1) != std::string_view::npos)
-    throw HTTPInputError("Malformed HTTP request line: " + quoted(line));
+    throw_bad_input("Malformed HTTP request line: ", line);
   const std::string_view method = line.substr(0, a);
   const std::string_view target = line.substr(a + 1, b - a - 1);
   const std::string_view version = line.substr(b + 1);
-  if (!is_token(method)) throw HTTPInputError("Malformed HTTP method: " + quoted(method));
-  if (target.empty()) throw HTTPInputError("Malformed HTTP request line: " + quoted(line));
+  if (!is_token(method)) throw_bad_input("Malformed HTTP method: ", method);
+  if (target.empty()) throw_bad_input("Malformed HTTP request line: ", line);
   for (const char c : target) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) throw HTTPInputError("Malformed request target: " + quoted(target));
+    if (u <= 0x20 || u == 0x7f) throw_bad_input("Malformed request target: ", target);
   }
   if (!is_http1_version(version))
-    throw HTTPInputError("Malformed HTTP version in HTTP Request-Line: " + quoted(version));
+    throw_bad_input("Malformed HTTP version in HTTP Request-Line: ", version);
   // Made by the strings' constructors in the returned object (assign() into empty strings
   // costs more, on every request).
   return RequestStartLine{std::string(method), std::string(target), std::string(version)};
@@ -374,7 +378,7 @@ RequestTarget parse_request_target(std::string_view method, std::string_view tar
   if (method == "CONNECT") {
     // RFC 9110 §9.3.6: the tunnel's host and port, and there is no default port.
     if (!split_authority(target, port, has_port) || port.empty())
-      throw HTTPInputError("CONNECT needs a host:port target: " + quoted(target));
+      throw_bad_input("CONNECT needs a host:port target: ", target);
     t.form = RequestTarget::Form::kAuthority;
     t.authority = target;
     return t;
@@ -391,18 +395,17 @@ RequestTarget parse_request_target(std::string_view method, std::string_view tar
   const std::size_t sep = target.find("://");
   if (sep == std::string_view::npos || !is_scheme(target.substr(0, sep))) {
     if (split_authority(target, port, has_port) && !port.empty())
-      throw HTTPInputError("A host:port target is only for CONNECT: " + quoted(target));
-    throw HTTPInputError("Malformed request target (not /path, http(s)://host/path or *): " +
-                         quoted(target));
+      throw_bad_input("A host:port target is only for CONNECT: ", target);
+    throw_bad_input("Malformed request target (not /path, http(s)://host/path or *): ", target);
   }
   const std::string_view scheme = target.substr(0, sep);
   if (!util::iequals(scheme, "http") && !util::iequals(scheme, "https"))
-    throw HTTPInputError("Unsupported scheme in the request target: " + quoted(target));
+    throw_bad_input("Unsupported scheme in the request target: ", target);
   const std::string_view rest = target.substr(sep + 3);
   const std::size_t end = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, end);
   if (!split_authority(authority, port, has_port))
-    throw HTTPInputError("Malformed host in the request target: " + quoted(target));
+    throw_bad_input("Malformed host in the request target: ", target);
   // RFC 3986 §6.2.3: "host:" is "host".
   if (has_port && port.empty()) authority.remove_suffix(1);
   t.form = RequestTarget::Form::kAbsolute;
@@ -415,20 +418,20 @@ RequestTarget parse_request_target(std::string_view method, std::string_view tar
 ResponseStartLine parse_response_start_line(std::string_view line) {
   // "HTTP/1.x" SP 3DIGIT [SP reason]; the reason is anything but controls (tab allowed).
   if (line.size() < 12 || !is_http1_version(line.substr(0, 8)) || line[8] != ' ')
-    throw HTTPInputError("Error parsing response start line: " + quoted(line));
+    throw_bad_input("Error parsing response start line: ", line);
   int code = 0;
   for (std::size_t i = 9; i < 12; ++i) {
     if (line[i] < '0' || line[i] > '9')
-      throw HTTPInputError("Error parsing response start line: " + quoted(line));
+      throw_bad_input("Error parsing response start line: ", line);
     code = code * 10 + (line[i] - '0');
   }
   std::string_view reason;
   if (line.size() > 12) {
-    if (line[12] != ' ') throw HTTPInputError("Error parsing response start line: " + quoted(line));
+    if (line[12] != ' ') throw_bad_input("Error parsing response start line: ", line);
     reason = line.substr(13);
     for (const char c : reason)
       if (!is_value_byte(static_cast<unsigned char>(c)))
-        throw HTTPInputError("Error parsing response start line: " + quoted(line));
+        throw_bad_input("Error parsing response start line: ", line);
   }
   ResponseStartLine out;
   out.version.assign(line.substr(0, 8));

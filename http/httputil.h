@@ -53,6 +53,9 @@ class HTTPInputError : public std::runtime_error {
  public:
   explicit HTTPInputError(const std::string& what, int code = 400)
       : std::runtime_error(what), code_(code) {}
+  // A constant message: no std::string made where it is thrown.
+  explicit HTTPInputError(const char* what, int code = 400)
+      : std::runtime_error(what), code_(code) {}
   int code() const { return code_; }
 
  private:

@@ -12,7 +12,9 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <iterator>
@@ -383,12 +385,13 @@ std::pair<std::string, std::optional<int>> split_host_and_port(std::string_view 
 
 namespace {
 
-// Python's http.client.responses, sorted by code for the binary search below.
-struct Reason {
+// Python's http.client.responses, sorted by code for the binary search below. Only read while
+// compiling: the program holds kReasonTable, made from it below.
+struct ReasonSource {
   int code;
   std::string_view phrase;
 };
-constexpr Reason kReasons[] = {
+constexpr ReasonSource kReasons[] = {
     {100, "Continue"},
     {101, "Switching Protocols"},
     {102, "Processing"},
@@ -453,7 +456,45 @@ constexpr Reason kReasons[] = {
     {511, "Network Authentication Required"},
 };
 static_assert(std::is_sorted(std::begin(kReasons), std::end(kReasons),
-                             [](const Reason& a, const Reason& b) { return a.code < b.code; }));
+                             [](const ReasonSource& a, const ReasonSource& b) {
+                               return a.code < b.code;
+                             }));
+
+// The same, packed: the phrases end to end in one array, each entry its code and where its
+// phrase lies (6 bytes, not a pointer and a length: 24 with its padding, and a relocation each
+// in a static program's writable data).
+struct Reason {
+  std::uint16_t code;
+  std::uint16_t offset;
+  std::uint8_t size;
+};
+constexpr std::size_t kReasonCount = std::size(kReasons);
+constexpr std::size_t kReasonText = [] {
+  std::size_t n = 0;
+  for (const ReasonSource& r : kReasons) n += r.phrase.size();
+  return n;
+}();
+static_assert(kReasonText <= UINT16_MAX);
+struct ReasonTable {
+  std::array<Reason, kReasonCount> entries;
+  std::array<char, kReasonText> text;
+};
+constexpr ReasonTable kReasonTable = [] {
+  ReasonTable t{};
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < kReasonCount; ++i) {
+    const ReasonSource& r = kReasons[i];
+    t.entries[i] = {static_cast<std::uint16_t>(r.code), static_cast<std::uint16_t>(offset),
+                    static_cast<std::uint8_t>(r.phrase.size())};
+    for (char c : r.phrase) t.text[offset++] = c;
+  }
+  return t;
+}();
+static_assert([] {
+  for (const ReasonSource& r : kReasons)
+    if (r.phrase.size() > UINT8_MAX || r.code > UINT16_MAX) return false;
+  return true;
+}());
 
 // A Range bound: digits between optional spaces, or nothing (Tornado's _int_or_none).
 // Sets `bad` for anything else, and for a number past long long.
@@ -509,9 +550,11 @@ std::string get_content_range(std::optional<long long> start, std::optional<long
 }
 
 std::string_view reason_phrase(int code) {
-  const auto it = std::lower_bound(std::begin(kReasons), std::end(kReasons), code,
+  const auto& entries = kReasonTable.entries;
+  const auto it = std::lower_bound(entries.begin(), entries.end(), code,
                                    [](const Reason& r, int c) { return r.code < c; });
-  return it != std::end(kReasons) && it->code == code ? it->phrase : "Unknown";
+  if (it == entries.end() || it->code != code) return "Unknown";
+  return {kReasonTable.text.data() + it->offset, it->size};
 }
 
 }  // namespace tornado::httputil

@@ -46,6 +46,15 @@ const char* type_name(Type t) {
   return "?";
 }
 
+// Throws Error(a + b + c): out of line, so that each check below costs a call rather than
+// the message's construction.
+[[noreturn]] void throw_option_error(std::string_view a, std::string_view b,
+                                     std::string_view c = {}) {
+  std::string message(a);
+  message.append(b).append(c);
+  throw Error(message);
+}
+
 [[noreturn]] void bad_value(const Option& o, std::string_view text) {
   throw Error("Unrecognized " + std::string(type_name(o.type)) + " value for option --" + o.name +
               ": " + std::string(text));
@@ -97,7 +106,7 @@ Scalar parse_scalar(const Option& o, std::string_view text) {
 // read (missing, a directory) is an error, as Python's open() makes it in Tornado.
 std::string read_config_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot read config file " + path);
+  if (fd < 0) throw_option_error("cannot read config file ", path);
   std::string text;
   char buf[4096];
   for (;;) {
@@ -106,7 +115,7 @@ std::string read_config_file(const std::string& path) {
       text.append(buf, static_cast<std::size_t>(n));
     } else if (n == 0 || errno != EINTR) {
       ::close(fd);
-      if (n < 0) throw Error("cannot read config file " + path);
+      if (n < 0) throw_option_error("cannot read config file ", path);
       return text;
     }
   }
@@ -215,7 +224,7 @@ Duration parse_duration(std::string_view text) {
       while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
     }
     const std::optional<double> n = util::parse_double(rest.substr(0, i));
-    if (!n) throw Error("bad duration: " + std::string(text));
+    if (!n) throw_option_error("bad duration: ", text);
     rest.remove_prefix(i);
     rest = util::trim(rest, util::kWhitespace);
     std::size_t j = 0;
@@ -253,19 +262,51 @@ OptionParser::OptionParser() {
 
 void OptionParser::add(Option o) {
   o.name = normalize(o.name);
-  if (options_.count(o.name)) throw Error("Option " + o.name + " already defined");
+  if (options_.count(o.name)) throw_option_error("Option ", o.name, " already defined");
   options_.emplace(o.name, std::move(o));
+}
+
+void OptionParser::add_option(std::string_view name, Type type, bool multiple,
+                              std::vector<Scalar>&& defaults, std::string_view help,
+                              std::string_view group, std::string_view metavar,
+                              std::function<void()>& callback) {
+  Option o;
+  o.name = std::string(name);
+  o.type = type;
+  o.multiple = multiple;
+  o.help = std::string(help);
+  o.group = std::string(group);
+  o.metavar = std::string(metavar);
+  o.callback = std::move(callback);
+  o.value = defaults;
+  o.default_value = std::move(defaults);
+  add(std::move(o));
+}
+
+void OptionParser::add_option(std::string_view name, Type type, Scalar&& default_value,
+                              std::string_view help, std::string_view group,
+                              std::string_view metavar, std::function<void()>& callback) {
+  std::vector<Scalar> defaults;
+  defaults.push_back(std::move(default_value));
+  add_option(name, type, false, std::move(defaults), help, group, metavar, callback);
+}
+
+const std::vector<Scalar>& OptionParser::typed_values(std::string_view name, Type type,
+                                                      bool multiple) const {
+  const Option& o = find(name);
+  if (o.type != type || o.multiple != multiple) detail::wrong_type(name);
+  return o.value;
 }
 
 Option& OptionParser::find(std::string_view name) {
   const auto it = options_.find(normalize(name));
-  if (it == options_.end()) throw Error("Unrecognized command line option: " + std::string(name));
+  if (it == options_.end()) throw_option_error("Unrecognized command line option: ", name);
   return it->second;
 }
 
 const Option& OptionParser::find(std::string_view name) const {
   const auto it = options_.find(normalize(name));
-  if (it == options_.end()) throw Error("Unrecognized command line option: " + std::string(name));
+  if (it == options_.end()) throw_option_error("Unrecognized command line option: ", name);
   return it->second;
 }
 
@@ -320,7 +361,7 @@ std::vector<std::string> OptionParser::parse_command_line(int argc, const char* 
     std::string_view body = arg.substr(arg[1] == '-' ? 2 : 1);
     const std::size_t eq = body.find('=');
     const std::string name = normalize(body.substr(0, eq));
-    if (!contains(name)) throw Error("Unrecognized command line option: " + name);
+    if (!contains(name)) throw_option_error("Unrecognized command line option: ", name);
     Option& o = find(name);
     if (eq != std::string_view::npos) {
       parse_value(name, body.substr(eq + 1));
@@ -329,7 +370,7 @@ std::vector<std::string> OptionParser::parse_command_line(int argc, const char* 
     } else if (i + 1 < argc) {
       parse_value(name, argv[++i]);
     } else {
-      throw Error("Option " + name + " needs a value");
+      throw_option_error("Option ", name, " needs a value");
     }
   }
   if (get<bool>("help")) {

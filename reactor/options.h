@@ -68,8 +68,9 @@ class OptionParser {
   // T: bool, int, long long, double, std::string, Duration, or std::vector<one of them>
   // (which makes the option multiple). Defining a name twice is an Error.
   template <class T>
-  void define(std::string_view name, T default_value, std::string help = {}, std::string group = {},
-              std::string metavar = {}, std::function<void()> callback = nullptr);
+  void define(std::string_view name, T default_value, std::string_view help = {},
+              std::string_view group = {}, std::string_view metavar = {},
+              std::function<void()> callback = nullptr);
 
   // The option's value as T (Error when undefined or when T is not its type).
   template <class T>
@@ -98,6 +99,16 @@ class OptionParser {
   Option& find(std::string_view name);
   const Option& find(std::string_view name) const;
   void add(Option o);
+  // define<T>'s and get<T>'s work that does not depend on T, out of line.
+  // Each takes the callback from define's argument (moves it).
+  void add_option(std::string_view name, Type type, Scalar&& default_value, std::string_view help,
+                  std::string_view group, std::string_view metavar,
+                  std::function<void()>& callback);
+  void add_option(std::string_view name, Type type, bool multiple, std::vector<Scalar>&& defaults,
+                  std::string_view help, std::string_view group, std::string_view metavar,
+                  std::function<void()>& callback);
+  // The option's values, after checking that it has this type (Error otherwise).
+  const std::vector<Scalar>& typed_values(std::string_view name, Type type, bool multiple) const;
   std::map<std::string, Option, std::less<>> options_;
   std::vector<std::function<void()>> callbacks_;
 };
@@ -106,10 +117,10 @@ class OptionParser {
 OptionParser& options();
 
 template <class T>
-void define(std::string_view name, T default_value, std::string help = {}, std::string group = {},
-            std::string metavar = {}, std::function<void()> callback = nullptr) {
-  options().define<T>(name, std::move(default_value), std::move(help), std::move(group),
-                      std::move(metavar), std::move(callback));
+void define(std::string_view name, T default_value, std::string_view help = {},
+            std::string_view group = {}, std::string_view metavar = {},
+            std::function<void()> callback = nullptr) {
+  options().define<T>(name, std::move(default_value), help, group, metavar, std::move(callback));
 }
 template <class T>
 T get(std::string_view name) {
@@ -191,38 +202,34 @@ S from_scalar(const Scalar& v) {
 }  // namespace detail
 
 template <class T>
-void OptionParser::define(std::string_view name, T default_value, std::string help,
-                          std::string group, std::string metavar, std::function<void()> callback) {
+void OptionParser::define(std::string_view name, T default_value, std::string_view help,
+                          std::string_view group, std::string_view metavar,
+                          std::function<void()> callback) {
   using S = typename detail::ScalarOf<T>::type;
-  Option o;
-  o.name = std::string(name);
-  o.type = detail::type_of<S>();
-  o.multiple = detail::ScalarOf<T>::multiple;
-  o.help = std::move(help);
-  o.group = std::move(group);
-  o.metavar = std::move(metavar);
-  o.callback = std::move(callback);
+  // The Option is built out of line (add_option), once for every type: a program that defines
+  // options of several types does not carry a copy of that code per type.
   if constexpr (detail::ScalarOf<T>::multiple) {
-    for (const S& v : default_value) o.default_value.push_back(detail::to_scalar<S>(v));
+    std::vector<Scalar> defaults;
+    for (const S& v : default_value) defaults.push_back(detail::to_scalar<S>(v));
+    add_option(name, detail::type_of<S>(), true, std::move(defaults), help, group, metavar,
+               callback);
   } else {
-    o.default_value.push_back(detail::to_scalar<S>(default_value));
+    add_option(name, detail::type_of<S>(), detail::to_scalar<S>(default_value), help, group,
+               metavar, callback);
   }
-  o.value = o.default_value;
-  add(std::move(o));
 }
 
 template <class T>
 T OptionParser::get(std::string_view name) const {
   using S = typename detail::ScalarOf<T>::type;
-  const Option& o = find(name);
-  if (o.type != detail::type_of<S>() || o.multiple != detail::ScalarOf<T>::multiple)
-    detail::wrong_type(name);
+  const std::vector<Scalar>& values =
+      typed_values(name, detail::type_of<S>(), detail::ScalarOf<T>::multiple);
   if constexpr (detail::ScalarOf<T>::multiple) {
     T out;
-    for (const Scalar& v : o.value) out.push_back(detail::from_scalar<S>(v));
+    for (const Scalar& v : values) out.push_back(detail::from_scalar<S>(v));
     return out;
   } else {
-    return detail::from_scalar<S>(o.value.front());
+    return detail::from_scalar<S>(values.front());
   }
 }
 

@@ -95,6 +95,13 @@ TORNADO_WEB_METHOD_CALLER(CallAny, any)
 TORNADO_WEB_METHOD_CALLER(CallPrepare, prepare)
 #undef TORNADO_WEB_METHOD_CALLER
 
+// The errors of call_method, thrown out of line: each handler class has a call_method per HTTP
+// method, and an inline throw (the exception's allocation, its message's strings, their
+// cleanups) in every one that the class does not define would be a copy per method per class.
+[[noreturn]] void throw_method_not_allowed();            // HTTPError(405)
+[[noreturn]] void throw_wrong_arity(std::size_t count);  // the method does not take `count`
+[[noreturn]] void throw_too_many_path_arguments();       // more than 6
+
 template <class R>
 std::optional<Future<void>> as_optional_future(R&& r) {
   return Future<void>(std::forward<R>(r));
@@ -115,8 +122,7 @@ std::optional<Future<void>> call_with(H& h, const std::vector<std::string>& a,
       return as_optional_future(M::call(h, a[I]...));
     }
   } else {
-    throw std::invalid_argument("the handler's method does not take " +
-                                std::to_string(sizeof...(I)) + " path arguments");
+    throw_wrong_arity(sizeof...(I));
   }
 }
 
@@ -140,7 +146,7 @@ std::optional<Future<void>> call_method(RequestHandler& base, const std::vector<
     if constexpr (!std::is_same_v<M, CallAny> && has_method<CallAny, H>()) {
       return call_method<CallAny, H>(base, a);
     } else {
-      throw HTTPError(405);
+      throw_method_not_allowed();
     }
   } else {
     H& h = static_cast<H&>(base);
@@ -160,7 +166,7 @@ std::optional<Future<void>> call_method(RequestHandler& base, const std::vector<
       case 6:
         return call_with<M>(h, a, std::make_index_sequence<6>{});
       default:
-        throw std::invalid_argument("a handler method takes at most 6 path arguments");
+        throw_too_many_path_arguments();
     }
   }
 }

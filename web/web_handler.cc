@@ -32,6 +32,17 @@ HTTPError::HTTPError(int status_code, std::string log_message, std::string reaso
 MissingArgumentError::MissingArgumentError(std::string arg_name)
     : HTTPError(400, "Missing argument " + arg_name), arg_name_(std::move(arg_name)) {}
 
+void detail::throw_method_not_allowed() { throw HTTPError(405); }
+
+void detail::throw_wrong_arity(std::size_t count) {
+  throw std::invalid_argument("the handler's method does not take " + std::to_string(count) +
+                              " path arguments");
+}
+
+void detail::throw_too_many_path_arguments() {
+  throw std::invalid_argument("a handler method takes at most 6 path arguments");
+}
+
 namespace {
 
 // What the next RequestHandler constructed on this thread is attached to (set by
