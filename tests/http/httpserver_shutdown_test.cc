@@ -90,6 +90,24 @@ std::string read_from(IOLoop& loop, int fd, const std::string& want, bool* close
   return got;
 }
 
+// The held request answered while a shutdown waits for it: the response says Connection:
+// close, the connection closes, and the shutdown's Future resolves with no connection left.
+void answer_held_and_drain(LoopCase& c, App& app, HTTPServer& server, Future<void>& done, int busy,
+                           int idle) {
+  bool closed = false;
+  app.answer(*app.held[0]);
+  const std::string r = read_from(c.loop(), busy, "", &closed);
+  CHECK(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(r.find("\r\nConnection: close\r\n") != std::string::npos);
+  CHECK(closed);
+  CHECK(run_until(c.loop(), [&] { return done.done(); }));
+  CHECK(server.connection_count() == 0);
+  app.held.clear();
+  ::close(idle);
+  ::close(busy);
+  c.loop().run_once(0);
+}
+
 }  // namespace
 
 TEST_CASE("httpserver shutdown: idle closed at once, in flight finished, new refused") {
@@ -116,17 +134,7 @@ TEST_CASE("httpserver shutdown: idle closed at once, in flight finished, new ref
   CHECK(connect_to(port, &refused) == -1);
   CHECK(refused);
 
-  app.answer(*app.held[0]);
-  const std::string r = read_from(c.loop(), busy, "", &closed);
-  CHECK(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
-  CHECK(r.find("\r\nConnection: close\r\n") != std::string::npos);
-  CHECK(closed);
-  CHECK(run_until(c.loop(), [&] { return done.done(); }));
-  CHECK(server.connection_count() == 0);
-  app.held.clear();
-  ::close(idle);
-  ::close(busy);
-  c.loop().run_once(0);
+  answer_held_and_drain(c, app, server, done, busy, idle);
 }
 
 TEST_CASE("httpserver shutdown: what is still running at the deadline is closed") {
@@ -275,16 +283,7 @@ TEST_CASE("httpserver shutdown: every connection is found, whichever list it is 
       CHECK(closed);  // shutdown found it: closed at once
     }
     CHECK_FALSE(done.done());
-    app.answer(*app.held[0]);
-    const std::string r = read_from(c.loop(), busy, "", &closed);
-    CHECK(r.find("\r\nConnection: close\r\n") != std::string::npos);
-    CHECK(closed);
-    CHECK(run_until(c.loop(), [&] { return done.done(); }));
-    CHECK(server.connection_count() == 0);
-    app.held.clear();
-    ::close(idle);
-    ::close(busy);
-    c.loop().run_once(0);
+    answer_held_and_drain(c, app, server, done, busy, idle);
   }
 }
 

@@ -86,6 +86,32 @@ TEST_CASE("log: levels filter, printf arguments format, long messages are whole"
 
 namespace {
 
+// Forks a child whose stderr is the write end of a new pipe: returns 0 in the child, and in
+// the parent the child's pid, with the pipe's read end in *read_end.
+pid_t fork_with_stderr_piped(int* read_end) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(fds[1], STDERR_FILENO);
+    return 0;
+  }
+  ::close(fds[1]);
+  *read_end = fds[0];
+  return pid;
+}
+
+// What the child wrote on the pipe, to its end; closes fd.
+std::string read_to_end(int fd) {
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
 std::string slurp(const std::string& path) {
   std::string out;
   if (FILE* f = std::fopen(path.c_str(), "r")) {
@@ -190,12 +216,9 @@ TEST_CASE("log: a process that exits normally loses no buffered line") {
 // writes them and itself at once.
 TEST_CASE("log: lines on stderr have format_record's shape; INFO waits, WARNING does not") {
   log::flush();  // nothing of this process's for the child to write again
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
+  int from_child = -1;
+  const pid_t pid = fork_with_stderr_piped(&from_child);
   if (pid == 0) {
-    ::dup2(fds[1], STDERR_FILENO);
     log::set_sink(nullptr);
     log::access_log.set_level(log::Level::kInfo);
     log::app_log.set_level(log::Level::kInfo);
@@ -207,12 +230,7 @@ TEST_CASE("log: lines on stderr have format_record's shape; INFO waits, WARNING 
     log::access_log.info("last");
     std::exit(0);
   }
-  ::close(fds[1]);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
-    out.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
+  std::string out = read_to_end(from_child);
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   CHECK(WIFEXITED(status));
@@ -239,23 +257,15 @@ namespace {
 // What __gnu_cxx::__verbose_terminate_handler prints on stderr in a child process that calls
 // std::terminate from `body`; the child dies of SIGABRT or the result is empty.
 std::string terminate_message(void (*body)()) {
-  int fds[2];
-  REQUIRE(::pipe(fds) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
+  int from_child = -1;
+  const pid_t pid = fork_with_stderr_piped(&from_child);
   if (pid == 0) {
-    ::dup2(fds[1], STDERR_FILENO);
     std::signal(SIGABRT, SIG_DFL);  // doctest's handler would report the abort too
     std::set_terminate(__gnu_cxx::__verbose_terminate_handler);
     body();
     ::_exit(0);
   }
-  ::close(fds[1]);
-  std::string out;
-  char buf[512];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
-    out.append(buf, static_cast<std::size_t>(n));
-  ::close(fds[0]);
+  std::string out = read_to_end(from_child);
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) return "";
