@@ -247,6 +247,9 @@ class ReadBuffer {
   // The block a head is first read into: the largest the free lists keep. A head longer than
   // this doubles it as it comes (up to max_header_size).
   static constexpr std::size_t kBlock = detail::kMaxRecycled;
+  // The largest block: a body read asks for no more than this at once (its reads are partial
+  // anyway), and a head is bounded by max_header_size long before it.
+  static constexpr std::size_t kMaxBlock = std::size_t{1} << 30;
 
   ReadBuffer() = default;
   ReadBuffer(const ReadBuffer&) = delete;
@@ -258,8 +261,8 @@ class ReadBuffer {
   void consume(std::size_t n);
   // Room after the unread bytes for a read of up to `want` (> 0) bytes: at least one byte,
   // at most `want`. An empty buffer takes a block of kBlock bytes, or of `want` with `whole`
-  // (a body read, which asks for what it will hand on at once); a full one moves its bytes
-  // to the front or doubles. The span stays valid until commit() or consume().
+  // (a body read, which asks for what it will hand on at once; at most kMaxBlock); a full one
+  // moves its bytes to the front or doubles. The span stays valid until commit() or consume().
   std::span<char> space(std::size_t want, bool whole = false);
   // n bytes were read into space().
   void commit(std::size_t n);
@@ -270,10 +273,13 @@ class ReadBuffer {
  private:
   void release();
 
+  // 32-bit offsets (a block is at most kMaxBlock bytes): the buffer is part of every idle
+  // keep-alive connection, and these make it 40 bytes rather than 48 (bench/README.md,
+  // "Memory per idle connection").
   char* block_ = nullptr;
-  std::size_t capacity_ = 0;
-  std::size_t pos_ = 0;  // the unread bytes are block_[pos_, end_)
-  std::size_t end_ = 0;
+  std::uint32_t capacity_ = 0;
+  std::uint32_t pos_ = 0;  // the unread bytes are block_[pos_, end_)
+  std::uint32_t end_ = 0;
 };
 
 // The most one read of a request head asks for.
@@ -527,7 +533,10 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   // idle connection); the request's HTTP1Connection and the head timer get it through an
   // aliasing shared_ptr, which keeps this connection alive.
   http1connection::ReadBuffer buffer_;
-  std::weak_ptr<HTTP1Connection> current_;
+  // The request being served: serve() holds it (its `conn`) for as long as this names it, and
+  // clears this before letting it go. A plain pointer, where a weak one cost 8 bytes more per
+  // idle connection.
+  HTTP1Connection* current_ = nullptr;
   HTTPServerConnectionDelegate* delegate_ = nullptr;
   bool draining_ = false;
   bool ended_ = false;

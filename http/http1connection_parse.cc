@@ -251,38 +251,40 @@ Framing response_framing(std::string_view request_method, const ResponseStartLin
 }
 
 void ReadBuffer::consume(std::size_t n) {
-  pos_ += n;
+  pos_ += static_cast<std::uint32_t>(n);  // n <= size()
   // Nothing left: the block goes back to the free list, so an idle keep-alive connection
   // holds none.
   if (pos_ >= end_) release();
 }
 
 std::span<char> ReadBuffer::space(std::size_t want, bool whole) {
-  want = std::max<std::size_t>(want, 1);
+  want = std::clamp<std::size_t>(want, 1, kMaxBlock);
   if (!block_) {
-    capacity_ = whole ? std::max(want, kBlock) : kBlock;
+    capacity_ = static_cast<std::uint32_t>(whole ? std::max(want, kBlock) : kBlock);
     block_ = static_cast<char*>(detail::recycle_allocate(capacity_));
     pos_ = end_ = 0;
   } else if (end_ == capacity_) {
-    const std::size_t unread = size();
+    const std::uint32_t unread = end_ - pos_;
     if (pos_ > 0) {  // room at the front: move the unread bytes there
       std::memmove(block_, block_ + pos_, unread);
-    } else {  // full of unread bytes (a long head): double
-      const std::size_t grown = capacity_ * 2;
+    } else if (capacity_ < kMaxBlock) {  // full of unread bytes (a long head): double
+      const std::uint32_t grown = capacity_ * 2;
       char* bigger = static_cast<char*>(detail::recycle_allocate(grown));
       std::memcpy(bigger, block_, unread);
       detail::recycle_deallocate(block_, capacity_);
       block_ = bigger;
       capacity_ = grown;
+    } else {
+      throw HTTPInputError("read buffer full");
     }
     pos_ = 0;
     end_ = unread;
   }
-  return {block_ + end_, std::min(want, capacity_ - end_)};
+  return {block_ + end_, std::min<std::size_t>(want, capacity_ - end_)};
 }
 
 void ReadBuffer::commit(std::size_t n) {
-  end_ += n;
+  end_ += static_cast<std::uint32_t>(n);  // n <= the space given
   if (pos_ >= end_) release();  // a read of nothing (at EOF) keeps no block
 }
 

@@ -222,7 +222,7 @@ bool HTTP1Connection::awaiting_request() const {
 
 void HTTP1ServerConnection::drain() {
   draining_ = true;
-  const std::shared_ptr<HTTP1Connection> conn = current_.lock();
+  HTTP1Connection* const conn = current_;
   if (!conn) {
     // Between requests (serve() waits for the next head's first bytes): close, unless those
     // bytes are here already; then that request is served, with Connection: close.
@@ -255,7 +255,7 @@ void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
   settings_->head_deadlines->add(*this);
   stream_->set_close_callback([weak] {
     if (auto self = weak.lock())
-      if (auto conn = self->current_.lock()) conn->on_stream_closed();
+      if (self->current_) self->current_->shared_from_this()->on_stream_closed();
   });
   delegate_ = &delegate;
   (void)serve(false);
@@ -267,10 +267,9 @@ void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
 // connection costs its objects and the stream's slot, no read buffer (bench/README.md,
 // "Memory per idle connection"). The head's deadline starts now.
 void HTTP1ServerConnection::wait_for_request() {
-  // The last request is over (answered and flushed: its close callback would not run). The
-  // weak pointer would keep its block (the object and its control block are one allocation,
-  // ~540 bytes) for as long as the connection stays idle.
-  current_.reset();
+  // The last request is over (answered and flushed: its close callback would not run); serve()
+  // lets it go now.
+  current_ = nullptr;
   const double header_timeout = settings_->params.header_timeout;
   // The server's one timer watches this deadline (HeadDeadlines).
   if (header_timeout > 0)
@@ -298,6 +297,17 @@ void HTTP1ServerConnection::wait_for_request() {
 Future<void> HTTP1ServerConnection::serve(bool ready) {
   const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
   bool detached = false;
+  // The request being served, named by current_ while this frame holds it. The guard is
+  // destroyed first (locals go in reverse order), so current_ never outlives `conn`, however
+  // the frame ends.
+  std::shared_ptr<HTTP1Connection> conn;
+  struct ForgetCurrent {
+    HTTP1ServerConnection& c;
+    const std::shared_ptr<HTTP1Connection>& conn;
+    ~ForgetCurrent() {
+      if (c.current_ == conn.get()) c.current_ = nullptr;
+    }
+  } forget_current{*this, conn};
   try {
     while (delegate_) {
       if (buffer_.size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
@@ -321,11 +331,12 @@ Future<void> HTTP1ServerConnection::serve(bool ready) {
       // One per request: from the thread's free lists (gen/recycle.h), not malloc.
       // Its stream pointer owns (a WebSocket may take it over): in create()'s allocation, an
       // alias of this connection's.
-      auto conn = std::allocate_shared<HTTP1Connection>(
+      current_ = nullptr;  // before the last request's object goes
+      conn = std::allocate_shared<HTTP1Connection>(
           detail::RecyclingAllocator<HTTP1Connection>{},
           in_block_ ? std::shared_ptr<IOStream>(self, stream_.get()) : stream_, settings_->params,
           std::shared_ptr<ReadBuffer>(self, &buffer_), context());
-      current_ = conn;
+      current_ = conn.get();
       std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
       if (draining_) conn->close_after_response();
       const bool again = co_await conn->read_request(*message);
