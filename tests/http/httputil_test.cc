@@ -267,6 +267,25 @@ TEST_CASE("httputil: HTTPServerRequest reads an absolute-form target (RFC 9112 Â
   }
 }
 
+// host_name is split_host_and_port(host.lower())[0]; each row's answer is python3-tornado's.
+TEST_CASE("httputil: HTTPServerRequest's host_name, as Tornado splits the host and port") {
+  const std::pair<const char*, const char*> rows[] = {
+      {"Example.com:8080", "example.com"}, {"EXAMPLE.COM", "example.com"},
+      {"[::1]:8888", "[::1]"},             {"[::1]", "[::1]"},
+      {"::1", ":"},                        {"h:123456789", "h"},
+      {"h:1234567890", "h"},               {":80", ":80"},
+      {"h:", "h:"},                        {"h:8a", "h:8a"},
+      {"A:B:99", "a:b"},                   {"127.0.0.1:8888", "127.0.0.1"},
+      {"h:007", "h"},                      {"lower.example", "lower.example"},
+  };
+  for (const auto& [host, name] : rows) {
+    CAPTURE(host);
+    HTTPServerRequest req(parse_request_start_line("GET / HTTP/1.1"), HTTPHeaders{{"Host", host}});
+    CHECK(req.host == host);
+    CHECK(req.host_name == name);
+  }
+}
+
 TEST_CASE("httputil: HTTPServerRequest splits the target and reads the host") {
   HTTPHeaders h{{"Host", "Example.com:8080"}};
   HTTPServerRequest req(parse_request_start_line("GET /a/b?x=1&x=2&y= HTTP/1.1"), h);
