@@ -130,6 +130,10 @@ struct HTTP1ServerSettings {
 
 namespace http1connection {
 
+// The coroutine type of HTTP1ServerConnection::serve (defined in http1connection_server.cc):
+// one nobody awaits, so no Future is made for it.
+struct ServeLoop;
+
 // The offset just past the blank line that ends a message head in `data` (CRLF CRLF, or bare
 // LF line ends), or npos if it is not there yet. Scanning starts at `from`, so a caller that
 // gets more bytes need not rescan what it has seen; leading blank lines are not a head end.
@@ -515,7 +519,7 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
 
  private:
   void wait_for_request();
-  Future<void> serve(bool ready);
+  http1connection::ServeLoop serve(bool ready);
   void end_serving(bool detached);
   // The deadline for the head awaited has passed (HeadDeadlines): closes the stream.
   void head_deadline_passed();
