@@ -278,11 +278,12 @@ TEST_CASE("httputil: HTTPServerRequest's host_name, as Tornado splits the host a
       {"A:B:99", "a:b"},                   {"127.0.0.1:8888", "127.0.0.1"},
       {"h:007", "h"},                      {"lower.example", "lower.example"},
   };
-  for (const auto& [host, name] : rows) {
+  for (const auto& row : rows) {
+    const std::string host = row.first;
     CAPTURE(host);
     HTTPServerRequest req(parse_request_start_line("GET / HTTP/1.1"), HTTPHeaders{{"Host", host}});
     CHECK(req.host == host);
-    CHECK(req.host_name == name);
+    CHECK(req.host_name == row.second);
   }
 }
 
