@@ -337,25 +337,24 @@ void IOLoop::run_once(double max_wait) {
 // posted_callbacks). The threshold test is made once per batch, not once per callback; the
 // batch is never appended to while it runs (new callbacks go to pending()).
 inline void IOLoop::run_callbacks() {
-  std::vector<Queued>& batch = *batch_;
+  detail::CallbackQueue<Queued>& batch = *batch_;
   if (batch.empty()) return;
   callbacks_since_poll_ += batch.size();
   if (blocking_threshold_ > 0) {
-    for (Queued& q : batch) {
+    batch.drain([this](Queued& q) {
       run_timed(q.callback, q.origin, "callback");
       if (!continuations_.empty()) run_continuations();
-    }
-  } else {
-    for (Queued& q : batch) {
-      try {
-        q.callback();
-      } catch (...) {
-        report_exception(q.origin, "callback");
-      }
-      if (!continuations_.empty()) run_continuations();
-    }
+    });
+    return;
   }
-  batch.clear();
+  batch.drain([this](Queued& q) {
+    try {
+      q.callback();
+    } catch (...) {
+      report_exception(q.origin, "callback");
+    }
+    if (!continuations_.empty()) run_continuations();
+  });
 }
 
 // Iterations, each the numbered phases of man tornado.ioloop (THE LOOP): one for run_once(),
@@ -365,14 +364,14 @@ void IOLoop::iterate(double max_wait, bool once) {
   do {
     ++iterations_;
     if (remote_nonempty_.load(std::memory_order_acquire))
-      take_remote_callbacks();  // 1. callbacks from other threads join the queue
+      take_remote_callbacks();    // 1. callbacks from other threads join the queue
     std::swap(pending_, batch_);  // 1. callbacks queued from now on wait a turn
     if (!timeouts_.empty())
       timeouts_.collect_due(time(), due_);  // 2. due ones out, cancelled dropped
     run_callbacks();                        // 3. the batch, in order
     if (!due_.empty()) run_due_timeouts();  // 4. unless cancelled since phase 2
     if (max_wait < 0 && !running_.load(std::memory_order_relaxed)) return;  // stop() before poll
-    if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));  // 5-6. 0 if busy; 7.
+    if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));        // 5-6. 0 if busy; 7.
     log::flush_if_due();  // 7. access lines held back 100 ms at most
   } while (!once && running_.load(std::memory_order_relaxed));
 }
@@ -390,7 +389,7 @@ bool IOLoop::should_poll() const {
 
 void IOLoop::take_remote_callbacks() {
   detail::MutexLock lock(remote_mutex_);
-  for (Queued& q : remote_) pending_->push_back(std::move(q));
+  for (Queued& q : remote_) pending_->emplace_back(std::move(q));
   remote_.clear();
   remote_nonempty_.store(false, std::memory_order_relaxed);
 }
@@ -410,7 +409,7 @@ void IOLoop::run_continuations() {
   while (continuations_head_ < continuations_.size()) {
     if (budget-- == 0) {
       for (std::size_t i = continuations_head_; i < continuations_.size(); ++i)
-        pending_->push_back(std::move(continuations_[i]));
+        pending_->emplace_back(std::move(continuations_[i]));
       break;
     }
     // Moved out first: running it may append to continuations_ and reallocate it.
@@ -522,8 +521,8 @@ void IOLoop::close(bool all_fds) {
   // destroys the coroutines waiting on it, which may call remove_timeout or remove_handler on
   // this loop. So everything is taken out of the loop first and destroyed afterwards, when
   // those calls find an empty loop (ioloop_test: "close destroys pending work re-entrantly").
-  std::vector<Queued> doomed_pending = std::move(*pending_);
-  std::vector<Queued> doomed_batch = std::move(*batch_);
+  detail::CallbackQueue<Queued> doomed_pending(std::move(*pending_));
+  detail::CallbackQueue<Queued> doomed_batch(std::move(*batch_));
   std::vector<Queued> doomed_continuations = std::move(continuations_);
   detail::TimeoutHeap doomed_timeouts = std::move(timeouts_);
   timeouts_.clear();

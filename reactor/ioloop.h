@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "tornado/reactor/callback.h"
+#include "tornado/reactor/callback_queue.h"
 #include "tornado/reactor/mutex.h"
 #include "tornado/reactor/source_location.h"
 #include "tornado/reactor/timeout_heap.h"
@@ -286,9 +287,9 @@ class IOLoop {
   // Swapping the vectors instead moves their pointers right after a push wrote one of them,
   // which stalls store forwarding on every iteration of a busy loop; an index to flip costs
   // an address computation at each use (bench/README.md, posted_callbacks).
-  std::array<std::vector<Queued>, 2> queues_;
-  std::vector<Queued>* pending_ = &queues_[0];
-  std::vector<Queued>* batch_ = &queues_[1];
+  std::array<detail::CallbackQueue<Queued>, 2> queues_;
+  detail::CallbackQueue<Queued>* pending_ = &queues_[0];
+  detail::CallbackQueue<Queued>* batch_ = &queues_[1];
   std::vector<Queued> continuations_;
   std::vector<Callback> close_hooks_;
   std::size_t continuations_head_ = 0;
