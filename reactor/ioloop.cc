@@ -482,8 +482,17 @@ void IOLoop::poll_and_dispatch(int timeout_ms) {
     // Run from a local, so the handler may remove itself or install a replacement.
     FdHandler running = std::move(s->handler);
     const std::uint32_t generation = s->generation;
-    Callback call = [&running, &ev, events] { running(ev.fd, events); };
-    run_guarded(call, SourceLocation{s->origin_file, s->origin_line}, "handler");
+    const SourceLocation origin{s->origin_file, s->origin_line};  // the slot may change
+    if (blocking_threshold_ > 0) {
+      Callback call = [&running, &ev, events] { running(ev.fd, events); };
+      run_timed(call, origin, "handler");
+    } else {
+      try {  // run_guarded's fast path, without wrapping the handler in a Callback
+        running(ev.fd, events);
+      } catch (...) {
+        report_exception(origin, "handler");
+      }
+    }
     if (!continuations_.empty()) run_continuations();
     if (s->registered && s->generation == generation && !s->handler) {
       s->handler = std::move(running);
