@@ -335,7 +335,7 @@ void IOLoop::run_once(double max_wait) {
 // Phase 3: runs the batch in order. Inline in iterate(), the one caller: a posted callback
 // costs one loop iteration, so the call and the per-callback tests show (bench/README.md,
 // posted_callbacks). The threshold test is made once per batch, not once per callback; the
-// batch is never appended to while it runs (new callbacks go to pending()).
+// batch is never appended to while it runs (new callbacks go to *pending_).
 inline void IOLoop::run_callbacks() {
   detail::CallbackQueue<Queued>& batch = *batch_;
   if (batch.empty()) return;

@@ -283,8 +283,8 @@ class IOLoop {
   std::uint64_t polls_ = 0;
 
   // The loop thread's queue for the next iteration, and the batch this iteration runs: two
-  // vectors that trade roles at the top of each iteration by swapping these two pointers.
-  // Swapping the vectors instead moves their pointers right after a push wrote one of them,
+  // queues that trade roles at the top of each iteration by swapping these two pointers.
+  // Swapping the queues instead moves their pointers right after a push wrote one of them,
   // which stalls store forwarding on every iteration of a busy loop; an index to flip costs
   // an address computation at each use (bench/README.md, posted_callbacks).
   std::array<detail::CallbackQueue<Queued>, 2> queues_;
