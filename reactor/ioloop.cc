@@ -2,7 +2,7 @@
 //
 // Mirrors:  tornado/ioloop.py, PollIOLoop of Tornado 4.x (start, add_handler, add_callback,
 //           call_at, remove_timeout, close).
-// In loop:  start() repeats iterate(); iterate() is the numbered phases of
+// In loop:  start() and run_once() call iterate(), whose body is the numbered phases of
 //           man tornado.ioloop (THE LOOP). Signals: ioloop_signal.cc. PeriodicCallback:
 //           ioloop_periodic.cc.
 // Calls:    the Poller (poller.h), the Waker (waker.h), the TimeoutHeap (timeout_heap.h), and
@@ -267,7 +267,7 @@ std::size_t IOLoop::handler_count() const { return user_handlers_; }
 
 void IOLoop::add_callback(Callback cb, SourceLocation origin) {
   if (tl_running_loop == this) {  // the loop's own thread, inside start(): no lock, and a running
-    pending().emplace_back(std::move(cb), origin);  // loop cannot be closing
+    pending_->emplace_back(std::move(cb), origin);  // loop cannot be closing
     return;
   }
   add_remote_callback(std::move(cb), origin);
@@ -290,7 +290,7 @@ void IOLoop::add_remote_callback(Callback&& cb, SourceLocation origin) {
 
 std::size_t IOLoop::pending_callbacks() const {
   detail::MutexLock lock(remote_mutex_);
-  return pending().size() + remote_.size();
+  return pending_->size() + remote_.size();
 }
 
 double IOLoop::time() const { return util::monotonic_time(); }
@@ -314,7 +314,7 @@ void IOLoop::start() {
   if (stopped_.exchange(false)) return;  // stop() before start(): Tornado returns at once
   RunScope scope(this);
   running_.store(true);
-  while (running_.load(std::memory_order_relaxed)) iterate(-1.0);
+  iterate(-1.0, false);
   stopped_.store(false);
 }
 
@@ -329,28 +329,57 @@ void IOLoop::run_once(double max_wait) {
   if (tl_running_loop == this)
     throw std::logic_error("IOLoop::run_once: this IOLoop is already running");
   RunScope scope(this);
-  iterate(max_wait < 0 ? -1.0 : max_wait);
+  iterate(max_wait < 0 ? -1.0 : max_wait, true);
 }
 
-// One iteration: the numbered phases of man tornado.ioloop (THE LOOP).
-void IOLoop::iterate(double max_wait) {
-  ++iterations_;
-  take_remote_callbacks();  // 1. callbacks from other threads join the queue
-  pending_index_ ^= 1;      // 1. callbacks queued from now on wait a turn
-  if (!timeouts_.empty())
-    timeouts_.collect_due(time(), due_);  // 2. due ones out, cancelled dropped
-  run_callbacks();                        // 3. the batch, in order
-  if (!due_.empty()) run_due_timeouts();  // 4. unless cancelled since phase 2
-  if (max_wait < 0 && !running_.load(std::memory_order_relaxed)) return;  // stop() before poll
-  if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));        // 5-6. timeout 0 if busy
-  retired_.clear();     // 7. handlers removed while dispatching
-  log::flush_if_due();  // 7. access lines held back 100 ms at most
+// Phase 3: runs the batch in order. Inline in iterate(), the one caller: a posted callback
+// costs one loop iteration, so the call and the per-callback tests show (bench/README.md,
+// posted_callbacks). The threshold test is made once per batch, not once per callback; the
+// batch is never appended to while it runs (new callbacks go to *pending_).
+inline void IOLoop::run_callbacks() {
+  detail::CallbackQueue<Queued>& batch = *batch_;
+  if (batch.empty()) return;
+  callbacks_since_poll_ += batch.size();
+  if (blocking_threshold_ > 0) {
+    batch.drain([this](Queued& q) {
+      run_timed(q.callback, q.origin, "callback");
+      if (!continuations_.empty()) run_continuations();
+    });
+    return;
+  }
+  batch.drain([this](Queued& q) {
+    try {
+      q.callback();
+    } catch (...) {
+      report_exception(q.origin, "callback");
+    }
+    if (!continuations_.empty()) run_continuations();
+  });
+}
+
+// Iterations, each the numbered phases of man tornado.ioloop (THE LOOP): one for run_once(),
+// or until stop() for start(). The loop is here rather than in start() so that back-to-back
+// iterations of a busy loop do not pay a call each (bench/README.md, posted_callbacks).
+void IOLoop::iterate(double max_wait, bool once) {
+  do {
+    ++iterations_;
+    if (remote_nonempty_.load(std::memory_order_acquire))
+      take_remote_callbacks();    // 1. callbacks from other threads join the queue
+    std::swap(pending_, batch_);  // 1. callbacks queued from now on wait a turn
+    if (!timeouts_.empty())
+      timeouts_.collect_due(time(), due_);  // 2. due ones out, cancelled dropped
+    run_callbacks();                        // 3. the batch, in order
+    if (!due_.empty()) run_due_timeouts();  // 4. unless cancelled since phase 2
+    if (max_wait < 0 && !running_.load(std::memory_order_relaxed)) return;  // stop() before poll
+    if (should_poll()) poll_and_dispatch(poll_timeout_ms(max_wait));        // 5-6. 0 if busy; 7.
+    log::flush_if_due();  // 7. access lines held back 100 ms at most
+  } while (!once && running_.load(std::memory_order_relaxed));
 }
 
 // Phase 5's pacing: an idle loop always polls; a busy one (callbacks waiting) polls once per
 // kCallbacksPerPoll callbacks run (ioloop_test: "a busy loop still polls").
 bool IOLoop::should_poll() const {
-  if (pending().empty()) return true;
+  if (pending_->empty()) return true;
   // With no fd watched but the waker, a zero-timeout poll can report nothing: the waker only
   // says "look at the cross-thread queue", which phase 1 does every iteration anyway. So a busy
   // loop with no I/O skips the system call (libuv skips its poll with no fds the same way).
@@ -359,21 +388,10 @@ bool IOLoop::should_poll() const {
 }
 
 void IOLoop::take_remote_callbacks() {
-  if (!remote_nonempty_.load(std::memory_order_acquire)) return;
   detail::MutexLock lock(remote_mutex_);
-  for (Queued& q : remote_) pending().push_back(std::move(q));
+  for (Queued& q : remote_) pending_->emplace_back(std::move(q));
   remote_.clear();
   remote_nonempty_.store(false, std::memory_order_relaxed);
-}
-
-void IOLoop::run_callbacks() {
-  std::vector<Queued>& batch = running_batch();
-  callbacks_since_poll_ += batch.size();
-  for (Queued& q : batch) {
-    run_guarded(q.callback, q.origin, "callback");
-    if (continuations_head_ < continuations_.size()) run_continuations();
-  }
-  batch.clear();
 }
 
 void IOLoop::add_continuation(Callback cb, SourceLocation origin) {
@@ -391,7 +409,7 @@ void IOLoop::run_continuations() {
   while (continuations_head_ < continuations_.size()) {
     if (budget-- == 0) {
       for (std::size_t i = continuations_head_; i < continuations_.size(); ++i)
-        pending().push_back(std::move(continuations_[i]));
+        pending_->emplace_back(std::move(continuations_[i]));
       break;
     }
     // Moved out first: running it may append to continuations_ and reallocate it.
@@ -410,14 +428,14 @@ void IOLoop::run_due_timeouts() {
     if (timeouts_.take(t, cb, origin)) {
       run_guarded(cb, origin, "timeout");
       cb.reset();
-      if (continuations_head_ < continuations_.size()) run_continuations();
+      if (!continuations_.empty()) run_continuations();
     }
   }
   due_.clear();
 }
 
 int IOLoop::poll_timeout_ms(double max_wait) const {
-  if (!pending().empty()) return 0;
+  if (!pending_->empty()) return 0;
   double wait = max_wait < 0 ? kMaxPollSeconds : max_wait;
   const double deadline = timeouts_.next_deadline();
   if (deadline >= 0) {
@@ -436,7 +454,7 @@ int IOLoop::poll_timeout_ms(double max_wait) const {
 }
 
 double IOLoop::next_timeout() const {
-  if (!pending().empty() || remote_nonempty_.load(std::memory_order_acquire)) return 0.0;
+  if (!pending_->empty() || remote_nonempty_.load(std::memory_order_acquire)) return 0.0;
   const double deadline = timeouts_.next_deadline();
   if (deadline < 0) return -1.0;
   const double until = deadline - time();
@@ -464,9 +482,18 @@ void IOLoop::poll_and_dispatch(int timeout_ms) {
     // Run from a local, so the handler may remove itself or install a replacement.
     FdHandler running = std::move(s->handler);
     const std::uint32_t generation = s->generation;
-    Callback call = [&running, &ev, events] { running(ev.fd, events); };
-    run_guarded(call, SourceLocation{s->origin_file, s->origin_line}, "handler");
-    if (continuations_head_ < continuations_.size()) run_continuations();
+    const SourceLocation origin{s->origin_file, s->origin_line};  // the slot may change
+    if (blocking_threshold_ > 0) {
+      Callback call = [&running, &ev, events] { running(ev.fd, events); };
+      run_timed(call, origin, "handler");
+    } else {
+      try {  // run_guarded's fast path, without wrapping the handler in a Callback
+        running(ev.fd, events);
+      } catch (...) {
+        report_exception(origin, "handler");
+      }
+    }
+    if (!continuations_.empty()) run_continuations();
     if (s->registered && s->generation == generation && !s->handler) {
       s->handler = std::move(running);
     } else if (running) {
@@ -474,6 +501,7 @@ void IOLoop::poll_and_dispatch(int timeout_ms) {
     }
   }
   dispatching_ = false;
+  retired_.clear();  // 7. handlers removed while dispatching (only dispatch retires any)
 }
 
 void IOLoop::report_slow(double started, const SourceLocation& origin, const char* what) {
@@ -502,8 +530,8 @@ void IOLoop::close(bool all_fds) {
   // destroys the coroutines waiting on it, which may call remove_timeout or remove_handler on
   // this loop. So everything is taken out of the loop first and destroyed afterwards, when
   // those calls find an empty loop (ioloop_test: "close destroys pending work re-entrantly").
-  std::vector<Queued> doomed_pending = std::move(pending());
-  std::vector<Queued> doomed_batch = std::move(running_batch());
+  detail::CallbackQueue<Queued> doomed_pending(std::move(*pending_));
+  detail::CallbackQueue<Queued> doomed_batch(std::move(*batch_));
   std::vector<Queued> doomed_continuations = std::move(continuations_);
   detail::TimeoutHeap doomed_timeouts = std::move(timeouts_);
   timeouts_.clear();

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "tornado/reactor/callback.h"
+#include "tornado/reactor/callback_queue.h"
 #include "tornado/reactor/mutex.h"
 #include "tornado/reactor/source_location.h"
 #include "tornado/reactor/timeout_heap.h"
@@ -114,10 +115,10 @@ class IOLoop {
                                                                    SourceLocation origin =
                                                                        SourceLocation::current()) {
     if (detail::tl_running_loop == this) {  // no lock, and a running loop cannot be closing
-      pending().emplace_back(std::forward<F>(f), origin);
+      pending_->emplace_back(std::forward<F>(f), origin);
       return;
     }
-    add_remote_callback(Callback(std::forward<F>(f)), origin);
+    add_remote_callable(std::forward<F>(f), origin);
   }
   // Runs cb on this loop right after the callable that is running now (a callback, timeout or
   // handler) returns, before the loop moves on: what a resolved Future uses to resume its
@@ -251,8 +252,14 @@ class IOLoop {
   HandlerSlot* slot(int fd) const;
   HandlerSlot& slot_for_add(int fd);
   int add_internal_handler(int fd, FdHandler handler);
-  void iterate(double max_wait);
+  void iterate(double max_wait, bool once);
   void add_remote_callback(Callback&& cb, SourceLocation origin);
+  // add_callback's other-thread path for any callable, out of line: the Callback it builds
+  // then lives in this function's frame, and the loop thread's path needs no frame at all.
+  template <class F>
+  [[gnu::noinline]] void add_remote_callable(F&& f, SourceLocation origin) {
+    add_remote_callback(Callback(std::forward<F>(f)), origin);
+  }
   void take_remote_callbacks();
   void run_callbacks();
   void run_due_timeouts();
@@ -276,14 +283,13 @@ class IOLoop {
   std::uint64_t polls_ = 0;
 
   // The loop thread's queue for the next iteration, and the batch this iteration runs: two
-  // vectors that trade roles at the top of each iteration by flipping an index. Swapping the
-  // vectors instead moves their pointers right after a push wrote one of them, which stalls
-  // store forwarding on every iteration of a busy loop (bench/README.md, posted_callbacks).
-  std::array<std::vector<Queued>, 2> queues_;
-  std::size_t pending_index_ = 0;
-  std::vector<Queued>& pending() { return queues_[pending_index_]; }
-  const std::vector<Queued>& pending() const { return queues_[pending_index_]; }
-  std::vector<Queued>& running_batch() { return queues_[pending_index_ ^ 1]; }
+  // queues that trade roles at the top of each iteration by swapping these two pointers.
+  // Swapping the queues instead moves their pointers right after a push wrote one of them,
+  // which stalls store forwarding on every iteration of a busy loop; an index to flip costs
+  // an address computation at each use (bench/README.md, posted_callbacks).
+  std::array<detail::CallbackQueue<Queued>, 2> queues_;
+  detail::CallbackQueue<Queued>* pending_ = &queues_[0];
+  detail::CallbackQueue<Queued>* batch_ = &queues_[1];
   std::vector<Queued> continuations_;
   std::vector<Callback> close_hooks_;
   std::size_t continuations_head_ = 0;

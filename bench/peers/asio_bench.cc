@@ -40,11 +40,13 @@ double posted_callbacks_ns(asio::io_context& ctx, long n) {
 
 int main() {
   asio::io_context ctx(1);
-  (void)posted_callbacks_ns(ctx, BENCH_POSTED_COUNT / 10);  // warm-up
-  double posted[BENCH_POSTED_RUNS];
-  for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); ++i)
-    posted[i] = posted_callbacks_ns(ctx, BENCH_POSTED_COUNT);
-  bench_report("asio", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
-               "ns/callback");
+  if (bench_selected("posted_callbacks")) {
+    (void)posted_callbacks_ns(ctx, BENCH_POSTED_COUNT / 10);  // warm-up
+    double posted[BENCH_POSTED_RUNS];
+    for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); ++i)
+      posted[i] = posted_callbacks_ns(ctx, BENCH_POSTED_COUNT);
+    bench_report("asio", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
+                 "ns/callback");
+  }
   return 0;
 }

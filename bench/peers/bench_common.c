@@ -66,6 +66,12 @@ void bench_chain_workload(char* out, size_t size, int k, const char* backend) {
     snprintf(out, size, "c10k/%s/%d", backend, bench_chain_pipes(k));
 }
 
+int bench_chain_selected(int k, const char* backend) {
+  char workload[64];
+  bench_chain_workload(workload, sizeof workload, k, backend);
+  return bench_selected(workload);
+}
+
 int bench_timer_ncounts(void) {
   read_counts(&timer_counts, "BENCH_TIMERS", BENCH_TIMER_COUNT);
   return timer_counts.size;
@@ -126,6 +132,7 @@ double bench_timers_measure(bench_timer_round round, void* ctx, int n) {
 }
 
 void bench_timers_report(const char* library, bench_timer_round round, void* ctx) {
+  if (!bench_selected("million_timers")) return; /* timers/<N> go with it */
   const double million = bench_timers_measure(round, ctx, BENCH_TIMER_COUNT);
   bench_report(library, "million_timers", million, "ns/timer");
   for (int k = 0; k < bench_timer_ncounts(); k++) {
@@ -136,6 +143,11 @@ void bench_timers_report(const char* library, bench_timer_round round, void* ctx
                  n == BENCH_TIMER_COUNT ? million : bench_timers_measure(round, ctx, n),
                  "ns/timer");
   }
+}
+
+int bench_selected(const char* workload) {
+  const char* only = getenv("BENCH_ONLY");
+  return only == NULL || strncmp(workload, only, strlen(only)) == 0;
 }
 
 int bench_runs(int full) {

@@ -38,6 +38,12 @@ extern "C" {
 #define BENCH_CHAIN_RUNS 25
 #define BENCH_CHAIN_CONFIGS 4
 
+/* Whether to run the workload named `workload`: every one, or, when the environment has
+ * BENCH_ONLY set, those whose name starts with it ("pipe_chain/epoll", "posted_callbacks"):
+ * one workload alone under callgrind or strace, or a quick A/B of one figure. The timers/<N>
+ * figures go with million_timers. */
+int bench_selected(const char* workload);
+
 /* How many of `full` measured runs to make: all of them, or, when the environment has
  * BENCH_QUICK set (make bench-report QUICK=1), a fifth of them (at least one). */
 int bench_runs(int full);
@@ -53,6 +59,8 @@ int bench_chain_pipes(int k);
 int bench_chain_active(int k);
 /* Names configuration k: "pipe_chain/<backend>/<pipes>/<active>" or "c10k/<backend>/<pipes>". */
 void bench_chain_workload(char* out, size_t size, int k, const char* backend);
+/* bench_selected() of configuration k's name. */
+int bench_chain_selected(int k, const char* backend);
 
 /* Nanoseconds on CLOCK_MONOTONIC, and this thread's CPU time (CLOCK_THREAD_CPUTIME_ID).
  * posted_callbacks and million_timers are timed in CPU time: the first is pure computation,

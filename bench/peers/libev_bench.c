@@ -90,6 +90,7 @@ static void step(void* loop) { ev_run(loop, EVRUN_NOWAIT); }
 
 static void pipe_chain(const char* name, unsigned backend) {
   for (int k = 0; k < bench_chain_nconfigs(); k++) {
+    if (!bench_chain_selected(k, name)) continue;
     struct ev_loop* loop = ev_loop_new(backend);
     if (loop == NULL || ev_backend(loop) != backend) {
       if (loop != NULL) ev_loop_destroy(loop);
@@ -128,12 +129,14 @@ int main(void) {
     fprintf(stderr, "ev_loop_new failed\n");
     return 1;
   }
-  (void)posted_callbacks_ns(loop, BENCH_POSTED_COUNT / 10); /* warm-up */
-  double posted[BENCH_POSTED_RUNS];
-  for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
-    posted[i] = posted_callbacks_ns(loop, BENCH_POSTED_COUNT);
-  bench_report("libev", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
-               "ns/callback");
+  if (bench_selected("posted_callbacks")) {
+    (void)posted_callbacks_ns(loop, BENCH_POSTED_COUNT / 10); /* warm-up */
+    double posted[BENCH_POSTED_RUNS];
+    for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
+      posted[i] = posted_callbacks_ns(loop, BENCH_POSTED_COUNT);
+    bench_report("libev", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
+                 "ns/callback");
+  }
 
   timers = calloc(BENCH_TIMER_COUNT, sizeof *timers);
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) ev_init(&timers[i], on_timer);

@@ -112,6 +112,7 @@ static struct event_base* base_with(const char* method) {
 
 static void pipe_chain(const char* method) {
   for (int k = 0; k < bench_chain_nconfigs(); k++) {
+    if (!bench_chain_selected(k, method)) continue;
     struct event_base* base = base_with(method);
     if (base == NULL) return;
     if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) exit(1);
@@ -147,12 +148,14 @@ int main(void) {
     fprintf(stderr, "no epoll event_base\n");
     return 1;
   }
-  (void)posted_callbacks_ns(base, BENCH_POSTED_COUNT / 10); /* warm-up */
-  double posted[BENCH_POSTED_RUNS];
-  for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
-    posted[i] = posted_callbacks_ns(base, BENCH_POSTED_COUNT);
-  bench_report("libevent", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
-               "ns/callback");
+  if (bench_selected("posted_callbacks")) {
+    (void)posted_callbacks_ns(base, BENCH_POSTED_COUNT / 10); /* warm-up */
+    double posted[BENCH_POSTED_RUNS];
+    for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
+      posted[i] = posted_callbacks_ns(base, BENCH_POSTED_COUNT);
+    bench_report("libevent", "posted_callbacks",
+                 bench_median(posted, bench_runs(BENCH_POSTED_RUNS)), "ns/callback");
+  }
 
   timers = calloc(BENCH_TIMER_COUNT, sizeof *timers);
   for (int i = 0; i < BENCH_TIMER_COUNT; i++) evtimer_assign(&timers[i], base, on_timer, NULL);

@@ -96,6 +96,7 @@ static void close_all(uv_loop_t* loop) {
 
 static void pipe_chain(void) {
   for (int k = 0; k < bench_chain_nconfigs(); k++) {
+    if (!bench_chain_selected(k, "epoll")) continue;
     uv_loop_t loop;
     uv_loop_init(&loop);
     if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) exit(1);
@@ -124,12 +125,14 @@ int main(void) {
   uv_idle_t idle;
   uv_loop_init(&loop);
   uv_idle_init(&loop, &idle);
-  (void)posted_callbacks_ns(&loop, &idle, BENCH_POSTED_COUNT / 10); /* warm-up */
-  double posted[BENCH_POSTED_RUNS];
-  for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
-    posted[i] = posted_callbacks_ns(&loop, &idle, BENCH_POSTED_COUNT);
-  bench_report("libuv", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
-               "ns/callback");
+  if (bench_selected("posted_callbacks")) {
+    (void)posted_callbacks_ns(&loop, &idle, BENCH_POSTED_COUNT / 10); /* warm-up */
+    double posted[BENCH_POSTED_RUNS];
+    for (int i = 0; i < bench_runs(BENCH_POSTED_RUNS); i++)
+      posted[i] = posted_callbacks_ns(&loop, &idle, BENCH_POSTED_COUNT);
+    bench_report("libuv", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
+                 "ns/callback");
+  }
 
   /* Handles are initialised once: uv_timer_init links a handle into the loop, and doing it
    * again on a live handle would corrupt that list. */

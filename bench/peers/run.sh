@@ -6,7 +6,11 @@
 #           order rotates from round to round, so no program always runs first), each pinned
 #           to CPU 0 with taskset when it works; keeps every line in RESULTS; prints, per
 #           workload, the median of the REPS values of each library and our ratio to each peer
-#           (ours / theirs: below 1 means ours is faster), and the best peer.
+#           (ours / theirs: below 1 means ours is faster), and the best peer: the one ours
+#           trails most. A ratio is the median of the REPS ratios of the two programs' values
+#           in the same round, not the ratio of their medians: a burst of load that covers a
+#           round or two then slows both sides of a ratio, whereas with medians it could land
+#           on three of one program's runs and two of another's and make a gap of its own.
 # Mirrors:  the "medians of several runs, ratios from the same run" rule of bench/README.md.
 #
 #   sh run.sh REPS RESULTS PROGRAM...
@@ -46,6 +50,18 @@ awk -v reps="$reps" '
     }
     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
   }
+  # The median of ours / theirs over the rounds. The k-th value of each list is from round k:
+  # every program reports every workload once per run and runs once per round.
+  function paired(ours, theirs,    x, y, n, i, r) {
+    n = split(ours, x, " ")
+    if (split(theirs, y, " ") != n) return -1
+    r = ""
+    for (i = 1; i <= n; i++) {
+      if (y[i] + 0 <= 0) return -1
+      r = r " " (x[i] / y[i])
+    }
+    return median(r)
+  }
   {
     lib = $1; work = $2
     if (!(work in unit)) { order[++nwork] = work; unit[work] = $4 }
@@ -53,7 +69,8 @@ awk -v reps="$reps" '
     vals[work, lib] = vals[work, lib] " " $3
   }
   END {
-    printf "medians of %d runs; ratio = tornado / peer (below 1: tornado is faster)\n\n", reps
+    printf "medians of %d runs; ratio = median over the rounds of tornado / peer in the same round\n", reps
+    printf "(below 1: tornado is faster); best peer = the one tornado trails most\n\n"
     printf "%-26s %-12s %9s", "workload", "unit", "tornado"
     for (p = 1; p <= npeers; p++) printf " %9s", peers[p]
     for (p = 1; p <= npeers; p++) printf " %9s", "/" peers[p]
@@ -62,20 +79,19 @@ awk -v reps="$reps" '
       work = order[w]
       ours = ((work, "tornado") in vals) ? median(vals[work, "tornado"]) : -1
       printf "%-26s %-12s %9s", work, unit[work], ours < 0 ? "-" : sprintf("%.1f", ours)
-      best = ""; bestv = -1
+      best = ""; bestr = -1
       for (p = 1; p <= npeers; p++) {
+        r[p] = -1
         if ((work, peers[p]) in vals) {
-          m[p] = median(vals[work, peers[p]])
-          printf " %9.1f", m[p]
-          if (bestv < 0 || m[p] < bestv) { bestv = m[p]; best = peers[p] }
+          printf " %9.1f", median(vals[work, peers[p]])
+          if (ours > 0) r[p] = paired(vals[work, "tornado"], vals[work, peers[p]])
+          if (r[p] > bestr) { bestr = r[p]; best = peers[p] }
         } else {
-          m[p] = -1
           printf " %9s", "-"
         }
       }
-      for (p = 1; p <= npeers; p++)
-        printf " %9s", (m[p] > 0 && ours > 0) ? sprintf("%.2f", ours / m[p]) : "-"
-      if (best != "" && ours > 0) printf "  %s (%.2f)", best, ours / bestv
+      for (p = 1; p <= npeers; p++) printf " %9s", (r[p] > 0) ? sprintf("%.2f", r[p]) : "-"
+      if (best != "") printf "  %s (%.2f)", best, bestr
       printf "\n"
     }
   }

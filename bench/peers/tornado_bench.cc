@@ -101,6 +101,7 @@ void step(void* loop) { static_cast<IOLoop*>(loop)->run_once(0.0); }
 
 void pipe_chain(const std::string& backend) {
   for (int k = 0; k < bench_chain_nconfigs(); ++k) {
+    if (!bench_chain_selected(k, backend.c_str())) continue;
     bench_chain chain;
     if (bench_chain_open(&chain, bench_chain_pipes(k), bench_chain_active(k)) != 0) std::exit(1);
     if (backend == "select" && !bench_chain_fits_select(&chain)) {
@@ -134,7 +135,7 @@ void pipe_chain(const std::string& backend) {
 }  // namespace
 
 int main() {
-  {
+  if (bench_selected("posted_callbacks")) {
     IOLoop loop;
     (void)posted_callbacks_ns(loop, BENCH_POSTED_COUNT / 10);  // warm-up
     double posted[BENCH_POSTED_RUNS];
@@ -143,7 +144,7 @@ int main() {
     bench_report("tornado", "posted_callbacks", bench_median(posted, bench_runs(BENCH_POSTED_RUNS)),
                  "ns/callback");
   }
-  {
+  if (bench_selected("million_timers")) {
     TimerLoop timers;
     bench_timers_report("tornado", &timers_round_ns, &timers);
   }

@@ -401,3 +401,60 @@ TEST_CASE("ioloop: an exception escaping a handler is logged and the loop goes o
   CHECK(log.lines()[0].find("(scheduled at handler_origin.cc:4242)") != std::string::npos);
   CHECK(c.loop().remove_handler(p.a) == 0);
 }
+
+TEST_CASE("ioloop: a handler that replaces itself and then throws is logged with its own origin") {
+  LoopCase c;
+  FdPair p = make_pipe();
+  write_byte(p.b);
+  ExpectLog log("Exception in handler");
+  bool replaced = false;
+  REQUIRE(c.loop().add_handler(
+              p.a,
+              [&](int fd, std::uint32_t) {
+                char b;
+                (void)!::read(fd, &b, 1);
+                REQUIRE(c.loop().remove_handler(fd) == 0);
+                REQUIRE(c.loop().add_handler(
+                            fd, [](int, std::uint32_t) {}, IOLoop::READ,
+                            tornado::SourceLocation{"replacement.cc", 2}) == 0);
+                replaced = true;
+                throw std::runtime_error("after replacing");
+              },
+              IOLoop::READ, tornado::SourceLocation{"original.cc", 1}) == 0);
+  CHECK(run_until(c.loop(), [&] { return replaced; }));
+  REQUIRE(log.lines().size() == 1);
+  // The slot now names the replacement; the line must name the handler that threw.
+  CHECK(log.lines()[0].find("(scheduled at original.cc:1)") != std::string::npos);
+  CHECK(c.loop().remove_handler(p.a) == 0);
+}
+
+TEST_CASE("ioloop: set_blocking_log_threshold names a slow handler, and its exceptions still log") {
+  LoopCase c;
+  c.loop().set_blocking_log_threshold(0.01);
+  FdPair p = make_pipe();
+  write_byte(p.b);
+  ExpectLog log("Exception in handler");  // keeps every line; counts this one
+  int calls = 0;
+  REQUIRE(c.loop().add_handler(
+              p.a,
+              [&](int fd, std::uint32_t) {
+                if (++calls == 1) {
+                  ::usleep(30000);  // the blocking call under test, not a wait
+                  return;
+                }
+                char b;
+                (void)!::read(fd, &b, 1);
+                throw std::runtime_error("slow path");
+              },
+              IOLoop::READ, tornado::SourceLocation{"slow_handler.cc", 7}) == 0);
+  CHECK(run_until(c.loop(), [&] { return calls == 2; }));
+  CHECK(log.count() == 1);
+  int slow = 0;
+  for (const std::string& line : log.lines()) {
+    if (line.find("IOLoop blocked for") != std::string::npos &&
+        line.find("in handler (scheduled at slow_handler.cc:7)") != std::string::npos)
+      ++slow;
+  }
+  CHECK(slow >= 1);  // the first call; the second may be slow too on a loaded machine
+  CHECK(c.loop().remove_handler(p.a) == 0);
+}
