@@ -193,6 +193,13 @@ const URLSpec* Application::find_handler(const HTTPServerRequest& request,
     }
     return nullptr;
   };
+  if (hosts_.size() == 1) {
+    // Only the application's own rules (no add_handlers(), as most applications): no host
+    // rule to try before them or after.
+    if (const URLSpec* spec = search(hosts_.front())) return spec;
+    if (default_spec_ && default_spec_->match(request.path, groups)) return &*default_spec_;
+    return nullptr;
+  }
   for (const HostRules& rules : hosts_) {
     if (rules.wildcard || !rules.host.match(lower_host(), nullptr)) continue;
     if (const URLSpec* spec = search(rules)) return spec;
