@@ -394,8 +394,10 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   friend class Application;
 
   // Tornado's _execute: the XSRF check, prepare, the method, finish.
-  // `self` keeps the handler alive while it runs; `names` are the pattern's group names.
-  void execute(std::shared_ptr<RequestHandler> self, std::vector<std::string> groups,
+  // `self` is the handler's owner, alive while execute() runs, copied by a sequence that
+  // continues after it (so that a request that finishes at once takes no reference more);
+  // `names` are the pattern's group names.
+  void execute(const std::shared_ptr<RequestHandler>& self, std::vector<std::string>&& groups,
                const std::vector<std::string>* names);
   // The rest of the sequence once prepare() (method_next) or the method returned `pending`.
   Future<void> execute_rest(std::shared_ptr<RequestHandler> self, Future<void> pending,

@@ -72,7 +72,10 @@ class RequestDispatcher : public HTTPMessageDelegate {
     std::vector<std::string> groups;
     // A target that is not a path gets here only as OPTIONS * or CONNECT host:port (the
     // connection refuses the rest, parse_request_target): no rule names either.
-    const bool server_wide = request_->method == "CONNECT" || request_->uri == "*";
+    // (As views: a std::string compared with a literal calls memcmp before it compares the
+    // lengths; a view compares the lengths first.)
+    const bool server_wide =
+        std::string_view(request_->method) == "CONNECT" || std::string_view(request_->uri) == "*";
     const URLSpec* spec = server_wide ? nullptr : app_.find_handler(*request_, groups);
     std::shared_ptr<RequestHandler> handler;
     if (server_wide) {
