@@ -77,13 +77,15 @@ class RequestDispatcher : public HTTPMessageDelegate {
     const bool server_wide =
         std::string_view(request_->method) == "CONNECT" || std::string_view(request_->uri) == "*";
     const URLSpec* spec = server_wide ? nullptr : app_.find_handler(*request_, groups);
+    // The request goes to the handler, which owns it from here (this dispatcher has no more
+    // use for it): moved, not shared, which spares a count up now and down at the end.
     std::shared_ptr<RequestHandler> handler;
     if (server_wide) {
-      handler = detail::make_handler<ServerWideHandler>(app_, request_);
+      handler = detail::make_handler<ServerWideHandler>(app_, std::move(request_));
     } else if (spec) {
-      handler = spec->handler().make(app_, request_);
+      handler = spec->handler().make(app_, std::move(request_));
     } else {
-      handler = detail::make_handler<ErrorHandler>(app_, request_, 404);
+      handler = detail::make_handler<ErrorHandler>(app_, std::move(request_), 404);
     }
     // Errors are handled inside; a sequence that waits holds the handler until it ends.
     detail::HandlerAccess::run(handler, std::move(groups), spec ? &spec->group_names() : nullptr);
