@@ -116,7 +116,7 @@ void RequestHandler::execute(const std::shared_ptr<RequestHandler>& self,
     // Groups come %-encoded from the path; as Tornado, "+" stays a plus here.
     for (std::size_t i = 0; i < groups.size(); ++i) {
       std::string v = decode_argument(escape::url_unescape(groups[i], false), "url");
-      if (names && i < names->size() && !(*names)[i].empty()) path_kwargs_[(*names)[i]] = v;
+      if (names && i < names->size() && !(*names)[i].empty()) rare().path_kwargs[(*names)[i]] = v;
       path_args_.push_back(std::move(v));
     }
     const std::string_view m = request_->method;  // a view: lengths compared before bytes
@@ -343,8 +343,14 @@ std::vector<std::string> RequestHandler::get_body_arguments(std::string_view nam
 }
 
 std::optional<std::string> RequestHandler::current_user() {
-  if (!current_user_) current_user_ = get_current_user();
-  return *current_user_;
+  Rare& r = rare();
+  if (!r.current_user) r.current_user = get_current_user();
+  return *r.current_user;
+}
+
+const std::map<std::string, std::string>& RequestHandler::path_kwargs() const {
+  static const std::map<std::string, std::string> none;
+  return rare_ ? rare_->path_kwargs : none;
 }
 
 std::string RequestHandler::get_login_url() const {

@@ -223,7 +223,9 @@ Future<void> RequestHandler::flush() {
   if (!headers_written_) {
     headers_written_ = true;
     if (std::string_view(request_->method) == "HEAD") chunk.clear();
-    for (const auto& [name, cookie] : new_cookies_) headers_.add("Set-Cookie", cookie);
+    if (rare_) {
+      for (const auto& [name, cookie] : rare_->new_cookies) headers_.add("Set-Cookie", cookie);
+    }
     return conn.write_headers(ResponseStartLine{"", status_code_, reason_}, headers_, chunk);
   }
   if (std::string_view(request_->method) == "HEAD") return make_ready_future();

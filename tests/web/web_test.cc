@@ -571,7 +571,11 @@ struct NamedHandler : RequestHandler {
 
 struct HostHandler : RequestHandler {
   void initialize(std::string name) { name_ = std::move(name); }
-  void get() { write(name_); }
+  void get() {
+    // No named group: path_kwargs() is empty (and made of nothing).
+    if (!path_kwargs().empty()) throw std::logic_error("path_kwargs without named groups");
+    write(name_);
+  }
   std::string name_;
 };
 
