@@ -164,9 +164,8 @@ PathRegex::PathRegex(std::string pattern) : pattern_(std::move(pattern)) {
   compiled_ = std::move(c);
 }
 
-bool PathRegex::match(std::string_view text, std::vector<std::string>* groups) const {
+bool PathRegex::match_pattern(std::string_view text, std::vector<std::string>* groups) const {
   if (groups) groups->clear();
-  if (literal_) return text == prefix_;
   if (text.substr(0, prefix_.size()) != prefix_) return false;
   if (!segments_.empty()) return match_segments(text, 0, 0, groups);
   return compiled_->matcher.match(text, groups);

@@ -79,6 +79,7 @@
 #include <vector>
 
 #include "tornado/gen/concurrent.h"
+#include "tornado/gen/recycle.h"
 #include "tornado/http/httpserver.h"
 #include "tornado/http/httputil.h"
 #include "tornado/http/json.h"
@@ -252,7 +253,7 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   // The pattern's groups, %-decoded. With named groups, path_kwargs holds them by name (and
   // the method still receives them in order).
   const std::vector<std::string>& path_args() const { return path_args_; }
-  const std::map<std::string, std::string>& path_kwargs() const { return path_kwargs_; }
+  const std::map<std::string, std::string>& path_kwargs() const;
 
   // --- hooks ---
   // The methods this handler accepts (Tornado's SUPPORTED_METHODS); others get 405.
@@ -394,8 +395,10 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   friend class Application;
 
   // Tornado's _execute: the XSRF check, prepare, the method, finish.
-  // `self` keeps the handler alive while it runs; `names` are the pattern's group names.
-  void execute(std::shared_ptr<RequestHandler> self, std::vector<std::string> groups,
+  // `self` is the handler's owner, alive while execute() runs, copied by a sequence that
+  // continues after it (so that a request that finishes at once takes no reference more);
+  // `names` are the pattern's group names.
+  void execute(const std::shared_ptr<RequestHandler>& self, std::vector<std::string>&& groups,
                const std::vector<std::string>* names);
   // The rest of the sequence once prepare() (method_next) or the method returned `pending`.
   Future<void> execute_rest(std::shared_ptr<RequestHandler> self, Future<void> pending,
@@ -416,9 +419,7 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   const detail::HandlerOps* ops_ = nullptr;
   std::shared_ptr<HTTPServerRequest> request_;
   std::vector<std::string> path_args_;
-  std::map<std::string, std::string> path_kwargs_;
   HTTPHeaders headers_;
-  std::vector<std::pair<std::string, std::string>> new_cookies_;  // name, Set-Cookie value
   std::string write_buffer_;
   std::string reason_ = "OK";
   int status_code_ = 200;
@@ -431,9 +432,26 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   // keeps them without comparing their values.
   bool defaults_intact_ = false;
   std::time_t date_at_ = 0;
-  std::optional<std::optional<std::string>> current_user_;
-  std::optional<std::string> xsrf_token_;
-  std::optional<std::string> raw_xsrf_;  // the unmasked token, once known
+  // What few requests use, made on first use: a handler is made and dropped for every
+  // request, and these members' construction, destruction and zeroing (make_shared
+  // value-initializes the handler) cost ~45 instructions each time (bench/README.md, web:
+  // instructions per request). Its block comes from the thread's free lists, as the handler's.
+  struct Rare {
+    static void* operator new(std::size_t n) { return tornado::detail::recycle_allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept {
+      tornado::detail::recycle_deallocate(p, n);
+    }
+    std::map<std::string, std::string> path_kwargs;
+    std::vector<std::pair<std::string, std::string>> new_cookies;  // name, Set-Cookie value
+    std::optional<std::optional<std::string>> current_user;
+    std::optional<std::string> xsrf_token;
+    std::optional<std::string> raw_xsrf;  // the unmasked token, once known
+  };
+  Rare& rare() {
+    if (!rare_) rare_ = std::make_unique<Rare>();
+    return *rare_;
+  }
+  std::unique_ptr<Rare> rare_;
 };
 
 }  // namespace tornado::web

@@ -72,15 +72,20 @@ class RequestDispatcher : public HTTPMessageDelegate {
     std::vector<std::string> groups;
     // A target that is not a path gets here only as OPTIONS * or CONNECT host:port (the
     // connection refuses the rest, parse_request_target): no rule names either.
-    const bool server_wide = request_->method == "CONNECT" || request_->uri == "*";
+    // (As views: a std::string compared with a literal calls memcmp before it compares the
+    // lengths; a view compares the lengths first.)
+    const bool server_wide =
+        std::string_view(request_->method) == "CONNECT" || std::string_view(request_->uri) == "*";
     const URLSpec* spec = server_wide ? nullptr : app_.find_handler(*request_, groups);
+    // The request goes to the handler, which owns it from here (this dispatcher has no more
+    // use for it): moved, not shared, which spares a count up now and down at the end.
     std::shared_ptr<RequestHandler> handler;
     if (server_wide) {
-      handler = detail::make_handler<ServerWideHandler>(app_, request_);
+      handler = detail::make_handler<ServerWideHandler>(app_, std::move(request_));
     } else if (spec) {
-      handler = spec->handler().make(app_, request_);
+      handler = spec->handler().make(app_, std::move(request_));
     } else {
-      handler = detail::make_handler<ErrorHandler>(app_, request_, 404);
+      handler = detail::make_handler<ErrorHandler>(app_, std::move(request_), 404);
     }
     // Errors are handled inside; a sequence that waits holds the handler until it ends.
     detail::HandlerAccess::run(handler, std::move(groups), spec ? &spec->group_names() : nullptr);
@@ -193,6 +198,13 @@ const URLSpec* Application::find_handler(const HTTPServerRequest& request,
     }
     return nullptr;
   };
+  if (hosts_.size() == 1) {
+    // Only the application's own rules (no add_handlers(), as most applications): no host
+    // rule to try before them or after.
+    if (const URLSpec* spec = search(hosts_.front())) return spec;
+    if (default_spec_ && default_spec_->match(request.path, groups)) return &*default_spec_;
+    return nullptr;
+  }
   for (const HostRules& rules : hosts_) {
     if (rules.wildcard || !rules.host.match(lower_host(), nullptr)) continue;
     if (const URLSpec* spec = search(rules)) return spec;

@@ -68,7 +68,8 @@ struct HandlerAccess {
   static void attached(RequestHandler& h);
   // Runs the handler's sequence; when it must wait (a coroutine prepare or method), the
   // coroutine that continues it owns the handler until it ends.
-  static void run(std::shared_ptr<RequestHandler> h, std::vector<std::string> groups,
+  // `h` is the caller's, alive until run() returns: it is copied only for such a coroutine.
+  static void run(const std::shared_ptr<RequestHandler>& h, std::vector<std::string>&& groups,
                   const std::vector<std::string>* names);
   // Whether, after run(), the handler still has its response to finish (asynchronous(), or a
   // coroutine waiting) and has not begun finish(): only then does it need to hear of the

@@ -349,13 +349,14 @@ void RequestHandler::set_cookie(std::string_view name, std::string_view value,
   if (!o.path.empty()) c += "; Path=" + o.path;
   if (!o.samesite.empty()) c += "; SameSite=" + o.samesite;
   if (o.secure) c += "; Secure";
-  for (auto it = new_cookies_.begin(); it != new_cookies_.end(); ++it) {
+  std::vector<std::pair<std::string, std::string>>& cookies = rare().new_cookies;
+  for (auto it = cookies.begin(); it != cookies.end(); ++it) {
     if (it->first == name) {
-      new_cookies_.erase(it);
+      cookies.erase(it);
       break;
     }
   }
-  new_cookies_.emplace_back(std::string(name), std::move(c));
+  cookies.emplace_back(std::string(name), std::move(c));
 }
 
 void RequestHandler::clear_cookie(std::string_view name, std::string_view path,
@@ -433,34 +434,36 @@ std::optional<std::string> decode_xsrf(std::string_view text) {
 }  // namespace
 
 std::optional<std::string> RequestHandler::raw_xsrf_token() {
-  if (!raw_xsrf_) {
+  std::optional<std::string>& raw = rare().raw_xsrf;
+  if (!raw) {
     if (std::optional<std::string> cookie = get_cookie(settings().xsrf_cookie_name)) {
       if (std::optional<std::string> t = decode_xsrf(*cookie); t && !t->empty()) {
-        raw_xsrf_ = std::move(t);
-        return raw_xsrf_;
+        raw = std::move(t);
+        return raw;
       }
     }
   }
-  return raw_xsrf_;
+  return raw;
 }
 
 const std::string& RequestHandler::xsrf_token() {
-  if (xsrf_token_) return *xsrf_token_;
+  Rare& r = rare();
+  if (r.xsrf_token) return *r.xsrf_token;
   const bool had_cookie = raw_xsrf_token().has_value();
-  if (!had_cookie) raw_xsrf_ = random_bytes(16);
+  if (!had_cookie) r.raw_xsrf = random_bytes(16);
   if (settings().xsrf_cookie_version == 1) {
-    xsrf_token_ = hex_of(*raw_xsrf_);
+    r.xsrf_token = hex_of(*r.raw_xsrf);
   } else {
     const std::string mask = random_bytes(4);
-    xsrf_token_ = "2|" + hex_of(mask) + "|" + hex_of(mask_bytes(mask, *raw_xsrf_)) + "|" +
-                  std::to_string(static_cast<long long>(std::time(nullptr)));
+    r.xsrf_token = "2|" + hex_of(mask) + "|" + hex_of(mask_bytes(mask, *r.raw_xsrf)) + "|" +
+                   std::to_string(static_cast<long long>(std::time(nullptr)));
   }
   if (!had_cookie) {
     CookieOptions o;
     if (current_user()) o.expires_days = 30;
-    set_cookie(settings().xsrf_cookie_name, *xsrf_token_, o);
+    set_cookie(settings().xsrf_cookie_name, *r.xsrf_token, o);
   }
-  return *xsrf_token_;
+  return *r.xsrf_token;
 }
 
 std::string RequestHandler::xsrf_form_html() {

@@ -88,10 +88,10 @@ void detail::HandlerAccess::attached(RequestHandler& h) {
   h.clear();
 }
 
-void detail::HandlerAccess::run(std::shared_ptr<RequestHandler> h, std::vector<std::string> groups,
+void detail::HandlerAccess::run(const std::shared_ptr<RequestHandler>& h,
+                                std::vector<std::string>&& groups,
                                 const std::vector<std::string>* names) {
-  RequestHandler& handler = *h;
-  handler.execute(std::move(h), std::move(groups), names);
+  h->execute(h, std::move(groups), names);
 }
 
 bool detail::HandlerAccess::still_running(const RequestHandler& h) {
@@ -105,7 +105,8 @@ bool RequestHandler::supports_method(std::string_view m) const {
          m == "OPTIONS";
 }
 
-void RequestHandler::execute(std::shared_ptr<RequestHandler> self, std::vector<std::string> groups,
+void RequestHandler::execute(const std::shared_ptr<RequestHandler>& self,
+                             std::vector<std::string>&& groups,
                              const std::vector<std::string>* names) {
   // Runs at once as far as it can: a handler whose prepare() and method return void (most
   // of them) finishes here, and only one that returns a Future to wait on continues in a
@@ -115,20 +116,20 @@ void RequestHandler::execute(std::shared_ptr<RequestHandler> self, std::vector<s
     // Groups come %-encoded from the path; as Tornado, "+" stays a plus here.
     for (std::size_t i = 0; i < groups.size(); ++i) {
       std::string v = decode_argument(escape::url_unescape(groups[i], false), "url");
-      if (names && i < names->size() && !(*names)[i].empty()) path_kwargs_[(*names)[i]] = v;
+      if (names && i < names->size() && !(*names)[i].empty()) rare().path_kwargs[(*names)[i]] = v;
       path_args_.push_back(std::move(v));
     }
-    const std::string& m = request_->method;
+    const std::string_view m = request_->method;  // a view: lengths compared before bytes
     if (m != "GET" && m != "HEAD" && m != "OPTIONS" && settings().xsrf_cookies) {
       check_xsrf_cookie();
     }
     if (std::optional<Future<void>> p = ops_->prepare(*this)) {
-      (void)execute_rest(std::move(self), std::move(*p), true);
+      (void)execute_rest(self, std::move(*p), true);
       return;
     }
     if (finished_) return;
     if (std::optional<Future<void>> r = ops_->call(*this, m, path_args_)) {
-      (void)execute_rest(std::move(self), std::move(*r), false);
+      (void)execute_rest(self, std::move(*r), false);
       return;
     }
     if (auto_finish_ && !finished_) (void)finish();
@@ -342,8 +343,14 @@ std::vector<std::string> RequestHandler::get_body_arguments(std::string_view nam
 }
 
 std::optional<std::string> RequestHandler::current_user() {
-  if (!current_user_) current_user_ = get_current_user();
-  return *current_user_;
+  Rare& r = rare();
+  if (!r.current_user) r.current_user = get_current_user();
+  return *r.current_user;
+}
+
+const std::map<std::string, std::string>& RequestHandler::path_kwargs() const {
+  static const std::map<std::string, std::string> none;
+  return rare_ ? rare_->path_kwargs : none;
 }
 
 std::string RequestHandler::get_login_url() const {

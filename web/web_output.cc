@@ -9,7 +9,6 @@
 //           adding the ETag (with its 304), Content-Length and handing it all to the connection.
 //           The request sequence and error pages are in web/web_handler.cc.
 // Thread:   the loop thread.
-#include <charconv>
 #include <ctime>
 
 #include "tornado/reactor/ioloop.h"
@@ -223,11 +222,13 @@ Future<void> RequestHandler::flush() {
   HTTPConnection& conn = *request_->connection;
   if (!headers_written_) {
     headers_written_ = true;
-    if (request_->method == "HEAD") chunk.clear();
-    for (const auto& [name, cookie] : new_cookies_) headers_.add("Set-Cookie", cookie);
+    if (std::string_view(request_->method) == "HEAD") chunk.clear();
+    if (rare_) {
+      for (const auto& [name, cookie] : rare_->new_cookies) headers_.add("Set-Cookie", cookie);
+    }
     return conn.write_headers(ResponseStartLine{"", status_code_, reason_}, headers_, chunk);
   }
-  if (request_->method == "HEAD") return make_ready_future();
+  if (std::string_view(request_->method) == "HEAD") return make_ready_future();
   return conn.write(chunk);
 }
 
@@ -245,31 +246,37 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
   if (!headers_written_) {
     // Whether the handler set its own Etag or Content-Length, in one pass: the names are
     // stored normalized (set_header() and add_header() normalize them), so an exact compare
-    // finds them.
+    // finds them. Fields that are still the three defaults clear() set, and nothing more (most
+    // responses), hold neither: no pass then.
     bool has_etag = false;
     bool has_length = false;
-    for (const HTTPHeaders::Field& f : headers_.get_all()) {
-      const std::string_view name = f.name;
-      has_etag = has_etag || name == "Etag";
-      has_length = has_length || name == "Content-Length";
+    if (!defaults_intact_ || headers_.get_all().size() != 3) {
+      for (const HTTPHeaders::Field& f : headers_.get_all()) {
+        const std::string_view name = f.name;
+        has_etag = has_etag || name == "Etag";
+        has_length = has_length || name == "Content-Length";
+      }
     }
-    const std::string& m = request_->method;
+    const std::string_view m = request_->method;  // a view: lengths compared before bytes
     if (status_code_ == 200 && (m == "GET" || m == "HEAD") && !has_etag) {
       // Not there yet: added, not set (set would scan the fields to erase it first).
-      std::optional<std::string> etag;
+      bool added = false;
       if (ops_ && ops_->default_etag) {
         // The class keeps RequestHandler's compute_etag(): called without the virtual call,
-        // and its value (hex digits in quotes) needs neither the check nor the trim below.
-        etag = sha1_etag();
-      } else if ((etag = compute_etag())) {
+        // and its value (hex digits in quotes) needs neither the check nor the trim below,
+        // nor a stop in an optional on its way into the field.
+        headers_.add_normalized("Etag", sha1_etag());
+        added = true;
+      } else if (std::optional<std::string> etag = compute_etag()) {
         if (!safe_header_value(*etag)) throw std::invalid_argument("Unsafe header value");
         // A compute_etag() of the handler's own may have spaces around its value, which
         // add() would strip.
         const std::string_view trimmed = util::trim(*etag);
         if (trimmed.size() != etag->size()) etag = std::string(trimmed);
-      }
-      if (etag) {
         headers_.add_normalized("Etag", std::move(*etag));
+        added = true;
+      }
+      if (added) {
         // Compared with the value in hand rather than through check_etag_header(), which
         // would search the fields for it again.
         if (etag_matches(headers_.get_all().back().value,
@@ -285,10 +292,9 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
                                " response");
       clear_representation_headers();
     } else if (!has_length) {
-      char n[24];
-      const auto r = std::to_chars(n, n + sizeof n, write_buffer_.size());
-      headers_.add_normalized("Content-Length",
-                              std::string(n, static_cast<std::size_t>(r.ptr - n)));
+      // std::to_string writes the digits straight into the string, where a string made from
+      // a buffer of them had a memcpy call to copy two bytes.
+      headers_.add_normalized("Content-Length", std::to_string(write_buffer_.size()));
     }
   }
   // The connection's close callback holds this handler: drop it first, so that the cycle

@@ -108,6 +108,28 @@ TEST_CASE("sha1: each implementation (portable, and the CPU's SHA instructions w
   }
 }
 
+TEST_CASE("hex_encode: every byte value, at every length around its four-byte turns") {
+  // Each length from 0 to 9 (no turn, one, two, with 0 to 3 bytes left), the bytes counting
+  // down from 0xff so that every value, high and low digit, is written somewhere.
+  std::vector<std::uint8_t> bytes(256);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(255 - i);
+  std::string want;
+  const char* digits = "0123456789abcdef";
+  for (std::uint8_t b : bytes) {
+    want += digits[b >> 4];
+    want += digits[b & 15];
+  }
+  CHECK(hex_encode(bytes.data(), bytes.size()) == want);
+  for (std::size_t n = 0; n <= 9; ++n) {
+    CAPTURE(n);
+    char out[20] = {};
+    char* end = hex_encode(bytes.data() + 100, n, out);
+    CHECK(end == out + 2 * n);
+    CHECK(std::string(out, end) == want.substr(200, 2 * n));
+    CHECK(hex_encode(bytes.data() + 100, n) == want.substr(200, 2 * n));
+  }
+}
+
 TEST_CASE("hmac: RFC 2202 (SHA-1) and RFC 4231 (SHA-256) test cases") {
   struct Row {
     std::string key, data, sha1, sha256;

@@ -312,6 +312,52 @@ TEST_CASE("web: every response starts from the default fields (clear, set_defaul
 
 namespace {
 
+// Its own Etag or Content-Length, added (appended after the defaults) or set.
+struct OwnFieldsHandler : RequestHandler {
+  void get() {
+    const std::string how = get_argument("how");
+    if (how == "etag-added") add_header("Etag", "\"mine\"");
+    if (how == "etag-set") set_header("Etag", "\"mine\"");
+    if (how == "length-added") add_header("Content-Length", "4");
+    if (how == "length-set") set_header("Content-Length", "4");
+    write("body");
+  }
+};
+
+}  // namespace
+
+// finish() adds the ETag and Content-Length only when the handler has not: whether it set or
+// added its own, and whatever the handler before it on the connection did.
+TEST_CASE("web: a handler's own Etag or Content-Length is neither doubled nor replaced") {
+  Application app({url<HelloHandler>("/"), url<OwnFieldsHandler>("/own")});
+  AsyncHTTPTestCase t(app);
+  auto names = [](const HTTPHeaders& h) {
+    std::string joined;
+    for (const HTTPHeaders::Field& f : h.get_all()) joined += f.name + ";";
+    return joined;
+  };
+  for (const char* how : {"etag-added", "etag-set", "length-added", "length-set", "none"}) {
+    CAPTURE(how);
+    (void)t.fetch("/");  // a response with the defaults alone before each
+    const auto r = t.fetch(std::string("/own?how=") + how);
+    CHECK(r.code == 200);
+    CHECK(r.body == "body");
+    const std::string_view h = how;
+    if (h.starts_with("etag")) {
+      CHECK(names(r.headers) == "Server;Content-Type;Date;Etag;Content-Length;");
+      CHECK(r.headers.get("Etag") == "\"mine\"");
+    } else if (h.starts_with("length")) {
+      CHECK(names(r.headers) == "Server;Content-Type;Date;Content-Length;Etag;");
+    } else {
+      CHECK(names(r.headers) == "Server;Content-Type;Date;Etag;Content-Length;");
+    }
+    CHECK(r.headers.get_list("Content-Length") == std::vector<std::string>{"4"});
+    CHECK(r.headers.get_list("Etag").size() == 1);
+  }
+}
+
+namespace {
+
 struct RedirectingHandler : RequestHandler {
   void get() {
     const std::string how = get_argument("how", "");
@@ -525,7 +571,11 @@ struct NamedHandler : RequestHandler {
 
 struct HostHandler : RequestHandler {
   void initialize(std::string name) { name_ = std::move(name); }
-  void get() { write(name_); }
+  void get() {
+    // No named group: path_kwargs() is empty (and made of nothing).
+    if (!path_kwargs().empty()) throw std::logic_error("path_kwargs without named groups");
+    write(name_);
+  }
   std::string name_;
 };
 
