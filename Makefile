@@ -135,7 +135,7 @@ ALL_TEST_SRCS := tests/main.cc tests/support/async_test.cc tests/reactor/callbac
                 tests/http/httpserver_test.cc tests/http/httpserver_peer_test.cc tests/http/httpserver_shutdown_test.cc tests/http/json_test.cc tests/http/httpclient_test.cc \
                 tests/http/httpclient_pool_test.cc tests/http/httpclient_peer_test.cc \
                 tests/http/httpclient_limits_test.cc \
-                tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_lifecycle_test.cc tests/web/web_cookies_test.cc \
+                tests/web/hash_test.cc tests/web/web_test.cc tests/web/web_fields_test.cc tests/web/web_lifecycle_test.cc tests/web/web_cookies_test.cc \
                 tests/web/routing_test.cc tests/web/routing_match_test.cc tests/web/static_test.cc tests/web/web_connection_close_test.cc \
                 tests/web/web_head_test.cc tests/web/web_target_test.cc tests/web/url_test.cc \
                 tests/web/websocket_protocol_test.cc tests/web/websocket_test.cc \
