@@ -285,7 +285,7 @@ std::span<char> ReadBuffer::space(std::size_t want, bool whole) {
 
 void ReadBuffer::commit(std::size_t n) {
   end_ += static_cast<std::uint32_t>(n);  // n <= the space given
-  if (pos_ >= end_) release();  // a read of nothing (at EOF) keeps no block
+  if (pos_ >= end_) release();            // a read of nothing (at EOF) keeps no block
 }
 
 void ReadBuffer::release() {

@@ -16,7 +16,6 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <span>
 
 #include "tornado/http/escape.h"
 #include "tornado/reactor/util.h"
@@ -452,21 +451,15 @@ std::string_view host_header_or_default(const HTTPHeaders& headers) {
 }
 
 // split_host_and_port(lower(host)).first, without its temporary strings: the host, less a
-// ":digits" port, in lower case. One pass back over the port's digits finds the colon that
-// Tornado's pattern (^(.+):(\d+)$) would; a name already in lower case (nearly every one) is
-// copied once, not rewritten a character at a time.
+// ":digits" port of any length (as Tornado's), in lower case. A name already in lower case
+// (nearly every one) is copied once, not rewritten a character at a time.
 std::string host_name_of(std::string_view name) {
-  std::size_t digits_at = name.size();
-  while (digits_at > 0 && name[digits_at - 1] >= '0' && name[digits_at - 1] <= '9') --digits_at;
-  if (digits_at < name.size() && digits_at >= 2 && name[digits_at - 1] == ':')
-    name = name.substr(0, digits_at - 1);
+  if (const std::size_t colon = httputil::detail::port_colon(name); colon != std::string_view::npos)
+    name = name.substr(0, colon);
   std::string out(name);
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (name[i] >= 'A' && name[i] <= 'Z') {
-      for (char& c : std::span<char>(out).subspan(i)) c = util::ascii_lower(c);
-      break;
-    }
-  }
+  const auto upper =
+      std::find_if(out.begin(), out.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  std::transform(upper, out.end(), upper, [](char c) { return util::ascii_lower(c); });
   return out;
 }
 

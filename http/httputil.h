@@ -243,6 +243,12 @@ std::map<std::string, std::string, std::less<>> parse_cookie(std::string_view he
 // "example.com:8080" -> {"example.com", 8080}; "[::1]:80" -> {"::1", 80}; no port -> nullopt.
 std::pair<std::string, std::optional<int>> split_host_and_port(std::string_view netloc);
 
+namespace detail {
+// Where Tornado's ^(.+):(\d+)$ puts the colon before the port in `netloc`, or npos: the one
+// rule of split_host_and_port and of HTTPServerRequest's host_name.
+std::size_t port_colon(std::string_view netloc);
+}  // namespace detail
+
 // Whether requests of this method carry a body: POST, PUT and PATCH (Tornado's simple_httpclient
 // body_expected, and what HTTP1Connection.write_headers chunks).
 bool body_expected(std::string_view method);

@@ -364,21 +364,28 @@ std::map<std::string, std::string, std::less<>> parse_cookie(std::string_view he
   return out;
 }
 
+namespace detail {
+
+// One pass back over the trailing digits: the colon before them, when there are some and
+// something comes before the colon.
+std::size_t port_colon(std::string_view netloc) {
+  std::size_t digits_at = netloc.size();
+  while (digits_at > 0 && netloc[digits_at - 1] >= '0' && netloc[digits_at - 1] <= '9') --digits_at;
+  if (digits_at < netloc.size() && digits_at >= 2 && netloc[digits_at - 1] == ':')
+    return digits_at - 1;
+  return std::string_view::npos;
+}
+
+}  // namespace detail
+
 std::pair<std::string, std::optional<int>> split_host_and_port(std::string_view netloc) {
-  // Tornado's ^(.+):(\d+)$; brackets of an IPv6 literal are kept, as there.
-  const std::size_t colon = netloc.rfind(':');
-  if (colon != std::string_view::npos && colon > 0 && colon + 1 < netloc.size() &&
-      netloc.size() - colon - 1 <= 9) {
+  // Tornado's ^(.+):(\d+)$; brackets of an IPv6 literal are kept, as there. A port of more
+  // than nine digits does not fit an int: the netloc is then kept whole, with no port.
+  const std::size_t colon = detail::port_colon(netloc);
+  if (colon != std::string_view::npos && netloc.size() - colon - 1 <= 9) {
     int port = 0;
-    bool digits = true;
-    for (const char c : netloc.substr(colon + 1)) {
-      if (c < '0' || c > '9') {
-        digits = false;
-        break;
-      }
-      port = port * 10 + (c - '0');
-    }
-    if (digits) return {std::string(netloc.substr(0, colon)), port};
+    for (const char c : netloc.substr(colon + 1)) port = port * 10 + (c - '0');
+    return {std::string(netloc.substr(0, colon)), port};
   }
   return {std::string(netloc), std::nullopt};
 }

@@ -270,13 +270,20 @@ TEST_CASE("httputil: HTTPServerRequest reads an absolute-form target (RFC 9112 Â
 // host_name is split_host_and_port(host.lower())[0]; each row's answer is python3-tornado's.
 TEST_CASE("httputil: HTTPServerRequest's host_name, as Tornado splits the host and port") {
   const std::pair<const char*, const char*> rows[] = {
-      {"Example.com:8080", "example.com"}, {"EXAMPLE.COM", "example.com"},
-      {"[::1]:8888", "[::1]"},             {"[::1]", "[::1]"},
-      {"::1", ":"},                        {"h:123456789", "h"},
-      {"h:1234567890", "h"},               {":80", ":80"},
-      {"h:", "h:"},                        {"h:8a", "h:8a"},
-      {"A:B:99", "a:b"},                   {"127.0.0.1:8888", "127.0.0.1"},
-      {"h:007", "h"},                      {"lower.example", "lower.example"},
+      {"Example.com:8080", "example.com"},
+      {"EXAMPLE.COM", "example.com"},
+      {"[::1]:8888", "[::1]"},
+      {"[::1]", "[::1]"},
+      {"::1", ":"},
+      {"h:123456789", "h"},
+      {"h:1234567890", "h"},
+      {":80", ":80"},
+      {"h:", "h:"},
+      {"h:8a", "h:8a"},
+      {"A:B:99", "a:b"},
+      {"127.0.0.1:8888", "127.0.0.1"},
+      {"h:007", "h"},
+      {"lower.example", "lower.example"},
   };
   for (const auto& row : rows) {
     const std::string host = row.first;
