@@ -24,14 +24,14 @@
 
 namespace tornado::detail {
 
+using recycle::FreeBlock;
+using recycle::kClasses;
+using recycle::kStep;
+using recycle::ThreadLists;
+
+constinit thread_local ThreadLists recycle::tl_lists{};
+
 namespace {
-
-constexpr std::size_t kStep = 16;  // operator new's alignment on the 64-bit targets
-constexpr std::size_t kClasses = kMaxRecycled / kStep;
-
-struct FreeBlock {
-  FreeBlock* next;
-};
 
 // The most free blocks a class keeps: max(4, 32 KiB / size), from a table made at compile time
 // (a division on every free costs more than the rest of the free).
@@ -44,30 +44,58 @@ constexpr auto kCaps = [] {
   return caps;
 }();
 
-struct Lists {
-  FreeBlock* head[kClasses] = {};
-  // How many more free blocks each class may keep: it starts at the cap and counts down, so
-  // that a free compares with zero rather than loading the cap.
-  std::array<std::uint16_t, kClasses> room = kCaps;
-  ~Lists();
+// The lists' end-of-thread cleanup: made on the thread's first free (a thread_local with a
+// destructor is registered with the thread's exit handlers when it is first touched). Kept
+// apart from the lists themselves, whose accesses then need no initialization guard.
+struct ExitCleanup {
+  bool armed = false;
+  ~ExitCleanup();
 };
-
-// Set once the thread's lists are destroyed (thread exit): blocks freed later by other
-// thread_local destructors go straight to operator delete. Trivially destructible, so it can
-// be read at any time.
+// Set once the lists are gone: frees and allocations after that (other thread_local
+// destructors) use operator new and delete. Trivially destructible, so it can be read at any
+// time.
 thread_local bool tl_dead = false;
-thread_local Lists tl_lists;
+thread_local ExitCleanup tl_cleanup;
 
-Lists::~Lists() {
+ExitCleanup::~ExitCleanup() {
   tl_dead = true;
-  for (FreeBlock*& h : head) {
-    while (h) {
-      FreeBlock* next = h->next;
-      ::operator delete(h);
-      h = next;
+  ThreadLists& l = recycle::tl_lists;
+  for (std::size_t cls = 0; cls < kClasses; ++cls) {
+    l.room[cls] = 0;  // every later free takes the slow path, which sees tl_dead
+    while (FreeBlock* b = l.head[cls]) {
+      l.head[cls] = b->next;
+      ::operator delete(b);
     }
   }
 }
+
+}  // namespace
+
+// Past the fast path: a class whose list is empty, a size past the classes, or (under
+// AddressSanitizer) every block. Blocks of a class are rounded up to the class's size, so that
+// any block of the class fits any request of it once it is freed.
+void* recycle::allocate_slow(std::size_t n) {
+  const std::size_t cls = (n - 1) / kStep;
+  if (TORNADO_RECYCLE && cls < kClasses) return ::operator new((cls + 1) * kStep);
+  return ::operator new(n);
+}
+
+// A class with no room left, or the thread's first free: the lists get their room and the
+// cleanup is armed, then the block goes on its list.
+void recycle::deallocate_slow(void* p, std::size_t n) noexcept {
+  if (!p) return;
+  const std::size_t cls = (n - 1) / kStep;
+  if (TORNADO_RECYCLE && cls < kClasses && !tl_dead && !tl_cleanup.armed) {
+    tl_cleanup.armed = true;
+    ThreadLists& l = tl_lists;
+    for (std::size_t c = 0; c < kClasses; ++c) l.room[c] = kCaps[c];
+    recycle_deallocate(p, n);
+    return;
+  }
+  ::operator delete(p);
+}
+
+namespace {
 
 // The spare strings, with their own end-of-thread flag: a string given back by a later
 // thread_local destructor is then just dropped.
@@ -83,39 +111,6 @@ thread_local SpareStrings tl_strings;
 SpareStrings::~SpareStrings() { tl_strings_dead = true; }
 
 }  // namespace
-
-// The size check and the class in one: n - 1 wraps around for n == 0, so one comparison of
-// the class refuses both 0 and sizes past kMaxRecycled (these run a dozen times a request).
-void* recycle_allocate(std::size_t n) {
-  const std::size_t cls = (n - 1) / kStep;
-  if (TORNADO_RECYCLE && cls < kClasses && !tl_dead) {
-    Lists& l = tl_lists;
-    if (FreeBlock* b = l.head[cls]) {
-      l.head[cls] = b->next;
-      ++l.room[cls];
-      return b;
-    }
-    // Rounded up to the class's size, so that any block of the class fits any request of it.
-    return ::operator new((cls + 1) * kStep);
-  }
-  return ::operator new(n);
-}
-
-void recycle_deallocate(void* p, std::size_t n) noexcept {
-  if (!p) return;
-  const std::size_t cls = (n - 1) / kStep;
-  if (TORNADO_RECYCLE && cls < kClasses && !tl_dead) {
-    Lists& l = tl_lists;
-    if (l.room[cls] != 0) {
-      auto* b = static_cast<FreeBlock*>(p);
-      b->next = l.head[cls];
-      l.head[cls] = b;
-      --l.room[cls];
-      return;
-    }
-  }
-  ::operator delete(p);
-}
 
 std::string recycled_string(std::string_view value) {
   if (TORNADO_RECYCLE && !tl_strings_dead) {

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <string>
 #include <string_view>
@@ -34,10 +35,64 @@ namespace tornado::detail {
 // Blocks up to this size are recycled.
 inline constexpr std::size_t kMaxRecycled = 2048;
 
+// The per-thread lists, in the header so that the common case (a block on the list, or room
+// for one) is inline at each of the dozen calls a request makes; recycle.cc has the rest.
+namespace recycle {
+
+inline constexpr std::size_t kStep = 16;  // operator new's alignment on the 64-bit targets
+inline constexpr std::size_t kClasses = kMaxRecycled / kStep;
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+// All zeros until the thread's first free (recycle.cc's deallocate_slow): no room, so that
+// first free takes the slow path, which arms the thread-exit cleanup and gives each class its
+// room, max(4, 32 KiB / size) blocks. The cleanup frees the lists and sets the room back to
+// zero, so that later frees go straight to operator delete. Constant-initialized, so that an
+// access is a plain thread-local load with no guard.
+struct ThreadLists {
+  FreeBlock* head[kClasses];
+  std::uint16_t room[kClasses];  // how many more free blocks the class may keep
+};
+extern constinit thread_local ThreadLists tl_lists;
+
+void* allocate_slow(std::size_t n);
+void deallocate_slow(void* p, std::size_t n) noexcept;
+
+}  // namespace recycle
+
 // n bytes (aligned as operator new aligns), from this thread's free list when one is there.
-void* recycle_allocate(std::size_t n);
+// The size check and the class in one: n - 1 wraps around for n == 0, so one comparison of
+// the class refuses both 0 and sizes past kMaxRecycled.
+inline void* recycle_allocate(std::size_t n) {
+  const std::size_t cls = (n - 1) / recycle::kStep;
+  if (cls < recycle::kClasses) {
+    recycle::ThreadLists& l = recycle::tl_lists;
+    if (recycle::FreeBlock* b = l.head[cls]) {
+      l.head[cls] = b->next;
+      ++l.room[cls];
+      return b;
+    }
+  }
+  return recycle::allocate_slow(n);
+}
+
 // Returns a block from recycle_allocate(n), with the same n.
-void recycle_deallocate(void* p, std::size_t n) noexcept;
+inline void recycle_deallocate(void* p, std::size_t n) noexcept {
+  const std::size_t cls = (n - 1) / recycle::kStep;
+  if (p && cls < recycle::kClasses) {
+    recycle::ThreadLists& l = recycle::tl_lists;
+    if (l.room[cls] != 0) {
+      auto* b = static_cast<recycle::FreeBlock*>(p);
+      b->next = l.head[cls];
+      l.head[cls] = b;
+      --l.room[cls];
+      return;
+    }
+  }
+  recycle::deallocate_slow(p, n);
+}
 
 // Spare strings: the web layer's response fields hold values past std::string's inline
 // capacity (Content-Type, Date, the ETag) and drop them with the handler, every request. A few
