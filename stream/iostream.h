@@ -107,8 +107,10 @@ class BaseIOStream : public std::enable_shared_from_this<BaseIOStream> {
   // StreamClosedError when the stream closes first.
   Future<std::size_t> wait_for_read();
   // The same with a plain callback instead of a Future, for a wait that costs nothing but the
-  // stream's own slot: cb runs once, on the loop (queued, never inside this call or inside
-  // close()), when there is something to read or the stream has closed (closed() tells).
+  // stream's own slot: cb runs once, when there is something to read or the stream has closed
+  // (closed() tells). Never inside this call or inside close(): readiness reported by the
+  // loop runs it in the loop's handler for the fd, at the end of the stream's own handling;
+  // bytes already buffered, or a close, queue it on the loop.
   // A capture of up to 16 bytes (a shared_ptr) is held inline.
   using ReadyCallback = InlineFunction<void(), 16>;
   void wait_for_read(ReadyCallback cb);
