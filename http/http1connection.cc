@@ -53,6 +53,20 @@ char* copy_to(char* p, std::string_view s) {
   return p + s.size();
 }
 
+// The header block's size, with the blank line after it.
+std::size_t fields_size(const HTTPHeaders& headers) {
+  std::size_t size = 2;
+  for (const auto& f : headers.get_all()) size += f.name.size() + f.value.size() + 4;
+  return size;
+}
+
+// write_headers's buffer for a head past its stack buffer: a per-thread string that keeps its
+// capacity (up to kHeadReadSize: a large first chunk must not stay on the thread).
+std::string& large_head_buffer() {
+  thread_local std::string scratch;
+  return scratch;
+}
+
 std::string error_response(int code) {
   std::string out = "HTTP/1.1 ";
   out += std::to_string(code);
@@ -96,10 +110,18 @@ using http1connection::read_some;
 HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
                                  std::shared_ptr<ReadBuffer> buffer,
                                  HTTP1ConnectionContext&& context)
+    : HTTP1Connection(std::move(stream), params, std::move(buffer), ContextViews{}) {
+  context_ = std::move(context);
+  own_context_ = true;
+}
+
+HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
+                                 std::shared_ptr<ReadBuffer> buffer, ContextViews context)
     : stream_(std::move(stream)),
       params_(params),
       buffer_(std::move(buffer)),
-      context_(std::move(context)),
+      views_(context),
+      own_context_(false),
       body_timeout_(params.body_timeout),
       max_body_size_(params.max_body_size ? params.max_body_size
                                           : stream_->options().max_buffer_size) {
@@ -110,6 +132,15 @@ HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1Connecti
 }
 
 HTTP1Connection::~HTTP1Connection() { disarm_timeout(); }
+
+HTTP1ConnectionContext& HTTP1Connection::context() {
+  if (!own_context_) {
+    context_.remote_ip.assign(views_.remote_ip);
+    context_.protocol.assign(views_.protocol);
+    own_context_ = true;
+  }
+  return context_;
+}
 
 void HTTP1Connection::set_close_callback(Callback cb) {
   close_callback_ = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
@@ -245,9 +276,13 @@ Future<bool> HTTP1Connection::read_response(HTTPMessageDelegate& delegate) {
   return is_client_ ? read_client_response(delegate) : read_request(delegate);
 }
 
+// The server's request, from its head to its end (Tornado's _read_message for a request):
+// the head read in pieces as they arrive (inline rather than in a helper coroutine: this runs
+// for every request whose head does not come in one go), then serve_head. Resolves to whether
+// the connection can take another request.
 Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
   const std::shared_ptr<HTTP1Connection> self = shared_from_this();
-  bool delegate_active = false;
+  bool have_head = false;
   int error_code = 0;
   std::string error_text;
   std::exception_ptr uncaught;
@@ -256,10 +291,53 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
     // bytes under it.
     if (params_.header_timeout > 0 && buffer_->head_deadline == 0)
       http1connection::await_head(buffer_, stream_, params_.header_timeout);
-    // The head, read in pieces as they arrive (inline rather than in a helper coroutine: this
-    // runs once per request, and a coroutine call costs a frame and a Future).
     for (std::size_t room = 0; !head_ready(room);)
       buffer_->commit(co_await read_some(*stream_, *buffer_, room));
+    have_head = true;
+  } catch (const HTTPInputError& e) {
+    error_code = e.code();
+    error_text = e.what();
+  } catch (const StreamClosedError&) {
+    // The peer left, or the head's deadline closed the stream.
+  } catch (...) {
+    uncaught = std::current_exception();
+  }
+  if (!have_head)
+    co_return co_await fail_request(delegate, false, error_code, std::move(error_text), uncaught);
+  std::optional<Future<bool>> rest;
+  if (const std::optional<bool> again = serve_head(delegate, rest)) co_return *again;
+  co_return co_await *rest;
+}
+
+// read_request without a coroutine when its head is here already (nearly every request of a
+// keep-alive connection): the request is then served at once when nothing in it waits.
+std::optional<bool> HTTP1Connection::read_request_now(HTTPMessageDelegate& delegate,
+                                                      std::optional<Future<bool>>& rest) {
+  try {
+    std::size_t room = 0;
+    if (!head_ready(room)) {
+      rest = read_request(delegate);
+      return std::nullopt;
+    }
+  } catch (const HTTPInputError& e) {
+    rest = fail_request(delegate, false, e.code(), e.what(), nullptr);
+    return std::nullopt;
+  }
+  return serve_head(delegate, rest);
+}
+
+// The request whose head is at the front of the buffer, from its parsing to its end. A request
+// with no body, whose delegate answers without a Future and whose response the kernel takes
+// at once, is served here, with no coroutine, no frame and no Future: the result is returned.
+// Otherwise `rest` is set to the part that waits (read_rest, end_when_flushed or
+// fail_request), and nothing is returned.
+std::optional<bool> HTTP1Connection::serve_head(HTTPMessageDelegate& delegate,
+                                                std::optional<Future<bool>>& rest) {
+  bool delegate_active = false;
+  int error_code = 0;
+  std::string error_text;
+  std::exception_ptr uncaught;
+  try {
     buffer_->head_deadline = 0;
     HTTPHeaders headers;
     RequestStartLine start_line =
@@ -267,14 +345,48 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
     buffer_->consume(head_length_);
     bool expect_continue = false;
     const http1connection::Framing framing = start_request(start_line, headers, expect_continue);
-    const bool has_body = framing.chunked || framing.content_length > 0;
-
     delegate_active = true;
-    if (std::optional<Future<void>> f =
-            delegate.headers_received(std::move(start_line), std::move(headers)))
-      co_await *f;
+    std::optional<Future<void>> received =
+        delegate.headers_received(std::move(start_line), std::move(headers));
+    if (received || framing.chunked || framing.content_length > 0) {
+      rest = read_rest(delegate, std::move(received), framing, expect_continue);
+      return std::nullopt;
+    }
+    if (detached_) return false;
+    read_finished_ = true;
+    delegate_active = false;
+    if (!closed()) delegate.finish();
+    if (!flushed_ && !closed() && !detached_) {
+      rest = end_when_flushed();
+      return std::nullopt;
+    }
+    return request_end();
+  } catch (const HTTPInputError& e) {
+    error_code = e.code();
+    error_text = e.what();
+  } catch (const StreamClosedError&) {
+    // The peer left, or a timeout closed the stream.
+  } catch (...) {
+    uncaught = std::current_exception();
+  }
+  rest = fail_request(delegate, delegate_active, error_code, std::move(error_text), uncaught);
+  return std::nullopt;
+}
+
+// serve_head's part that waits: the delegate's Future from headers_received, the body, then
+// the response's last byte handed to the kernel.
+Future<bool> HTTP1Connection::read_rest(HTTPMessageDelegate& delegate,
+                                        std::optional<Future<void>> received,
+                                        http1connection::Framing framing, bool expect_continue) {
+  const std::shared_ptr<HTTP1Connection> self = shared_from_this();
+  bool delegate_active = true;
+  int error_code = 0;
+  std::string error_text;
+  std::exception_ptr uncaught;
+  try {
+    if (received) co_await *received;
     if (detached_) co_return false;
-    if (has_body && !closed()) {
+    if ((framing.chunked || framing.content_length > 0) && !closed()) {
       // The client waits for this before sending the body (RFC 9110 §10.1.1); not if the
       // application has already answered.
       if (expect_continue && !write_started_) (void)send("HTTP/1.1 100 Continue\r\n\r\n");
@@ -296,13 +408,7 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
       finish_waiter_.emplace(wait);
       co_await wait;
     }
-    // The application took the stream (a WebSocket upgrade): it is no longer HTTP.
-    if (detached_) co_return false;
-    if (disconnect_on_finish_ || closed()) {
-      close();
-      co_return false;
-    }
-    co_return true;
+    co_return request_end();
   } catch (const HTTPInputError& e) {
     error_code = e.code();
     error_text = e.what();
@@ -311,6 +417,36 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
   } catch (...) {
     uncaught = std::current_exception();
   }
+  co_return co_await fail_request(delegate, delegate_active, error_code, std::move(error_text),
+                                  uncaught);
+}
+
+// A request answered whose response the kernel has not taken whole yet: its end once it has.
+Future<bool> HTTP1Connection::end_when_flushed() {
+  const std::shared_ptr<HTTP1Connection> self = shared_from_this();
+  Future<void> wait;
+  finish_waiter_.emplace(wait);
+  co_await wait;
+  co_return request_end();
+}
+
+// Whether the connection can take another request once this one has ended.
+bool HTTP1Connection::request_end() {
+  // The application took the stream (a WebSocket upgrade): it is no longer HTTP.
+  if (detached_) return false;
+  if (disconnect_on_finish_ || closed()) {
+    close();
+    return false;
+  }
+  return true;
+}
+
+// A request that failed (bad input, the peer gone, a timeout, an exception): the log line and
+// the error response read_failed gives, then the stream closed and the delegate told.
+Future<bool> HTTP1Connection::fail_request(HTTPMessageDelegate& delegate, bool delegate_active,
+                                           int error_code, std::string error_text,
+                                           std::exception_ptr uncaught) {
+  const std::shared_ptr<HTTP1Connection> self = shared_from_this();
   disarm_timeout();
   if (std::string response = read_failed(error_code, error_text, uncaught); !response.empty()) {
     try {
@@ -355,7 +491,7 @@ http1connection::Framing HTTP1Connection::start_request(const RequestStartLine& 
 std::string HTTP1Connection::read_failed(int error_code, const std::string& error_text,
                                          const std::exception_ptr& uncaught) {
   if (error_code) {
-    log::gen_log.info("Malformed HTTP message from %s: %s", context_.remote_ip.c_str(),
+    log::gen_log.info("Malformed HTTP message from %s: %s", std::string(remote_ip()).c_str(),
                       error_text.c_str());
     if (!write_started_ && !closed()) {
       write_started_ = true;
@@ -365,7 +501,7 @@ std::string HTTP1Connection::read_failed(int error_code, const std::string& erro
   } else if (uncaught) {
     log_uncaught("HTTP1Connection", uncaught);
   } else if (timed_out_) {
-    log::gen_log.info("%s from %s", timed_out_, context_.remote_ip.c_str());
+    log::gen_log.info("%s from %s", timed_out_, std::string(remote_ip()).c_str());
   }
   return {};
 }
@@ -399,23 +535,13 @@ void HTTP1Connection::fail_output(const std::string& why) {
   throw HTTPOutputError(why);
 }
 
-// The header block and the blank line after it. A name or value holding CR, LF or NUL (or a
-// name holding a colon) would let the application forge headers: refused, never sent.
-void HTTP1Connection::append_fields(std::string& out, const HTTPHeaders& headers) {
-  const HTTPHeaders::FieldList& fields = headers.get_all();
-  // The block's size first: the string grows once and each piece is copied straight in,
-  // rather than four appends a field that each check the capacity (this runs for every
-  // response).
-  std::size_t size = 2;
-  for (const auto& f : fields) size += f.name.size() + f.value.size() + 4;
-  const std::size_t at = out.size();
-  out.resize(at + size);
-  char* p = out.data() + at;
-  for (const auto& f : fields) {
-    if (has_line_break_or_colon(f.name) || has_line_break(f.value)) {
-      out.resize(at);
+// The header block and the blank line after it, written at p (fields_size bytes); returns
+// the end. A name or value holding CR, LF or NUL (or a name holding a colon) would let the
+// application forge headers: refused (fail_output), never sent.
+char* HTTP1Connection::put_fields(char* p, const HTTPHeaders& headers) {
+  for (const auto& f : headers.get_all()) {
+    if (has_line_break_or_colon(f.name) || has_line_break(f.value))
       fail_output("Newline in header: " + f.name);
-    }
     p = copy_to(p, f.name);
     *p++ = ':';
     *p++ = ' ';
@@ -425,6 +551,19 @@ void HTTP1Connection::append_fields(std::string& out, const HTTPHeaders& headers
   }
   p[0] = '\r';
   p[1] = '\n';
+  return p + 2;
+}
+
+void HTTP1Connection::append_fields(std::string& out, const HTTPHeaders& headers) {
+  // The block's size first: the string grows once and each piece is copied straight in.
+  const std::size_t at = out.size();
+  out.resize(at + fields_size(headers));
+  try {
+    put_fields(out.data() + at, headers);
+  } catch (...) {
+    out.resize(at);
+    throw;
+  }
 }
 
 void HTTP1Connection::append_chunk(std::string& out, std::string_view chunk) const {
@@ -479,36 +618,56 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   }
   if (chunking_output_) headers.set("Transfer-Encoding", "chunked");
 
-  // The head is built in a per-thread string that keeps its capacity, and handed to the
-  // stream as a view: the kernel takes it whole nearly always, and then nothing is allocated
-  // or copied (the stream copies only what the kernel leaves).
-  thread_local std::string scratch;
-  std::string& out = scratch;
-  out.clear();
-  out += start_line.version.empty() ? "HTTP/1.1" : start_line.version;
   if (code < 100 || code > 999) fail_output("Invalid status code " + std::to_string(code));
-  // " 200 " in one append.
-  const char status[5] = {' ', static_cast<char>('0' + code / 100),
-                          static_cast<char>('0' + code / 10 % 10),
-                          static_cast<char>('0' + code % 10), ' '};
-  out.append(status, sizeof status);
+  // Both sides views: with a char array on one side, the ?: would make a temporary string.
+  const std::string_view version = start_line.version.empty()
+                                       ? std::string_view("HTTP/1.1")
+                                       : std::string_view(start_line.version);
   const std::string_view reason =
       start_line.reason.empty() ? httputil::reason_phrase(code) : start_line.reason;
   if (has_line_break(reason)) fail_output("Newline in the reason phrase");
-  out += reason;
-  out += "\r\n";
-  append_fields(out, headers);
   if (!chunk.empty()) {
     if (head_request_) {
       chunk = {};
     } else {
       count_body_bytes(chunk.size());
     }
-    append_chunk(out, chunk);
   }
-  Future<void> sent = send_view(out);
-  // A large first chunk must not stay on the thread as spare capacity.
-  if (out.capacity() > kHeadReadSize) std::string().swap(out);
+  // The first chunk's size line, when the body is chunked.
+  char size_line[20];
+  std::size_t size_line_length = 0;
+  if (chunking_output_ && !chunk.empty())
+    size_line_length =
+        static_cast<std::size_t>(std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size()));
+  const std::size_t size = version.size() + 5 + reason.size() + 2 + fields_size(headers) +
+                           size_line_length + chunk.size() + (size_line_length ? 2 : 0);
+
+  // The head (with the first chunk) is written once, in its final size, into a buffer on the
+  // stack when it fits (nearly every response), else into a per-thread string that keeps its
+  // capacity, and handed to the stream as a view: the kernel takes it whole nearly always, and
+  // then nothing is allocated or copied again (the stream copies only what the kernel leaves).
+  char stack[1024];
+  std::string* const large = size <= sizeof stack ? nullptr : &large_head_buffer();
+  if (large) large->resize(size);
+  char* const begin = large ? large->data() : stack;
+  char* p = copy_to(begin, version);
+  // " 200 " in one go.
+  const char status[5] = {' ', static_cast<char>('0' + code / 100),
+                          static_cast<char>('0' + code / 10 % 10),
+                          static_cast<char>('0' + code % 10), ' '};
+  std::memcpy(p, status, sizeof status);
+  p = copy_to(p + sizeof status, reason);
+  *p++ = '\r';
+  *p++ = '\n';
+  p = put_fields(p, headers);
+  if (size_line_length) p = copy_to(p, {size_line, size_line_length});
+  p = copy_to(p, chunk);
+  if (size_line_length) {
+    *p++ = '\r';
+    *p++ = '\n';
+  }
+  Future<void> sent = send_view({begin, size});
+  if (large && large->capacity() > kHeadReadSize) std::string().swap(*large);
   return sent;
 }
 

@@ -322,6 +322,15 @@ class HTTP1Connection : public HTTPConnection,
                   const HTTP1ConnectionContext& context)
       : HTTP1Connection(std::move(stream), params, std::move(buffer),
                         HTTP1ConnectionContext(context)) {}
+  // For HTTP1ServerConnection: the context as views of the server connection's own strings,
+  // which `buffer` (an alias of that connection's pointer) keeps alive: no copy of them per
+  // request. context() copies them the first time it is asked for.
+  struct ContextViews {
+    std::string_view remote_ip;
+    std::string_view protocol;
+  };
+  HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
+                  std::shared_ptr<http1connection::ReadBuffer> buffer, ContextViews context);
   // The client side (Tornado's is_client=True): write a request with the RequestStartLine
   // write_headers, finish() it, then read_response() reads the answer.
   static std::shared_ptr<HTTP1Connection> client(std::shared_ptr<IOStream> stream,
@@ -343,10 +352,14 @@ class HTTP1Connection : public HTTPConnection,
                              std::string_view chunk = {}) override;
   Future<void> write(std::string_view chunk) override;
   Future<void> finish() override;
-  std::string_view remote_ip() const override { return context_.remote_ip; }
-  std::string_view protocol() const override { return context_.protocol; }
+  std::string_view remote_ip() const override {
+    return own_context_ ? std::string_view(context_.remote_ip) : views_.remote_ip;
+  }
+  std::string_view protocol() const override {
+    return own_context_ ? std::string_view(context_.protocol) : views_.protocol;
+  }
   // This request's view of where it came from; xheaders rewrites it per request.
-  HTTP1ConnectionContext& context() { return context_; }
+  HTTP1ConnectionContext& context();
 
   // Runs cb once the response is finished and handed to the kernel (the access log).
   void set_finish_callback(Callback cb);
@@ -392,6 +405,17 @@ class HTTP1Connection : public HTTPConnection,
   friend class HTTP1ServerConnection;
   bool head_ready(std::size_t& room);
   Future<bool> read_request(HTTPMessageDelegate& delegate);
+  // read_request, served at once when its head is here and nothing in it waits: the result.
+  // Otherwise nothing, and `rest` resolves to the result.
+  std::optional<bool> read_request_now(HTTPMessageDelegate& delegate,
+                                       std::optional<Future<bool>>& rest);
+  std::optional<bool> serve_head(HTTPMessageDelegate& delegate, std::optional<Future<bool>>& rest);
+  Future<bool> read_rest(HTTPMessageDelegate& delegate, std::optional<Future<void>> received,
+                         http1connection::Framing framing, bool expect_continue);
+  Future<bool> end_when_flushed();
+  bool request_end();
+  Future<bool> fail_request(HTTPMessageDelegate& delegate, bool delegate_active, int error_code,
+                            std::string error_text, std::exception_ptr uncaught);
   Future<bool> read_client_response(HTTPMessageDelegate& delegate);
   Future<void> read_fixed_body(std::uint64_t length, HTTPMessageDelegate& delegate);
   Future<void> read_body_until_close(HTTPMessageDelegate& delegate);
@@ -409,6 +433,7 @@ class HTTP1Connection : public HTTPConnection,
   void fail_output(const std::string& why);
   // Takes n body bytes off the declared Content-Length; fail_output when they overrun it.
   void count_body_bytes(std::size_t n);
+  char* put_fields(char* p, const HTTPHeaders& headers);
   void append_fields(std::string& out, const HTTPHeaders& headers);
   void append_chunk(std::string& out, std::string_view chunk) const;
   Future<void> send(std::string data);
@@ -418,7 +443,9 @@ class HTTP1Connection : public HTTPConnection,
   std::shared_ptr<IOStream> stream_;
   HTTP1ConnectionParameters params_;
   std::shared_ptr<http1connection::ReadBuffer> buffer_;
-  HTTP1ConnectionContext context_;
+  HTTP1ConnectionContext context_;  // when own_context_; else views_
+  ContextViews views_;
+  bool own_context_ = true;
   double body_timeout_;
   std::size_t max_body_size_;
 
@@ -518,8 +545,15 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
   std::weak_ptr<HTTP1ServerConnection> weak_from_this() { return shared_from_this(); }
 
  private:
+  struct ForgetCurrent;
   void wait_for_request();
-  http1connection::ServeLoop serve(bool ready);
+  void serve_now();
+  http1connection::ServeLoop serve(bool ready, std::shared_ptr<HTTP1Connection> conn = nullptr,
+                                   std::unique_ptr<HTTPMessageDelegate> message = nullptr,
+                                   std::optional<Future<bool>> rest = std::nullopt);
+  std::unique_ptr<HTTPMessageDelegate> next_request(
+      const std::shared_ptr<HTTP1ServerConnection>& self, std::shared_ptr<HTTP1Connection>& conn);
+  bool serves_on(const HTTP1Connection& conn, bool again, bool& detached);
   void end_serving(bool detached);
   // The deadline for the head awaited has passed (HeadDeadlines): closes the stream.
   void head_deadline_passed();

@@ -283,7 +283,7 @@ void HTTP1ServerConnection::start(HTTPServerConnectionDelegate& delegate) {
       if (self->current_) self->current_->shared_from_this()->on_stream_closed();
   });
   delegate_ = &delegate;
-  serve(false);
+  serve_now();
 }
 
 // Between requests the connection holds no HTTP1Connection, no delegate, no coroutine and no
@@ -307,7 +307,7 @@ void HTTP1ServerConnection::wait_for_request() {
     IOStream& stream = *self->stream_;
     if (!stream.closed()) buffer.commit(stream.read_now(buffer.space(self->head_read_size())));
     if (buffer.size() > 0) {
-      self->serve(false);
+      self->serve_now();
     } else if (stream.closed()) {
       self->end_serving(false);  // the peer left, or the idle timeout, drain() or close()
     } else {
@@ -316,64 +316,119 @@ void HTTP1ServerConnection::wait_for_request() {
   });
 }
 
-// Serves the requests that are here, or are on their way (`ready`: wait_for_request found
-// something to read), then goes back to waiting.
-http1connection::ServeLoop HTTP1ServerConnection::serve(bool ready) {
+// Clears current_ when the request it names goes: declared before that request's pointer is
+// (locals go in reverse order), so current_ never outlives it, however the function ends.
+struct HTTP1ServerConnection::ForgetCurrent {
+  HTTP1ServerConnection& c;
+  const std::shared_ptr<HTTP1Connection>& conn;
+  ~ForgetCurrent() {
+    if (c.current_ == conn.get()) c.current_ = nullptr;
+  }
+};
+
+// The next request's objects: its HTTP1Connection (named by current_) and the application's
+// delegate for it.
+std::unique_ptr<HTTPMessageDelegate> HTTP1ServerConnection::next_request(
+    const std::shared_ptr<HTTP1ServerConnection>& self, std::shared_ptr<HTTP1Connection>& conn) {
+  // A head read in the same go as the request before it (pipelined, or there when serving
+  // began): its deadline starts now, on the server's list like a wait's, so that the list
+  // stays in deadline order and the buffer's own timer is never armed.
+  if (buffer_.head_deadline == 0 && settings_->params.header_timeout > 0)
+    settings_->head_deadlines->push_back(
+        *this, stream_->io_loop().time() + settings_->params.header_timeout);
+  // One per request: from the thread's free lists (gen/recycle.h), not malloc.
+  // Its stream pointer owns (a WebSocket may take it over): in create()'s allocation, an
+  // alias of this connection's. Its buffer pointer is an alias of this connection's too: it
+  // keeps remote_ip_ and the settings alive for the context's views.
+  current_ = nullptr;  // before the last request's object goes
+  conn = std::allocate_shared<HTTP1Connection>(
+      detail::RecyclingAllocator<HTTP1Connection>{},
+      in_block_ ? std::shared_ptr<IOStream>(self, stream_.get()) : stream_, settings_->params,
+      std::shared_ptr<ReadBuffer>(self, &buffer_),
+      HTTP1Connection::ContextViews{remote_ip_, settings_->protocol});
+  current_ = conn.get();
+  std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
+  if (draining_) conn->close_after_response();
+  return message;
+}
+
+// After a request: whether serving goes on (the connection can take another, and is neither
+// closed nor draining).
+bool HTTP1ServerConnection::serves_on(const HTTP1Connection& conn, bool again, bool& detached) {
+  detached = conn.detached();
+  return again && !stream_->closed() && !draining_;
+}
+
+// Serves the requests whose bytes are here without a coroutine, while each is served at once
+// (HTTP1Connection::read_request_now): a keep-alive request costs no frame and no Future.
+// At the first that waits, or a pipelined one (after which other connections get a turn),
+// serve() takes over; with no more bytes here it goes back to waiting.
+void HTTP1ServerConnection::serve_now() {
   const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
   bool detached = false;
-  // The request being served, named by current_ while this frame holds it. The guard is
-  // destroyed first (locals go in reverse order), so current_ never outlives `conn`, however
-  // the frame ends.
   std::shared_ptr<HTTP1Connection> conn;
-  struct ForgetCurrent {
-    HTTP1ServerConnection& c;
-    const std::shared_ptr<HTTP1Connection>& conn;
-    ~ForgetCurrent() {
-      if (c.current_ == conn.get()) c.current_ = nullptr;
-    }
-  } forget_current{*this, conn};
+  const ForgetCurrent forget_current{*this, conn};
   try {
     while (delegate_) {
       if (buffer_.size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
-        if (!ready) {
-          wait_for_request();
-          co_return;
-        }
-        try {
-          buffer_.commit(co_await read_some(*stream_, buffer_, head_read_size()));
-        } catch (const StreamClosedError&) {
-          break;  // the peer left (what woke the wait), or the stream was closed since
-        }
+        wait_for_request();
+        return;
       }
-      ready = false;
-      // A head read in the same go as the request before it (pipelined, or there when serving
-      // began): its deadline starts now, on the server's list like a wait's, so that the list
-      // stays in deadline order and the buffer's own timer is never armed.
-      if (buffer_.head_deadline == 0 && settings_->params.header_timeout > 0)
-        settings_->head_deadlines->push_back(
-            *this, stream_->io_loop().time() + settings_->params.header_timeout);
-      // One per request: from the thread's free lists (gen/recycle.h), not malloc.
-      // Its stream pointer owns (a WebSocket may take it over): in create()'s allocation, an
-      // alias of this connection's.
-      current_ = nullptr;  // before the last request's object goes
-      conn = std::allocate_shared<HTTP1Connection>(
-          detail::RecyclingAllocator<HTTP1Connection>{},
-          in_block_ ? std::shared_ptr<IOStream>(self, stream_.get()) : stream_, settings_->params,
-          std::shared_ptr<ReadBuffer>(self, &buffer_), context());
-      current_ = conn.get();
-      std::unique_ptr<HTTPMessageDelegate> message = delegate_->start_request(*this, conn);
-      if (draining_) conn->close_after_response();
-      const bool again = co_await conn->read_request(*message);
-      detached = conn->detached();
-      if (!again || stream_->closed() || draining_) break;
-      // A pipelined request is already here: let other connections have a turn first.
-      if (buffer_.size() > 0) co_await gen::moment;
+      std::unique_ptr<HTTPMessageDelegate> message = next_request(self, conn);
+      std::optional<Future<bool>> rest;
+      const std::optional<bool> again = conn->read_request_now(*message, rest);
+      if (!again) {
+        serve(false, std::move(conn), std::move(message), std::move(rest));
+        return;
+      }
+      if (!serves_on(*conn, *again, detached)) break;
+      if (buffer_.size() > 0) {
+        serve(false, std::move(conn), nullptr, std::nullopt);
+        return;
+      }
     }
   } catch (...) {
     log::app_log.error("Uncaught exception in HTTP1ServerConnection: %s",
                        util::exception_message(std::current_exception()).c_str());
   }
   end_serving(detached);
+}
+
+// serve_now's waits, as a coroutine: with `ready`, the bytes wait_for_request found coming;
+// with `rest`, the end of a request that waits; with `conn` alone, a turn of the loop for
+// other connections before a pipelined request. Then serve_now goes on (or serving ends).
+http1connection::ServeLoop HTTP1ServerConnection::serve(
+    bool ready, std::shared_ptr<HTTP1Connection> conn,
+    std::unique_ptr<HTTPMessageDelegate> message, std::optional<Future<bool>> rest) {
+  const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
+  bool detached = false;
+  bool go_on = true;
+  const ForgetCurrent forget_current{*this, conn};
+  try {
+    if (rest) {
+      go_on = serves_on(*conn, co_await *rest, detached);
+      message.reset();
+      if (go_on && buffer_.size() > 0) co_await gen::moment;
+    } else if (conn) {
+      co_await gen::moment;
+    } else if (ready && buffer_.size() == 0 && stream_->read_buffer_size() == 0 &&
+               !stream_->closed()) {
+      try {
+        buffer_.commit(co_await read_some(*stream_, buffer_, head_read_size()));
+      } catch (const StreamClosedError&) {
+        go_on = false;  // the peer left (what woke the wait), or the stream was closed since
+      }
+    }
+  } catch (...) {
+    log::app_log.error("Uncaught exception in HTTP1ServerConnection: %s",
+                       util::exception_message(std::current_exception()).c_str());
+    go_on = false;
+  }
+  if (go_on && delegate_) {
+    serve_now();
+  } else {
+    end_serving(detached);
+  }
 }
 
 void HTTP1ServerConnection::head_deadline_passed() {

@@ -586,6 +586,72 @@ TEST_CASE(
   run(c, [&] { return server.close_all_connections(); });
 }
 
+namespace {
+
+// A delegate whose headers_received returns a Future that the loop resolves later (as a
+// handler's asynchronous prepare() does): the connection waits for it before the body and
+// finish(). Records the order in which things happen.
+class DeferringApp : public HTTPServerConnectionDelegate {
+ public:
+  std::vector<std::string> events;
+  class Message : public HTTPMessageDelegate {
+   public:
+    Message(DeferringApp& app, std::shared_ptr<HTTP1Connection> c)
+        : app_(app), conn_(std::move(c)) {}
+    std::optional<Future<void>> headers_received(StartLine line, HTTPHeaders) override {
+      app_.events.push_back("headers " + std::get<RequestStartLine>(line).path);
+      Future<void> ready;
+      Promise<void> promise(ready);
+      IOLoop::current().add_callback([this, promise]() mutable {
+        app_.events.push_back("resolved");
+        promise.set_result();
+      });
+      return ready;
+    }
+    std::optional<Future<void>> data_received(std::string_view chunk) override {
+      app_.events.push_back("data " + std::string(chunk));
+      return std::nullopt;
+    }
+    void finish() override {
+      app_.events.push_back("finish");
+      HTTPHeaders h{{"Content-Length", "2"}};
+      (void)conn_->write_headers(ResponseStartLine{"HTTP/1.1", 200, ""}, h, "ok");
+      (void)conn_->finish();
+    }
+    void on_connection_close() override { app_.events.push_back("closed"); }
+
+   private:
+    DeferringApp& app_;
+    std::shared_ptr<HTTP1Connection> conn_;
+  };
+  std::unique_ptr<HTTPMessageDelegate> start_request(
+      HTTP1ServerConnection&, std::shared_ptr<HTTPConnection> conn) override {
+    return std::make_unique<Message>(*this, std::static_pointer_cast<HTTP1Connection>(conn));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("httpserver: a Future from headers_received is awaited before the body and finish()") {
+  LoopCase c;
+  DeferringApp app;
+  HTTPServer server(app);
+  const SocketAddress addr = listen_local(server);
+  StreamPtr s = run(c, [&] { return open_stream(addr); });
+  // A GET (no body), then a POST with a body, on one keep-alive connection.
+  (void)s->write(host_head("GET /a HTTP/1.1"));
+  Response r = run(c, [&] { return read_response(s); });
+  CHECK(r.code == 200);
+  CHECK(r.body == "ok");
+  (void)s->write(host_head("POST /b HTTP/1.1", "Content-Length: 3\r\n") + "xyz");
+  r = run(c, [&] { return read_response(s); });
+  CHECK(r.code == 200);
+  CHECK(app.events == std::vector<std::string>{"headers /a", "resolved", "finish", "headers /b",
+                                               "resolved", "data xyz", "finish"});
+  s->close();
+  run(c, [&] { return server.close_all_connections(); });
+}
+
 TEST_CASE("httpserver: gzip is refused with a clear error (no zlib)") {
   HTTPServerOptions opts;
   opts.decompress_request = true;
