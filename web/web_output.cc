@@ -88,8 +88,25 @@ struct SpareFields {
   HTTPHeaders::FieldList fields;
   bool defaults_intact = false;  // as RequestHandler::defaults_intact_ for this list
   std::time_t date_at = 0;       // the second its Date value names
+  // The storage of the automatic ETag's value of a response before, for the next one's:
+  // handed straight from the field clear() drops to sha1_etag(), where the thread's spare
+  // strings (gen/recycle.h) took ~150 instructions a request to keep it and give it back.
+  std::string etag;
 };
 thread_local SpareFields tl_spare_fields;
+
+// "\"" + 40 hex digits + "\"".
+constexpr std::size_t kEtagSize = 2 * std::tuple_size_v<Sha1::Digest> + 2;
+
+// A value clear() drops: kept for the next ETag when its storage fits one and none is kept,
+// else given to the thread's spare strings.
+void drop_value(std::string&& value, SpareFields& spare) {
+  if (value.capacity() >= kEtagSize && spare.etag.capacity() < kEtagSize) {
+    spare.etag = std::move(value);
+  } else {
+    tornado::detail::recycle_string(std::move(value));
+  }
+}
 
 void reset_value(std::string& value, std::string_view want) {
   if (std::string_view(value) != want) value.assign(want.data(), want.size());
@@ -130,8 +147,9 @@ void RequestHandler::clear() {
   intact = intact && fields.size() >= 3;
   if (intact || (fields.size() >= 3 && fields[0].name == "Server" &&
                  fields[1].name == "Content-Type" && fields[2].name == "Date")) {
+    SpareFields& spare = tl_spare_fields;
     for (auto it = fields.begin() + 3; it != fields.end(); ++it)
-      tornado::detail::recycle_string(std::move(it->value));
+      drop_value(std::move(it->value), spare);
     fields.erase(fields.begin() + 3, fields.end());
     if (!intact) {
       reset_value(fields[0].value, kServer);
@@ -344,7 +362,7 @@ namespace {
 // (web_fields_test: "the automatic ETag follows the body").
 struct LastEtag {
   static constexpr std::size_t kMaxBody = 256;
-  static constexpr std::size_t kSize = 2 * std::tuple_size_v<Sha1::Digest> + 2;  // quotes, hex
+  static constexpr std::size_t kSize = kEtagSize;
   std::size_t body_size = kMaxBody + 1;  // none yet
   char body[kMaxBody];
   char etag[kSize];
@@ -359,16 +377,32 @@ void write_sha1_etag(std::string_view body, char* etag) {
   etag[LastEtag::kSize - 1] = '"';
 }
 
+// The ETag as a string: its 42 bytes are past a string's inline capacity, so they go into the
+// storage of an earlier ETag's value (SpareFields::etag), or else of a spare string.
+std::string etag_string(const char* etag) {
+  std::string& kept = tl_spare_fields.etag;
+  if (kept.capacity() < kEtagSize)
+    return tornado::detail::recycled_string(std::string_view(etag, kEtagSize));
+  std::string s = std::move(kept);
+  // Mostly an ETag's value still, 42 bytes long: overwritten in place, a copy of a fixed size
+  // the compiler writes out, where assign() is a call that allows for overlap.
+  if (s.size() == kEtagSize) {
+    std::memcpy(s.data(), etag, kEtagSize);
+  } else {
+    s.clear();
+    s.append(etag, kEtagSize);
+  }
+  return s;
+}
+
 }  // namespace
 
 std::string RequestHandler::sha1_etag() const {
-  // Written in place, then copied into a recycled string (gen/recycle.h): its 42 bytes are
-  // past a string's inline capacity.
   const std::string_view body = write_buffer_;
   if (body.size() > LastEtag::kMaxBody) {
     char etag[LastEtag::kSize];
     write_sha1_etag(body, etag);
-    return tornado::detail::recycled_string(std::string_view(etag, sizeof etag));
+    return etag_string(etag);
   }
   LastEtag& last = tl_last_etag;
   if (body.size() != last.body_size || std::memcmp(body.data(), last.body, body.size()) != 0) {
@@ -376,7 +410,7 @@ std::string RequestHandler::sha1_etag() const {
     std::memcpy(last.body, body.data(), body.size());
     last.body_size = body.size();
   }
-  return tornado::detail::recycled_string(std::string_view(last.etag, sizeof last.etag));
+  return etag_string(last.etag);
 }
 
 void RequestHandler::set_etag_header() {
