@@ -229,23 +229,37 @@ void RequestHandler::write(const json::Value& value) {
   set_header("Content-Type", "application/json; charset=UTF-8");
 }
 
+namespace {
+
+// The status line flush() hands to the connection, kept between responses: the reason is
+// nearly always "OK" again, and a line made for each response built and destroyed two strings.
+thread_local ResponseStartLine tl_start_line;
+
+}  // namespace
+
 Future<void> RequestHandler::flush() {
-  std::string chunk = std::move(write_buffer_);
-  write_buffer_.clear();
-  // The connection copies what it sends: once it has, the body's storage is kept for the next
+  // The connection copies what it sends, so the body goes to it as a view of the buffer; then
+  // (even when the connection throws) the buffer is emptied, its storage kept for the next
   // response's write() (gen/recycle.h).
-  struct GiveBack {
+  struct Empty {
     std::string& s;
-    ~GiveBack() { tornado::detail::recycle_buffer(std::move(s)); }
-  } give_back{chunk};
+    ~Empty() {
+      tornado::detail::recycle_buffer(std::move(s));
+      s.clear();
+    }
+  } empty{write_buffer_};
+  std::string_view chunk = write_buffer_;
   HTTPConnection& conn = *request_->connection;
   if (!headers_written_) {
     headers_written_ = true;
-    if (std::string_view(request_->method) == "HEAD") chunk.clear();
+    if (std::string_view(request_->method) == "HEAD") chunk = {};
     if (rare_) {
       for (const auto& [name, cookie] : rare_->new_cookies) headers_.add("Set-Cookie", cookie);
     }
-    return conn.write_headers(ResponseStartLine{"", status_code_, reason_}, headers_, chunk);
+    ResponseStartLine& line = tl_start_line;
+    line.code = status_code_;
+    if (std::string_view(line.reason) != std::string_view(reason_)) line.reason = reason_;
+    return conn.write_headers(line, headers_, chunk);
   }
   if (std::string_view(request_->method) == "HEAD") return make_ready_future();
   return conn.write(chunk);
