@@ -311,9 +311,10 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
       }
       if (added) {
         // Compared with the value in hand rather than through check_etag_header(), which
-        // would search the fields for it again.
-        if (etag_matches(headers_.get_all().back().value,
-                         request_->headers.find("If-None-Match"))) {
+        // would search the fields for it again; and only when the request has If-None-Match
+        // (most do not), not through a call that finds it absent.
+        const std::string* inm = request_->headers.find("If-None-Match");
+        if (inm && etag_matches(headers_.get_all().back().value, inm)) {
           write_buffer_.clear();
           set_status(304);
         }
