@@ -119,22 +119,29 @@ void RequestHandler::recycle_header_values() {
   if (fields.capacity() == 0) return;
   SpareFields& spare = tl_spare_fields;
   if (spare.fields.capacity() == 0) {
+    // A list that starts with the defaults, unchanged, is cut to them here, so that the next
+    // clear() takes it as it stands (mostly the same second: its Date too).
+    const bool intact = defaults_intact_ && fields.size() >= 3;
+    if (intact) {
+      for (auto it = fields.begin() + 3; it != fields.end(); ++it)
+        drop_value(std::move(it->value), spare);
+      fields.erase(fields.begin() + 3, fields.end());
+    }
     spare.fields = std::move(fields);
-    spare.defaults_intact = defaults_intact_;
+    spare.defaults_intact = intact;
     spare.date_at = date_at_;
     return;
   }
   for (HTTPHeaders::Field& f : fields) tornado::detail::recycle_string(std::move(f.value));
 }
 
-void RequestHandler::clear() {
-  // Tornado's defaults, in its order: Server, Content-Type, Date. A list that starts with
-  // them (this handler's own, or the last handler's) keeps those three fields and drops the
-  // rest. Their values are left as they are when nothing changed them since clear() set them
-  // (and the Date is of this second), else compared with the defaults.
-  HTTPHeaders::FieldList fields = headers_.take_fields();
-  bool intact = defaults_intact_;
-  std::time_t date_at = date_at_;
+namespace {
+
+// clear()'s defaults when the fields at hand are not the spare ones as they stand: `fields` is
+// this handler's list (`intact` and `date_at` its flags), or else the spare one (its flags).
+void reset_defaults(HTTPHeaders& headers, bool intact, std::time_t date_at, std::time_t now,
+                    const std::string& date) {
+  HTTPHeaders::FieldList fields = headers.take_fields();
   if (fields.capacity() == 0) {
     SpareFields& spare = tl_spare_fields;
     fields = std::move(spare.fields);
@@ -142,8 +149,6 @@ void RequestHandler::clear() {
     date_at = spare.date_at;
     spare.defaults_intact = false;
   }
-  std::time_t now = 0;
-  const std::string& date = http_date_now(now);
   intact = intact && fields.size() >= 3;
   if (intact || (fields.size() >= 3 && fields[0].name == "Server" &&
                  fields[1].name == "Content-Type" && fields[2].name == "Date")) {
@@ -156,17 +161,38 @@ void RequestHandler::clear() {
       reset_value(fields[1].value, kDefaultContentType);
     }
     if (!intact || date_at != now) reset_value(fields[2].value, date);
-    headers_.restore_fields(std::move(fields));
+    headers.restore_fields(std::move(fields));
   } else {
     // Names and values known to be in the form add() would give them: added as they are. The
     // values longer than a string holds inline (Content-Type, Date) take the storage of a
     // previous response's (gen/recycle.h): a malloc each, per request, otherwise.
     for (HTTPHeaders::Field& f : fields) tornado::detail::recycle_string(std::move(f.value));
     fields.clear();
-    headers_.restore_fields(std::move(fields));
-    headers_.add_normalized("Server", std::string(kServer));
-    headers_.add_normalized("Content-Type", tornado::detail::recycled_string(kDefaultContentType));
-    headers_.add_normalized("Date", tornado::detail::recycled_string(date));
+    headers.restore_fields(std::move(fields));
+    headers.add_normalized("Server", std::string(kServer));
+    headers.add_normalized("Content-Type", tornado::detail::recycled_string(kDefaultContentType));
+    headers.add_normalized("Date", tornado::detail::recycled_string(date));
+  }
+}
+
+}  // namespace
+
+void RequestHandler::clear() {
+  // Tornado's defaults, in its order: Server, Content-Type, Date. A list that starts with
+  // them (this handler's own, or the last handler's) keeps those three fields and drops the
+  // rest. Their values are left as they are when nothing changed them since clear() set them
+  // (and the Date is of this second), else compared with the defaults.
+  std::time_t now = 0;
+  const std::string& date = http_date_now(now);
+  SpareFields& spare = tl_spare_fields;
+  if (headers_.get_all().capacity() == 0 && spare.defaults_intact && spare.date_at == now) {
+    // A new handler (most calls), after a response that left the defaults as they were, in
+    // this second: the last handler cut its list to them (recycle_header_values), and it is
+    // taken as it stands.
+    headers_.restore_fields(std::move(spare.fields));
+    spare.defaults_intact = false;
+  } else {
+    reset_defaults(headers_, defaults_intact_, date_at_, now, date);
   }
   defaults_intact_ = true;
   date_at_ = now;
