@@ -89,8 +89,9 @@ struct SpareFields {
   bool defaults_intact = false;  // as RequestHandler::defaults_intact_ for this list
   std::time_t date_at = 0;       // the second its Date value names
   // The storage of the automatic ETag's value of a response before, for the next one's:
-  // handed straight from the field clear() drops to sha1_etag(), where the thread's spare
-  // strings (gen/recycle.h) took ~150 instructions a request to keep it and give it back.
+  // handed straight from the field dropped when the list was cut to its defaults to
+  // sha1_etag(), where the thread's spare strings (gen/recycle.h) took ~150 instructions a
+  // request to keep it and give it back.
   std::string etag;
 };
 thread_local SpareFields tl_spare_fields;
@@ -98,8 +99,8 @@ thread_local SpareFields tl_spare_fields;
 // "\"" + 40 hex digits + "\"".
 constexpr std::size_t kEtagSize = 2 * std::tuple_size_v<Sha1::Digest> + 2;
 
-// A value clear() drops: kept for the next ETag when its storage fits one and none is kept,
-// else given to the thread's spare strings.
+// A value dropped when a list is cut to its defaults: kept for the next ETag when its storage
+// fits one and none is kept, else given to the thread's spare strings.
 void drop_value(std::string&& value, SpareFields& spare) {
   if (value.capacity() >= kEtagSize && spare.etag.capacity() < kEtagSize) {
     spare.etag = std::move(value);
@@ -137,8 +138,9 @@ void RequestHandler::recycle_header_values() {
 
 namespace {
 
-// clear()'s defaults when the fields at hand are not the spare ones as they stand: `fields` is
-// this handler's list (`intact` and `date_at` its flags), or else the spare one (its flags).
+// clear()'s defaults when the spare list cannot be taken as it stands: the fields are those of
+// `headers` (`intact` and `date_at` are its handler's flags), or the spare list's when
+// `headers` holds none.
 void reset_defaults(HTTPHeaders& headers, bool intact, std::time_t date_at, std::time_t now,
                     const std::string& date) {
   HTTPHeaders::FieldList fields = headers.take_fields();
