@@ -9,7 +9,6 @@
 //           adding the ETag (with its 304), Content-Length and handing it all to the connection.
 //           The request sequence and error pages are in web/web_handler.cc.
 // Thread:   the loop thread.
-#include <cstring>
 #include <ctime>
 
 #include "tornado/reactor/ioloop.h"
@@ -396,28 +395,12 @@ std::optional<std::string> RequestHandler::compute_etag() const { return sha1_et
 
 namespace {
 
-// The last small body whose ETag this thread computed, and that ETag. A handler that answers
-// the same short body again and again (a health check, a fixed JSON answer, the benchmark's
-// "Hello, world") then pays a comparison instead of SHA-1, which under valgrind, or on a CPU
-// without SHA instructions, is ~1,300 instructions for a body under 56 bytes (bench/README.md,
-// "Sixth round"). Another body costs the comparison and a copy of at most kMaxBody bytes.
-// The ETag is a function of the bytes alone, so the answer is the same either way
-// (web_fields_test: "the automatic ETag follows the body").
-struct LastEtag {
-  static constexpr std::size_t kMaxBody = 256;
-  static constexpr std::size_t kSize = kEtagSize;
-  std::size_t body_size = kMaxBody + 1;  // none yet
-  char body[kMaxBody];
-  char etag[kSize];
-};
-thread_local LastEtag tl_last_etag;
-
 // The quotes and 40 hex digits of the body's SHA-1 into `etag`.
 void write_sha1_etag(std::string_view body, char* etag) {
   const Sha1::Digest d = sha1(body);
   etag[0] = '"';
   hex_encode(d.data(), d.size(), etag + 1);
-  etag[LastEtag::kSize - 1] = '"';
+  etag[kEtagSize - 1] = '"';
 }
 
 // The ETag as a string: its 42 bytes are past a string's inline capacity, so they go into the
@@ -441,19 +424,9 @@ std::string etag_string(const char* etag) {
 }  // namespace
 
 std::string RequestHandler::sha1_etag() const {
-  const std::string_view body = write_buffer_;
-  if (body.size() > LastEtag::kMaxBody) {
-    char etag[LastEtag::kSize];
-    write_sha1_etag(body, etag);
-    return etag_string(etag);
-  }
-  LastEtag& last = tl_last_etag;
-  if (body.size() != last.body_size || std::memcmp(body.data(), last.body, body.size()) != 0) {
-    write_sha1_etag(body, last.etag);
-    std::memcpy(last.body, body.data(), body.size());
-    last.body_size = body.size();
-  }
-  return etag_string(last.etag);
+  char etag[kEtagSize];
+  write_sha1_etag(write_buffer_, etag);
+  return etag_string(etag);
 }
 
 void RequestHandler::set_etag_header() {
