@@ -54,7 +54,9 @@ class RequestHandler;
 // Makes the handler for one request. A Rule made by url<H>(pattern, args...) holds one; users
 // need not name it.
 struct HandlerFactory {
-  std::function<std::shared_ptr<RequestHandler>(Application&, std::shared_ptr<HTTPServerRequest>)>
+  // The request is taken by reference and moved from: passed by value, it would be moved
+  // once more on its way through std::function.
+  std::function<std::shared_ptr<RequestHandler>(Application&, std::shared_ptr<HTTPServerRequest>&&)>
       make;
   explicit operator bool() const { return static_cast<bool>(make); }
 };

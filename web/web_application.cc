@@ -56,9 +56,11 @@ class RequestDispatcher : public HTTPMessageDelegate {
   }
 
   std::optional<Future<void>> headers_received(StartLine start_line, HTTPHeaders headers) override {
+    // The connection goes to the request, which holds it from here: moved, not copied (a
+    // count up now and down at the end).
     request_ = std::allocate_shared<HTTPServerRequest>(
         tornado::detail::RecyclingAllocator<HTTPServerRequest>{},
-        std::get<RequestStartLine>(std::move(start_line)), std::move(headers), conn_);
+        std::get<RequestStartLine>(std::move(start_line)), std::move(headers), std::move(conn_));
     return std::nullopt;
   }
 
@@ -68,7 +70,7 @@ class RequestDispatcher : public HTTPMessageDelegate {
   }
 
   void finish() override {
-    if (!parse_body_or_reject(*request_, *conn_)) return;
+    if (!parse_body_or_reject(*request_, *request_->connection)) return;
     std::vector<std::string> groups;
     // A target that is not a path gets here only as OPTIONS * or CONNECT host:port (the
     // connection refuses the rest, parse_request_target): no rule names either.
@@ -98,7 +100,7 @@ class RequestDispatcher : public HTTPMessageDelegate {
     // for one whose finish() failed past dropping it: a response shorter than its
     // Content-Length; the callback would keep the handler and connection alive in a cycle.)
     if (detail::HandlerAccess::still_running(*handler)) {
-      conn_->set_close_callback([handler] {
+      handler->request().connection->set_close_callback([handler] {
         if (!handler->finished()) handler->on_connection_close();
       });
     }
@@ -108,7 +110,7 @@ class RequestDispatcher : public HTTPMessageDelegate {
 
  private:
   Application& app_;
-  std::shared_ptr<HTTPConnection> conn_;
+  std::shared_ptr<HTTPConnection> conn_;  // until the request takes it (headers_received)
   std::shared_ptr<HTTPServerRequest> request_;
 };
 

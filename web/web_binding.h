@@ -58,7 +58,8 @@ struct HandlerAccess {
   // and request (its constructor takes them), so a derived constructor can use request().
   class Attaching {
    public:
-    Attaching(Application& app, std::shared_ptr<HTTPServerRequest> request, const HandlerOps* ops);
+    // `request` is moved from by the handler's constructor; it must outlive this object.
+    Attaching(Application& app, std::shared_ptr<HTTPServerRequest>& request, const HandlerOps* ops);
     ~Attaching();
     Attaching(const Attaching&) = delete;
     Attaching& operator=(const Attaching&) = delete;
@@ -249,11 +250,11 @@ inline constexpr bool kByInitialize = requires(H& h, const A&... a) {
 // given initialize(args...) unless its constructor took them.
 template <class H, class... A>
 std::shared_ptr<RequestHandler> make_handler(Application& app,
-                                             std::shared_ptr<HTTPServerRequest> request,
+                                             std::shared_ptr<HTTPServerRequest>&& request,
                                              const A&... args) {
   std::shared_ptr<H> h;
   {
-    HandlerAccess::Attaching attaching(app, std::move(request), &kOps<H>);
+    HandlerAccess::Attaching attaching(app, request, &kOps<H>);
     // A handler is made and dropped on every request: its block comes from the thread's free
     // lists (gen/recycle.h), as the request's does, rather than from malloc. The lists give
     // operator new's alignment; a class that asks for more is made as before.
@@ -304,7 +305,7 @@ Rule url(std::string pattern, A&&... args) {
       "member taking these arguments (as const lvalues)");
   return Rule(std::move(pattern),
               HandlerFactory{[... args = std::decay_t<A>(std::forward<A>(args))](
-                                 Application& app, std::shared_ptr<HTTPServerRequest> request) {
+                                 Application& app, std::shared_ptr<HTTPServerRequest>&& request) {
                 return detail::make_handler<H>(app, std::move(request), args...);
               }});
 }

@@ -47,9 +47,11 @@ namespace {
 
 // What the next RequestHandler constructed on this thread is attached to (set by
 // HandlerAccess::Attaching while url<H>'s factory constructs a handler).
+// The request is the factory's, moved from only by the constructor: handed over by pointer,
+// it is moved once, where a copy held here was moved in, out, and reset.
 struct PendingAttachment {
   Application* app = nullptr;
-  std::shared_ptr<HTTPServerRequest> request;
+  std::shared_ptr<HTTPServerRequest>* request = nullptr;
   const detail::HandlerOps* ops = nullptr;
   bool set = false;
 };
@@ -63,7 +65,7 @@ RequestHandler::RequestHandler() {
   if (p.set) {
     p.set = false;
     application_ = p.app;
-    request_ = std::move(p.request);
+    request_ = std::move(*p.request);
     ops_ = p.ops;
   }
 }
@@ -73,14 +75,14 @@ RequestHandler::RequestHandler() {
 RequestHandler::~RequestHandler() { recycle_header_values(); }
 
 detail::HandlerAccess::Attaching::Attaching(Application& app,
-                                            std::shared_ptr<HTTPServerRequest> request,
+                                            std::shared_ptr<HTTPServerRequest>& request,
                                             const HandlerOps* ops) {
-  pending_attachment = PendingAttachment{&app, std::move(request), ops, true};
+  pending_attachment = PendingAttachment{&app, &request, ops, true};
 }
 
 detail::HandlerAccess::Attaching::~Attaching() {
   // Still set only when no handler was constructed (its constructor threw first).
-  pending_attachment = PendingAttachment{};
+  pending_attachment.set = false;
 }
 
 void detail::HandlerAccess::attached(RequestHandler& h) {

@@ -87,8 +87,26 @@ struct SpareFields {
   HTTPHeaders::FieldList fields;
   bool defaults_intact = false;  // as RequestHandler::defaults_intact_ for this list
   std::time_t date_at = 0;       // the second its Date value names
+  // The storage of the automatic ETag's value of a response before, for the next one's:
+  // handed straight from the field dropped when the list was cut to its defaults to
+  // sha1_etag(), where the thread's spare strings (gen/recycle.h) took ~150 instructions a
+  // request to keep it and give it back.
+  std::string etag;
 };
 thread_local SpareFields tl_spare_fields;
+
+// "\"" + 40 hex digits + "\"".
+constexpr std::size_t kEtagSize = 2 * std::tuple_size_v<Sha1::Digest> + 2;
+
+// A value dropped when a list is cut to its defaults: kept for the next ETag when its storage
+// fits one and none is kept, else given to the thread's spare strings.
+void drop_value(std::string&& value, SpareFields& spare) {
+  if (value.capacity() >= kEtagSize && spare.etag.capacity() < kEtagSize) {
+    spare.etag = std::move(value);
+  } else {
+    tornado::detail::recycle_string(std::move(value));
+  }
+}
 
 void reset_value(std::string& value, std::string_view want) {
   if (std::string_view(value) != want) value.assign(want.data(), want.size());
@@ -101,22 +119,30 @@ void RequestHandler::recycle_header_values() {
   if (fields.capacity() == 0) return;
   SpareFields& spare = tl_spare_fields;
   if (spare.fields.capacity() == 0) {
+    // A list that starts with the defaults, unchanged, is cut to them here, so that the next
+    // clear() takes it as it stands (mostly the same second: its Date too).
+    const bool intact = defaults_intact_ && fields.size() >= 3;
+    if (intact) {
+      for (auto it = fields.begin() + 3; it != fields.end(); ++it)
+        drop_value(std::move(it->value), spare);
+      fields.erase(fields.begin() + 3, fields.end());
+    }
     spare.fields = std::move(fields);
-    spare.defaults_intact = defaults_intact_;
+    spare.defaults_intact = intact;
     spare.date_at = date_at_;
     return;
   }
   for (HTTPHeaders::Field& f : fields) tornado::detail::recycle_string(std::move(f.value));
 }
 
-void RequestHandler::clear() {
-  // Tornado's defaults, in its order: Server, Content-Type, Date. A list that starts with
-  // them (this handler's own, or the last handler's) keeps those three fields and drops the
-  // rest. Their values are left as they are when nothing changed them since clear() set them
-  // (and the Date is of this second), else compared with the defaults.
-  HTTPHeaders::FieldList fields = headers_.take_fields();
-  bool intact = defaults_intact_;
-  std::time_t date_at = date_at_;
+namespace {
+
+// clear()'s defaults when the spare list cannot be taken as it stands: the fields are those of
+// `headers` (`intact` and `date_at` are its handler's flags), or the spare list's when
+// `headers` holds none.
+void reset_defaults(HTTPHeaders& headers, bool intact, std::time_t date_at, std::time_t now,
+                    const std::string& date) {
+  HTTPHeaders::FieldList fields = headers.take_fields();
   if (fields.capacity() == 0) {
     SpareFields& spare = tl_spare_fields;
     fields = std::move(spare.fields);
@@ -124,30 +150,50 @@ void RequestHandler::clear() {
     date_at = spare.date_at;
     spare.defaults_intact = false;
   }
-  std::time_t now = 0;
-  const std::string& date = http_date_now(now);
   intact = intact && fields.size() >= 3;
   if (intact || (fields.size() >= 3 && fields[0].name == "Server" &&
                  fields[1].name == "Content-Type" && fields[2].name == "Date")) {
+    SpareFields& spare = tl_spare_fields;
     for (auto it = fields.begin() + 3; it != fields.end(); ++it)
-      tornado::detail::recycle_string(std::move(it->value));
+      drop_value(std::move(it->value), spare);
     fields.erase(fields.begin() + 3, fields.end());
     if (!intact) {
       reset_value(fields[0].value, kServer);
       reset_value(fields[1].value, kDefaultContentType);
     }
     if (!intact || date_at != now) reset_value(fields[2].value, date);
-    headers_.restore_fields(std::move(fields));
+    headers.restore_fields(std::move(fields));
   } else {
     // Names and values known to be in the form add() would give them: added as they are. The
     // values longer than a string holds inline (Content-Type, Date) take the storage of a
     // previous response's (gen/recycle.h): a malloc each, per request, otherwise.
     for (HTTPHeaders::Field& f : fields) tornado::detail::recycle_string(std::move(f.value));
     fields.clear();
-    headers_.restore_fields(std::move(fields));
-    headers_.add_normalized("Server", std::string(kServer));
-    headers_.add_normalized("Content-Type", tornado::detail::recycled_string(kDefaultContentType));
-    headers_.add_normalized("Date", tornado::detail::recycled_string(date));
+    headers.restore_fields(std::move(fields));
+    headers.add_normalized("Server", std::string(kServer));
+    headers.add_normalized("Content-Type", tornado::detail::recycled_string(kDefaultContentType));
+    headers.add_normalized("Date", tornado::detail::recycled_string(date));
+  }
+}
+
+}  // namespace
+
+void RequestHandler::clear() {
+  // Tornado's defaults, in its order: Server, Content-Type, Date. A list that starts with
+  // them (this handler's own, or the last handler's) keeps those three fields and drops the
+  // rest. Their values are left as they are when nothing changed them since clear() set them
+  // (and the Date is of this second), else compared with the defaults.
+  std::time_t now = 0;
+  const std::string& date = http_date_now(now);
+  SpareFields& spare = tl_spare_fields;
+  if (headers_.get_all().capacity() == 0 && spare.defaults_intact && spare.date_at == now) {
+    // A new handler (most calls), after a response that left the defaults as they were, in
+    // this second: the last handler cut its list to them (recycle_header_values), and it is
+    // taken as it stands.
+    headers_.restore_fields(std::move(spare.fields));
+    spare.defaults_intact = false;
+  } else {
+    reset_defaults(headers_, defaults_intact_, date_at_, now, date);
   }
   defaults_intact_ = true;
   date_at_ = now;
@@ -210,23 +256,37 @@ void RequestHandler::write(const json::Value& value) {
   set_header("Content-Type", "application/json; charset=UTF-8");
 }
 
+namespace {
+
+// The status line flush() hands to the connection, kept between responses: the reason is
+// nearly always "OK" again, and a line made for each response built and destroyed two strings.
+thread_local ResponseStartLine tl_start_line;
+
+}  // namespace
+
 Future<void> RequestHandler::flush() {
-  std::string chunk = std::move(write_buffer_);
-  write_buffer_.clear();
-  // The connection copies what it sends: once it has, the body's storage is kept for the next
+  // The connection copies what it sends, so the body goes to it as a view of the buffer; then
+  // (even when the connection throws) the buffer is emptied, its storage kept for the next
   // response's write() (gen/recycle.h).
-  struct GiveBack {
+  struct Empty {
     std::string& s;
-    ~GiveBack() { tornado::detail::recycle_buffer(std::move(s)); }
-  } give_back{chunk};
+    ~Empty() {
+      tornado::detail::recycle_buffer(std::move(s));
+      s.clear();
+    }
+  } empty{write_buffer_};
+  std::string_view chunk = write_buffer_;
   HTTPConnection& conn = *request_->connection;
   if (!headers_written_) {
     headers_written_ = true;
-    if (std::string_view(request_->method) == "HEAD") chunk.clear();
+    if (std::string_view(request_->method) == "HEAD") chunk = {};
     if (rare_) {
       for (const auto& [name, cookie] : rare_->new_cookies) headers_.add("Set-Cookie", cookie);
     }
-    return conn.write_headers(ResponseStartLine{"", status_code_, reason_}, headers_, chunk);
+    ResponseStartLine& line = tl_start_line;
+    line.code = status_code_;
+    if (std::string_view(line.reason) != std::string_view(reason_)) line.reason = reason_;
+    return conn.write_headers(line, headers_, chunk);
   }
   if (std::string_view(request_->method) == "HEAD") return make_ready_future();
   return conn.write(chunk);
@@ -278,9 +338,10 @@ Future<void> RequestHandler::finish(std::string_view chunk) {
       }
       if (added) {
         // Compared with the value in hand rather than through check_etag_header(), which
-        // would search the fields for it again.
-        if (etag_matches(headers_.get_all().back().value,
-                         request_->headers.find("If-None-Match"))) {
+        // would search the fields for it again; and only when the request has If-None-Match
+        // (most do not), not through a call that finds it absent.
+        const std::string* inm = request_->headers.find("If-None-Match");
+        if (inm && etag_matches(headers_.get_all().back().value, inm)) {
           write_buffer_.clear();
           set_status(304);
         }
@@ -332,15 +393,40 @@ void RequestHandler::redirect(std::string_view url, bool permanent, int status) 
 
 std::optional<std::string> RequestHandler::compute_etag() const { return sha1_etag(); }
 
-std::string RequestHandler::sha1_etag() const {
-  // The quotes and 40 hex digits written in place, then copied into a recycled string
-  // (gen/recycle.h): its 42 bytes are past a string's inline capacity.
-  const Sha1::Digest d = sha1(write_buffer_);
-  char etag[2 * std::tuple_size_v<Sha1::Digest> + 2];
+namespace {
+
+// The quotes and 40 hex digits of the body's SHA-1 into `etag`.
+void write_sha1_etag(std::string_view body, char* etag) {
+  const Sha1::Digest d = sha1(body);
   etag[0] = '"';
   hex_encode(d.data(), d.size(), etag + 1);
-  etag[sizeof etag - 1] = '"';
-  return tornado::detail::recycled_string(std::string_view(etag, sizeof etag));
+  etag[kEtagSize - 1] = '"';
+}
+
+// The ETag as a string: its 42 bytes are past a string's inline capacity, so they go into the
+// storage of an earlier ETag's value (SpareFields::etag), or else of a spare string.
+std::string etag_string(const char* etag) {
+  std::string& kept = tl_spare_fields.etag;
+  if (kept.capacity() < kEtagSize)
+    return tornado::detail::recycled_string(std::string_view(etag, kEtagSize));
+  std::string s = std::move(kept);
+  // Mostly an ETag's value still, 42 bytes long: overwritten in place, a copy of a fixed size
+  // the compiler writes out, where assign() is a call that allows for overlap.
+  if (s.size() == kEtagSize) {
+    std::memcpy(s.data(), etag, kEtagSize);
+  } else {
+    s.clear();
+    s.append(etag, kEtagSize);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string RequestHandler::sha1_etag() const {
+  char etag[kEtagSize];
+  write_sha1_etag(write_buffer_, etag);
+  return etag_string(etag);
 }
 
 void RequestHandler::set_etag_header() {
