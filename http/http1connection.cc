@@ -282,10 +282,7 @@ Future<bool> HTTP1Connection::read_response(HTTPMessageDelegate& delegate) {
 // the connection can take another request.
 Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
   const std::shared_ptr<HTTP1Connection> self = shared_from_this();
-  bool have_head = false;
-  int error_code = 0;
-  std::string error_text;
-  std::exception_ptr uncaught;
+  std::exception_ptr failure;
   try {
     // The deadline may be running already: HTTP1ServerConnection::serve waited for the first
     // bytes under it.
@@ -293,17 +290,10 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
       http1connection::await_head(buffer_, stream_, params_.header_timeout);
     for (std::size_t room = 0; !head_ready(room);)
       buffer_->commit(co_await read_some(*stream_, *buffer_, room));
-    have_head = true;
-  } catch (const HTTPInputError& e) {
-    error_code = e.code();
-    error_text = e.what();
-  } catch (const StreamClosedError&) {
-    // The peer left, or the head's deadline closed the stream.
   } catch (...) {
-    uncaught = std::current_exception();
+    failure = std::current_exception();
   }
-  if (!have_head)
-    co_return co_await fail_request(delegate, false, error_code, std::move(error_text), uncaught);
+  if (failure) co_return co_await fail_request(delegate, false, failure);
   std::optional<Future<bool>> rest;
   if (const std::optional<bool> again = serve_head(delegate, rest)) co_return *again;
   co_return co_await *rest;
@@ -319,8 +309,8 @@ std::optional<bool> HTTP1Connection::read_request_now(HTTPMessageDelegate& deleg
       rest = read_request(delegate);
       return std::nullopt;
     }
-  } catch (const HTTPInputError& e) {
-    rest = fail_request(delegate, false, e.code(), e.what(), nullptr);
+  } catch (...) {
+    rest = fail_request(delegate, false, std::current_exception());
     return std::nullopt;
   }
   return serve_head(delegate, rest);
@@ -329,14 +319,11 @@ std::optional<bool> HTTP1Connection::read_request_now(HTTPMessageDelegate& deleg
 // The request whose head is at the front of the buffer, from its parsing to its end. A request
 // with no body, whose delegate answers without a Future and whose response the kernel takes
 // at once, is served here, with no coroutine, no frame and no Future: the result is returned.
-// Otherwise `rest` is set to the part that waits (read_rest, end_when_flushed or
-// fail_request), and nothing is returned.
+// Otherwise `rest` is set to the part that waits (read_rest or fail_request), and nothing is
+// returned.
 std::optional<bool> HTTP1Connection::serve_head(HTTPMessageDelegate& delegate,
                                                 std::optional<Future<bool>>& rest) {
   bool delegate_active = false;
-  int error_code = 0;
-  std::string error_text;
-  std::exception_ptr uncaught;
   try {
     buffer_->head_deadline = 0;
     HTTPHeaders headers;
@@ -349,7 +336,7 @@ std::optional<bool> HTTP1Connection::serve_head(HTTPMessageDelegate& delegate,
     std::optional<Future<void>> received =
         delegate.headers_received(std::move(start_line), std::move(headers));
     if (received || framing.chunked || framing.content_length > 0) {
-      rest = read_rest(delegate, std::move(received), framing, expect_continue);
+      rest = read_rest(delegate, std::move(received), framing, expect_continue, false);
       return std::nullopt;
     }
     if (detached_) return false;
@@ -357,77 +344,58 @@ std::optional<bool> HTTP1Connection::serve_head(HTTPMessageDelegate& delegate,
     delegate_active = false;
     if (!closed()) delegate.finish();
     if (!flushed_ && !closed() && !detached_) {
-      rest = end_when_flushed();
+      rest = read_rest(delegate, std::nullopt, framing, false, true);
       return std::nullopt;
     }
     return request_end();
-  } catch (const HTTPInputError& e) {
-    error_code = e.code();
-    error_text = e.what();
-  } catch (const StreamClosedError&) {
-    // The peer left, or a timeout closed the stream.
   } catch (...) {
-    uncaught = std::current_exception();
+    rest = fail_request(delegate, delegate_active, std::current_exception());
   }
-  rest = fail_request(delegate, delegate_active, error_code, std::move(error_text), uncaught);
   return std::nullopt;
 }
 
 // serve_head's part that waits: the delegate's Future from headers_received, the body, then
-// the response's last byte handed to the kernel.
+// the response's last byte handed to the kernel; only that last wait when `answered` (the
+// delegate has finished).
 Future<bool> HTTP1Connection::read_rest(HTTPMessageDelegate& delegate,
                                         std::optional<Future<void>> received,
-                                        http1connection::Framing framing, bool expect_continue) {
+                                        http1connection::Framing framing, bool expect_continue,
+                                        bool answered) {
   const std::shared_ptr<HTTP1Connection> self = shared_from_this();
-  bool delegate_active = true;
-  int error_code = 0;
-  std::string error_text;
-  std::exception_ptr uncaught;
+  bool delegate_active = !answered;
+  std::exception_ptr failure;
   try {
-    if (received) co_await *received;
-    if (detached_) co_return false;
-    if ((framing.chunked || framing.content_length > 0) && !closed()) {
-      // The client waits for this before sending the body (RFC 9110 §10.1.1); not if the
-      // application has already answered.
-      if (expect_continue && !write_started_) (void)send("HTTP/1.1 100 Continue\r\n\r\n");
-      if (body_timeout_ > 0) arm_timeout(body_timeout_, "Timeout reading body");
-      if (framing.chunked) {
-        co_await read_chunked_body(delegate);
-      } else {
-        if (framing.content_length > max_body_size_)
-          throw HTTPInputError("Content-Length too long", 413);
-        co_await read_fixed_body(framing.content_length, delegate);
+    if (!answered) {
+      if (received) co_await *received;
+      if (detached_) co_return false;
+      if ((framing.chunked || framing.content_length > 0) && !closed()) {
+        // The client waits for this before sending the body (RFC 9110 §10.1.1); not if the
+        // application has already answered.
+        if (expect_continue && !write_started_) (void)send("HTTP/1.1 100 Continue\r\n\r\n");
+        if (body_timeout_ > 0) arm_timeout(body_timeout_, "Timeout reading body");
+        if (framing.chunked) {
+          co_await read_chunked_body(delegate);
+        } else {
+          if (framing.content_length > max_body_size_)
+            throw HTTPInputError("Content-Length too long", 413);
+          co_await read_fixed_body(framing.content_length, delegate);
+        }
+        disarm_timeout();
       }
-      disarm_timeout();
+      read_finished_ = true;
+      delegate_active = false;
+      if (!closed()) delegate.finish();
     }
-    read_finished_ = true;
-    delegate_active = false;
-    if (!closed()) delegate.finish();
     if (!flushed_ && !closed() && !detached_) {
       Future<void> wait;
       finish_waiter_.emplace(wait);
       co_await wait;
     }
     co_return request_end();
-  } catch (const HTTPInputError& e) {
-    error_code = e.code();
-    error_text = e.what();
-  } catch (const StreamClosedError&) {
-    // The peer left, or a timeout closed the stream.
   } catch (...) {
-    uncaught = std::current_exception();
+    failure = std::current_exception();
   }
-  co_return co_await fail_request(delegate, delegate_active, error_code, std::move(error_text),
-                                  uncaught);
-}
-
-// A request answered whose response the kernel has not taken whole yet: its end once it has.
-Future<bool> HTTP1Connection::end_when_flushed() {
-  const std::shared_ptr<HTTP1Connection> self = shared_from_this();
-  Future<void> wait;
-  finish_waiter_.emplace(wait);
-  co_await wait;
-  co_return request_end();
+  co_return co_await fail_request(delegate, delegate_active, failure);
 }
 
 // Whether the connection can take another request once this one has ended.
@@ -444,11 +412,10 @@ bool HTTP1Connection::request_end() {
 // A request that failed (bad input, the peer gone, a timeout, an exception): the log line and
 // the error response read_failed gives, then the stream closed and the delegate told.
 Future<bool> HTTP1Connection::fail_request(HTTPMessageDelegate& delegate, bool delegate_active,
-                                           int error_code, std::string error_text,
-                                           std::exception_ptr uncaught) {
+                                           std::exception_ptr failure) {
   const std::shared_ptr<HTTP1Connection> self = shared_from_this();
   disarm_timeout();
-  if (std::string response = read_failed(error_code, error_text, uncaught); !response.empty()) {
+  if (std::string response = read_failed(failure); !response.empty()) {
     try {
       co_await send(std::move(response));
     } catch (const StreamClosedError&) {
@@ -488,20 +455,22 @@ http1connection::Framing HTTP1Connection::start_request(const RequestStartLine& 
   return http1connection::request_framing(start_line, headers, UINT64_MAX);
 }
 
-std::string HTTP1Connection::read_failed(int error_code, const std::string& error_text,
-                                         const std::exception_ptr& uncaught) {
-  if (error_code) {
+std::string HTTP1Connection::read_failed(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const HTTPInputError& e) {
     log::gen_log.info("Malformed HTTP message from %s: %s", std::string(remote_ip()).c_str(),
-                      error_text.c_str());
+                      e.what());
     if (!write_started_ && !closed()) {
       write_started_ = true;
-      response_code_ = error_code;
-      return error_response(error_code);
+      response_code_ = e.code();
+      return error_response(e.code());
     }
-  } else if (uncaught) {
-    log_uncaught("HTTP1Connection", uncaught);
-  } else if (timed_out_) {
-    log::gen_log.info("%s from %s", timed_out_, std::string(remote_ip()).c_str());
+  } catch (const StreamClosedError&) {
+    // The peer left (normal: nothing logged), or a timeout closed the stream.
+    if (timed_out_) log::gen_log.info("%s from %s", timed_out_, std::string(remote_ip()).c_str());
+  } catch (...) {
+    log_uncaught("HTTP1Connection", failure);
   }
   return {};
 }

@@ -411,11 +411,10 @@ class HTTP1Connection : public HTTPConnection,
                                        std::optional<Future<bool>>& rest);
   std::optional<bool> serve_head(HTTPMessageDelegate& delegate, std::optional<Future<bool>>& rest);
   Future<bool> read_rest(HTTPMessageDelegate& delegate, std::optional<Future<void>> received,
-                         http1connection::Framing framing, bool expect_continue);
-  Future<bool> end_when_flushed();
+                         http1connection::Framing framing, bool expect_continue, bool answered);
   bool request_end();
-  Future<bool> fail_request(HTTPMessageDelegate& delegate, bool delegate_active, int error_code,
-                            std::string error_text, std::exception_ptr uncaught);
+  Future<bool> fail_request(HTTPMessageDelegate& delegate, bool delegate_active,
+                            std::exception_ptr failure);
   Future<bool> read_client_response(HTTPMessageDelegate& delegate);
   Future<void> read_fixed_body(std::uint64_t length, HTTPMessageDelegate& delegate);
   Future<void> read_body_until_close(HTTPMessageDelegate& delegate);
@@ -428,8 +427,7 @@ class HTTP1Connection : public HTTPConnection,
   // log line and the error response to send (empty: none).
   http1connection::Framing start_request(const RequestStartLine& start_line,
                                          const HTTPHeaders& headers, bool& expect_continue);
-  std::string read_failed(int error_code, const std::string& error_text,
-                          const std::exception_ptr& uncaught);
+  std::string read_failed(const std::exception_ptr& failure);
   void fail_output(const std::string& why);
   // Takes n body bytes off the declared Content-Length; fail_output when they overrun it.
   void count_body_bytes(std::size_t n);
