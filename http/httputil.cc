@@ -120,6 +120,41 @@ bool in_header_case(const char* p, std::size_t n) {
   }
 }
 
+// Whether a name is one of the few that nearly every message carries, in Http-Header-Case:
+// a comparison of a known length, cheaper than in_header_case's scan. Tornado caches its
+// normalized names (_normalize_header's lru_cache); this is a cache filled in advance.
+bool is_common_name(std::string_view name) {
+  switch (name.size()) {
+    case 4:
+      return name == "Host" || name == "Date" || name == "Etag";
+    case 6:
+      return name == "Accept" || name == "Server" || name == "Cookie";
+    case 10:
+      return name == "User-Agent" || name == "Connection";
+    case 12:
+      return name == "Content-Type";
+    case 14:
+      return name == "Content-Length";
+    case 15:
+      return name == "Accept-Encoding" || name == "Accept-Language";
+    default:
+      return false;
+  }
+}
+
+// Rewrites p[0..n) in Http-Header-Case (Tornado's _normalize_header). Out of line: it runs
+// for the rare name that is not in that case already. Through a pointer and length rather
+// than a string's iterators: a char store may alias anything, so stores made through the
+// string make the compiler reload its pointer and size at every character (bench/README.md,
+// "Parser throughput").
+[[gnu::noinline]] void to_header_case(char* p, std::size_t n) {
+  bool start = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    p[i] = start ? util::ascii_upper(p[i]) : util::ascii_lower(p[i]);
+    start = p[i] == '-';
+  }
+}
+
 // Printable for an error message: at most 64 bytes, controls as \xNN.
 std::string quoted(std::string_view s) {
   std::string out = "\"";
@@ -224,24 +259,20 @@ std::string HTTPHeaders::normalize_name(std::string_view name) {
 }
 
 void HTTPHeaders::add(std::string_view name, std::string_view value) {
+  append_field(name, util::trim(value));
+}
+
+void HTTPHeaders::append_field(std::string_view name, std::string_view value) {
   if (fields_.capacity() == 0) fields_.reserve(8);  // a typical request's count, one allocation
   // Both strings made by their constructors in place: assign() on an empty string goes
   // through the general _M_replace, several times the cost of a short name's copy (this runs
   // for every field of every request and response).
-  Field& f = fields_.emplace_back(name, util::trim(value));
+  Field& f = fields_.emplace_back(name, value);
   // Checked first, rewritten only when needed: nearly every name arrives in Http-Header-Case
-  // already, and the check goes eight bytes at a time.
-  char* p = f.name.data();
-  const std::size_t n = f.name.size();
-  if (in_header_case(p, n)) return;
-  // Through a local pointer and length: a char store may alias anything, so stores made
-  // through f.name's own iterators make the compiler reload the string's pointer and size
-  // at every character (bench/README.md, "Parser throughput").
-  bool start = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    p[i] = start ? util::ascii_upper(p[i]) : util::ascii_lower(p[i]);
-    start = p[i] == '-';
-  }
+  // already, the commonest are known by sight, and the check of the rest goes eight bytes at
+  // a time.
+  if (!is_common_name(name) && !in_header_case(name.data(), name.size()))
+    to_header_case(f.name.data(), f.name.size());
 }
 
 void HTTPHeaders::add_normalized(std::string_view name, std::string value) {
@@ -321,7 +352,7 @@ void HTTPHeaders::parse_line(std::string_view line) {
   if (!is_field_value(value))
     throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
                          quoted(value));
-  add(name, value);
+  append_field(name, value);
 }
 
 HTTPHeaders HTTPHeaders::parse(std::string_view block) {
