@@ -75,7 +75,16 @@ bool is_field_value(std::string_view value) {
   const auto suspect = [](std::uint64_t x) {
     return (util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0;
   };
-  for (const char c : util::after_clean_blocks(value, suspect))
+  const std::string_view rest = util::after_clean_blocks(value, suspect);
+  if (rest.empty()) return true;
+  // A tail shorter than a word after clean words: the value's last eight bytes as one word
+  // (overlapping the clean ones) rather than a byte at a time.
+  if (rest.size() < 8 && value.size() >= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, value.data() + value.size() - 8, 8);
+    if (!suspect(x)) return true;
+  }
+  for (const char c : rest)
     if (!is_value_byte(static_cast<unsigned char>(c))) return false;
   return true;
 }
@@ -179,6 +188,9 @@ std::string quoted(std::string_view s) {
 [[noreturn]] void throw_bad_input(std::string_view what, std::string_view subject) {
   throw HTTPInputError(std::string(what) + quoted(subject));
 }
+
+// A request target's byte: visible ASCII or obs-text (no space, control or DEL).
+constexpr bool is_target_byte(unsigned char c) { return c > 0x20 && c != 0x7f; }
 
 bool is_http1_version(std::string_view v) {
   return v.size() == 8 && v.substr(0, 7) == "HTTP/1." && v[7] >= '0' && v[7] <= '9';
@@ -338,6 +350,21 @@ std::size_t HTTPHeaders::size() const {
 }
 
 void HTTPHeaders::parse_line(std::string_view line) {
+  // The usual line in one pass: token bytes up to the colon (no search for it first), then a
+  // clean value. Any other line goes through the checks below, which say what is wrong.
+  std::size_t colon = 0;
+  while (colon < line.size() && kTchar[static_cast<unsigned char>(line[colon])]) ++colon;
+  if (colon != 0 && colon < line.size() && line[colon] == ':') {
+    const std::string_view value = util::trim(line.substr(colon + 1));
+    if (is_field_value(value)) {
+      append_field(line.substr(0, colon), value);
+      return;
+    }
+  }
+  parse_line_checked(line);
+}
+
+void HTTPHeaders::parse_line_checked(std::string_view line) {
   if (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
     throw_bad_input("obs-fold (a header line starting with whitespace) is not accepted: ", line);
   const std::size_t colon = line.find(':');
@@ -381,7 +408,11 @@ std::string HTTPHeaders::to_string() const {
 
 // ---------------------------------------------------------------- start lines
 
-RequestStartLine parse_request_start_line(std::string_view line) {
+namespace {
+
+// parse_request_start_line for a line its one pass did not accept: each check in turn, the
+// first that fails throws.
+RequestStartLine parse_request_start_line_checked(std::string_view line) {
   const std::size_t a = line.find(' ');
   const std::size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
   if (b == std::string_view::npos || line.find(' ', b + 1) != std::string_view::npos)
@@ -391,15 +422,33 @@ RequestStartLine parse_request_start_line(std::string_view line) {
   const std::string_view version = line.substr(b + 1);
   if (!is_token(method)) throw_bad_input("Malformed HTTP method: ", method);
   if (target.empty()) throw_bad_input("Malformed HTTP request line: ", line);
-  for (const char c : target) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) throw_bad_input("Malformed request target: ", target);
-  }
+  for (const char c : target)
+    if (!is_target_byte(static_cast<unsigned char>(c)))
+      throw_bad_input("Malformed request target: ", target);
   if (!is_http1_version(version))
     throw_bad_input("Malformed HTTP version in HTTP Request-Line: ", version);
   // Made by the strings' constructors in the returned object (assign() into empty strings
   // costs more, on every request).
   return RequestStartLine{std::string(method), std::string(target), std::string(version)};
+}
+
+}  // namespace
+
+RequestStartLine parse_request_start_line(std::string_view line) {
+  // The usual line in one pass: token bytes up to the first space, visible bytes up to the
+  // second, then the version, which holds no space. Any other line goes through
+  // parse_request_start_line_checked, which says what is wrong.
+  std::size_t a = 0;
+  while (a < line.size() && kTchar[static_cast<unsigned char>(line[a])]) ++a;
+  if (a != 0 && a < line.size() && line[a] == ' ') {
+    std::size_t b = a + 1;
+    while (b < line.size() && is_target_byte(static_cast<unsigned char>(line[b]))) ++b;
+    if (b != a + 1 && b < line.size() && line[b] == ' ' && is_http1_version(line.substr(b + 1)))
+      return RequestStartLine{std::string(line.substr(0, a)),
+                              std::string(line.substr(a + 1, b - a - 1)),
+                              std::string(line.substr(b + 1))};
+  }
+  return parse_request_start_line_checked(line);
 }
 
 RequestTarget parse_request_target(std::string_view method, std::string_view target) {

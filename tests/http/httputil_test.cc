@@ -135,6 +135,71 @@ TEST_CASE("httputil: HTTPHeaders::parse, accepted and refused lines") {
   }
 }
 
+TEST_CASE("httputil: parse_line refuses a control byte anywhere in a value of any length") {
+  // Every length up to 20 (whole words, an overlapping last word, short values), with a bad
+  // byte or a tab (the one control allowed) at each place.
+  for (std::size_t len = 1; len <= 20; ++len) {
+    for (std::size_t at = 0; at < len; ++at) {
+      std::string value(len, 'v');
+      for (const char bad : {'\0', '\r', '\n', '\x1f', '\x7f'}) {
+        value[at] = bad;
+        CAPTURE(len);
+        CAPTURE(at);
+        CAPTURE(static_cast<int>(bad));
+        HTTPHeaders h;
+        CHECK_THROWS_WITH_AS(h.parse_line("X-Long-Name: " + value),
+                             doctest::Contains("invalid byte in the value of header X-Long-Name"),
+                             HTTPInputError);
+      }
+      value[at] = '\t';
+      HTTPHeaders h;
+      h.parse_line("X-Long-Name: " + value);
+      CHECK(h.get("X-Long-Name") == util::trim(value));
+    }
+  }
+}
+
+TEST_CASE("httputil: what parse_line and parse_request_start_line say is wrong") {
+  struct Row {
+    std::string line;
+    const char* message;
+  };
+  const Row header_rows[] = {
+      {"Foo bar", "no colon in header line: \"Foo bar\""},
+      {"", "no colon in header line: \"\""},
+      {"Foo : bar", "whitespace before the colon in header line: \"Foo : bar\""},
+      {": bar", "invalid header name: \"\""},
+      {"F(o: bar", "invalid header name: \"F(o\""},
+      {" Foo: bar", "obs-fold (a header line starting with whitespace) is not accepted: "},
+      {"Foo: a\x01", "invalid byte in the value of header Foo: \"a\\x01\""},
+  };
+  for (const Row& r : header_rows) {
+    CAPTURE(r.line);
+    HTTPHeaders h;
+    CHECK_THROWS_WITH_AS(h.parse_line(r.line), doctest::Contains(r.message), HTTPInputError);
+    CHECK(h.empty());
+  }
+  const Row start_rows[] = {
+      {"GET /foo", "Malformed HTTP request line: \"GET /foo\""},
+      {"GET  /foo HTTP/1.1", "Malformed HTTP request line: "},
+      {"GET /foo HTTP/1.1 ", "Malformed HTTP request line: "},
+      {"G(T /foo HTTP/1.1", "Malformed HTTP method: \"G(T\""},
+      {" /foo HTTP/1.1", "Malformed HTTP method: \"\""},
+      {"GET /f\x7fo HTTP/1.1", "Malformed request target: \"/f\\x7fo\""},
+      {"GET /foo HTTP/1.x", "Malformed HTTP version in HTTP Request-Line: \"HTTP/1.x\""},
+      {"GET /foo HTTP/1.10", "Malformed HTTP version in HTTP Request-Line: \"HTTP/1.10\""},
+  };
+  for (const Row& r : start_rows) {
+    CAPTURE(r.line);
+    CHECK_THROWS_WITH_AS(parse_request_start_line(r.line), doctest::Contains(r.message),
+                         HTTPInputError);
+  }
+  const RequestStartLine high = parse_request_start_line("M-1 /caf\xc3\xa9 HTTP/1.0");
+  CHECK(high.method == "M-1");
+  CHECK(high.path == "/caf\xc3\xa9");
+  CHECK(high.version == "HTTP/1.0");
+}
+
 TEST_CASE("httputil: parse_request_start_line and parse_response_start_line") {
   const RequestStartLine r = parse_request_start_line("GET /foo?bar=1 HTTP/1.1");
   CHECK(r.method == "GET");
