@@ -525,9 +525,15 @@ ResponseStartLine parse_response_start_line(std::string_view line) {
 namespace {
 
 // The Host header, else "127.0.0.1" (HTTPServerRequest::host without an absolute-form target).
+// Stored names are in Http-Header-Case, so a comparison of four bytes that the compiler makes
+// inline finds it: cheaper than find()'s general one, on every request. A four-byte name in
+// another case (add_normalized given one) is still found, as find() finds it.
 std::string_view host_header_or_default(const HTTPHeaders& headers) {
-  const std::string* host = headers.find("Host");
-  return host ? std::string_view(*host) : std::string_view("127.0.0.1");
+  for (const HTTPHeaders::Field& f : headers.get_all())
+    if (f.name.size() == 4 &&
+        (std::memcmp(f.name.data(), "Host", 4) == 0 || util::iequals(f.name, "Host")))
+      return f.value;
+  return "127.0.0.1";
 }
 
 // split_host_and_port(lower(host)).first, without its temporary strings: the host, less a
@@ -581,7 +587,8 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine&& start_line, HTTPHeaders 
     } catch (const HTTPInputError&) {
     }
   }
-  if (const std::size_t q = uri.find('?'); q != std::string::npos) {
+  // path is uri up to its first '?': one shorter than uri when there is one, found once.
+  if (const std::size_t q = path.size(); q < uri.size()) {
     query = uri.substr(q + 1);
     query_arguments = escape::parse_qs_bytes(query, true);
     arguments = query_arguments;

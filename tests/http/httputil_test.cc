@@ -381,6 +381,16 @@ TEST_CASE("httputil: HTTPServerRequest splits the target and reads the host") {
   HTTPServerRequest bare(parse_request_start_line("GET //doubleslash HTTP/1.0"), HTTPHeaders{});
   CHECK(bare.host == "127.0.0.1");      // HTTP/1.0 without Host
   CHECK(bare.path == "//doubleslash");  // a path, not a network location (test_double_slash)
+  CHECK(bare.query.empty());
+
+  // The Host field found among others of its length, and in another case (as find() finds it).
+  HTTPHeaders odd{{"Date", "d"}};
+  odd.add_normalized("HOST", "Odd.example:81");
+  HTTPServerRequest odd_req(parse_request_start_line("GET /?a?b HTTP/1.1"), odd);
+  CHECK(odd_req.host == "Odd.example:81");
+  CHECK(odd_req.host_name == "odd.example");
+  CHECK(odd_req.path == "/");
+  CHECK(odd_req.query == "a?b");
 }
 
 TEST_CASE("httputil: HTTPServerRequest parses a form body and cookies") {
