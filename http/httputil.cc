@@ -164,6 +164,12 @@ bool is_common_name(std::string_view name) {
   }
 }
 
+// Two names of one length that are the same name: exactly (stored names are normalized and
+// callers mostly ask in the same case), else ignoring case.
+[[gnu::noinline]] bool same_name(std::string_view a, std::string_view b) {
+  return a == b || util::iequals(a, b);
+}
+
 // Printable for an error message: at most 64 bytes, controls as \xNN.
 std::string quoted(std::string_view s) {
   std::string out = "\"";
@@ -310,12 +316,11 @@ std::size_t HTTPHeaders::erase(std::string_view name) {
 bool HTTPHeaders::contains(std::string_view name) const { return find(name) != nullptr; }
 
 const std::string* HTTPHeaders::find(std::string_view name) const {
-  // The length first, then an exact comparison: stored names are normalized and callers
-  // mostly ask in the same case, so the case-insensitive one runs only when those differ.
+  // The length first, then the comparison out of line: most fields differ in length from
+  // the name asked for, and a loop that only compares lengths needs no saved registers
+  // (callers ask for absent names on every request: Connection, Expect).
   for (const Field& f : fields_)
-    if (f.name.size() == name.size() &&
-        (std::string_view(f.name) == name || util::iequals(f.name, name)))
-      return &f.value;
+    if (f.name.size() == name.size() && same_name(f.name, name)) return &f.value;
   return nullptr;
 }
 
