@@ -355,6 +355,17 @@ TEST_CASE("httputil: HTTPServerRequest's host_name, as Tornado splits the host a
       {"127.0.0.1:8888", "127.0.0.1"},
       {"h:007", "h"},
       {"lower.example", "lower.example"},
+      // Around the word of the last eight bytes.
+      {"abcdefgh:12345678", "abcdefgh"},
+      {"ab:123456", "ab"},
+      {"a:1234567", "a"},
+      {":1234567", ":1234567"},
+      {"12345678", "12345678"},
+      {"1234567:", "1234567:"},
+      {"x1234567", "x1234567"},
+      {"example.com:1", "example.com"},
+      {"Example.COM:80", "example.com"},
+      {"h\xc3\xa9:1234567", "h\xc3\xa9"},
   };
   for (const auto& row : rows) {
     const std::string host = row.first;
