@@ -57,34 +57,25 @@ constexpr auto kTchar = [] {
   return t;
 }();
 
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (const char c : s)
-    if (!kTchar[static_cast<unsigned char>(c)]) return false;
-  return true;
-}
-
 // A field value byte: anything but the controls, except that a tab is allowed (RFC 9110
 // §5.5). NUL, CR and LF inside a value are how headers get smuggled.
 constexpr bool is_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
-// Whether every byte of a field value is a value byte. Eight bytes at a time: a block with no
-// byte below 0x20 and no DEL is clean (a tab, the one allowed control, sends its block to the
-// byte-by-byte check), as every value of every request goes through here.
+// Whether every byte of a field value is a value byte. Eight bytes at a time, the last word
+// overlapping the one before: a word with no byte below 0x20 and no DEL is clean. A value
+// with a word that is not (a tab, the one allowed control, is one) is then checked byte by
+// byte, as every value of every request goes through here.
 bool is_field_value(std::string_view value) {
-  const auto suspect = [](std::uint64_t x) {
-    return (util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0;
-  };
-  const std::string_view rest = util::after_clean_blocks(value, suspect);
-  if (rest.empty()) return true;
-  // A tail shorter than a word after clean words: the value's last eight bytes as one word
-  // (overlapping the clean ones) rather than a byte at a time.
-  if (rest.size() < 8 && value.size() >= 8) {
+  const std::size_t n = value.size();
+  for (std::size_t i = 0; n >= 8; i += 8) {
+    if (i + 8 > n) i = n - 8;
     std::uint64_t x;
-    std::memcpy(&x, value.data() + value.size() - 8, 8);
-    if (!suspect(x)) return true;
+    std::memcpy(&x, value.data() + i, 8);
+    if ((util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0)
+      break;
+    if (i + 8 == n) return true;
   }
-  for (const char c : rest)
+  for (const char c : value)
     if (!is_value_byte(static_cast<unsigned char>(c))) return false;
   return true;
 }
@@ -129,26 +120,48 @@ bool in_header_case(const char* p, std::size_t n) {
   }
 }
 
-// Whether a name is one of the few that nearly every message carries, in Http-Header-Case:
-// a comparison of a known length, cheaper than in_header_case's scan. Tornado caches its
-// normalized names (_normalize_header's lru_cache); this is a cache filled in advance.
-bool is_common_name(std::string_view name) {
-  switch (name.size()) {
-    case 4:
-      return name == "Host" || name == "Date" || name == "Etag";
-    case 6:
-      return name == "Accept" || name == "Server" || name == "Cookie";
-    case 10:
-      return name == "User-Agent" || name == "Connection";
-    case 12:
-      return name == "Content-Type";
-    case 14:
-      return name == "Content-Length";
-    case 15:
-      return name == "Accept-Encoding" || name == "Accept-Language";
-    default:
-      return false;
+// A name's first and last four bytes (below eight bytes) or eight bytes, as a load from memory
+// gives them: how is_common_name compares a name with the one of its length in two loads.
+struct NameKey {
+  std::uint64_t head = 0, tail = 0;
+};
+constexpr std::uint64_t loaded(std::string_view s, std::size_t at, std::size_t width) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    const std::size_t shift = 8 * (std::endian::native == std::endian::little ? i : width - 1 - i);
+    v |= std::uint64_t{static_cast<unsigned char>(s[at + i])} << shift;
   }
+  return v;
+}
+
+// Names that nearly every message carries, one per length from 4 to 16 bytes. Tornado caches
+// its normalized names (_normalize_header's lru_cache); this is a cache filled in advance.
+constexpr auto kCommonNames = [] {
+  std::array<NameKey, 17> keys{};
+  for (const std::string_view name : {"Host", "Accept", "User-Agent", "Content-Type",
+                                      "Cache-Control", "Content-Length", "Accept-Encoding"}) {
+    const std::size_t width = name.size() >= 8 ? 8 : 4;
+    keys[name.size()] = {loaded(name, 0, width), loaded(name, name.size() - width, width)};
+  }
+  return keys;
+}();
+
+// Whether a name is one of kCommonNames, so in Http-Header-Case: two loads and comparisons,
+// cheaper than in_header_case's scan (and smaller than a comparison per name).
+bool is_common_name(std::string_view name) {
+  const std::size_t n = name.size();
+  if (n < 4 || n >= kCommonNames.size() || kCommonNames[n].head == 0) return false;
+  const NameKey& key = kCommonNames[n];
+  if (n >= 8) {
+    std::uint64_t head, tail;
+    std::memcpy(&head, name.data(), 8);
+    std::memcpy(&tail, name.data() + n - 8, 8);
+    return head == key.head && tail == key.tail;
+  }
+  std::uint32_t head, tail;
+  std::memcpy(&head, name.data(), 4);
+  std::memcpy(&tail, name.data() + n - 4, 4);
+  return head == key.head && tail == key.tail;
 }
 
 // Rewrites p[0..n) in Http-Header-Case (Tornado's _normalize_header). Out of line: it runs
@@ -355,36 +368,26 @@ std::size_t HTTPHeaders::size() const {
 }
 
 void HTTPHeaders::parse_line(std::string_view line) {
-  // The usual line in one pass: token bytes up to the colon (no search for it first), then a
-  // clean value. Any other line goes through the checks below, which say what is wrong.
+  // Token bytes up to the colon, in one pass (no search for the colon first).
   std::size_t colon = 0;
   while (colon < line.size() && kTchar[static_cast<unsigned char>(line[colon])]) ++colon;
-  if (colon != 0 && colon < line.size() && line[colon] == ':') {
-    const std::string_view value = util::trim(line.substr(colon + 1));
-    if (is_field_value(value)) {
-      append_field(line.substr(0, colon), value);
-      return;
-    }
-  }
-  parse_line_checked(line);
-}
-
-void HTTPHeaders::parse_line_checked(std::string_view line) {
-  if (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-    throw_bad_input("obs-fold (a header line starting with whitespace) is not accepted: ", line);
-  const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos) throw_bad_input("no colon in header line: ", line);
-  const std::string_view name = line.substr(0, colon);
-  if (!is_token(name)) {
+  if (colon == 0 || colon == line.size() || line[colon] != ':') {
+    // Not a non-empty token and a colon: say what instead. The bytes before `colon` are
+    // token bytes, and the one there is not, so a name up to a colon further on is no token.
+    if (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+      throw_bad_input("obs-fold (a header line starting with whitespace) is not accepted: ", line);
+    const std::size_t first_colon = line.find(':', colon);
+    if (first_colon == std::string_view::npos) throw_bad_input("no colon in header line: ", line);
+    const std::string_view name = line.substr(0, first_colon);
     if (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
       throw_bad_input("whitespace before the colon in header line: ", line);
     throw_bad_input("invalid header name: ", name);
   }
   const std::string_view value = util::trim(line.substr(colon + 1));
   if (!is_field_value(value))
-    throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
-                         quoted(value));
-  append_field(name, value);
+    throw HTTPInputError("invalid byte in the value of header " +
+                         std::string(line.substr(0, colon)) + ": " + quoted(value));
+  append_field(line.substr(0, colon), value);
 }
 
 HTTPHeaders HTTPHeaders::parse(std::string_view block) {
@@ -413,47 +416,31 @@ std::string HTTPHeaders::to_string() const {
 
 // ---------------------------------------------------------------- start lines
 
-namespace {
-
-// parse_request_start_line for a line its one pass did not accept: each check in turn, the
-// first that fails throws.
-RequestStartLine parse_request_start_line_checked(std::string_view line) {
-  const std::size_t a = line.find(' ');
-  const std::size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
-  if (b == std::string_view::npos || line.find(' ', b + 1) != std::string_view::npos)
+RequestStartLine parse_request_start_line(std::string_view line) {
+  // One pass to each of the first two spaces (no search for them first), checking the bytes
+  // on the way; the faults are then reported in Tornado's order.
+  const std::size_t n = line.size();
+  std::size_t a = 0;
+  bool method_ok = true;
+  for (; a < n && line[a] != ' '; ++a) method_ok &= kTchar[static_cast<unsigned char>(line[a])];
+  std::size_t b = a + 1;
+  bool target_ok = true;
+  for (; b < n && line[b] != ' '; ++b)
+    target_ok &= is_target_byte(static_cast<unsigned char>(line[b]));
+  const std::string_view version = b < n ? line.substr(b + 1) : std::string_view{};
+  // A valid version holds no space, so the search for a third one runs only for a bad one.
+  const bool version_ok = is_http1_version(version);
+  if (b >= n || (!version_ok && version.find(' ') != std::string_view::npos))
     throw_bad_input("Malformed HTTP request line: ", line);
-  const std::string_view method = line.substr(0, a);
+  if (!method_ok || a == 0) throw_bad_input("Malformed HTTP method: ", line.substr(0, a));
   const std::string_view target = line.substr(a + 1, b - a - 1);
-  const std::string_view version = line.substr(b + 1);
-  if (!is_token(method)) throw_bad_input("Malformed HTTP method: ", method);
   if (target.empty()) throw_bad_input("Malformed HTTP request line: ", line);
-  for (const char c : target)
-    if (!is_target_byte(static_cast<unsigned char>(c)))
-      throw_bad_input("Malformed request target: ", target);
-  if (!is_http1_version(version))
-    throw_bad_input("Malformed HTTP version in HTTP Request-Line: ", version);
+  if (!target_ok) throw_bad_input("Malformed request target: ", target);
+  if (!version_ok) throw_bad_input("Malformed HTTP version in HTTP Request-Line: ", version);
   // Made by the strings' constructors in the returned object (assign() into empty strings
   // costs more, on every request).
-  return RequestStartLine{std::string(method), std::string(target), std::string(version)};
-}
-
-}  // namespace
-
-RequestStartLine parse_request_start_line(std::string_view line) {
-  // The usual line in one pass: token bytes up to the first space, visible bytes up to the
-  // second, then the version, which holds no space. Any other line goes through
-  // parse_request_start_line_checked, which says what is wrong.
-  std::size_t a = 0;
-  while (a < line.size() && kTchar[static_cast<unsigned char>(line[a])]) ++a;
-  if (a != 0 && a < line.size() && line[a] == ' ') {
-    std::size_t b = a + 1;
-    while (b < line.size() && is_target_byte(static_cast<unsigned char>(line[b]))) ++b;
-    if (b != a + 1 && b < line.size() && line[b] == ' ' && is_http1_version(line.substr(b + 1)))
-      return RequestStartLine{std::string(line.substr(0, a)),
-                              std::string(line.substr(a + 1, b - a - 1)),
-                              std::string(line.substr(b + 1))};
-  }
-  return parse_request_start_line_checked(line);
+  return RequestStartLine{std::string(line.substr(0, a)), std::string(target),
+                          std::string(version)};
 }
 
 RequestTarget parse_request_target(std::string_view method, std::string_view target) {

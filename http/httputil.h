@@ -142,9 +142,6 @@ class HTTPHeaders {
  private:
   // add() for a value already trimmed (the parser trims it while checking it).
   void append_field(std::string_view name, std::string_view value);
-  // parse_line for a line its one pass did not accept: each check in turn, the first that
-  // fails throws (and a line that passes them all is added).
-  void parse_line_checked(std::string_view line);
 
   FieldList fields_;
 };
