@@ -83,11 +83,33 @@ TEST_CASE("httputil: add stores every name as normalize_name gives it (checked a
   };
   const std::string base = "Abcdefgh-Ijklmnop-Qrstu";
   for (std::size_t len = 0; len <= base.size(); ++len) with_flips(base.substr(0, len));
-  // The names add() knows by sight, and others of their lengths.
-  for (const char* common :
-       {"Host", "Date", "Etag", "Accept", "Server", "Cookie", "User-Agent", "Connection",
-        "Content-Type", "Content-Length", "Accept-Encoding", "Accept-Language", "Hosts", "Ab-c",
-        "Content-Typf", "Content_Length", "Accept-Encodinh"})
+  // The names add() knows by sight (compared as their first and last words), others of their
+  // lengths, and names that share a first or a last word with one of them.
+  for (const char* common : {"Host",
+                             "Accept",
+                             "User-Agent",
+                             "Content-Type",
+                             "Cache-Control",
+                             "Content-Length",
+                             "Accept-Encoding",
+                             "Date",
+                             "Etag",
+                             "Server",
+                             "Cookie",
+                             "Connection",
+                             "Accept-Language",
+                             "Hosts",
+                             "Ab-c",
+                             "Content-Typf",
+                             "Content_Length",
+                             "Accept-Encodinh",
+                             "Hxst",
+                             "Hosx",
+                             "Bontent-Type",
+                             "Content-Xype",
+                             "User-Agenx",
+                             "Cache-Contro-",
+                             "Accept-Xncoding"})
     with_flips(common);
   for (const std::string& name : names) {
     CAPTURE(name);
