@@ -80,7 +80,7 @@ RequestStartLine parse_request_head(std::string_view head, HTTPHeaders& headers)
   auto next_line = [&head]() {
     const std::size_t nl = head.find('\n');
     std::string_view line = head.substr(0, nl);
-    head = nl == std::string_view::npos ? std::string_view{} : head.substr(nl + 1);
+    head.remove_prefix(nl == std::string_view::npos ? head.size() : nl + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     return line;
   };

@@ -383,7 +383,9 @@ void HTTPHeaders::parse_line(std::string_view line) {
       throw_bad_input("whitespace before the colon in header line: ", line);
     throw_bad_input("invalid header name: ", name);
   }
-  const std::string_view value = util::trim(line.substr(colon + 1));
+  // After the colon (a view made directly: substr would check a bound known to hold).
+  const std::string_view value =
+      util::trim(std::string_view(line.data() + colon + 1, line.size() - colon - 1));
   if (!is_field_value(value))
     throw HTTPInputError("invalid byte in the value of header " +
                          std::string(line.substr(0, colon)) + ": " + quoted(value));
@@ -427,13 +429,15 @@ RequestStartLine parse_request_start_line(std::string_view line) {
   bool target_ok = true;
   for (; b < n && line[b] != ' '; ++b)
     target_ok &= is_target_byte(static_cast<unsigned char>(line[b]));
-  const std::string_view version = b < n ? line.substr(b + 1) : std::string_view{};
+  // Views made directly: substr would check bounds known to hold.
+  const std::string_view version =
+      b < n ? std::string_view(line.data() + b + 1, n - b - 1) : std::string_view{};
   // A valid version holds no space, so the search for a third one runs only for a bad one.
   const bool version_ok = is_http1_version(version);
   if (b >= n || (!version_ok && version.find(' ') != std::string_view::npos))
     throw_bad_input("Malformed HTTP request line: ", line);
   if (!method_ok || a == 0) throw_bad_input("Malformed HTTP method: ", line.substr(0, a));
-  const std::string_view target = line.substr(a + 1, b - a - 1);
+  const std::string_view target(line.data() + a + 1, b - a - 1);
   if (target.empty()) throw_bad_input("Malformed HTTP request line: ", line);
   if (!target_ok) throw_bad_input("Malformed request target: ", target);
   if (!version_ok) throw_bad_input("Malformed HTTP version in HTTP Request-Line: ", version);
