@@ -80,7 +80,7 @@ RequestStartLine parse_request_head(std::string_view head, HTTPHeaders& headers)
   auto next_line = [&head]() {
     const std::size_t nl = head.find('\n');
     std::string_view line = head.substr(0, nl);
-    head = nl == std::string_view::npos ? std::string_view{} : head.substr(nl + 1);
+    head.remove_prefix(nl == std::string_view::npos ? head.size() : nl + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     return line;
   };
@@ -88,7 +88,8 @@ RequestStartLine parse_request_head(std::string_view head, HTTPHeaders& headers)
   // One of RFC 9112's four target forms, fitting the method: anything else is a 400 before
   // the application sees it (HTTPServerRequest then reads the absolute form).
   (void)parse_request_target(start_line.method, start_line.path);
-  while (!head.empty()) {
+  // The blank line that ends the head is seen before a search for its end.
+  while (!head.empty() && head.front() != '\n' && !head.starts_with("\r\n")) {
     const std::string_view line = next_line();
     if (line.empty()) break;
     headers.parse_line(line);

@@ -57,25 +57,25 @@ constexpr auto kTchar = [] {
   return t;
 }();
 
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (const char c : s)
-    if (!kTchar[static_cast<unsigned char>(c)]) return false;
-  return true;
-}
-
 // A field value byte: anything but the controls, except that a tab is allowed (RFC 9110
 // §5.5). NUL, CR and LF inside a value are how headers get smuggled.
 constexpr bool is_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
-// Whether every byte of a field value is a value byte. Eight bytes at a time: a block with no
-// byte below 0x20 and no DEL is clean (a tab, the one allowed control, sends its block to the
-// byte-by-byte check), as every value of every request goes through here.
+// Whether every byte of a field value is a value byte. Eight bytes at a time, the last word
+// overlapping the one before: a word with no byte below 0x20 and no DEL is clean. A value
+// with a word that is not (a tab, the one allowed control, is one) is then checked byte by
+// byte, as every value of every request goes through here.
 bool is_field_value(std::string_view value) {
-  const auto suspect = [](std::uint64_t x) {
-    return (util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0;
-  };
-  for (const char c : util::after_clean_blocks(value, suspect))
+  const std::size_t n = value.size();
+  for (std::size_t i = 0; n >= 8; i += 8) {
+    if (i + 8 > n) i = n - 8;
+    std::uint64_t x;
+    std::memcpy(&x, value.data() + i, 8);
+    if ((util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0)
+      break;
+    if (i + 8 == n) return true;
+  }
+  for (const char c : value)
     if (!is_value_byte(static_cast<unsigned char>(c))) return false;
   return true;
 }
@@ -120,6 +120,69 @@ bool in_header_case(const char* p, std::size_t n) {
   }
 }
 
+// A name's first and last four bytes (below eight bytes) or eight bytes, as a load from memory
+// gives them: how is_common_name compares a name with the one of its length in two loads.
+struct NameKey {
+  std::uint64_t head = 0, tail = 0;
+};
+constexpr std::uint64_t loaded(std::string_view s, std::size_t at, std::size_t width) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    const std::size_t shift = 8 * (std::endian::native == std::endian::little ? i : width - 1 - i);
+    v |= std::uint64_t{static_cast<unsigned char>(s[at + i])} << shift;
+  }
+  return v;
+}
+
+// Names that nearly every message carries, one per length from 4 to 16 bytes. Tornado caches
+// its normalized names (_normalize_header's lru_cache); this is a cache filled in advance.
+constexpr auto kCommonNames = [] {
+  std::array<NameKey, 17> keys{};
+  for (const std::string_view name : {"Host", "Accept", "User-Agent", "Content-Type",
+                                      "Cache-Control", "Content-Length", "Accept-Encoding"}) {
+    const std::size_t width = name.size() >= 8 ? 8 : 4;
+    keys[name.size()] = {loaded(name, 0, width), loaded(name, name.size() - width, width)};
+  }
+  return keys;
+}();
+
+// Whether a name is one of kCommonNames, so in Http-Header-Case: two loads and comparisons,
+// cheaper than in_header_case's scan (and smaller than a comparison per name).
+bool is_common_name(std::string_view name) {
+  const std::size_t n = name.size();
+  if (n < 4 || n >= kCommonNames.size() || kCommonNames[n].head == 0) return false;
+  const NameKey& key = kCommonNames[n];
+  if (n >= 8) {
+    std::uint64_t head, tail;
+    std::memcpy(&head, name.data(), 8);
+    std::memcpy(&tail, name.data() + n - 8, 8);
+    return head == key.head && tail == key.tail;
+  }
+  std::uint32_t head, tail;
+  std::memcpy(&head, name.data(), 4);
+  std::memcpy(&tail, name.data() + n - 4, 4);
+  return head == key.head && tail == key.tail;
+}
+
+// Rewrites p[0..n) in Http-Header-Case (Tornado's _normalize_header). Out of line: it runs
+// for the rare name that is not in that case already. Through a pointer and length rather
+// than a string's iterators: a char store may alias anything, so stores made through the
+// string make the compiler reload its pointer and size at every character (bench/README.md,
+// "Parser throughput").
+[[gnu::noinline]] void to_header_case(char* p, std::size_t n) {
+  bool start = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    p[i] = start ? util::ascii_upper(p[i]) : util::ascii_lower(p[i]);
+    start = p[i] == '-';
+  }
+}
+
+// Two names of one length that are the same name: exactly (stored names are normalized and
+// callers mostly ask in the same case), else ignoring case.
+[[gnu::noinline]] bool same_name(std::string_view a, std::string_view b) {
+  return a == b || util::iequals(a, b);
+}
+
 // Printable for an error message: at most 64 bytes, controls as \xNN.
 std::string quoted(std::string_view s) {
   std::string out = "\"";
@@ -144,6 +207,9 @@ std::string quoted(std::string_view s) {
 [[noreturn]] void throw_bad_input(std::string_view what, std::string_view subject) {
   throw HTTPInputError(std::string(what) + quoted(subject));
 }
+
+// A request target's byte: visible ASCII or obs-text (no space, control or DEL).
+constexpr bool is_target_byte(unsigned char c) { return c > 0x20 && c != 0x7f; }
 
 bool is_http1_version(std::string_view v) {
   return v.size() == 8 && v.substr(0, 7) == "HTTP/1." && v[7] >= '0' && v[7] <= '9';
@@ -224,24 +290,20 @@ std::string HTTPHeaders::normalize_name(std::string_view name) {
 }
 
 void HTTPHeaders::add(std::string_view name, std::string_view value) {
+  append_field(name, util::trim(value));
+}
+
+void HTTPHeaders::append_field(std::string_view name, std::string_view value) {
   if (fields_.capacity() == 0) fields_.reserve(8);  // a typical request's count, one allocation
   // Both strings made by their constructors in place: assign() on an empty string goes
   // through the general _M_replace, several times the cost of a short name's copy (this runs
   // for every field of every request and response).
-  Field& f = fields_.emplace_back(name, util::trim(value));
+  Field& f = fields_.emplace_back(name, value);
   // Checked first, rewritten only when needed: nearly every name arrives in Http-Header-Case
-  // already, and the check goes eight bytes at a time.
-  char* p = f.name.data();
-  const std::size_t n = f.name.size();
-  if (in_header_case(p, n)) return;
-  // Through a local pointer and length: a char store may alias anything, so stores made
-  // through f.name's own iterators make the compiler reload the string's pointer and size
-  // at every character (bench/README.md, "Parser throughput").
-  bool start = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    p[i] = start ? util::ascii_upper(p[i]) : util::ascii_lower(p[i]);
-    start = p[i] == '-';
-  }
+  // already, the commonest are known by sight, and the check of the rest goes eight bytes at
+  // a time.
+  if (!is_common_name(name) && !in_header_case(name.data(), name.size()))
+    to_header_case(f.name.data(), f.name.size());
 }
 
 void HTTPHeaders::add_normalized(std::string_view name, std::string value) {
@@ -267,12 +329,11 @@ std::size_t HTTPHeaders::erase(std::string_view name) {
 bool HTTPHeaders::contains(std::string_view name) const { return find(name) != nullptr; }
 
 const std::string* HTTPHeaders::find(std::string_view name) const {
-  // The length first, then an exact comparison: stored names are normalized and callers
-  // mostly ask in the same case, so the case-insensitive one runs only when those differ.
+  // The length first, then the comparison out of line: most fields differ in length from
+  // the name asked for, and a loop that only compares lengths needs no saved registers
+  // (callers ask for absent names on every request: Connection, Expect).
   for (const Field& f : fields_)
-    if (f.name.size() == name.size() &&
-        (std::string_view(f.name) == name || util::iequals(f.name, name)))
-      return &f.value;
+    if (f.name.size() == name.size() && same_name(f.name, name)) return &f.value;
   return nullptr;
 }
 
@@ -307,21 +368,28 @@ std::size_t HTTPHeaders::size() const {
 }
 
 void HTTPHeaders::parse_line(std::string_view line) {
-  if (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-    throw_bad_input("obs-fold (a header line starting with whitespace) is not accepted: ", line);
-  const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos) throw_bad_input("no colon in header line: ", line);
-  const std::string_view name = line.substr(0, colon);
-  if (!is_token(name)) {
+  // Token bytes up to the colon, in one pass (no search for the colon first).
+  std::size_t colon = 0;
+  while (colon < line.size() && kTchar[static_cast<unsigned char>(line[colon])]) ++colon;
+  if (colon == 0 || colon == line.size() || line[colon] != ':') {
+    // Not a non-empty token and a colon: say what instead. The bytes before `colon` are
+    // token bytes, and the one there is not, so a name up to a colon further on is no token.
+    if (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+      throw_bad_input("obs-fold (a header line starting with whitespace) is not accepted: ", line);
+    const std::size_t first_colon = line.find(':', colon);
+    if (first_colon == std::string_view::npos) throw_bad_input("no colon in header line: ", line);
+    const std::string_view name = line.substr(0, first_colon);
     if (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
       throw_bad_input("whitespace before the colon in header line: ", line);
     throw_bad_input("invalid header name: ", name);
   }
-  const std::string_view value = util::trim(line.substr(colon + 1));
+  // After the colon (a view made directly: substr would check a bound known to hold).
+  const std::string_view value =
+      util::trim(std::string_view(line.data() + colon + 1, line.size() - colon - 1));
   if (!is_field_value(value))
-    throw HTTPInputError("invalid byte in the value of header " + std::string(name) + ": " +
-                         quoted(value));
-  add(name, value);
+    throw HTTPInputError("invalid byte in the value of header " +
+                         std::string(line.substr(0, colon)) + ": " + quoted(value));
+  append_field(line.substr(0, colon), value);
 }
 
 HTTPHeaders HTTPHeaders::parse(std::string_view block) {
@@ -351,24 +419,32 @@ std::string HTTPHeaders::to_string() const {
 // ---------------------------------------------------------------- start lines
 
 RequestStartLine parse_request_start_line(std::string_view line) {
-  const std::size_t a = line.find(' ');
-  const std::size_t b = a == std::string_view::npos ? a : line.find(' ', a + 1);
-  if (b == std::string_view::npos || line.find(' ', b + 1) != std::string_view::npos)
+  // One pass to each of the first two spaces (no search for them first), checking the bytes
+  // on the way; the faults are then reported in Tornado's order.
+  const std::size_t n = line.size();
+  std::size_t a = 0;
+  bool method_ok = true;
+  for (; a < n && line[a] != ' '; ++a) method_ok &= kTchar[static_cast<unsigned char>(line[a])];
+  std::size_t b = a + 1;
+  bool target_ok = true;
+  for (; b < n && line[b] != ' '; ++b)
+    target_ok &= is_target_byte(static_cast<unsigned char>(line[b]));
+  // Views made directly: substr would check bounds known to hold.
+  const std::string_view version =
+      b < n ? std::string_view(line.data() + b + 1, n - b - 1) : std::string_view{};
+  // A valid version holds no space, so the search for a third one runs only for a bad one.
+  const bool version_ok = is_http1_version(version);
+  if (b >= n || (!version_ok && version.find(' ') != std::string_view::npos))
     throw_bad_input("Malformed HTTP request line: ", line);
-  const std::string_view method = line.substr(0, a);
-  const std::string_view target = line.substr(a + 1, b - a - 1);
-  const std::string_view version = line.substr(b + 1);
-  if (!is_token(method)) throw_bad_input("Malformed HTTP method: ", method);
+  if (!method_ok || a == 0) throw_bad_input("Malformed HTTP method: ", line.substr(0, a));
+  const std::string_view target(line.data() + a + 1, b - a - 1);
   if (target.empty()) throw_bad_input("Malformed HTTP request line: ", line);
-  for (const char c : target) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) throw_bad_input("Malformed request target: ", target);
-  }
-  if (!is_http1_version(version))
-    throw_bad_input("Malformed HTTP version in HTTP Request-Line: ", version);
+  if (!target_ok) throw_bad_input("Malformed request target: ", target);
+  if (!version_ok) throw_bad_input("Malformed HTTP version in HTTP Request-Line: ", version);
   // Made by the strings' constructors in the returned object (assign() into empty strings
   // costs more, on every request).
-  return RequestStartLine{std::string(method), std::string(target), std::string(version)};
+  return RequestStartLine{std::string(line.substr(0, a)), std::string(target),
+                          std::string(version)};
 }
 
 RequestTarget parse_request_target(std::string_view method, std::string_view target) {
@@ -445,9 +521,15 @@ ResponseStartLine parse_response_start_line(std::string_view line) {
 namespace {
 
 // The Host header, else "127.0.0.1" (HTTPServerRequest::host without an absolute-form target).
+// Stored names are in Http-Header-Case, so a comparison of four bytes that the compiler makes
+// inline finds it: cheaper than find()'s general one, on every request. A four-byte name in
+// another case (add_normalized given one) is still found, as find() finds it.
 std::string_view host_header_or_default(const HTTPHeaders& headers) {
-  const std::string* host = headers.find("Host");
-  return host ? std::string_view(*host) : std::string_view("127.0.0.1");
+  for (const HTTPHeaders::Field& f : headers.get_all())
+    if (f.name.size() == 4 &&
+        (std::memcmp(f.name.data(), "Host", 4) == 0 || util::iequals(f.name, "Host")))
+      return f.value;
+  return "127.0.0.1";
 }
 
 // split_host_and_port(lower(host)).first, without its temporary strings: the host, less a
@@ -501,7 +583,8 @@ HTTPServerRequest::HTTPServerRequest(RequestStartLine&& start_line, HTTPHeaders 
     } catch (const HTTPInputError&) {
     }
   }
-  if (const std::size_t q = uri.find('?'); q != std::string::npos) {
+  // path is uri up to its first '?': one shorter than uri when there is one, found once.
+  if (const std::size_t q = path.size(); q < uri.size()) {
     query = uri.substr(q + 1);
     query_arguments = escape::parse_qs_bytes(query, true);
     arguments = query_arguments;

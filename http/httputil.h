@@ -140,6 +140,9 @@ class HTTPHeaders {
   static std::string normalize_name(std::string_view name);
 
  private:
+  // add() for a value already trimmed (the parser trims it while checking it).
+  void append_field(std::string_view name, std::string_view value);
+
   FieldList fields_;
 };
 

@@ -73,16 +73,44 @@ TEST_CASE("httputil: add stores every name as normalize_name gives it (checked a
   std::vector<std::string> names = {
       "\x80\xc3\xa4-abc-DEF-@[`{", "--a--b--c--d",   "A-B-C-D-E-F-G-H-I",
       "@abcdefg[hijk`lmn{",        "Content-Length", "X-aBcDeFgHiJ"};
-  const std::string base = "Abcdefgh-Ijklmnop-Qrstu";
-  for (std::size_t len = 0; len <= base.size(); ++len) {
-    const std::string name = base.substr(0, len);
+  const auto with_flips = [&names](const std::string& name) {
     names.push_back(name);
-    for (std::size_t i = 0; i < len; ++i) {
+    for (std::size_t i = 0; i < name.size(); ++i) {
       std::string flipped = name;
       if (flipped[i] != '-') flipped[i] = static_cast<char>(flipped[i] ^ 0x20);
       names.push_back(flipped);
     }
-  }
+  };
+  const std::string base = "Abcdefgh-Ijklmnop-Qrstu";
+  for (std::size_t len = 0; len <= base.size(); ++len) with_flips(base.substr(0, len));
+  // The names add() knows by sight (compared as their first and last words), others of their
+  // lengths, and names that share a first or a last word with one of them.
+  for (const char* common : {"Host",
+                             "Accept",
+                             "User-Agent",
+                             "Content-Type",
+                             "Cache-Control",
+                             "Content-Length",
+                             "Accept-Encoding",
+                             "Date",
+                             "Etag",
+                             "Server",
+                             "Cookie",
+                             "Connection",
+                             "Accept-Language",
+                             "Hosts",
+                             "Ab-c",
+                             "Content-Typf",
+                             "Content_Length",
+                             "Accept-Encodinh",
+                             "Hxst",
+                             "Hosx",
+                             "Bontent-Type",
+                             "Content-Xype",
+                             "User-Agenx",
+                             "Cache-Contro-",
+                             "Accept-Xncoding"})
+    with_flips(common);
   for (const std::string& name : names) {
     CAPTURE(name);
     HTTPHeaders h;
@@ -127,6 +155,71 @@ TEST_CASE("httputil: HTTPHeaders::parse, accepted and refused lines") {
     CHECK_NOTHROW(h = HTTPHeaders::parse(r.block));
     CHECK(h.get(r.header) == r.value);
   }
+}
+
+TEST_CASE("httputil: parse_line refuses a control byte anywhere in a value of any length") {
+  // Every length up to 20 (whole words, an overlapping last word, short values), with a bad
+  // byte or a tab (the one control allowed) at each place.
+  for (std::size_t len = 1; len <= 20; ++len) {
+    for (std::size_t at = 0; at < len; ++at) {
+      std::string value(len, 'v');
+      for (const char bad : {'\0', '\r', '\n', '\x1f', '\x7f'}) {
+        value[at] = bad;
+        CAPTURE(len);
+        CAPTURE(at);
+        CAPTURE(static_cast<int>(bad));
+        HTTPHeaders h;
+        CHECK_THROWS_WITH_AS(h.parse_line("X-Long-Name: " + value),
+                             doctest::Contains("invalid byte in the value of header X-Long-Name"),
+                             HTTPInputError);
+      }
+      value[at] = '\t';
+      HTTPHeaders h;
+      h.parse_line("X-Long-Name: " + value);
+      CHECK(h.get("X-Long-Name") == util::trim(value));
+    }
+  }
+}
+
+TEST_CASE("httputil: what parse_line and parse_request_start_line say is wrong") {
+  struct Row {
+    std::string line;
+    const char* message;
+  };
+  const Row header_rows[] = {
+      {"Foo bar", "no colon in header line: \"Foo bar\""},
+      {"", "no colon in header line: \"\""},
+      {"Foo : bar", "whitespace before the colon in header line: \"Foo : bar\""},
+      {": bar", "invalid header name: \"\""},
+      {"F(o: bar", "invalid header name: \"F(o\""},
+      {" Foo: bar", "obs-fold (a header line starting with whitespace) is not accepted: "},
+      {"Foo: a\x01", "invalid byte in the value of header Foo: \"a\\x01\""},
+  };
+  for (const Row& r : header_rows) {
+    CAPTURE(r.line);
+    HTTPHeaders h;
+    CHECK_THROWS_WITH_AS(h.parse_line(r.line), doctest::Contains(r.message), HTTPInputError);
+    CHECK(h.empty());
+  }
+  const Row start_rows[] = {
+      {"GET /foo", "Malformed HTTP request line: \"GET /foo\""},
+      {"GET  /foo HTTP/1.1", "Malformed HTTP request line: "},
+      {"GET /foo HTTP/1.1 ", "Malformed HTTP request line: "},
+      {"G(T /foo HTTP/1.1", "Malformed HTTP method: \"G(T\""},
+      {" /foo HTTP/1.1", "Malformed HTTP method: \"\""},
+      {"GET /f\x7fo HTTP/1.1", "Malformed request target: \"/f\\x7fo\""},
+      {"GET /foo HTTP/1.x", "Malformed HTTP version in HTTP Request-Line: \"HTTP/1.x\""},
+      {"GET /foo HTTP/1.10", "Malformed HTTP version in HTTP Request-Line: \"HTTP/1.10\""},
+  };
+  for (const Row& r : start_rows) {
+    CAPTURE(r.line);
+    CHECK_THROWS_WITH_AS(parse_request_start_line(r.line), doctest::Contains(r.message),
+                         HTTPInputError);
+  }
+  const RequestStartLine high = parse_request_start_line("M-1 /caf\xc3\xa9 HTTP/1.0");
+  CHECK(high.method == "M-1");
+  CHECK(high.path == "/caf\xc3\xa9");
+  CHECK(high.version == "HTTP/1.0");
 }
 
 TEST_CASE("httputil: parse_request_start_line and parse_response_start_line") {
@@ -284,6 +377,17 @@ TEST_CASE("httputil: HTTPServerRequest's host_name, as Tornado splits the host a
       {"127.0.0.1:8888", "127.0.0.1"},
       {"h:007", "h"},
       {"lower.example", "lower.example"},
+      // Around the word of the last eight bytes.
+      {"abcdefgh:12345678", "abcdefgh"},
+      {"ab:123456", "ab"},
+      {"a:1234567", "a"},
+      {":1234567", ":1234567"},
+      {"12345678", "12345678"},
+      {"1234567:", "1234567:"},
+      {"x1234567", "x1234567"},
+      {"example.com:1", "example.com"},
+      {"Example.COM:80", "example.com"},
+      {"h\xc3\xa9:1234567", "h\xc3\xa9"},
   };
   for (const auto& row : rows) {
     const std::string host = row.first;
@@ -310,6 +414,16 @@ TEST_CASE("httputil: HTTPServerRequest splits the target and reads the host") {
   HTTPServerRequest bare(parse_request_start_line("GET //doubleslash HTTP/1.0"), HTTPHeaders{});
   CHECK(bare.host == "127.0.0.1");      // HTTP/1.0 without Host
   CHECK(bare.path == "//doubleslash");  // a path, not a network location (test_double_slash)
+  CHECK(bare.query.empty());
+
+  // The Host field found among others of its length, and in another case (as find() finds it).
+  HTTPHeaders odd{{"Date", "d"}};
+  odd.add_normalized("HOST", "Odd.example:81");
+  HTTPServerRequest odd_req(parse_request_start_line("GET /?a?b HTTP/1.1"), odd);
+  CHECK(odd_req.host == "Odd.example:81");
+  CHECK(odd_req.host_name == "odd.example");
+  CHECK(odd_req.path == "/");
+  CHECK(odd_req.query == "a?b");
 }
 
 TEST_CASE("httputil: HTTPServerRequest parses a form body and cookies") {
