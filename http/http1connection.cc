@@ -299,16 +299,15 @@ Future<bool> HTTP1Connection::read_request(HTTPMessageDelegate& delegate) {
   co_return co_await *rest;
 }
 
-// read_request without a coroutine when its head is here already (nearly every request of a
-// keep-alive connection): the request is then served at once when nothing in it waits.
+// read_request without a coroutine, for HTTP1ServerConnection, when its head is here (nearly
+// every request of a keep-alive connection): the request is then served at once when nothing
+// in it waits. When the head is not all here, nothing is returned and `rest` is left unset:
+// the server reads more (head_ready tells how much may come) and calls this again.
 std::optional<bool> HTTP1Connection::read_request_now(HTTPMessageDelegate& delegate,
                                                       std::optional<Future<bool>>& rest) {
   try {
     std::size_t room = 0;
-    if (!head_ready(room)) {
-      rest = read_request(delegate);
-      return std::nullopt;
-    }
+    if (!head_ready(room)) return std::nullopt;
   } catch (...) {
     rest = fail_request(delegate, false, std::current_exception());
     return std::nullopt;

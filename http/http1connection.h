@@ -405,8 +405,9 @@ class HTTP1Connection : public HTTPConnection,
   friend class HTTP1ServerConnection;
   bool head_ready(std::size_t& room);
   Future<bool> read_request(HTTPMessageDelegate& delegate);
-  // read_request, served at once when its head is here and nothing in it waits: the result.
-  // Otherwise nothing, and `rest` resolves to the result.
+  // For HTTP1ServerConnection: the request, served at once when its head is here and nothing
+  // in it waits: the result. Otherwise nothing; `rest` then resolves to the result, or, left
+  // unset, says that more of the head has to come first.
   std::optional<bool> read_request_now(HTTPMessageDelegate& delegate,
                                        std::optional<Future<bool>>& rest);
   std::optional<bool> serve_head(HTTPMessageDelegate& delegate, std::optional<Future<bool>>& rest);
@@ -545,8 +546,10 @@ class HTTP1ServerConnection : public std::enable_shared_from_this<HTTP1ServerCon
  private:
   struct ForgetCurrent;
   void wait_for_request();
-  void serve_now();
-  http1connection::ServeLoop serve(bool ready, std::shared_ptr<HTTP1Connection> conn = nullptr,
+  void serve_now(std::shared_ptr<HTTP1Connection> conn = nullptr,
+                 std::unique_ptr<HTTPMessageDelegate> message = nullptr);
+  enum class ServeWait { kBytes, kHead, kRest, kMoment };
+  http1connection::ServeLoop serve(ServeWait wait, std::shared_ptr<HTTP1Connection> conn = nullptr,
                                    std::unique_ptr<HTTPMessageDelegate> message = nullptr,
                                    std::optional<Future<bool>> rest = std::nullopt);
   std::unique_ptr<HTTPMessageDelegate> next_request(

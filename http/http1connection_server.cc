@@ -311,7 +311,7 @@ void HTTP1ServerConnection::wait_for_request() {
     } else if (stream.closed()) {
       self->end_serving(false);  // the peer left, or the idle timeout, drain() or close()
     } else {
-      self->serve(true);
+      self->serve(ServeWait::kBytes);
     }
   });
 }
@@ -361,29 +361,36 @@ bool HTTP1ServerConnection::serves_on(const HTTP1Connection& conn, bool again, b
 
 // Serves the requests whose bytes are here without a coroutine, while each is served at once
 // (HTTP1Connection::read_request_now): a keep-alive request costs no frame and no Future.
-// At the first that waits, or a pipelined one (after which other connections get a turn),
-// serve() takes over; with no more bytes here it goes back to waiting.
-void HTTP1ServerConnection::serve_now() {
+// When something has to wait (the rest of a head, a request that waits, a turn for other
+// connections before a pipelined request), serve() waits for it and then calls this again,
+// with the request whose head it read more of, if that was the wait. With no more bytes here
+// it goes back to waiting.
+void HTTP1ServerConnection::serve_now(std::shared_ptr<HTTP1Connection> conn,
+                                      std::unique_ptr<HTTPMessageDelegate> message) {
   const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
   bool detached = false;
-  std::shared_ptr<HTTP1Connection> conn;
   const ForgetCurrent forget_current{*this, conn};
   try {
     while (delegate_) {
-      if (buffer_.size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
-        wait_for_request();
-        return;
+      if (!message) {
+        if (buffer_.size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed()) {
+          wait_for_request();
+          return;
+        }
+        message = next_request(self, conn);
       }
-      std::unique_ptr<HTTPMessageDelegate> message = next_request(self, conn);
       std::optional<Future<bool>> rest;
       const std::optional<bool> again = conn->read_request_now(*message, rest);
       if (!again) {
-        serve(false, std::move(conn), std::move(message), std::move(rest));
+        serve(rest ? ServeWait::kRest : ServeWait::kHead, std::move(conn), std::move(message),
+              std::move(rest));
         return;
       }
-      if (!serves_on(*conn, *again, detached)) break;
+      const bool go_on = serves_on(*conn, *again, detached);
+      message.reset();
+      if (!go_on) break;
       if (buffer_.size() > 0) {
-        serve(false, std::move(conn), nullptr, std::nullopt);
+        serve(ServeWait::kMoment, std::move(conn), nullptr, std::nullopt);
         return;
       }
     }
@@ -394,29 +401,35 @@ void HTTP1ServerConnection::serve_now() {
   end_serving(detached);
 }
 
-// serve_now's waits, as a coroutine: with `ready`, the bytes wait_for_request found coming;
-// with `rest`, the end of a request that waits; with `conn` alone, a turn of the loop for
-// other connections before a pipelined request. Then serve_now goes on (or serving ends).
+// serve_now's waits, as a coroutine: kBytes, the first bytes wait_for_request found coming;
+// kHead, more of a head that came in pieces (its deadline is the server's HeadDeadlines');
+// kRest, the end of a request that waits; kMoment, a turn of the loop for other connections
+// before a pipelined request. Then serve_now goes on, or serving ends.
 http1connection::ServeLoop HTTP1ServerConnection::serve(
-    bool ready, std::shared_ptr<HTTP1Connection> conn,
+    ServeWait wait, std::shared_ptr<HTTP1Connection> conn,
     std::unique_ptr<HTTPMessageDelegate> message, std::optional<Future<bool>> rest) {
   const std::shared_ptr<HTTP1ServerConnection> self = shared_from_this();
   bool detached = false;
   bool go_on = true;
   const ForgetCurrent forget_current{*this, conn};
   try {
-    if (rest) {
+    if (wait == ServeWait::kRest) {
       go_on = serves_on(*conn, co_await *rest, detached);
       message.reset();
       if (go_on && buffer_.size() > 0) co_await gen::moment;
-    } else if (conn) {
+    } else if (wait == ServeWait::kMoment) {
       co_await gen::moment;
-    } else if (ready && buffer_.size() == 0 && stream_->read_buffer_size() == 0 &&
-               !stream_->closed()) {
+    } else if (wait == ServeWait::kHead || (buffer_.size() == 0 &&
+                                            stream_->read_buffer_size() == 0 &&
+                                            !stream_->closed())) {
+      std::size_t room = head_read_size();
+      if (wait == ServeWait::kHead) (void)conn->head_ready(room);  // how much more may come
       try {
-        buffer_.commit(co_await read_some(*stream_, buffer_, head_read_size()));
+        buffer_.commit(co_await read_some(*stream_, buffer_, room));
       } catch (const StreamClosedError&) {
-        go_on = false;  // the peer left (what woke the wait), or the stream was closed since
+        // The peer left (what woke the wait, or in the middle of a head), or the stream was
+        // closed since (drain(), the head's deadline): not logged.
+        go_on = false;
       }
     }
   } catch (...) {
@@ -425,7 +438,7 @@ http1connection::ServeLoop HTTP1ServerConnection::serve(
     go_on = false;
   }
   if (go_on && delegate_) {
-    serve_now();
+    serve_now(std::move(conn), std::move(message));
   } else {
     end_serving(detached);
   }

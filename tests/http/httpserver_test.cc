@@ -379,6 +379,31 @@ TEST_CASE("httpserver: idle_connection_timeout closes idle and slow clients, oth
   echo.close_all(c);
 }
 
+TEST_CASE("httpserver: a head that comes in pieces is served once it is whole, and the next one") {
+  LoopCase c;
+  EchoServer echo;
+  StreamPtr s = echo.open(c);
+  // Three pieces, 20 ms apart: the server reads the first, finds no end of head, and waits
+  // for the rest (more of a head is read into the same request) before answering.
+  const std::string request = host_head("POST /pieces HTTP/1.1", "Content-Length: 3\r\n") + "abc";
+  const std::string pieces[] = {request.substr(0, 7), request.substr(7, 20), request.substr(27)};
+  std::size_t sent = 0;
+  PeriodicCallback drip(
+      [&] {
+        if (sent < 3) (void)s->write(pieces[sent++]);
+      },
+      20);
+  drip.start();
+  CHECK(run(c, [&] { return read_response(s); }).body == "POST /pieces abc");
+  drip.stop();
+  CHECK(sent == 3);
+  (void)s->write(host_head("GET /next HTTP/1.1"));
+  CHECK(run(c, [&] { return read_response(s); }).body == "GET /next ");
+  CHECK(echo.app.seen == std::vector<std::string>{"POST /pieces", "GET /next"});
+  s->close();
+  echo.close_all(c);
+}
+
 // The head deadline is kept per stream by one timer that re-arms itself when a request came
 // since it was armed (http1connection::await_head): the idle time is counted from the end of
 // the last request, not from the first wait, and the connection still closes once it is idle.
