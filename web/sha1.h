@@ -31,6 +31,9 @@ namespace detail {
 // Compresses n 64-byte blocks at p into the five-word state.
 using Sha1Blocks = void (*)(std::uint32_t* state, const std::uint8_t* p, std::size_t n);
 void sha1_blocks_portable(std::uint32_t* state, const std::uint8_t* p, std::size_t n);
+// The same as one plain loop: what a build optimized for size (-Os) uses without SHA
+// instructions.
+void sha1_blocks_compact(std::uint32_t* state, const std::uint8_t* p, std::size_t n);
 // The CPU's SHA-1 instructions, or nullptr when this CPU (or this build's target) has none.
 Sha1Blocks sha1_blocks_hardware();
 }  // namespace detail
@@ -42,8 +45,9 @@ class Sha1 {
   using Digest = std::array<std::uint8_t, kDigestSize>;
 
   // Which compression function runs: the best this CPU has, or one chosen (so that tests and
-  // benchmarks can compare them). kHardware falls back to kPortable on a CPU without it.
-  enum class Implementation : unsigned char { kBest, kPortable, kHardware };
+  // benchmarks can compare them). kHardware falls back to the best one on a CPU without it;
+  // kCompact is the loop a build optimized for size (-Os) takes instead of kPortable.
+  enum class Implementation : unsigned char { kBest, kPortable, kHardware, kCompact };
   // Whether this CPU has SHA-1 instructions this build can use.
   static bool has_hardware() { return detail::sha1_blocks_hardware() != nullptr; }
 

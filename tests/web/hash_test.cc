@@ -79,7 +79,7 @@ TEST_CASE("sha1: each implementation (portable, and the CPU's SHA instructions w
       {rfc3174_4, "dea356a2cddd90c7a7ecedc5ebb563934f460452"},
   };
   using Impl = Sha1::Implementation;
-  std::vector<Impl> impls = {Impl::kPortable};
+  std::vector<Impl> impls = {Impl::kPortable, Impl::kCompact};
   if (Sha1::has_hardware()) {
     impls.push_back(Impl::kHardware);
   } else {
@@ -104,6 +104,9 @@ TEST_CASE("sha1: each implementation (portable, and the CPU's SHA instructions w
     portable.update(m);
     const auto want = portable.digest();
     CHECK(sha1(m) == want);
+    Sha1 compact(Impl::kCompact);
+    compact.update(m);
+    CHECK(compact.digest() == want);
     m += static_cast<char>('A' + len % 50);
   }
 }
