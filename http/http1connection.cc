@@ -111,8 +111,8 @@ HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1Connecti
                                  std::shared_ptr<ReadBuffer> buffer,
                                  HTTP1ConnectionContext&& context)
     : HTTP1Connection(std::move(stream), params, std::move(buffer), ContextViews{}) {
-  context_ = std::move(context);
-  own_context_ = true;
+  extra_ = std::make_unique<Extra>();
+  extra_->context = std::move(context);
 }
 
 HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1ConnectionParameters params,
@@ -121,7 +121,6 @@ HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1Connecti
       params_(params),
       buffer_(std::move(buffer)),
       views_(context),
-      own_context_(false),
       body_timeout_(params.body_timeout),
       max_body_size_(params.max_body_size ? params.max_body_size
                                           : stream_->options().max_buffer_size) {
@@ -134,12 +133,12 @@ HTTP1Connection::HTTP1Connection(std::shared_ptr<IOStream> stream, HTTP1Connecti
 HTTP1Connection::~HTTP1Connection() { disarm_timeout(); }
 
 HTTP1ConnectionContext& HTTP1Connection::context() {
-  if (!own_context_) {
-    context_.remote_ip.assign(views_.remote_ip);
-    context_.protocol.assign(views_.protocol);
-    own_context_ = true;
+  if (!extra_) {
+    extra_ = std::make_unique<Extra>();
+    extra_->context.remote_ip.assign(views_.remote_ip);
+    extra_->context.protocol.assign(views_.protocol);
   }
-  return context_;
+  return extra_->context;
 }
 
 void HTTP1Connection::set_close_callback(Callback cb) {
@@ -591,9 +590,11 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   const std::string_view version = start_line.version.empty()
                                        ? std::string_view("HTTP/1.1")
                                        : std::string_view(start_line.version);
+  // The application's reason phrase is checked; the table's are known to be clean.
   const std::string_view reason =
       start_line.reason.empty() ? httputil::reason_phrase(code) : start_line.reason;
-  if (has_line_break(reason)) fail_output("Newline in the reason phrase");
+  if (!start_line.reason.empty() && has_line_break(reason))
+    fail_output("Newline in the reason phrase");
   if (!chunk.empty()) {
     if (head_request_) {
       chunk = {};
@@ -605,8 +606,8 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   char size_line[20];
   std::size_t size_line_length = 0;
   if (chunking_output_ && !chunk.empty())
-    size_line_length =
-        static_cast<std::size_t>(std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size()));
+    size_line_length = static_cast<std::size_t>(
+        std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size()));
   const std::size_t size = version.size() + 5 + reason.size() + 2 + fields_size(headers) +
                            size_line_length + chunk.size() + (size_line_length ? 2 : 0);
 

@@ -353,10 +353,10 @@ class HTTP1Connection : public HTTPConnection,
   Future<void> write(std::string_view chunk) override;
   Future<void> finish() override;
   std::string_view remote_ip() const override {
-    return own_context_ ? std::string_view(context_.remote_ip) : views_.remote_ip;
+    return extra_ ? std::string_view(extra_->context.remote_ip) : views_.remote_ip;
   }
   std::string_view protocol() const override {
-    return own_context_ ? std::string_view(context_.protocol) : views_.protocol;
+    return extra_ ? std::string_view(extra_->context.protocol) : views_.protocol;
   }
   // This request's view of where it came from; xheaders rewrites it per request.
   HTTP1ConnectionContext& context();
@@ -371,7 +371,8 @@ class HTTP1Connection : public HTTPConnection,
   // arrives, for a request sent with Expect: 100-continue and read_response called before
   // its body was written. Without a 100 the body is never sent and the connection closes.
   void set_continue_callback(std::function<Future<void>()> cb) {
-    continue_callback_ = std::move(cb);
+    if (!extra_) extra_ = std::make_unique<Extra>();
+    extra_->continue_callback = std::move(cb);
   }
   // Per-request overrides, from headers_received (for a streaming handler's prepare()).
   void set_body_timeout(double seconds) { body_timeout_ = seconds; }
@@ -442,13 +443,24 @@ class HTTP1Connection : public HTTPConnection,
   std::shared_ptr<IOStream> stream_;
   HTTP1ConnectionParameters params_;
   std::shared_ptr<http1connection::ReadBuffer> buffer_;
-  HTTP1ConnectionContext context_;  // when own_context_; else views_
-  ContextViews views_;
-  bool own_context_ = true;
+  // What a server's request rarely needs, made on first use: a client's connection makes it
+  // at once (its request line and 100-continue callback live here), a server's when context()
+  // is asked for. Left out of every server request, whose construction and destruction then
+  // skip three strings, a std::function and the context's two.
+  struct Extra {
+    static void* operator new(std::size_t n) { return detail::recycle_allocate(n); }
+    static void operator delete(void* p, std::size_t n) noexcept {
+      detail::recycle_deallocate(p, n);
+    }
+    HTTP1ConnectionContext context;
+    RequestStartLine request_start_line;              // the client's request
+    std::function<Future<void>()> continue_callback;  // client: Expect: 100-continue
+  };
+  std::unique_ptr<Extra> extra_;
+  ContextViews views_;  // a server's context until context() copies it into extra_
   double body_timeout_;
   std::size_t max_body_size_;
 
-  RequestStartLine request_start_line_;  // the client's request (a server keeps the flags below)
   // What the response needs of the request: flags rather than a copy of its method and
   // version (two string copies on every request).
   bool request_started_ = false;     // server: a request head has been read
@@ -471,7 +483,6 @@ class HTTP1Connection : public HTTPConnection,
   std::optional<Promise<void>> finish_waiter_;  // read_response waits on it
   std::unique_ptr<Callback> close_callback_;
   Callback finish_callback_;  // inline: set for every request of the callback form
-  std::function<Future<void>()> continue_callback_;  // client: Expect: 100-continue
   Timeout timeout_;
   const char* timed_out_ = nullptr;  // what the fired timeout was waiting for
   std::size_t head_scanned_ = 0;

@@ -34,13 +34,13 @@ Future<void> HTTP1Connection::write_headers(const RequestStartLine& start_line,
     return make_failed_future<void>(StreamClosedError());
   }
   write_started_ = true;
-  request_start_line_.method = start_line.method;
-  request_start_line_.version = start_line.version.empty() ? "HTTP/1.1" : start_line.version;
-  request_http11_ = request_start_line_.version == "HTTP/1.1";
-  request_http10_ = request_start_line_.version == "HTTP/1.0";
+  extra_->request_start_line.method = start_line.method;
+  extra_->request_start_line.version = start_line.version.empty() ? "HTTP/1.1" : start_line.version;
+  request_http11_ = extra_->request_start_line.version == "HTTP/1.1";
+  request_http10_ = extra_->request_start_line.version == "HTTP/1.0";
   const std::string* cl = headers.find("Content-Length");
   const bool has_te = headers.contains("Transfer-Encoding");
-  chunking_output_ = request_start_line_.version == "HTTP/1.1" &&
+  chunking_output_ = extra_->request_start_line.version == "HTTP/1.1" &&
                      httputil::body_expected(start_line.method) && !cl && !has_te;
   if (chunking_output_) headers.set("Transfer-Encoding", "chunked");
   if (cl) {
@@ -59,7 +59,7 @@ Future<void> HTTP1Connection::write_headers(const RequestStartLine& start_line,
   out += ' ';
   out += start_line.path;
   out += ' ';
-  out += request_start_line_.version;
+  out += extra_->request_start_line.version;
   out += "\r\n";
   append_fields(out, headers);
   if (!chunk.empty()) {
@@ -110,9 +110,9 @@ Future<bool> HTTP1Connection::read_client_response(HTTPMessageDelegate& delegate
       // Interim responses (100 Continue, 103 Early Hints) precede the real one. A 100 is
       // what an Expect: 100-continue request waits for before it sends its body.
       if (start_line.code >= 100 && start_line.code < 200 && start_line.code != 101) {
-        if (start_line.code == 100 && continue_callback_) {
-          std::function<Future<void>()> send_body = std::move(continue_callback_);
-          continue_callback_ = nullptr;
+        if (start_line.code == 100 && extra_->continue_callback) {
+          std::function<Future<void>()> send_body = std::move(extra_->continue_callback);
+          extra_->continue_callback = nullptr;
           co_await send_body();
         }
         continue;
@@ -121,7 +121,7 @@ Future<bool> HTTP1Connection::read_client_response(HTTPMessageDelegate& delegate
     }
     disarm_timeout();
     const http1connection::Framing framing =
-        http1connection::response_framing(request_start_line_.method, start_line, headers);
+        http1connection::response_framing(extra_->request_start_line.method, start_line, headers);
     const std::string* connection_header = headers.find("Connection");
     bool keep_alive = !params_.no_keep_alive && !framing.until_close;
     if (start_line.version == "HTTP/1.1") {
@@ -145,7 +145,7 @@ Future<bool> HTTP1Connection::read_client_response(HTTPMessageDelegate& delegate
       co_await read_fixed_body(framing.content_length, delegate);
     }
     disarm_timeout();
-    continue_callback_ = nullptr;  // no 100 came: the body is never sent
+    extra_->continue_callback = nullptr;  // no 100 came: the body is never sent
     read_finished_ = true;
     delegate_active = false;
     delegate.finish();
@@ -161,7 +161,7 @@ Future<bool> HTTP1Connection::read_client_response(HTTPMessageDelegate& delegate
     error = std::current_exception();
   }
   disarm_timeout();
-  continue_callback_ = nullptr;
+  extra_->continue_callback = nullptr;
   close();
   if (delegate_active) delegate.on_connection_close();
   std::rethrow_exception(error);

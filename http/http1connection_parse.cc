@@ -45,6 +45,21 @@ constexpr auto kHostBytes = [] {
 }();
 bool is_host_byte(unsigned char c) { return kHostBytes[c]; }
 
+// Whether every byte of a Host value is a host byte: four bytes looked up per branch, the
+// rest one at a time.
+bool is_host_value(std::string_view v) {
+  const auto* p = reinterpret_cast<const unsigned char*>(v.data());
+  const std::size_t n = v.size();
+  std::size_t i = 0;
+  // As unsigned: & rather than &&, so that the four lookups need one branch, not four.
+  const auto ok = [](unsigned char c) -> unsigned { return is_host_byte(c); };
+  for (; i + 4 <= n; i += 4)
+    if (!(ok(p[i]) & ok(p[i + 1]) & ok(p[i + 2]) & ok(p[i + 3]))) return false;
+  for (; i < n; ++i)
+    if (!is_host_byte(p[i])) return false;
+  return true;
+}
+
 }  // namespace
 
 std::size_t leading_blank_lines(std::string_view data) {
@@ -156,9 +171,7 @@ Framing request_framing(const RequestStartLine& start_line, const HTTPHeaders& h
     const std::string_view name = f.name;
     if (name == "Host") {
       ++hosts;
-      for (const char c : f.value)
-        if (!is_host_byte(static_cast<unsigned char>(c)))
-          throw HTTPInputError("Invalid Host header: " + f.value);
+      if (!is_host_value(f.value)) throw HTTPInputError("Invalid Host header: " + f.value);
     } else if (name == "Transfer-Encoding") {
       has_te = true;
     } else if (name == "Content-Length") {

@@ -419,9 +419,8 @@ http1connection::ServeLoop HTTP1ServerConnection::serve(
       if (go_on && buffer_.size() > 0) co_await gen::moment;
     } else if (wait == ServeWait::kMoment) {
       co_await gen::moment;
-    } else if (wait == ServeWait::kHead || (buffer_.size() == 0 &&
-                                            stream_->read_buffer_size() == 0 &&
-                                            !stream_->closed())) {
+    } else if (wait == ServeWait::kHead ||
+               (buffer_.size() == 0 && stream_->read_buffer_size() == 0 && !stream_->closed())) {
       std::size_t room = head_read_size();
       if (wait == ServeWait::kHead) (void)conn->head_ready(room);  // how much more may come
       try {
