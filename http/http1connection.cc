@@ -48,8 +48,10 @@ bool has_line_break_or_colon(std::string_view s) {
   return false;
 }
 
+// s copied to p; returns the end. An empty s may have a null data(), which memcpy must not
+// be given, even for no bytes (a HEAD response's dropped body).
 char* copy_to(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
 
