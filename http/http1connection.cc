@@ -548,15 +548,10 @@ void HTTP1Connection::append_chunk(std::string& out, std::string_view chunk) con
   out.append("\r\n");
 }
 
-Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
-                                            HTTPHeaders& headers, std::string_view chunk) {
-  if (write_started_) throw HTTPOutputError("write_headers called twice");
-  // Started even when nothing can be sent: the application's later write() and finish() are
-  // then dropped quietly, not refused as coming "before write_headers".
-  write_started_ = true;
-  response_code_ = start_line.code;
-  if (detached_ || closed()) return peer_gone();
-  const int code = start_line.code;
+// The response's framing, from its code and fields (the first half of Tornado's
+// write_headers): whether the body is chunked, how many bytes it must have, whether the
+// connection closes after it, and the Connection and Transfer-Encoding fields that say so.
+void HTTP1Connection::frame_response(int code, HTTPHeaders& headers) {
   const bool bodiless = head_request_ || code == 204 || code == 304 || (code >= 100 && code < 200);
   // One pass over the fields; names are stored normalized, so plain comparison finds them.
   const std::string* cl = nullptr;
@@ -586,6 +581,18 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
     headers.set("Connection", "Keep-Alive");
   }
   if (chunking_output_) headers.set("Transfer-Encoding", "chunked");
+}
+
+Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
+                                            HTTPHeaders& headers, std::string_view chunk) {
+  if (write_started_) throw HTTPOutputError("write_headers called twice");
+  // Started even when nothing can be sent: the application's later write() and finish() are
+  // then dropped quietly, not refused as coming "before write_headers".
+  write_started_ = true;
+  response_code_ = start_line.code;
+  if (detached_ || closed()) return peer_gone();
+  const int code = start_line.code;
+  frame_response(code, headers);
 
   if (code < 100 || code > 999) fail_output("Invalid status code " + std::to_string(code));
   // Both sides views: with a char array on one side, the ?: would make a temporary string.
