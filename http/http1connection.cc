@@ -548,12 +548,25 @@ void HTTP1Connection::append_chunk(std::string& out, std::string_view chunk) con
   out.append("\r\n");
 }
 
-// The response's framing, from its code and fields (the first half of Tornado's
-// write_headers): whether the body is chunked, how many bytes it must have, whether the
-// connection closes after it, and the Connection and Transfer-Encoding fields that say so.
-void HTTP1Connection::frame_response(int code, HTTPHeaders& headers) {
+// The response head. Started even when nothing can be sent: the application's later write()
+// and finish() are then dropped quietly, not refused as coming "before write_headers". One
+// pass over the fields finds Content-Length and Transfer-Encoding (names are stored
+// normalized, so plain comparison finds them); without a length or chunking, the body ends
+// when the connection does. The version is taken as a view on both sides of its ?: (with a
+// char array on one side it would make a temporary string); the application's reason phrase
+// is checked, the table's are known to be clean. The head, with the first chunk (and its size
+// line when chunked), is written once, in its final size, into a buffer on the stack when it
+// fits (nearly every response), else into a per-thread string that keeps its capacity, and
+// handed to the stream as a view: the kernel takes it whole nearly always, and then nothing
+// is allocated or copied again (the stream copies only what the kernel leaves).
+Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
+                                            HTTPHeaders& headers, std::string_view chunk) {
+  if (write_started_) throw HTTPOutputError("write_headers called twice");
+  write_started_ = true;
+  response_code_ = start_line.code;
+  if (detached_ || closed()) return peer_gone();
+  const int code = start_line.code;
   const bool bodiless = head_request_ || code == 204 || code == 304 || (code >= 100 && code < 200);
-  // One pass over the fields; names are stored normalized, so plain comparison finds them.
   const std::string* cl = nullptr;
   bool has_te = false;
   for (const auto& f : headers.get_all()) {
@@ -573,7 +586,6 @@ void HTTP1Connection::frame_response(int code, HTTPHeaders& headers) {
   } else {
     expected_content_remaining_.reset();
   }
-  // Without a length or chunking, the body ends when the connection does.
   if (!bodiless && !chunking_output_ && !expected_content_remaining_) disconnect_on_finish_ = true;
   if (request_http11_ && disconnect_on_finish_) {
     headers.set("Connection", "close");
@@ -581,25 +593,10 @@ void HTTP1Connection::frame_response(int code, HTTPHeaders& headers) {
     headers.set("Connection", "Keep-Alive");
   }
   if (chunking_output_) headers.set("Transfer-Encoding", "chunked");
-}
-
-Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
-                                            HTTPHeaders& headers, std::string_view chunk) {
-  if (write_started_) throw HTTPOutputError("write_headers called twice");
-  // Started even when nothing can be sent: the application's later write() and finish() are
-  // then dropped quietly, not refused as coming "before write_headers".
-  write_started_ = true;
-  response_code_ = start_line.code;
-  if (detached_ || closed()) return peer_gone();
-  const int code = start_line.code;
-  frame_response(code, headers);
-
   if (code < 100 || code > 999) fail_output("Invalid status code " + std::to_string(code));
-  // Both sides views: with a char array on one side, the ?: would make a temporary string.
   const std::string_view version = start_line.version.empty()
                                        ? std::string_view("HTTP/1.1")
                                        : std::string_view(start_line.version);
-  // The application's reason phrase is checked; the table's are known to be clean.
   const std::string_view reason =
       start_line.reason.empty() ? httputil::reason_phrase(code) : start_line.reason;
   if (!start_line.reason.empty() && has_line_break(reason))
@@ -611,7 +608,6 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
       count_body_bytes(chunk.size());
     }
   }
-  // The first chunk's size line, when the body is chunked.
   char size_line[20];
   std::size_t size_line_length = 0;
   if (chunking_output_ && !chunk.empty())
@@ -619,17 +615,11 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
         std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size()));
   const std::size_t size = version.size() + 5 + reason.size() + 2 + fields_size(headers) +
                            size_line_length + chunk.size() + (size_line_length ? 2 : 0);
-
-  // The head (with the first chunk) is written once, in its final size, into a buffer on the
-  // stack when it fits (nearly every response), else into a per-thread string that keeps its
-  // capacity, and handed to the stream as a view: the kernel takes it whole nearly always, and
-  // then nothing is allocated or copied again (the stream copies only what the kernel leaves).
   char stack[1024];
   std::string* const large = size <= sizeof stack ? nullptr : &large_head_buffer();
   if (large) large->resize(size);
   char* const begin = large ? large->data() : stack;
   char* p = copy_to(begin, version);
-  // " 200 " in one go.
   const char status[5] = {' ', static_cast<char>('0' + code / 100),
                           static_cast<char>('0' + code / 10 % 10),
                           static_cast<char>('0' + code % 10), ' '};
@@ -648,7 +638,6 @@ Future<void> HTTP1Connection::write_headers(const ResponseStartLine& start_line,
   if (large && large->capacity() > kHeadReadSize) std::string().swap(*large);
   return sent;
 }
-
 Future<void> HTTP1Connection::write(std::string_view chunk) {
   if (!write_started_) throw HTTPOutputError("write called before write_headers");
   if (write_finished_) throw HTTPOutputError("write called after finish");

@@ -433,7 +433,6 @@ class HTTP1Connection : public HTTPConnection,
   void fail_output(const std::string& why);
   // Takes n body bytes off the declared Content-Length; fail_output when they overrun it.
   void count_body_bytes(std::size_t n);
-  void frame_response(int code, HTTPHeaders& headers);
   char* put_fields(char* p, const HTTPHeaders& headers);
   void append_fields(std::string& out, const HTTPHeaders& headers);
   void append_chunk(std::string& out, std::string_view chunk) const;
