@@ -229,16 +229,13 @@ namespace {
 
 // Writes `n` times 'a' and then `last` (?n=&last=).
 struct BodyHandler : RequestHandler {
-  void get() {
-    write(std::string(std::stoul(get_argument("n")), 'a') + get_argument("last", ""));
-  }
+  void get() { write(std::string(std::stoul(get_argument("n")), 'a') + get_argument("last", "")); }
 };
 
 }  // namespace
 
-// The automatic ETag of the last small body is kept on the thread (web_output.cc): bodies of
-// the same length that differ in one byte, the same body again, an empty one and bodies on
-// each side of the kept size each get the SHA-1 of their own bytes.
+// Each response's automatic ETag is the SHA-1 of its own bytes: bodies of the same length that
+// differ in one byte, the same body again, an empty one, and bodies around 256 bytes.
 TEST_CASE("web: the automatic ETag follows the body") {
   Application app({url<BodyHandler>("/")});
   AsyncHTTPTestCase t(app);
@@ -246,9 +243,9 @@ TEST_CASE("web: the automatic ETag follows the body") {
     std::size_t n;
     std::string last;
   };
-  const Row rows[] = {{11, "b"}, {11, "c"}, {11, "c"}, {11, "b"}, {0, ""},   {12, ""},
-                      {255, "b"}, {255, "c"}, {256, "b"}, {256, "c"}, {300, "b"}, {300, "c"},
-                      {255, "b"}, {0, ""}};
+  const Row rows[] = {{11, "b"},  {11, "c"},  {11, "c"},  {11, "b"},  {0, ""},
+                      {12, ""},   {255, "b"}, {255, "c"}, {256, "b"}, {256, "c"},
+                      {300, "b"}, {300, "c"}, {255, "b"}, {0, ""}};
   for (const Row& row : rows) {
     const std::string body = std::string(row.n, 'a') + row.last;
     CAPTURE(body.size());
