@@ -61,20 +61,15 @@ constexpr auto kTchar = [] {
 // §5.5). NUL, CR and LF inside a value are how headers get smuggled.
 constexpr bool is_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
-// Whether every byte of a field value is a value byte. Eight bytes at a time, the last word
-// overlapping the one before: a word with no byte below 0x20 and no DEL is clean. A value
-// with a word that is not (a tab, the one allowed control, is one) is then checked byte by
-// byte, as every value of every request goes through here.
+// Whether every byte of a field value is a value byte. Eight bytes at a time
+// (util::all_words_clean): a word with no byte below 0x20 and no DEL is clean. A value with a
+// word that is not (a tab, the one allowed control, is one) is then checked byte by byte, as
+// every value of every request goes through here.
 bool is_field_value(std::string_view value) {
-  const std::size_t n = value.size();
-  for (std::size_t i = 0; n >= 8; i += 8) {
-    if (i + 8 > n) i = n - 8;
-    std::uint64_t x;
-    std::memcpy(&x, value.data() + i, 8);
-    if ((util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1)) != 0)
-      break;
-    if (i + 8 == n) return true;
-  }
+  if (util::all_words_clean(value, [](std::uint64_t x) {
+        return util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1);
+      }))
+    return true;
   for (const char c : value)
     if (!is_value_byte(static_cast<unsigned char>(c))) return false;
   return true;

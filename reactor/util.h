@@ -83,18 +83,56 @@ constexpr std::uint64_t bytes_below(std::uint64_t x, unsigned n) {
   return (x - kByteOnes * n) & ~x & (kByteOnes * 0x80);
 }
 
-// s after its leading whole 8-byte blocks that `suspect`, given each block as a word, passes
-// (returns false for): what is left for a byte-by-byte check.
-template <class Suspect>
-std::string_view after_clean_blocks(std::string_view s, Suspect suspect) {
+// Whether s is clean by `flags`, read eight bytes at a time as a word: `flags` returns non-zero
+// for a word holding a byte the scan looks for (bytes_below does). It must judge each byte on
+// its own, as the words overlap: the last one ends at s's end rather than reading past it, a
+// string of 4 to 7 bytes is one word made of its first four bytes and its last four, and one
+// of 1 to 3 bytes a word of its bytes with the first repeated. false (a word flagged) means
+// "look byte by byte", not that a byte is bad. With `copy`, s is also copied there in the same
+// words (the same overlap, so nothing is written past copy + s.size()): writing a response's
+// head checks and copies each name and value in one pass. Header names and values are mostly
+// shorter than 16 bytes, so a byte-by-byte loop over their tails would cost as much as the
+// words. Inline always, so that each caller's `flags` and `copy` are folded into its loop.
+template <class Flags>
+[[gnu::always_inline]] inline bool all_words_clean(std::string_view s, Flags flags,
+                                                   char* copy = nullptr) {
   const char* p = s.data();
-  std::size_t n = s.size();
-  for (; n >= 8; p += 8, n -= 8) {
+  const std::size_t n = s.size();
+  std::uint64_t found = 0;
+  auto word = [&](std::size_t at) {
     std::uint64_t x;
-    std::memcpy(&x, p, 8);
-    if (suspect(x)) break;
+    std::memcpy(&x, p + at, 8);
+    if (copy) std::memcpy(copy + at, &x, 8);
+    found |= flags(x);
+  };
+  if (n >= 8) {
+    std::size_t at = 0;
+    for (; at + 8 < n; at += 8) word(at);
+    word(n - 8);  // the last word, overlapping the one before
+    return found == 0;
   }
-  return {p, n};
+  if (n >= 4) {
+    std::uint32_t first, last;
+    std::memcpy(&first, p, 4);
+    std::memcpy(&last, p + n - 4, 4);
+    if (copy) {
+      std::memcpy(copy, &first, 4);
+      std::memcpy(copy + n - 4, &last, 4);
+    }
+    return flags(first | std::uint64_t{last} << 32) == 0;
+  }
+  if (n == 0) return true;
+  // 1 to 3 bytes: the first, middle and last (all of them), the first repeated to fill a word.
+  const std::size_t mid = n / 2;
+  if (copy) {
+    copy[0] = p[0];
+    copy[mid] = p[mid];
+    copy[n - 1] = p[n - 1];
+  }
+  auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+  const std::uint64_t x =
+      (byte(0) * kByteOnes & ~std::uint64_t{0xffff00}) | byte(mid) << 8 | byte(n - 1) << 16;
+  return flags(x) == 0;
 }
 
 // Seconds on CLOCK_MONOTONIC: the clock of IOLoop::time(), request timing and the log's

@@ -176,3 +176,58 @@ TEST_CASE("http1connection client: the request as written") {
   stream->close();
   c.loop().run_once(0);
 }
+
+// write_headers looks through each name and value eight bytes at a time, its last word
+// overlapping the one before and a name or value of 4 to 7 bytes read as one word: a byte to
+// refuse at any place of any length up to 20 is found, and nothing of the head is sent.
+TEST_CASE("http1connection: write_headers refuses CR, LF or NUL in a field, or a colon in a name") {
+  LoopCase c;
+  // Writes one header `name: value`; returns whether write_headers took it, and what the
+  // peer got (nothing once it is refused: the connection is closed).
+  auto try_write = [&](const std::string& name, const std::string& value, std::string& got) {
+    FdPair fds = make_socketpair();
+    auto stream = IOStream::create(fds.a);
+    fds.a = -1;
+    auto conn = HTTP1Connection::client(stream);
+    HTTPHeaders h{{"Host", "a"}};
+    h.add(name, value);
+    bool taken = true;
+    try {
+      (void)conn->write_headers(RequestStartLine{"GET", "/", "HTTP/1.1"}, h);
+    } catch (const HTTPOutputError&) {
+      taken = false;
+    }
+    c.loop().run_once(0);
+    char buf[512];
+    const ssize_t n = ::recv(fds.b, buf, sizeof buf, MSG_DONTWAIT);
+    got.assign(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    stream->close();
+    c.loop().run_once(0);
+    return taken;
+  };
+  std::string got;
+  for (std::size_t len = 1; len <= 20; ++len) {
+    CAPTURE(len);
+    for (std::size_t at = 0; at < len; ++at) {
+      CAPTURE(at);
+      for (const char bad : {'\r', '\n', '\0', ':'}) {
+        CAPTURE(static_cast<int>(bad));
+        std::string name(len, 'n');
+        name[at] = bad;
+        CHECK_FALSE(try_write(name, "v", got));
+        CHECK(got.empty());
+        if (bad == ':') continue;  // a colon is allowed in a value
+        std::string value(len, 'v');
+        value[at] = bad;
+        CHECK_FALSE(try_write("X-Name", value, got));
+        CHECK(got.empty());
+      }
+      // A tab is the control a value may hold (a word with one is then looked at byte by byte).
+      std::string value(len, 'v');
+      value[at] = '\t';
+      if (at == 0 || at == len - 1) value[at] = 'w';  // add() trims the value's ends
+      REQUIRE(try_write("X-Name", value, got));
+      CHECK(got.find("\r\nX-Name: " + value + "\r\n") != std::string::npos);
+    }
+  }
+}
