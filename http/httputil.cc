@@ -305,9 +305,7 @@ void HTTPHeaders::add_normalized(std::string_view name, std::string value) {
   if (fields_.capacity() == 0) fields_.reserve(8);
   // Built in place: the name copied once (the framework's names fit a string's inline
   // storage), the value moved once; a Field made first and pushed would move both again.
-  Field& f = fields_.emplace_back();
-  f.name.append(name);
-  f.value = std::move(value);
+  fields_.emplace_back(name, std::move(value));
 }
 
 void HTTPHeaders::set(std::string_view name, std::string_view value) {

@@ -79,6 +79,7 @@ class HTTPHeaders {
     // Each string made once by its constructor, where it lives (add() runs for every field
     // of every message; building strings and moving them in copies each twice).
     Field(std::string_view n, std::string_view v) : name(n), value(v) {}
+    Field(std::string_view n, std::string&& v) : name(n), value(std::move(v)) {}
     std::string name;   // normalized: Http-Header-Case
     std::string value;  // stripped of leading and trailing spaces and tabs
   };

@@ -423,6 +423,10 @@ class RequestHandler : public std::enable_shared_from_this<RequestHandler> {
   std::string write_buffer_;
   std::string reason_ = "OK";
   int status_code_ = 200;
+  // Whether reason_ is the table's phrase for status_code_ (no reason given to set_status):
+  // the status line then leaves it to the connection, which writes the same phrase without
+  // checking it again.
+  bool table_reason_ = true;
   bool headers_written_ = false;
   bool finished_ = false;
   bool finishing_ = false;  // finish() got as far as dropping the connection's close callback

@@ -204,10 +204,12 @@ void RequestHandler::clear() {
   // Nearly always "OK" already (a new handler's): compared inline, not assigned through the
   // string's out-of-line replace.
   if (std::string_view(reason_) != "OK") reason_ = "OK";
+  table_reason_ = true;
 }
 
 void RequestHandler::set_status(int status_code, std::string_view reason) {
   status_code_ = status_code;
+  table_reason_ = reason.empty();
   if (!reason.empty() && valid_reason(reason)) {
     reason_ = std::string(reason);
   } else if (!reason.empty()) {
@@ -259,8 +261,9 @@ void RequestHandler::write(const json::Value& value) {
 
 namespace {
 
-// The status line flush() hands to the connection, kept between responses: the reason is
-// nearly always "OK" again, and a line made for each response built and destroyed two strings.
+// The status line flush() hands to the connection, kept between responses: a line made for
+// each response built and destroyed two strings. Its reason is nearly always empty (the
+// connection writes the table's phrase for the code), or the one the handler gave set_status.
 thread_local ResponseStartLine tl_start_line;
 
 }  // namespace
@@ -286,7 +289,8 @@ Future<void> RequestHandler::flush() {
     }
     ResponseStartLine& line = tl_start_line;
     line.code = status_code_;
-    if (std::string_view(line.reason) != std::string_view(reason_)) line.reason = reason_;
+    const std::string_view reason = table_reason_ ? std::string_view() : reason_;
+    if (std::string_view(line.reason) != reason) line.reason = reason;
     return conn.write_headers(line, headers_, chunk);
   }
   if (std::string_view(request_->method) == "HEAD") return make_ready_future();

@@ -215,6 +215,14 @@ TEST_CASE("web: headers and status (test_header_injection, test_set_header, test
   r = t.fetch("/status?code=201&reason=Yes");
   CHECK(r.code == 201);
   CHECK(r.reason == "Yes");
+  // Without a reason of its own, the table's phrase for the code, also right after a response
+  // that had one (the status line is kept between responses).
+  r = t.fetch("/status?code=404");
+  CHECK(r.code == 404);
+  CHECK(r.reason == "Not Found");
+  r = t.fetch("/status?code=201&reason=Yes");
+  r = t.fetch("/status?code=200");
+  CHECK(r.reason == "OK");
   r = t.fetch("/status?code=682");
   CHECK(r.code == 682);
   CHECK(r.reason == "Unknown");
