@@ -514,8 +514,8 @@ char* HTTP1Connection::put_fields(char* p, const HTTPHeaders& headers) {
     // Copied and checked in the same words; a name or value flagged (a tab in a value is
     // allowed) is then looked at byte by byte.
     char* const value_at = p + f.name.size() + 2;
-    const bool name_clean = util::all_words_clean(f.name, kNameFlags, p);
-    const bool value_clean = util::all_words_clean(f.value, kLineBreakFlags, value_at);
+    const bool name_clean = util::copy_words_clean(p, f.name, kNameFlags);
+    const bool value_clean = util::copy_words_clean(value_at, f.value, kLineBreakFlags);
     if (!(name_clean && value_clean) &&
         (has_line_break_or_colon(f.name) || has_line_break(f.value)))
       fail_output("Newline in header: " + f.name);

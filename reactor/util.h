@@ -88,21 +88,19 @@ constexpr std::uint64_t bytes_below(std::uint64_t x, unsigned n) {
 // its own, as the words overlap: the last one ends at s's end rather than reading past it, a
 // string of 4 to 7 bytes is one word made of its first four bytes and its last four, and one
 // of 1 to 3 bytes a word of its bytes with the first repeated. false (a word flagged) means
-// "look byte by byte", not that a byte is bad. With `copy`, s is also copied there in the same
-// words (the same overlap, so nothing is written past copy + s.size()): writing a response's
-// head checks and copies each name and value in one pass. Header names and values are mostly
-// shorter than 16 bytes, so a byte-by-byte loop over their tails would cost as much as the
-// words. Inline always, so that each caller's `flags` and `copy` are folded into its loop.
-template <class Flags>
-[[gnu::always_inline]] inline bool all_words_clean(std::string_view s, Flags flags,
-                                                   char* copy = nullptr) {
+// "look byte by byte", not that a byte is bad. Header names and values are mostly shorter
+// than 16 bytes, so a byte-by-byte loop over their tails would cost as much as the words.
+// Inline always, so that each caller's `flags` is folded into its loop.
+namespace detail {
+template <bool kCopy, class Flags>
+[[gnu::always_inline]] inline bool scan_words(std::string_view s, Flags flags, char* copy) {
   const char* p = s.data();
   const std::size_t n = s.size();
   std::uint64_t found = 0;
   auto word = [&](std::size_t at) {
     std::uint64_t x;
     std::memcpy(&x, p + at, 8);
-    if (copy) std::memcpy(copy + at, &x, 8);
+    if constexpr (kCopy) std::memcpy(copy + at, &x, 8);
     found |= flags(x);
   };
   if (n >= 8) {
@@ -115,7 +113,7 @@ template <class Flags>
     std::uint32_t first, last;
     std::memcpy(&first, p, 4);
     std::memcpy(&last, p + n - 4, 4);
-    if (copy) {
+    if constexpr (kCopy) {
       std::memcpy(copy, &first, 4);
       std::memcpy(copy + n - 4, &last, 4);
     }
@@ -124,7 +122,7 @@ template <class Flags>
   if (n == 0) return true;
   // 1 to 3 bytes: the first, middle and last (all of them), the first repeated to fill a word.
   const std::size_t mid = n / 2;
-  if (copy) {
+  if constexpr (kCopy) {
     copy[0] = p[0];
     copy[mid] = p[mid];
     copy[n - 1] = p[n - 1];
@@ -133,6 +131,20 @@ template <class Flags>
   const std::uint64_t x =
       (byte(0) * kByteOnes & ~std::uint64_t{0xffff00}) | byte(mid) << 8 | byte(n - 1) << 16;
   return flags(x) == 0;
+}
+}  // namespace detail
+
+template <class Flags>
+[[gnu::always_inline]] inline bool all_words_clean(std::string_view s, Flags flags) {
+  return detail::scan_words<false>(s, flags, nullptr);
+}
+
+// all_words_clean, with s also copied to `to` in the same words (the same overlap, so nothing
+// is written past to + s.size()): writing a response's head checks and copies each name and
+// value in one pass.
+template <class Flags>
+[[gnu::always_inline]] inline bool copy_words_clean(char* to, std::string_view s, Flags flags) {
+  return detail::scan_words<true>(s, flags, to);
 }
 
 // Seconds on CLOCK_MONOTONIC: the clock of IOLoop::time(), request timing and the log's
