@@ -89,14 +89,8 @@ bool in_header_case(const char* p, std::size_t n) {
     }
     return true;
   }
-  constexpr std::uint64_t kOnes = util::kByteOnes, kHigh = kOnes * 0x80, kLow7 = kOnes * 0x7f;
-  // The high bit of each byte of x in [lo, hi]: a byte's low seven bits plus (0x80 - lo)
-  // reach the high bit when they are at least lo, and no sum carries into the next byte;
-  // bytes with their own high bit set are not ASCII letters.
-  const auto in_range = [](std::uint64_t x, unsigned lo, unsigned hi) {
-    const std::uint64_t low = x & kLow7;
-    return (low + kOnes * (0x80 - lo)) & ~(low + kOnes * (0x80 - hi - 1)) & ~x & kHigh;
-  };
+  constexpr std::uint64_t kOnes = util::kByteOnes, kLow7 = kOnes * 0x7f;
+  constexpr auto in_range = util::bytes_in_range;
   for (std::size_t i = 0;; i += 8) {
     if (i + 8 > n) i = n - 8;  // the last word, overlapping
     std::uint64_t x;
@@ -527,14 +521,15 @@ std::string_view host_header_or_default(const HTTPHeaders& headers) {
 
 // split_host_and_port(lower(host)).first, without its temporary strings: the host, less a
 // ":digits" port of any length (as Tornado's), in lower case. A name already in lower case
-// (nearly every one) is copied once, not rewritten a character at a time.
+// (nearly every one: its words hold no upper-case letter) is copied once, not rewritten a
+// character at a time.
 std::string host_name_of(std::string_view name) {
   if (const std::size_t colon = httputil::detail::port_colon(name); colon != std::string_view::npos)
     name = name.substr(0, colon);
   std::string out(name);
-  const auto upper =
-      std::find_if(out.begin(), out.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-  std::transform(upper, out.end(), upper, [](char c) { return util::ascii_lower(c); });
+  if (!util::all_words_clean(name,
+                             [](std::uint64_t x) { return util::bytes_in_range(x, 'A', 'Z'); }))
+    for (char& c : out) c = util::ascii_lower(c);
   return out;
 }
 

@@ -83,6 +83,16 @@ constexpr std::uint64_t bytes_below(std::uint64_t x, unsigned n) {
   return (x - kByteOnes * n) & ~x & (kByteOnes * 0x80);
 }
 
+// The high bit of each byte of x that is in [lo, hi] (lo at least 1, hi below 0x80), the other
+// bits zero: a byte's low seven bits plus (0x80 - lo) reach the high bit when they are at
+// least lo, no sum carries into the next byte, and bytes with their own high bit set are not
+// ASCII. Exact for every byte, unlike bytes_below.
+constexpr std::uint64_t bytes_in_range(std::uint64_t x, unsigned lo, unsigned hi) {
+  const std::uint64_t low = x & (kByteOnes * 0x7f);
+  return (low + kByteOnes * (0x80 - lo)) & ~(low + kByteOnes * (0x80 - hi - 1)) & ~x &
+         (kByteOnes * 0x80);
+}
+
 // Whether s is clean by `flags`, read eight bytes at a time as a word: `flags` returns non-zero
 // for a word holding a byte the scan looks for (bytes_below does). It must judge each byte on
 // its own, as the words overlap: the last one ends at s's end rather than reading past it, a

@@ -388,6 +388,13 @@ TEST_CASE("httputil: HTTPServerRequest's host_name, as Tornado splits the host a
       {"example.com:1", "example.com"},
       {"Example.COM:80", "example.com"},
       {"h\xc3\xa9:1234567", "h\xc3\xa9"},
+      // An upper-case letter only in the overlapping last word, in a name of 4 to 7 bytes
+      // (one word of two halves) and of 1 to 3; the bytes just outside 'A' to 'Z' stay.
+      {"abcdefghiJ:80", "abcdefghij"},
+      {"abcdE", "abcde"},
+      {"aB", "ab"},
+      {"Q", "q"},
+      {"@[`{Z", "@[`{z"},
   };
   for (const auto& row : rows) {
     const std::string host = row.first;
