@@ -125,7 +125,7 @@ ALL_TEST_SRCS := tests/main.cc tests/support/async_test.cc tests/reactor/callbac
                 tests/reactor/ioloop_thread_test.cc \
                 tests/reactor/ioloop_signal_test.cc tests/reactor/periodic_callback_test.cc \
                 tests/reactor/autoreload_test.cc \
-                tests/reactor/waker_test.cc tests/reactor/log_test.cc tests/reactor/localtime_test.cc tests/reactor/options_test.cc tests/reactor/strtod_test.cc \
+                tests/reactor/waker_test.cc tests/reactor/util_test.cc tests/reactor/log_test.cc tests/reactor/localtime_test.cc tests/reactor/options_test.cc tests/reactor/strtod_test.cc \
                 tests/gen/concurrent_test.cc tests/gen/recycle_test.cc tests/gen/gen_test.cc tests/gen/executor_test.cc \
                 tests/gen/locks_test.cc tests/gen/locks_guard_test.cc tests/gen/queues_test.cc \
                 tests/stream/regex_test.cc tests/stream/iostream_test.cc tests/stream/iostream_write_test.cc tests/support/net_test.cc tests/stream/netutil_test.cc tests/stream/netutil_accept_test.cc tests/support/fake_dns.cc tests/stream/netutil_dns_test.cc tests/stream/netutil_dns_lookup_test.cc \

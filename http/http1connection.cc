@@ -28,23 +28,21 @@ using http1connection::ReadBuffer;
 namespace {
 
 // A response line or header that would let the application split the response: CR, LF or
-// NUL. Eight bytes at a time: only when a word has a byte below 14 are the bytes looked at one
-// by one. A header name must not hold a colon either (kNameFlags: found in the same words).
+// NUL; a header name must not hold a colon either. put_fields looks for them eight bytes at a
+// time (kLineBreakFlags, kNameFlags: a word with a byte below 14, or a colon), and only a
+// name or value it flags is looked at byte by byte here (a value may hold a tab).
 constexpr auto kLineBreakFlags = [](std::uint64_t x) { return util::bytes_below(x, 14); };
 constexpr auto kNameFlags = [](std::uint64_t x) {
   return util::bytes_below(x, 14) | util::bytes_below(x ^ (util::kByteOnes * ':'), 1);
 };
 
 bool has_line_break(std::string_view s) {
-  if (util::all_words_clean(s, kLineBreakFlags)) return false;
   for (const char c : s)
     if (c == '\r' || c == '\n' || c == '\0') return true;
   return false;
 }
 
-// has_line_break for a header name, which must not hold a colon either.
 bool has_line_break_or_colon(std::string_view s) {
-  if (util::all_words_clean(s, kNameFlags)) return false;
   for (const char c : s)
     if (c == '\r' || c == '\n' || c == '\0' || c == ':') return true;
   return false;
