@@ -36,6 +36,9 @@ void sha1_blocks_portable(std::uint32_t* state, const std::uint8_t* p, std::size
 void sha1_blocks_compact(std::uint32_t* state, const std::uint8_t* p, std::size_t n);
 // The CPU's SHA-1 instructions, or nullptr when this CPU (or this build's target) has none.
 Sha1Blocks sha1_blocks_hardware();
+// sha1_blocks_portable compiled for x86-64's AVX2 and BMI2, or nullptr when this CPU has not
+// both (or this build is not for x86-64, or is optimized for size).
+Sha1Blocks sha1_blocks_avx2();
 }  // namespace detail
 
 class Sha1 {
@@ -45,11 +48,20 @@ class Sha1 {
   using Digest = std::array<std::uint8_t, kDigestSize>;
 
   // Which compression function runs: the best this CPU has, or one chosen (so that tests and
-  // benchmarks can compare them). kHardware falls back to the best one on a CPU without it;
-  // kCompact is the loop a build optimized for size (-Os) takes instead of kPortable.
-  enum class Implementation : unsigned char { kBest, kPortable, kHardware, kCompact };
+  // benchmarks can compare them). kHardware and kPortableAvx2 fall back to the best one on a
+  // CPU without them; kCompact is the loop a build optimized for size (-Os) takes instead of
+  // kPortable. The best is kHardware, else kPortableAvx2, else kPortable (kCompact at -Os).
+  enum class Implementation : unsigned char {
+    kBest,
+    kPortable,
+    kHardware,
+    kCompact,
+    kPortableAvx2
+  };
   // Whether this CPU has SHA-1 instructions this build can use.
   static bool has_hardware() { return detail::sha1_blocks_hardware() != nullptr; }
+  // Whether this CPU and build can run the portable code compiled for AVX2 and BMI2.
+  static bool has_portable_avx2() { return detail::sha1_blocks_avx2() != nullptr; }
 
   Sha1() : Sha1(Implementation::kBest) {}
   explicit Sha1(Implementation impl);
