@@ -108,7 +108,7 @@ GEN_SRCS     := gen/concurrent.cc gen/recycle.cc gen/gen.cc gen/executor.cc gen/
 STREAM_SRCS  := stream/regex_translate.cc stream/regex_match.cc stream/iostream.cc stream/iostream_write.cc stream/netutil.cc stream/netutil_resolver.cc stream/netutil_threaded.cc stream/netutil_dns.cc stream/netutil_dns_lookup.cc stream/tcpserver.cc \
                 stream/tcpclient.cc stream/process.cc stream/subprocess.cc
 HTTP_SRCS    := http/escape.cc http/base64.cc http/json.cc http/json_decode.cc http/httputil.cc http/httputil_form.cc http/http1connection_parse.cc http/http1connection_server.cc \
-                http/http1connection.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
+                http/http1connection.cc http/http1connection_write.cc http/http1connection_client.cc http/httpserver.cc http/httpclient.cc http/httpclient_pool.cc
 WEB_SRCS     := web/sha1.cc web/sha1_hw.cc web/sha256.cc web/hmac.cc web/routing.cc web/web_handler.cc web/web_output.cc \
                 web/web_cookies.cc web/web_application.cc web/web_static.cc web/testing.cc \
                 web/websocket_protocol.cc web/websocket.cc web/websocket_handler.cc \
