@@ -61,11 +61,13 @@ constexpr auto kTchar = [] {
 // §5.5). NUL, CR and LF inside a value are how headers get smuggled.
 constexpr bool is_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
+}  // namespace
+
 // Whether every byte of a field value is a value byte. Eight bytes at a time
 // (util::all_words_clean): a word with no byte below 0x20 and no DEL is clean. A value with a
 // word that is not (a tab, the one allowed control, is one) is then checked byte by byte, as
 // every value of every request goes through here.
-bool is_field_value(std::string_view value) {
+bool httputil::detail::is_field_value(std::string_view value) {
   if (util::all_words_clean(value, [](std::uint64_t x) {
         return util::bytes_below(x, 0x20) | util::bytes_below(x ^ (util::kByteOnes * 0x7f), 1);
       }))
@@ -74,6 +76,8 @@ bool is_field_value(std::string_view value) {
     if (!is_value_byte(static_cast<unsigned char>(c))) return false;
   return true;
 }
+
+namespace {
 
 // Whether a header name is in Http-Header-Case already: no lower-case letter first or after a
 // '-', no upper-case letter elsewhere. Names of eight bytes or more go a word at a time, each
@@ -373,7 +377,7 @@ void HTTPHeaders::parse_line(std::string_view line) {
   // After the colon (a view made directly: substr would check a bound known to hold).
   const std::string_view value =
       util::trim(std::string_view(line.data() + colon + 1, line.size() - colon - 1));
-  if (!is_field_value(value))
+  if (!httputil::detail::is_field_value(value))
     throw HTTPInputError("invalid byte in the value of header " +
                          std::string(line.substr(0, colon)) + ": " + quoted(value));
   append_field(line.substr(0, colon), value);

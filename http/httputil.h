@@ -251,6 +251,9 @@ namespace detail {
 // Where Tornado's ^(.+):(\d+)$ puts the colon before the port in `netloc`, or npos: the one
 // rule of split_host_and_port and of HTTPServerRequest's host_name.
 std::size_t port_colon(std::string_view netloc);
+// Whether every byte of a field value is one RFC 9110 allows (HTAB, SP, VCHAR, obs-text): the
+// rule of the parser for a request's values and of RequestHandler::set_header for a response's.
+bool is_field_value(std::string_view value);
 }  // namespace detail
 
 // Whether requests of this method carry a body: POST, PUT and PATCH (Tornado's simple_httpclient

@@ -375,15 +375,9 @@ std::size_t port_colon(std::string_view netloc) {
   // highest byte that is not a digit ends the trailing run, found by counting zero bits from
   // the top. A word of eight digits goes on to the loop.
   if (std::endian::native == std::endian::little && digits_at >= 8) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = kOnes * 0x80;
     std::uint64_t x;
     std::memcpy(&x, netloc.data() + digits_at - 8, 8);
-    // The high bit of each byte in '0'..'9': its low seven bits plus 0x80 - '0' reach the high
-    // bit, plus 0x80 - '9' - 1 do not, and no sum carries into the next byte.
-    const std::uint64_t low = x & (kOnes * 0x7f);
-    const std::uint64_t digits =
-        (low + kOnes * (0x80 - '0')) & ~(low + kOnes * (0x80 - '9' - 1)) & ~x & kHigh;
-    const std::uint64_t others = ~digits & kHigh;
+    const std::uint64_t others = ~util::bytes_in_range(x, '0', '9') & (util::kByteOnes * 0x80);
     digits_at -= others == 0 ? 8 : static_cast<std::size_t>(std::countl_zero(others)) / 8;
   }
   while (digits_at > 0 && netloc[digits_at - 1] >= '0' && netloc[digits_at - 1] <= '9') --digits_at;
